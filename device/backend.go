@@ -1,0 +1,219 @@
+package device
+
+// Buffer is a backend's storage for Len elements of one DType. Only the
+// backend that allocated a Buffer may read it; the tensor layer holds it
+// opaquely.
+type Buffer interface {
+	DType() DType
+	Len() int
+}
+
+// Backend is the kernel contract every device implements, grouped by op
+// family. Unless a method says otherwise:
+//   - all buffers share one dtype, outputs (dst) are contiguous and
+//     overwritten, and inputs are read through their Layouts, so strided
+//     and broadcast (stride 0) views need no copy;
+//   - the tensor layer has already checked shapes, dtypes and index ranges,
+//     so a backend may assume valid arguments; the errors it returns are
+//     its own (a failed launch, out of memory, an unsupported dtype);
+//   - the work may be asynchronous: results are visible to Read and to
+//     later ops on the same backend, and Sync waits for everything queued.
+type Backend interface {
+	// Device returns the device this backend runs on.
+	Device() Device
+	// Info describes the device for humans (`tapegrad devices`).
+	Info() Info
+	// Memory returns the allocator's counters.
+	Memory() MemStats
+	// Sync waits until all queued work has finished and reports the first
+	// asynchronous error.
+	Sync() error
+
+	// Memory family.
+
+	// Alloc returns an uninitialised buffer of n elements (n may be 0).
+	Alloc(dt DType, n int) (Buffer, error)
+	// Free returns b to the backend. Freeing twice is a no-op.
+	Free(b Buffer)
+	// Write copies host data into dst; src is a []float32, []float64 or
+	// []int32 of dst's dtype and length.
+	Write(dst Buffer, src any) error
+	// Read copies src into host memory dst, a slice as for Write.
+	Read(dst any, src Buffer) error
+	// Fill sets every element dst's layout addresses to v.
+	Fill(dst Buffer, dl Layout, v float64) error
+	// Copy copies src to dst element by element; both layouts have the
+	// same shape and either may be strided (dst must not overlap itself).
+	Copy(dst Buffer, dl Layout, src Buffer, sl Layout) error
+	// Cast converts src into dst of another dtype (float to int truncates
+	// toward zero).
+	Cast(dst Buffer, src Buffer, sl Layout) error
+
+	// Elementwise family.
+
+	// Unary computes dst[i] = op(src[i]; p) over sl's shape.
+	Unary(op UnaryOp, p float64, dst Buffer, src Buffer, sl Layout) error
+	// Binary computes dst[i] = op(a[i], b[i]; p). al and bl have the
+	// output's shape; broadcasting is expressed by stride-0 dims.
+	Binary(op BinaryOp, p float64, dst Buffer, a Buffer, al Layout, b Buffer, bl Layout) error
+	// Where computes dst[i] = cond[i] != 0 ? a[i] : b[i]; cond has dst's
+	// dtype and all three layouts have the output's shape.
+	Where(dst Buffer, cond Buffer, cl Layout, a Buffer, al Layout, b Buffer, bl Layout) error
+
+	// Reduce family.
+
+	// Reduce reduces the last nreduce dims of sl and writes the kept dims
+	// contiguously to dst (callers permute reduced dims last: a stride
+	// reorder, not a copy). ArgMax/ArgMin write Int32 row-major positions
+	// within the reduced dims. Reducing zero elements gives 0 for Sum, NaN
+	// for Mean and is an error for the rest.
+	Reduce(op ReduceOp, dst Buffer, src Buffer, sl Layout, nreduce int) error
+
+	// Matmul family.
+
+	// MatMul computes C[b] = A[b] @ B[b] as MatMulArgs describes.
+	MatMul(args MatMulArgs) error
+
+	// Softmax family: contiguous [rows, cols] inputs, along cols.
+
+	// Softmax writes softmax (or log-softmax when log) of src to dst.
+	Softmax(dst, src Buffer, rows, cols int, log bool) error
+	// SoftmaxBackward writes dx from the forward output y and its
+	// gradient dy: y*(dy - Σ dy*y) for softmax, dy - exp(y)*Σ dy for
+	// log-softmax.
+	SoftmaxBackward(dx, y, dy Buffer, rows, cols int, log bool) error
+	// CrossEntropy writes loss[r] = -Σ_c t[r,c]*logsoftmax(logits)[r,c]
+	// with t = (1-s)*onehot(labels[r]) + s/cols for smoothing s; labels is
+	// Int32 [rows], loss has the logits' dtype.
+	CrossEntropy(loss, logits, labels Buffer, rows, cols int, smoothing float64) error
+	// CrossEntropyBackward writes dlogits[r,c] = dloss[r]*(softmax[r,c]-t[r,c]).
+	CrossEntropyBackward(dlogits, logits, labels, dloss Buffer, rows, cols int, smoothing float64) error
+
+	// Indexing family. src and dst are contiguous [outer, n, inner] or
+	// [outer, k, inner] blocks; idx is Int32 and in range.
+
+	// IndexSelect: dst[o,j,i] = src[o, idx[j], i] for j < k; dst is [outer, k, inner].
+	IndexSelect(dst, src, idx Buffer, outer, n, inner, k int) error
+	// IndexAdd: dst[o, idx[j], i] += src[o,j,i]; dst is [outer, n, inner]
+	// and is accumulated into, not overwritten.
+	IndexAdd(dst, src, idx Buffer, outer, n, inner, k int) error
+	// Gather: dst[o,j,i] = src[o, idx[o,j,i], i]; idx and dst are [outer, k, inner].
+	Gather(dst, src, idx Buffer, outer, n, inner, k int) error
+	// ScatterAdd: dst[o, idx[o,j,i], i] += src[o,j,i]; accumulates into dst.
+	ScatterAdd(dst, src, idx Buffer, outer, n, inner, k int) error
+
+	// Conv family: NCHW, contiguous.
+
+	// Im2Col unfolds src [N,C,H,W] into dst [N, C*KH*KW, OH*OW] (zero padding).
+	Im2Col(dst, src Buffer, p ConvParams) error
+	// Col2Im folds src [N, C*KH*KW, OH*OW] into dst [N,C,H,W], summing
+	// overlapping windows; dst is overwritten.
+	Col2Im(dst, src Buffer, p ConvParams) error
+	// MaxPool writes dst [N,C,OH,OW] and idx (Int32, same shape: the
+	// argmax position within its H*W plane; padding never wins).
+	MaxPool(dst, idx, src Buffer, p ConvParams) error
+	// MaxPoolBackward routes dy [N,C,OH,OW] to dx [N,C,H,W] through idx;
+	// dx is overwritten.
+	MaxPoolBackward(dx, dy, idx Buffer, p ConvParams) error
+	// AvgPool averages each window, dividing by KH*KW (padding counts, as
+	// PyTorch's default count_include_pad).
+	AvgPool(dst, src Buffer, p ConvParams) error
+	// AvgPoolBackward spreads dy evenly back over each window into dx
+	// (overwritten).
+	AvgPoolBackward(dx, dy Buffer, p ConvParams) error
+
+	// Optim family: fused in-place updates of n contiguous elements.
+
+	// SGD updates param (and the momentum buffer mom, nil when
+	// Momentum == 0) from grad, as SGDParams defines.
+	SGD(param, grad, mom Buffer, n int, h SGDParams) error
+	// Adam updates param and its moments m and v from grad, as AdamParams
+	// defines.
+	Adam(param, grad, m, v Buffer, n int, h AdamParams) error
+
+	// Random family.
+
+	// Rand fills n contiguous elements of dst (a float dtype) from the
+	// Philox4x32-10 stream (seed, offset) as PhiloxUniform and
+	// PhiloxNormal define, so every backend gives the same numbers.
+	Rand(dst Buffer, n int, dist Dist, seed, offset uint64, a, b float64) error
+}
+
+// Info describes a device for humans.
+type Info struct {
+	Name        string // e.g. "NVIDIA H100 80GB HBM3" or "cpu (8 threads)"
+	TotalMemory int64  // bytes; 0 when unknown
+	Compute     string // compute capability, e.g. "9.0"; empty for the CPU
+	SMs         int    // multiprocessors; 0 for the CPU
+	Note        string // anything else worth a line
+}
+
+// MemStats are an allocator's counters, in bytes.
+type MemStats struct {
+	Live   int64 // held by live buffers
+	Cached int64 // freed by buffers but kept for reuse
+	Peak   int64 // the largest Live seen
+}
+
+// MatMulArgs describes a batched row-major product
+// C[b] = opA(A[b]) @ opB(B[b]) for b < Batch, with opA(A[b]) M×K and
+// opB(B[b]) K×N. Element (i, k) of opA(A[b]) is at
+// AOffset + b*AStride + i*LDA + k, or AOffset + b*AStride + k*LDA + i when
+// TransA; likewise B with (k, j). A batch stride of 0 broadcasts. C is
+// contiguous [Batch, M, N] and overwritten.
+type MatMulArgs struct {
+	Batch, M, N, K int
+
+	A                Buffer
+	AOffset, AStride int
+	LDA              int
+	TransA           bool
+
+	B                Buffer
+	BOffset, BStride int
+	LDB              int
+	TransB           bool
+
+	C Buffer
+}
+
+// ConvParams describes a 2-D convolution or pooling window over an NCHW
+// input.
+type ConvParams struct {
+	N, C, H, W       int
+	KH, KW           int
+	StrideH, StrideW int
+	PadH, PadW       int
+}
+
+// OutH returns the output height.
+func (p ConvParams) OutH() int { return (p.H+2*p.PadH-p.KH)/p.StrideH + 1 }
+
+// OutW returns the output width.
+func (p ConvParams) OutW() int { return (p.W+2*p.PadW-p.KW)/p.StrideW + 1 }
+
+// SGDParams are the hyper-parameters of one SGD step, as PyTorch defines
+// it with dampening 0 and the momentum buffer starting at zero:
+//
+//	g = grad + WeightDecay*param
+//	mom = Momentum*mom + g             (when Momentum != 0)
+//	g = Nesterov ? g + Momentum*mom : mom
+//	param -= LR*g
+type SGDParams struct {
+	LR, Momentum, WeightDecay float64
+	Nesterov                  bool
+}
+
+// AdamParams are the hyper-parameters of one Adam or AdamW step; Step is
+// the 1-based step count used for bias correction:
+//
+//	if Decoupled: param *= 1 - LR*WeightDecay   (AdamW)
+//	else:         g = grad + WeightDecay*param  (Adam's L2)
+//	m = Beta1*m + (1-Beta1)*g
+//	v = Beta2*v + (1-Beta2)*g²
+//	param -= LR * (m/(1-Beta1^Step)) / (sqrt(v/(1-Beta2^Step)) + Eps)
+type AdamParams struct {
+	LR, Beta1, Beta2, Eps, WeightDecay float64
+	Decoupled                          bool
+	Step                               int
+}

@@ -1,0 +1,39 @@
+package device
+
+import "strconv"
+
+// DType is the element type of a buffer.
+type DType uint8
+
+// The element types. Float32 is the default and what training uses;
+// Float64 serves gradient checks and reference math; Int32 holds labels,
+// indices and argmax results and never carries gradients.
+const (
+	Float32 DType = iota
+	Float64
+	Int32
+)
+
+// Size returns the size of one element in bytes.
+func (t DType) Size() int {
+	if t == Float64 {
+		return 8
+	}
+	return 4
+}
+
+// IsFloat reports whether t is a floating-point type.
+func (t DType) IsFloat() bool { return t == Float32 || t == Float64 }
+
+// String returns the NumPy-style name of t.
+func (t DType) String() string {
+	switch t {
+	case Float32:
+		return "float32"
+	case Float64:
+		return "float64"
+	case Int32:
+		return "int32"
+	}
+	return "dtype(" + strconv.Itoa(int(t)) + ")"
+}

@@ -1,0 +1,67 @@
+// Package driver is the narrow interface between the CUDA backend and
+// whatever executes its PTX: the real GPU through gorgonia.org/cu (build
+// tag cuda) or the cudasim simulator. It imports nothing, so both
+// implementations and the backend can depend on it without cycles.
+package driver
+
+import "fmt"
+
+// DevPtr is an address in device memory. 0 is never a valid allocation.
+type DevPtr uint64
+
+// Dim3 is a grid or block extent. Zero components mean 1.
+type Dim3 struct{ X, Y, Z int }
+
+// Count returns X*Y*Z, treating zero components as 1.
+func (d Dim3) Count() int { return max(d.X, 1) * max(d.Y, 1) * max(d.Z, 1) }
+
+// String formats d as (x,y,z).
+func (d Dim3) String() string { return fmt.Sprintf("(%d,%d,%d)", d.X, d.Y, d.Z) }
+
+// Props are the device properties the backend sizes its launches from.
+type Props struct {
+	Name               string
+	TotalMem           int64
+	Major, Minor       int // compute capability
+	SMs                int
+	MaxThreadsPerBlock int
+	MaxSharedPerBlock  int // bytes of shared memory a block may use
+	MaxGridX           int
+	WarpSize           int
+}
+
+// Module is loaded PTX.
+type Module interface {
+	// Function looks up an .entry by its (extern "C") name.
+	Function(name string) (Function, error)
+}
+
+// Function is a kernel entry point of a loaded Module.
+type Function interface {
+	Name() string
+}
+
+// Driver executes PTX kernels on one device. Implementations are safe for
+// use from one goroutine at a time; the backend serialises calls.
+//
+// Launch arguments are Go values matching the kernel's .param list in
+// order: DevPtr, int32, uint32, int64, uint64, float32 or float64 for
+// scalars, and []byte for an aggregate passed by value (a C struct such as
+// a shape/stride descriptor, which nvcc declares as
+// `.param .align A .b8 name[N]`; the slice holds its N little-endian
+// bytes). A mismatch in count or size is an error.
+type Driver interface {
+	Props() Props
+	Alloc(bytes int) (DevPtr, error)
+	Free(p DevPtr) error
+	CopyHtoD(dst DevPtr, src []byte) error
+	CopyDtoH(dst []byte, src DevPtr) error
+	CopyDtoD(dst, src DevPtr, bytes int) error
+	Memset(dst DevPtr, value byte, bytes int) error
+	// Load compiles/loads PTX text; name is used in error messages.
+	Load(name, ptx string) (Module, error)
+	Launch(f Function, grid, block Dim3, sharedBytes int, args ...any) error
+	// Sync waits for all launched work and returns the first asynchronous
+	// error.
+	Sync() error
+}
