@@ -48,13 +48,15 @@ func PhiloxUniform(seed, offset uint64, i int) float64 {
 }
 
 // PhiloxNormal returns element i of the standard normal stream
-// (seed, offset): with words u1 = word(2(offset+i)), u2 = word(2(offset+i)+1)
+// (seed, offset): with words u1 = word(offset+2i), u2 = word(offset+2i+1)
 // mapped as in PhiloxUniform, z = sqrt(-2 ln u1) * cos(2π u2) in float64.
+// A normal draw of n elements consumes 2n words of the stream, a uniform
+// one n, so a generator advances its offset by that much.
 // A backend writes a + b*z rounded once to the dtype. (Transcendentals
 // differ by an ulp or so between Go and CUDA's libdevice; tests compare
 // normals with a tolerance and uniforms exactly.)
 func PhiloxNormal(seed, offset uint64, i int) float64 {
-	w := 2 * (offset + uint64(i))
+	w := offset + 2*uint64(i)
 	u1 := uniform24(philoxWord(seed, w))
 	u2 := uniform24(philoxWord(seed, w+1))
 	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)

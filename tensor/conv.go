@@ -1,0 +1,89 @@
+package tensor
+
+import (
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// Conv2dGeometry returns the ConvParams of a kh×kw window with stride and
+// padding over x [N,C,H,W], panicking when the window does not fit.
+func Conv2dGeometry(op string, x *Tensor, kh, kw, stride, pad int) device.ConvParams {
+	if x.Rank() != 4 {
+		fail(op, []*Tensor{x}, "input must be [N, C, H, W]")
+	}
+	p := device.ConvParams{N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3],
+		KH: kh, KW: kw, StrideH: stride, StrideW: stride, PadH: pad, PadW: pad}
+	if kh < 1 || kw < 1 || stride < 1 || pad < 0 || p.H+2*pad < kh || p.W+2*pad < kw {
+		fail(op, []*Tensor{x}, "window %dx%d, stride %d, padding %d does not fit input %dx%d", kh, kw, stride, pad, p.H, p.W)
+	}
+	return p
+}
+
+func checkGeometry(op string, t *Tensor, want []int) {
+	if !sameShape(t.shape, want) {
+		fail(op, []*Tensor{t}, "expected shape %v", want)
+	}
+}
+
+// Im2Col unfolds x [N,C,H,W] into [N, C*KH*KW, OH*OW] columns so that a
+// convolution becomes a matrix product.
+func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
+	requireFloat("Im2Col", x)
+	checkGeometry("Im2Col", x, []int{p.N, p.C, p.H, p.W})
+	src := x.dense()
+	out := x.like("Im2Col", x.dtype, []int{p.N, p.C * p.KH * p.KW, p.OutH() * p.OutW()})
+	check("Im2Col", x.st.be.Im2Col(out.st.buf, src.st.buf, p), x, src)
+	return out
+}
+
+// Col2Im folds columns [N, C*KH*KW, OH*OW] back to [N,C,H,W], summing
+// overlaps: the adjoint of Im2Col.
+func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
+	requireFloat("Col2Im", cols)
+	checkGeometry("Col2Im", cols, []int{p.N, p.C * p.KH * p.KW, p.OutH() * p.OutW()})
+	src := cols.dense()
+	out := cols.like("Col2Im", cols.dtype, []int{p.N, p.C, p.H, p.W})
+	check("Col2Im", cols.st.be.Col2Im(out.st.buf, src.st.buf, p), cols, src)
+	return out
+}
+
+// MaxPool2d returns the window maxima of x [N,C,H,W] and their Int32
+// positions within each H*W plane (for the backward pass).
+func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
+	requireFloat("MaxPool2d", x)
+	checkGeometry("MaxPool2d", x, []int{p.N, p.C, p.H, p.W})
+	src := x.dense()
+	shape := []int{p.N, p.C, p.OutH(), p.OutW()}
+	out = x.like("MaxPool2d", x.dtype, shape)
+	idx = x.like("MaxPool2d", device.Int32, shape)
+	check("MaxPool2d", x.st.be.MaxPool(out.st.buf, idx.st.buf, src.st.buf, p), x, src)
+	return out, idx
+}
+
+// MaxPool2dBackward routes dy to the positions idx chose.
+func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
+	checkGeometry("MaxPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
+	g, ix := dy.dense(), idx.dense()
+	dx := dy.like("MaxPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
+	check("MaxPool2dBackward", dy.st.be.MaxPoolBackward(dx.st.buf, g.st.buf, ix.st.buf, p), dy, idx, g, ix)
+	return dx
+}
+
+// AvgPool2d returns the window means of x [N,C,H,W] (padding counts as
+// zeros in the mean).
+func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
+	requireFloat("AvgPool2d", x)
+	checkGeometry("AvgPool2d", x, []int{p.N, p.C, p.H, p.W})
+	src := x.dense()
+	out := x.like("AvgPool2d", x.dtype, []int{p.N, p.C, p.OutH(), p.OutW()})
+	check("AvgPool2d", x.st.be.AvgPool(out.st.buf, src.st.buf, p), x, src)
+	return out
+}
+
+// AvgPool2dBackward spreads dy evenly over each window.
+func AvgPool2dBackward(dy *Tensor, p device.ConvParams) *Tensor {
+	checkGeometry("AvgPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
+	g := dy.dense()
+	dx := dy.like("AvgPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
+	check("AvgPool2dBackward", dy.st.be.AvgPoolBackward(dx.st.buf, g.st.buf, p), dy, g)
+	return dx
+}

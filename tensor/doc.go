@@ -1,0 +1,19 @@
+// Package tensor is tapegrad's eager, strided, device-resident tensor.
+//
+// A Tensor is a dtype, a shape, element strides and an offset into a
+// buffer that lives on one device; views (Reshape, Transpose, Permute,
+// Narrow, Expand, Squeeze, Unsqueeze) share that buffer. Every op
+// dispatches to the tensor's device.Backend and returns a new contiguous
+// tensor; binary ops broadcast as NumPy does.
+//
+// Programmer errors (a shape, dtype or device mismatch, a bad axis or
+// index) panic with a *Error that names the op, the shapes, dtypes and
+// devices; Try turns such a panic into an ordinary error. A backend
+// failure inside an op (out of device memory, a failed kernel launch)
+// panics the same way, wrapping the backend's error, so Try catches it
+// too. Opening a device is the caller's business (device.Open), and
+// returns an error as usual.
+//
+// Device buffers are returned to their backend when the last tensor that
+// views them is garbage collected.
+package tensor

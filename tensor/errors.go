@@ -1,0 +1,92 @@
+package tensor
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// Error is the panic value of a failed tensor op: which op, why, and the
+// operands' facts. Err holds an underlying backend error, if any.
+type Error struct {
+	Op      string
+	Msg     string
+	Shapes  [][]int
+	DTypes  []device.DType
+	Devices []device.Device
+	Err     error
+}
+
+// Error formats e as "tensor: Op: Msg (operands: [2 3] float32 cpu, ...)".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("tensor: ")
+	b.WriteString(e.Op)
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if len(e.Shapes) > 0 {
+		b.WriteString(" (operands:")
+		for i, s := range e.Shapes {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, " %v %v %v", s, e.DTypes[i], e.Devices[i])
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying backend error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Try runs f and returns the *Error it panicked with, or nil. Other
+// panics propagate.
+func Try(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if te, ok := r.(*Error); ok {
+				err = te
+				return
+			}
+			panic(r)
+		}
+	}()
+	f()
+	return nil
+}
+
+// fail panics with an *Error naming op and the operands.
+func fail(op string, operands []*Tensor, format string, args ...any) {
+	panic(newError(op, operands, nil, format, args...))
+}
+
+func newError(op string, operands []*Tensor, err error, format string, args ...any) *Error {
+	e := &Error{Op: op, Msg: fmt.Sprintf(format, args...), Err: err}
+	for _, t := range operands {
+		if t == nil {
+			continue
+		}
+		e.Shapes = append(e.Shapes, t.Shape())
+		e.DTypes = append(e.DTypes, t.dtype)
+		e.Devices = append(e.Devices, t.Device())
+	}
+	return e
+}
+
+// check panics with a backend failure of op when err is non-nil. Ops call
+// it right after the backend with every tensor whose buffer the backend
+// used, which also keeps those tensors (and so their buffers, freed by
+// finalizers) alive until the backend has returned.
+func check(op string, err error, operands ...*Tensor) {
+	if err != nil {
+		panic(newError(op, operands, err, "backend failed"))
+	}
+	runtime.KeepAlive(operands)
+}

@@ -1,0 +1,68 @@
+package tensor
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// printEdge is how many leading and trailing entries of an axis String
+// shows when a tensor has more than printThreshold elements, as NumPy.
+const (
+	printThreshold = 1000
+	printEdge      = 3
+)
+
+// String formats t like NumPy's repr, e.g.
+//
+//	tensor([[1, 2.5],
+//	        [3, 4]], dtype=float32, device=cpu)
+//
+// Large tensors are summarised with "...".
+func (t *Tensor) String() string {
+	vals := t.Float64s()
+	strs := make([]string, len(vals))
+	width := 0
+	for i, v := range vals {
+		if t.dtype == device.Int32 {
+			strs[i] = strconv.Itoa(int(v))
+		} else {
+			strs[i] = strconv.FormatFloat(v, 'g', 6, 64)
+		}
+		width = max(width, len(strs[i]))
+	}
+	var b strings.Builder
+	b.WriteString("tensor(")
+	summarise := len(vals) > printThreshold
+	writeAxis(&b, t.shape, device.RowMajorStrides(t.shape), 0, 0, strs, width, summarise, len("tensor("))
+	b.WriteString(", dtype=" + t.dtype.String() + ", device=" + t.Device().String() + ")")
+	return b.String()
+}
+
+func writeAxis(b *strings.Builder, shape, strides []int, axis, off int, strs []string, width int, summarise bool, indent int) {
+	if axis == len(shape) {
+		s := strs[off]
+		b.WriteString(strings.Repeat(" ", width-len(s)))
+		b.WriteString(s)
+		return
+	}
+	b.WriteString("[")
+	n := shape[axis]
+	sep := ", "
+	if axis < len(shape)-1 {
+		sep = "," + strings.Repeat("\n", len(shape)-1-axis) + strings.Repeat(" ", indent+axis+1)
+	}
+	for i := 0; i < n; i++ {
+		if summarise && n > 2*printEdge && i == printEdge {
+			b.WriteString("...")
+			b.WriteString(sep)
+			i = n - printEdge
+		}
+		if i > 0 && !(summarise && n > 2*printEdge && i == n-printEdge) {
+			b.WriteString(sep)
+		}
+		writeAxis(b, shape, strides, axis+1, off+i*strides[axis], strs, width, summarise, indent)
+	}
+	b.WriteString("]")
+}

@@ -1,0 +1,97 @@
+package tensor
+
+import (
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// MatMul returns the matrix product of t and u. Both need rank >= 1: 1-D
+// operands are treated as a row (left) or column (right) vector and the
+// added axis is dropped from the result, as NumPy's matmul; leading axes
+// are batch axes and broadcast. Transposed views are used without a copy.
+func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	be := sameDevice("MatMul", t, u)
+	sameDType("MatMul", t, u)
+	requireFloat("MatMul", t)
+	if t.Rank() == 0 || u.Rank() == 0 {
+		fail("MatMul", []*Tensor{t, u}, "operands need rank >= 1")
+	}
+	a, b := t, u
+	if a.Rank() == 1 {
+		a = a.Unsqueeze(0)
+	}
+	if b.Rank() == 1 {
+		b = b.Unsqueeze(1)
+	}
+	m, k := a.shape[a.Rank()-2], a.shape[a.Rank()-1]
+	k2, n := b.shape[b.Rank()-2], b.shape[b.Rank()-1]
+	if k != k2 {
+		fail("MatMul", []*Tensor{t, u}, "inner dimensions differ: %v @ %v", t.shape, u.shape)
+	}
+	batch, ok := BroadcastShapes(a.shape[:a.Rank()-2], b.shape[:b.Rank()-2])
+	if !ok {
+		fail("MatMul", []*Tensor{t, u}, "batch dimensions %v and %v do not broadcast", a.shape[:a.Rank()-2], b.shape[:b.Rank()-2])
+	}
+	nb := numel(batch)
+	a = a.Expand(append(append([]int{}, batch...), m, k)...)
+	b = b.Expand(append(append([]int{}, batch...), k, n)...)
+	args := device.MatMulArgs{Batch: nb, M: m, N: n, K: k}
+	a = matOperand(a, &args.A, &args.AOffset, &args.AStride, &args.LDA, &args.TransA)
+	b = matOperand(b, &args.B, &args.BOffset, &args.BStride, &args.LDB, &args.TransB)
+	outShape := append(append([]int{}, batch...), m, n)
+	out := alloc("MatMul", be, t.dtype, outShape)
+	args.C = out.st.buf
+	check("MatMul", be.MatMul(args), t, u, a, b)
+	switch {
+	case t.Rank() == 1 && u.Rank() == 1:
+		return out.Reshape()
+	case t.Rank() == 1:
+		return out.Squeeze(out.Rank() - 2)
+	case u.Rank() == 1:
+		return out.Squeeze(out.Rank() - 1)
+	}
+	return out
+}
+
+// matOperand describes x (batch..., rows, cols) as a BLAS operand: one
+// batch stride, a leading dimension and a transpose flag. Layouts BLAS
+// cannot express are copied to contiguous first; the tensor actually used
+// is returned.
+func matOperand(x *Tensor, buf *device.Buffer, off, bstride, ld *int, trans *bool) *Tensor {
+	r := x.Rank()
+	rows, cols := x.shape[r-2], x.shape[r-1]
+	rs, cs := x.strides[r-2], x.strides[r-1]
+	bs, okBatch := batchStride(x.shape[:r-2], x.strides[:r-2])
+	switch {
+	case okBatch && (cs == 1 || cols == 1) && (rs >= cols || rows == 1):
+		*ld, *trans = max(rs, cols, 1), false
+	case okBatch && (rs == 1 || rows == 1) && (cs >= rows || cols == 1):
+		*ld, *trans = max(cs, rows, 1), true
+	default:
+		x = x.Contiguous()
+		bs, _ = batchStride(x.shape[:r-2], x.strides[:r-2])
+		*ld, *trans = max(cols, 1), false
+	}
+	*buf, *off, *bstride = x.st.buf, x.offset, bs
+	return x
+}
+
+// batchStride reports whether batch axes (shape, strides) step through
+// memory with one stride (0 when everything broadcasts), and that stride.
+func batchStride(shape, strides []int) (int, bool) {
+	s, have := 0, false
+	expect := 0
+	for i := len(shape) - 1; i >= 0; i-- {
+		if shape[i] == 1 {
+			continue
+		}
+		if !have {
+			s, have, expect = strides[i], true, strides[i]*shape[i]
+			continue
+		}
+		if strides[i] != expect {
+			return 0, false
+		}
+		expect *= shape[i]
+	}
+	return s, true
+}

@@ -1,0 +1,131 @@
+package tensor
+
+import (
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// rowsLast moves axis last and returns the contiguous [rows, cols] form,
+// plus the permutation that undoes it.
+func (t *Tensor) rowsLast(op string, axis int) (x *Tensor, rows, cols int, undo []int) {
+	axis = t.axis(op, axis)
+	r := t.Rank()
+	perm := make([]int, 0, r)
+	for i := 0; i < r; i++ {
+		if i != axis {
+			perm = append(perm, i)
+		}
+	}
+	perm = append(perm, axis)
+	undo = make([]int, r)
+	for i, p := range perm {
+		undo[p] = i
+	}
+	x = t.Permute(perm...).dense()
+	cols = t.shape[axis]
+	rows = 0
+	if cols > 0 {
+		rows = t.Numel() / cols
+	}
+	return x, rows, cols, undo
+}
+
+// fromRows undoes rowsLast on a contiguous result.
+func fromRows(y *Tensor, undo []int) *Tensor {
+	if undo[len(undo)-1] == len(undo)-1 {
+		return y
+	}
+	return y.Permute(undo...).Contiguous()
+}
+
+func (t *Tensor) softmax(op string, axis int, log bool) *Tensor {
+	requireFloat(op, t)
+	if t.Rank() == 0 {
+		fail(op, []*Tensor{t}, "needs rank >= 1")
+	}
+	x, rows, cols, undo := t.rowsLast(op, axis)
+	y := x.like(op, t.dtype, x.shape)
+	check(op, t.st.be.Softmax(y.st.buf, x.st.buf, rows, cols, log), t, x)
+	return fromRows(y, undo)
+}
+
+// Softmax returns exp(t)/Σexp(t) along axis, computed max-subtracted.
+func (t *Tensor) Softmax(axis int) *Tensor { return t.softmax("Softmax", axis, false) }
+
+// LogSoftmax returns t - log Σexp(t) along axis, computed stably.
+func (t *Tensor) LogSoftmax(axis int) *Tensor { return t.softmax("LogSoftmax", axis, true) }
+
+// SoftmaxBackward returns the gradient of (log-)softmax along axis at its
+// output y for output gradient dy: the fused VJP kernel.
+func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
+	const op = "SoftmaxBackward"
+	sameDevice(op, y, dy)
+	sameDType(op, y, dy)
+	if !sameShape(y.shape, dy.shape) {
+		fail(op, []*Tensor{y, dy}, "y and dy shapes differ")
+	}
+	yr, rows, cols, undo := y.rowsLast(op, axis)
+	dyr, _, _, _ := dy.rowsLast(op, axis)
+	dx := yr.like(op, y.dtype, yr.shape)
+	check(op, y.st.be.SoftmaxBackward(dx.st.buf, yr.st.buf, dyr.st.buf, rows, cols, log), y, dy, yr, dyr)
+	return fromRows(dx, undo)
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// checkLabels panics unless labels is Int32 [rows] with every value in
+// [0, n).
+func checkLabels(op string, logits, labels *Tensor, rows, n int) {
+	if labels.dtype != device.Int32 || labels.Rank() != 1 || labels.shape[0] != rows {
+		fail(op, []*Tensor{logits, labels}, "labels must be int32 [%d]", rows)
+	}
+	for i, v := range labels.Int32s() {
+		if v < 0 || int(v) >= n {
+			fail(op, []*Tensor{logits, labels}, "label %d at position %d is outside [0, %d)", v, i, n)
+		}
+	}
+}
+
+// CrossEntropy returns the per-row loss -Σ_c t_c log softmax(logits)_c of
+// logits [rows, classes] against Int32 labels [rows], with targets
+// t = (1-smoothing)*onehot + smoothing/classes: the fused log-softmax +
+// NLL kernel.
+func CrossEntropy(logits, labels *Tensor, smoothing float64) *Tensor {
+	const op = "CrossEntropy"
+	sameDevice(op, logits, labels)
+	requireFloat(op, logits)
+	if logits.Rank() != 2 {
+		fail(op, []*Tensor{logits, labels}, "logits must be [rows, classes]")
+	}
+	rows, cols := logits.shape[0], logits.shape[1]
+	checkLabels(op, logits, labels, rows, cols)
+	x, l := logits.dense(), labels.dense()
+	loss := x.like(op, logits.dtype, []int{rows})
+	check(op, logits.st.be.CrossEntropy(loss.st.buf, x.st.buf, l.st.buf, rows, cols, smoothing), logits, labels, x, l)
+	return loss
+}
+
+// CrossEntropyBackward returns d loss / d logits for the per-row loss
+// gradient dloss [rows]: dloss[r]*(softmax(logits)[r]-t[r]).
+func CrossEntropyBackward(logits, labels, dloss *Tensor, smoothing float64) *Tensor {
+	const op = "CrossEntropyBackward"
+	sameDevice(op, logits, labels, dloss)
+	sameDType(op, logits, dloss)
+	rows, cols := logits.shape[0], logits.shape[1]
+	if dloss.Rank() != 1 || dloss.shape[0] != rows {
+		fail(op, []*Tensor{logits, labels, dloss}, "dloss must be [%d]", rows)
+	}
+	x, l, g := logits.dense(), labels.dense(), dloss.dense()
+	dx := x.like(op, logits.dtype, x.shape)
+	check(op, logits.st.be.CrossEntropyBackward(dx.st.buf, x.st.buf, l.st.buf, g.st.buf, rows, cols, smoothing), logits, labels, dloss, x, l, g)
+	return dx
+}

@@ -1,0 +1,232 @@
+package tensor
+
+import (
+	"runtime"
+	"slices"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// Tensor is a strided view of a buffer on one device. Tensors are
+// immutable through ops (each op returns a new tensor); the few in-place
+// methods (Assign, Fill, the optimizer steps) say so.
+type Tensor struct {
+	dtype   device.DType
+	shape   []int
+	strides []int
+	offset  int
+	st      *storage
+}
+
+// storage is a buffer shared by a tensor and its views; it goes back to
+// its backend when the last of them is collected.
+type storage struct {
+	buf device.Buffer
+	be  device.Backend
+}
+
+// Elem is the set of Go element types a tensor can be built from.
+type Elem interface {
+	float32 | float64 | int32
+}
+
+func dtypeOf[T Elem]() device.DType {
+	var z T
+	switch any(z).(type) {
+	case float64:
+		return device.Float64
+	case int32:
+		return device.Int32
+	}
+	return device.Float32
+}
+
+func backendOf(op string, dev device.Device) device.Backend {
+	be, err := device.Open(dev)
+	if err != nil {
+		panic(&Error{Op: op, Msg: "cannot open device " + dev.String(), Err: err})
+	}
+	return be
+}
+
+// alloc returns a new contiguous tensor of shape on be; its contents are
+// undefined.
+func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
+	for _, d := range shape {
+		if d < 0 {
+			panic(&Error{Op: op, Msg: "negative dimension in shape " + fmtShape(shape)})
+		}
+	}
+	buf, err := be.Alloc(dt, device.Numel(shape))
+	if err != nil {
+		panic(&Error{Op: op, Msg: "allocating " + fmtShape(shape) + " " + dt.String() + " on " + be.Device().String(), Err: err})
+	}
+	st := &storage{buf: buf, be: be}
+	runtime.SetFinalizer(st, func(s *storage) { s.be.Free(s.buf) })
+	shape = slices.Clone(shape)
+	return &Tensor{dtype: dt, shape: shape, strides: device.RowMajorStrides(shape), st: st}
+}
+
+// like allocates a contiguous tensor on t's device.
+func (t *Tensor) like(op string, dt device.DType, shape []int) *Tensor {
+	return alloc(op, t.st.be, dt, shape)
+}
+
+// DType returns the element type.
+func (t *Tensor) DType() device.DType { return t.dtype }
+
+// Shape returns a copy of the dimensions.
+func (t *Tensor) Shape() []int { return slices.Clone(t.shape) }
+
+// Strides returns a copy of the element strides.
+func (t *Tensor) Strides() []int { return slices.Clone(t.strides) }
+
+// Rank returns the number of dimensions.
+func (t *Tensor) Rank() int { return len(t.shape) }
+
+// Dim returns the size of axis (negative counts from the end).
+func (t *Tensor) Dim(axis int) int { return t.shape[t.axis("Dim", axis)] }
+
+// Numel returns the number of elements.
+func (t *Tensor) Numel() int { return device.Numel(t.shape) }
+
+// Device returns where the tensor lives.
+func (t *Tensor) Device() device.Device { return t.st.be.Device() }
+
+// Backend returns the backend that runs t's ops.
+func (t *Tensor) Backend() device.Backend { return t.st.be }
+
+// IsContiguous reports whether t is in row-major order without gaps.
+func (t *Tensor) IsContiguous() bool { return t.layout().IsContiguous() }
+
+// layout returns t's view of its buffer.
+func (t *Tensor) layout() device.Layout {
+	return device.Layout{Shape: t.shape, Strides: t.strides, Offset: t.offset}
+}
+
+// view returns a tensor sharing t's storage with a new geometry.
+func (t *Tensor) view(shape, strides []int, offset int) *Tensor {
+	return &Tensor{dtype: t.dtype, shape: shape, strides: strides, offset: offset, st: t.st}
+}
+
+// axis normalises a possibly negative axis, panicking when out of range.
+func (t *Tensor) axis(op string, a int) int {
+	r := len(t.shape)
+	if a < -r || a >= r {
+		fail(op, []*Tensor{t}, "axis %d out of range for rank %d", a, r)
+	}
+	if a < 0 {
+		a += r
+	}
+	return a
+}
+
+// sameDevice panics unless all tensors share one device and returns its
+// backend.
+func sameDevice(op string, ts ...*Tensor) device.Backend {
+	be := ts[0].st.be
+	for _, u := range ts[1:] {
+		if u.st.be != be {
+			fail(op, ts, "operands are on different devices (%v and %v); move one with To", ts[0].Device(), u.Device())
+		}
+	}
+	return be
+}
+
+// sameDType panics unless all tensors share one dtype.
+func sameDType(op string, ts ...*Tensor) {
+	for _, u := range ts[1:] {
+		if u.dtype != ts[0].dtype {
+			fail(op, ts, "dtypes differ (%v and %v); convert one with Cast", ts[0].dtype, u.dtype)
+		}
+	}
+}
+
+func requireFloat(op string, ts ...*Tensor) {
+	for _, u := range ts {
+		if !u.dtype.IsFloat() {
+			fail(op, ts, "needs a float tensor, got %v", u.dtype)
+		}
+	}
+}
+
+// dense returns t when it covers its whole buffer in row-major order, else
+// a contiguous copy: kernels that take plain buffers need that form.
+func (t *Tensor) dense() *Tensor {
+	if t.offset == 0 && t.layout().IsContiguous() && t.st.buf.Len() == t.Numel() {
+		return t
+	}
+	return t.Contiguous()
+}
+
+// To returns t on dev: t itself when it is already there, else a copy
+// through host memory.
+func (t *Tensor) To(dev device.Device) *Tensor {
+	if t.Device() == dev {
+		return t
+	}
+	be := backendOf("To", dev)
+	src := t.dense()
+	out := alloc("To", be, t.dtype, t.shape)
+	var err error
+	switch t.dtype {
+	case device.Float32:
+		h := make([]float32, t.Numel())
+		if err = src.st.be.Read(h, src.st.buf); err == nil {
+			err = be.Write(out.st.buf, h)
+		}
+	case device.Float64:
+		h := make([]float64, t.Numel())
+		if err = src.st.be.Read(h, src.st.buf); err == nil {
+			err = be.Write(out.st.buf, h)
+		}
+	case device.Int32:
+		h := make([]int32, t.Numel())
+		if err = src.st.be.Read(h, src.st.buf); err == nil {
+			err = be.Write(out.st.buf, h)
+		}
+	}
+	check("To", err, t, src)
+	return out
+}
+
+// hostCopy returns t's elements in row-major order as a []T of t's dtype.
+func hostCopy[T Elem](t *Tensor) []T {
+	src := t.dense()
+	h := make([]T, t.Numel())
+	check("host copy", src.st.be.Read(h, src.st.buf), t, src)
+	return h
+}
+
+// Float32s copies t to host memory in row-major order, converting to
+// float32 if t has another dtype.
+func (t *Tensor) Float32s() []float32 {
+	if t.dtype != device.Float32 {
+		return t.Cast(device.Float32).Float32s()
+	}
+	return hostCopy[float32](t)
+}
+
+// Float64s copies t to host memory as float64s.
+func (t *Tensor) Float64s() []float64 {
+	if t.dtype != device.Float64 {
+		return t.Cast(device.Float64).Float64s()
+	}
+	return hostCopy[float64](t)
+}
+
+// Int32s copies t to host memory as int32s (floats truncate toward zero).
+func (t *Tensor) Int32s() []int32 {
+	if t.dtype != device.Int32 {
+		return t.Cast(device.Int32).Int32s()
+	}
+	return hostCopy[int32](t)
+}
+
+// Item returns the value of a one-element tensor.
+func (t *Tensor) Item() float64 {
+	if t.Numel() != 1 {
+		fail("Item", []*Tensor{t}, "needs exactly one element, have %d", t.Numel())
+	}
+	return t.Float64s()[0]
+}
