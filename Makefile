@@ -11,7 +11,16 @@ CUDA_PTX := $(patsubst kernels/cuda/src/%.cu,kernels/cuda/ptx/%.ptx,$(CUDA_SRC))
 SIM_SRC := $(wildcard kernels/cuda/cudasim/testdata/*.cu)
 SIM_PTX := $(SIM_SRC:.cu=.ptx)
 
-.PHONY: help build test lint ptx ptx-check cuda-toolchain
+.PHONY: help build train test lint ptx cuda-toolchain data cuda-check
+
+# apt_components enables contrib and non-free on Debian (the CUDA toolkit
+# and the driver library it depends on live there) and refreshes the lists.
+define apt_components
+f=/etc/apt/sources.list.d/debian.sources; \
+if [ -f $$f ]; then sed -i -E 's/^Components:.*/Components: main contrib non-free/' $$f; \
+else sed -i -E 's/^(deb .* main)$$/\1 contrib non-free/' /etc/apt/sources.list; fi; \
+apt-get update -qq
+endef
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,19 +28,34 @@ help:
 build: ## compile every package and the tapegrad command
 	$(GO) build ./...
 
+train: data ## the main job: train the Fashion-MNIST MLP on the best available device
+	$(GO) run ./cmd/tapegrad train --model mlp $(TRAIN_FLAGS)
+
 lint: ## gofmt check and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 test: lint ## vet and run every test (race detector on concurrent packages)
 	$(GO) test ./...
+	$(GO) test -race $(RACE_PKGS)
 
-cuda-toolchain: ## install nvcc/ptxas 11.8 from Debian non-free (root)
-	@command -v $(NVCC) >/dev/null && exit 0; \
-	if [ "$$(id -u)" != 0 ]; then echo "run as root: make cuda-toolchain"; exit 1; fi; \
-	f=/etc/apt/sources.list.d/debian.sources; \
-	grep -q 'non-free' $$f || sed -i 's/^Components: main.*/Components: main contrib non-free/' $$f; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nvidia-cuda-toolkit
+# Packages that run goroutines of their own get a second pass under the
+# race detector.
+RACE_PKGS := ./kernels/cpu/... ./tensor/...
+
+cuda-check: ptx-verify ptx-check build-cuda ## committed PTX is current, ptxas accepts it for sm_70/80/90, the cuda-tagged build compiles
+
+cuda-toolchain: ## install nvcc/ptxas 11.8 from Debian non-free (needs root)
+	@if command -v $(NVCC) >/dev/null && command -v $(PTXAS) >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "make cuda-toolchain: run as root (apt-get installs nvidia-cuda-toolkit)"; exit 1; fi; \
+	$(call apt_components); \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nvidia-cuda-toolkit
+
+DATA_DIR ?= /usr/share/datasets/fashion-mnist
+data: ## install Fashion-MNIST (Debian's dataset-fashion-mnist) if missing
+	@if ls $(DATA_DIR)/*t10k-labels* >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "Fashion-MNIST is missing; install it with: sudo apt-get install dataset-fashion-mnist (or pass --data DIR)"; exit 1; fi; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dataset-fashion-mnist
 
 ptx: $(CUDA_PTX) $(SIM_PTX) ## regenerate committed PTX from CUDA C (needs make cuda-toolchain)
 
