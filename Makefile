@@ -11,7 +11,7 @@ CUDA_PTX := $(patsubst kernels/cuda/src/%.cu,kernels/cuda/ptx/%.ptx,$(CUDA_SRC))
 SIM_SRC := $(wildcard kernels/cuda/cudasim/testdata/*.cu)
 SIM_PTX := $(SIM_SRC:.cu=.ptx)
 
-.PHONY: help build train test lint ptx cuda-toolchain data cuda-check
+.PHONY: help build train test lint ptx cuda-toolchain data cuda-check docker
 
 # apt_components enables contrib and non-free on Debian (the CUDA toolkit
 # and the driver library it depends on live there) and refreshes the lists.
@@ -32,7 +32,7 @@ train: data ## the main job: train the Fashion-MNIST MLP on the best available d
 	$(GO) run ./cmd/tapegrad train --model mlp $(TRAIN_FLAGS)
 
 lint: ## gofmt check and go vet
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 test: lint ## vet and run every test (race detector on concurrent packages)
@@ -52,6 +52,10 @@ cuda-toolchain: ## install nvcc/ptxas 11.8 from Debian non-free (needs root)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nvidia-cuda-toolkit
 
 DATA_DIR ?= /usr/share/datasets/fashion-mnist
+docker: ## build the CPU and CUDA images (needs a Docker engine; see docker/)
+	docker build -f docker/Dockerfile.cpu -t tapegrad:cpu .
+	docker build -f docker/Dockerfile.cuda -t tapegrad:cuda .
+
 data: ## install Fashion-MNIST (Debian's dataset-fashion-mnist) if missing
 	@if ls $(DATA_DIR)/*t10k-labels* >/dev/null 2>&1; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then echo "Fashion-MNIST is missing; install it with: sudo apt-get install dataset-fashion-mnist (or pass --data DIR)"; exit 1; fi; \
