@@ -54,13 +54,13 @@ func writeAxis(b *strings.Builder, shape, strides []int, axis, off int, strs []s
 		sep = "," + strings.Repeat("\n", len(shape)-1-axis) + strings.Repeat(" ", indent+axis+1)
 	}
 	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(sep)
+		}
 		if summarise && n > 2*printEdge && i == printEdge {
 			b.WriteString("...")
 			b.WriteString(sep)
 			i = n - printEdge
-		}
-		if i > 0 && !(summarise && n > 2*printEdge && i == n-printEdge) {
-			b.WriteString(sep)
 		}
 		writeAxis(b, shape, strides, axis+1, off+i*strides[axis], strs, width, summarise, indent)
 	}

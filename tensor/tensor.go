@@ -75,11 +75,13 @@ func (t *Tensor) like(op string, dt device.DType, shape []int) *Tensor {
 // DType returns the element type.
 func (t *Tensor) DType() device.DType { return t.dtype }
 
-// Shape returns a copy of the dimensions.
-func (t *Tensor) Shape() []int { return slices.Clone(t.shape) }
+// Shape returns a copy of the dimensions: an empty, non-nil slice for a
+// rank-0 tensor, so that NewOn(dev, data, t.Shape()...) rebuilds a scalar
+// as a scalar (a nil shape would mean 1-D).
+func (t *Tensor) Shape() []int { return append([]int{}, t.shape...) }
 
-// Strides returns a copy of the element strides.
-func (t *Tensor) Strides() []int { return slices.Clone(t.strides) }
+// Strides returns a copy of the element strides (non-nil, as Shape).
+func (t *Tensor) Strides() []int { return append([]int{}, t.strides...) }
 
 // Rank returns the number of dimensions.
 func (t *Tensor) Rank() int { return len(t.shape) }

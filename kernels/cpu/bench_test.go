@@ -1,0 +1,86 @@
+package cpu
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// The benchmarks report throughput with b.ReportMetric; run them with
+// -benchmem. Kernels are synchronous, so Sync in the loop costs nothing
+// but keeps the house rule that timed loops wait for the device.
+
+func BenchmarkMatMul(b *testing.B) {
+	r := newRand(b)
+	for _, dt := range floatTypes {
+		for _, n := range []int{256, 512} {
+			b.Run(fmt.Sprintf("%v/%d", dt, n), func(b *testing.B) {
+				x := upload(b, dt, randVals(r, dt, n*n))
+				c := alloc(b, dt, n*n)
+				args := device.MatMulArgs{Batch: 1, M: n, N: n, K: n, A: x, LDA: n, B: x, LDB: n, C: c}
+				b.ResetTimer()
+				for b.Loop() {
+					if err := shared.MatMul(args); err != nil {
+						b.Fatal(err)
+					}
+					_ = shared.Sync()
+				}
+				b.ReportMetric(2*float64(n*n*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	r := newRand(b)
+	const n = 1 << 22
+	x := upload(b, device.Float32, randVals(r, device.Float32, n))
+	c := alloc(b, device.Float32, n)
+	for _, bc := range []struct {
+		name string
+		l    device.Layout
+	}{
+		{"contiguous", device.Contiguous([]int{1 << 11, 1 << 11})},
+		{"transposed", device.Layout{Shape: []int{1 << 11, 1 << 11}, Strides: []int{1, 1 << 11}}},
+		{"broadcast", device.Layout{Shape: []int{1 << 11, 1 << 11}, Strides: []int{0, 1}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cl := device.Contiguous([]int{1 << 11, 1 << 11})
+			for b.Loop() {
+				if err := shared.Binary(device.Add, 0, c, x, cl, x, bc.l); err != nil {
+					b.Fatal(err)
+				}
+				_ = shared.Sync()
+			}
+			b.ReportMetric(3*4*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}
+
+func BenchmarkReduceSum(b *testing.B) {
+	r := newRand(b)
+	const rows, cols = 1024, 1024
+	x := upload(b, device.Float32, randVals(r, device.Float32, rows*cols))
+	for _, bc := range []struct {
+		name string
+		l    device.Layout
+		out  int
+		nr   int
+	}{
+		{"rows", device.Contiguous([]int{rows, cols}), rows, 1},
+		{"columns", device.Layout{Shape: []int{cols, rows}, Strides: []int{1, cols}}, cols, 1},
+		{"all", device.Contiguous([]int{rows, cols}), 1, 2},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			dst := alloc(b, device.Float32, bc.out)
+			for b.Loop() {
+				if err := shared.Reduce(device.Sum, dst, x, bc.l, bc.nr); err != nil {
+					b.Fatal(err)
+				}
+				_ = shared.Sync()
+			}
+			b.ReportMetric(4*float64(rows*cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

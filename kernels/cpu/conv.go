@@ -1,0 +1,301 @@
+package cpu
+
+import "github.com/tapegrad/tapegrad/device"
+
+// conv is a checked ConvParams with its output size.
+type conv struct {
+	device.ConvParams
+	oh, ow int
+}
+
+// planes returns the number of (n, c) planes, the unit of parallel work:
+// every kernel here reads and writes one plane per (n, c) and so needs no
+// synchronisation.
+func (p conv) planes() int { return p.N * p.C }
+
+// convBuffers checks a conv-family call: big and small are the [N,C,H,W]
+// and the windowed operand's buffers (float, one dtype), with the windowed
+// operand holding smallPer elements per plane.
+func convBuffers(op string, cp device.ConvParams, big, small device.Buffer, smallPer func(conv) int) (conv, *Buffer, *Buffer, error) {
+	p := conv{ConvParams: cp}
+	switch {
+	case cp.N < 0 || cp.C < 0 || cp.H < 0 || cp.W < 0 || cp.KH < 1 || cp.KW < 1 ||
+		cp.StrideH < 1 || cp.StrideW < 1 || cp.PadH < 0 || cp.PadW < 0:
+		return p, nil, nil, opError(op, "bad parameters %+v", cp)
+	case cp.H+2*cp.PadH < cp.KH || cp.W+2*cp.PadW < cp.KW:
+		return p, nil, nil, opError(op, "window %d×%d larger than the padded input %d×%d",
+			cp.KH, cp.KW, cp.H+2*cp.PadH, cp.W+2*cp.PadW)
+	}
+	p.oh, p.ow = cp.OutH(), cp.OutW()
+	b, err := asBuffer(op, big)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	bs, err := buffers(op, b.dt, small)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	if !b.dt.IsFloat() {
+		return p, nil, nil, unsupported(op, b.dt)
+	}
+	if err := need(op, b, p.planes()*p.H*p.W, "image"); err != nil {
+		return p, nil, nil, err
+	}
+	if err := need(op, bs[0], p.planes()*smallPer(p), "windowed operand"); err != nil {
+		return p, nil, nil, err
+	}
+	return p, b, bs[0], nil
+}
+
+// colsPerPlane and outPerPlane size Im2Col columns and pooled outputs.
+func colsPerPlane(p conv) int { return p.KH * p.KW * p.oh * p.ow }
+func outPerPlane(p conv) int  { return p.oh * p.ow }
+
+// window calls f(h, w, hw) for the in-bounds elements of output (oh, ow)'s
+// window, kh-major, with hw = h*W+w its position in the plane.
+func (p conv) window(oh, ow int, f func(hw int)) {
+	for kh := range p.KH {
+		h := oh*p.StrideH - p.PadH + kh
+		if h < 0 || h >= p.H {
+			continue
+		}
+		for kw := range p.KW {
+			if w := ow*p.StrideW - p.PadW + kw; w >= 0 && w < p.W {
+				f(h*p.W + w)
+			}
+		}
+	}
+}
+
+// Im2Col unfolds src [N,C,H,W] into dst [N, C*KH*KW, OH*OW]:
+//
+//	dst[n, (c*KH+kh)*KW+kw, oh*OW+ow] = src[n, c, oh*SH-PH+kh, ow*SW-PW+kw]  (0 outside)
+func (*Backend) Im2Col(dst, src device.Buffer, cp device.ConvParams) error {
+	p, s, d, err := convBuffers("Im2Col", cp, src, dst, colsPerPlane)
+	if err != nil {
+		return err
+	}
+	if s.dt == device.Float32 {
+		im2col(p, slice[float32](d), slice[float32](s))
+	} else {
+		im2col(p, slice[float64](d), slice[float64](s))
+	}
+	return nil
+}
+
+func im2col[T float](p conv, dst, src []T) {
+	parallelFor(p.planes(), colsPerPlane(p), func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			x := src[pl*p.H*p.W:]
+			// plane (n, c) owns rows c*KH*KW.. of image n: one contiguous run
+			out := dst[pl*colsPerPlane(p):]
+			for kh := range p.KH {
+				for kw := range p.KW {
+					for oh := range p.oh {
+						h := oh*p.StrideH - p.PadH + kh
+						row := out[((kh*p.KW+kw)*p.oh+oh)*p.ow:][:p.ow]
+						for ow := range row {
+							w := ow*p.StrideW - p.PadW + kw
+							if h >= 0 && h < p.H && w >= 0 && w < p.W {
+								row[ow] = x[h*p.W+w]
+							} else {
+								row[ow] = 0
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// Col2Im folds src [N, C*KH*KW, OH*OW] into dst [N,C,H,W], which it
+// overwrites: each element is the sum, in increasing (kh, kw), of the
+// columns that Im2Col would copy it to, accumulated in the element type.
+func (*Backend) Col2Im(dst, src device.Buffer, cp device.ConvParams) error {
+	p, d, s, err := convBuffers("Col2Im", cp, dst, src, colsPerPlane)
+	if err != nil {
+		return err
+	}
+	if s.dt == device.Float32 {
+		col2im(p, slice[float32](d), slice[float32](s))
+	} else {
+		col2im(p, slice[float64](d), slice[float64](s))
+	}
+	return nil
+}
+
+func col2im[T float](p conv, dst, src []T) {
+	parallelFor(p.planes(), colsPerPlane(p), func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			x := dst[pl*p.H*p.W : (pl+1)*p.H*p.W]
+			clear(x)
+			col := src[pl*colsPerPlane(p):]
+			for kh := range p.KH {
+				for kw := range p.KW {
+					for oh := range p.oh {
+						h := oh*p.StrideH - p.PadH + kh
+						if h < 0 || h >= p.H {
+							continue
+						}
+						row := col[((kh*p.KW+kw)*p.oh+oh)*p.ow:][:p.ow]
+						for ow, v := range row {
+							if w := ow*p.StrideW - p.PadW + kw; w >= 0 && w < p.W {
+								x[h*p.W+w] += v
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// MaxPool writes each window's maximum to dst and its position h*W+w in
+// the plane to idx (Int32). The first maximum in (kh, kw) order wins, a NaN
+// beats every number (the first NaN wins), and padding never wins: a
+// window entirely in padding writes 0 and index -1.
+func (*Backend) MaxPool(dst, idx, src device.Buffer, cp device.ConvParams) error {
+	p, s, d, err := convBuffers("MaxPool", cp, src, dst, outPerPlane)
+	if err != nil {
+		return err
+	}
+	ib, err := buffers("MaxPool", device.Int32, idx)
+	if err != nil {
+		return err
+	}
+	if err := need("MaxPool", ib[0], p.planes()*outPerPlane(p), "idx"); err != nil {
+		return err
+	}
+	if s.dt == device.Float32 {
+		maxPool(p, slice[float32](d), slice[int32](ib[0]), slice[float32](s))
+	} else {
+		maxPool(p, slice[float64](d), slice[int32](ib[0]), slice[float64](s))
+	}
+	return nil
+}
+
+func maxPool[T float](p conv, dst []T, idx []int32, src []T) {
+	per := outPerPlane(p)
+	parallelFor(p.planes(), p.KH*p.KW*per, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			x := src[pl*p.H*p.W:]
+			for oh := range p.oh {
+				for ow := range p.ow {
+					best, bi := T(0), -1
+					p.window(oh, ow, func(hw int) {
+						if v := x[hw]; bi < 0 || maxWins(v, best) {
+							best, bi = v, hw
+						}
+					})
+					o := pl*per + oh*p.ow + ow
+					dst[o], idx[o] = best, int32(bi)
+				}
+			}
+		}
+	})
+}
+
+// MaxPoolBackward zeroes dx and adds each dy to the position idx names in
+// its plane, in (oh, ow) order; index -1 (an all-padding window) is skipped.
+func (*Backend) MaxPoolBackward(dx, dy, idx device.Buffer, cp device.ConvParams) error {
+	p, d, g, err := convBuffers("MaxPoolBackward", cp, dx, dy, outPerPlane)
+	if err != nil {
+		return err
+	}
+	ib, err := buffers("MaxPoolBackward", device.Int32, idx)
+	if err != nil {
+		return err
+	}
+	n := p.planes() * outPerPlane(p)
+	if err := need("MaxPoolBackward", ib[0], n, "idx"); err != nil {
+		return err
+	}
+	is := slice[int32](ib[0])[:n]
+	for o, i := range is {
+		if i < -1 || int(i) >= p.H*p.W {
+			return opError("MaxPoolBackward", "index %d at position %d is outside [-1, %d)", i, o, p.H*p.W)
+		}
+	}
+	if d.dt == device.Float32 {
+		maxPoolBackward(p, slice[float32](d), slice[float32](g), is)
+	} else {
+		maxPoolBackward(p, slice[float64](d), slice[float64](g), is)
+	}
+	return nil
+}
+
+func maxPoolBackward[T float](p conv, dx, dy []T, idx []int32) {
+	per := outPerPlane(p)
+	parallelFor(p.planes(), p.H*p.W+per, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			x := dx[pl*p.H*p.W : (pl+1)*p.H*p.W]
+			clear(x)
+			for o, i := range idx[pl*per : (pl+1)*per] {
+				if i >= 0 {
+					x[i] += dy[pl*per+o]
+				}
+			}
+		}
+	})
+}
+
+// AvgPool writes each window's sum (padding counting as zeros) divided by
+// KH*KW, PyTorch's count_include_pad; the sum is in float64.
+func (*Backend) AvgPool(dst, src device.Buffer, cp device.ConvParams) error {
+	p, s, d, err := convBuffers("AvgPool", cp, src, dst, outPerPlane)
+	if err != nil {
+		return err
+	}
+	if s.dt == device.Float32 {
+		avgPool(p, slice[float32](d), slice[float32](s))
+	} else {
+		avgPool(p, slice[float64](d), slice[float64](s))
+	}
+	return nil
+}
+
+func avgPool[T float](p conv, dst, src []T) {
+	per, area := outPerPlane(p), float64(p.KH*p.KW)
+	parallelFor(p.planes(), p.KH*p.KW*per, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			x := src[pl*p.H*p.W:]
+			for oh := range p.oh {
+				for ow := range p.ow {
+					s := 0.0
+					p.window(oh, ow, func(hw int) { s += float64(x[hw]) })
+					dst[pl*per+oh*p.ow+ow] = T(s / area)
+				}
+			}
+		}
+	})
+}
+
+// AvgPoolBackward zeroes dx and adds dy/(KH*KW), rounded to the element
+// type, to every in-bounds element of each window, in (oh, ow) order.
+func (*Backend) AvgPoolBackward(dx, dy device.Buffer, cp device.ConvParams) error {
+	p, d, g, err := convBuffers("AvgPoolBackward", cp, dx, dy, outPerPlane)
+	if err != nil {
+		return err
+	}
+	if d.dt == device.Float32 {
+		avgPoolBackward(p, slice[float32](d), slice[float32](g))
+	} else {
+		avgPoolBackward(p, slice[float64](d), slice[float64](g))
+	}
+	return nil
+}
+
+func avgPoolBackward[T float](p conv, dx, dy []T) {
+	per, area := outPerPlane(p), float64(p.KH*p.KW)
+	parallelFor(p.planes(), p.KH*p.KW*per, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			x := dx[pl*p.H*p.W : (pl+1)*p.H*p.W]
+			clear(x)
+			for o, v := range dy[pl*per : (pl+1)*per] {
+				g := T(float64(v) / area)
+				p.window(o/p.ow, o%p.ow, func(hw int) { x[hw] += g })
+			}
+		}
+	})
+}

@@ -1,0 +1,148 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+var convCases = []device.ConvParams{
+	{N: 1, C: 1, H: 5, W: 5, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	{N: 2, C: 3, H: 7, W: 6, KH: 2, KW: 3, StrideH: 2, StrideW: 1, PadH: 0, PadW: 1},
+	{N: 1, C: 2, H: 1, W: 3, KH: 2, KW: 2, StrideH: 1, StrideW: 2, PadH: 2, PadW: 1}, // windows all in padding
+	{N: 3, C: 2, H: 4, W: 4, KH: 4, KW: 4, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0}, // 1×1 output
+	{N: 2, C: 8, H: 20, W: 24, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+}
+
+// pixel returns x[n,c,h,w] of an NCHW host image and whether it is inside.
+func pixel(p device.ConvParams, x []float64, n, c, h, w int) (float64, bool) {
+	if h < 0 || h >= p.H || w < 0 || w >= p.W {
+		return 0, false
+	}
+	return x[((n*p.C+c)*p.H+h)*p.W+w], true
+}
+
+func TestConv(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	for _, dt := range floatTypes {
+		for _, p := range convCases {
+			t.Run(fmt.Sprintf("%v/%+v", dt, p), func(t *testing.T) {
+				oh, ow := p.OutH(), p.OutW()
+				nimg, nout := p.N*p.C*p.H*p.W, p.N*p.C*oh*ow
+				ncol := p.N * p.C * p.KH * p.KW * oh * ow
+				x := randVals(r, dt, nimg)
+				img := upload(t, dt, x)
+
+				col := alloc(t, dt, ncol)
+				require.NoError(t, shared.Im2Col(col, img, p))
+				cv := make([]float64, ncol)
+				for n := range p.N {
+					for c := range p.C {
+						for kh := range p.KH {
+							for kw := range p.KW {
+								for i := range oh {
+									for j := range ow {
+										row := (c*p.KH+kh)*p.KW + kw
+										v, _ := pixel(p, x, n, c, i*p.StrideH-p.PadH+kh, j*p.StrideW-p.PadW+kw)
+										cv[((n*p.C*p.KH*p.KW+row)*oh+i)*ow+j] = v
+									}
+								}
+							}
+						}
+					}
+				}
+				require.Equal(t, cv, download(t, col), "Im2Col")
+
+				// Col2Im is Im2Col's adjoint: <im2col(x), y> = <x, col2im(y)>.
+				y := randVals(r, dt, ncol)
+				back := alloc(t, dt, nimg)
+				require.NoError(t, shared.Col2Im(back, upload(t, dt, y), p))
+				lhs, rhs := 0.0, 0.0
+				for i := range cv {
+					lhs += cv[i] * y[i]
+				}
+				for i, v := range download(t, back) {
+					rhs += x[i] * v
+				}
+				require.InDelta(t, lhs, rhs, 1e3*tol(dt)*(1+math.Abs(lhs)), "Col2Im adjoint")
+
+				// pooling, on negative inputs so that a zero from padding would win
+				neg := make([]float64, nimg)
+				for i, v := range x {
+					neg[i] = -math.Abs(v)
+				}
+				src := upload(t, dt, neg)
+				mx, idx, avg := alloc(t, dt, nout), alloc(t, device.Int32, nout), alloc(t, dt, nout)
+				require.NoError(t, shared.MaxPool(mx, idx, src, p))
+				require.NoError(t, shared.AvgPool(avg, src, p))
+				wantMax, wantIdx, wantAvg := make([]float64, nout), make([]float64, nout), make([]float64, nout)
+				g := randVals(r, dt, nout)
+				wantDx, wantAvgDx := make([]float64, nimg), make([]float64, nimg)
+				for n := range p.N {
+					for c := range p.C {
+						for i := range oh {
+							for j := range ow {
+								o := ((n*p.C+c)*oh+i)*ow + j
+								best, bi, sum := 0.0, -1, 0.0
+								for kh := range p.KH {
+									for kw := range p.KW {
+										h, w := i*p.StrideH-p.PadH+kh, j*p.StrideW-p.PadW+kw
+										if v, ok := pixel(p, neg, n, c, h, w); ok {
+											sum += v
+											if bi < 0 || v > best {
+												best, bi = v, h*p.W+w
+											}
+											wantAvgDx[((n*p.C+c)*p.H+h)*p.W+w] += g[o] / float64(p.KH*p.KW)
+										}
+									}
+								}
+								wantMax[o], wantIdx[o], wantAvg[o] = best, float64(bi), roundTo(dt, sum/float64(p.KH*p.KW))
+								if bi >= 0 {
+									wantDx[(n*p.C+c)*p.H*p.W+bi] += g[o]
+								}
+							}
+						}
+					}
+				}
+				require.Equal(t, wantMax, download(t, mx), "MaxPool")
+				require.Equal(t, wantIdx, download(t, idx), "MaxPool idx")
+				requireClose(t, wantAvg, download(t, avg), tol(dt), "AvgPool")
+
+				dy, dx := upload(t, dt, g), alloc(t, dt, nimg)
+				require.NoError(t, shared.MaxPoolBackward(dx, dy, idx, p))
+				requireClose(t, wantDx, download(t, dx), 4*tol(dt), "MaxPoolBackward")
+				require.NoError(t, shared.AvgPoolBackward(dx, dy, p))
+				requireClose(t, wantAvgDx, download(t, dx), 8*tol(dt), "AvgPoolBackward")
+			})
+		}
+	}
+}
+
+func TestConvErrors(t *testing.T) {
+	b := upload(t, device.Float32, []float64{1, 2, 3, 4})
+	p := device.ConvParams{N: 1, C: 1, H: 2, W: 2, KH: 3, KW: 1, StrideH: 1, StrideW: 1}
+	require.ErrorContains(t, shared.AvgPool(b, b, p), "larger than the padded input")
+	p.KH, p.StrideW = 1, 0
+	require.ErrorContains(t, shared.AvgPool(b, b, p), "bad parameters")
+	p.StrideW = 1
+	i := upload(t, device.Int32, []float64{1, 2, 3, 4})
+	require.ErrorContains(t, shared.AvgPool(i, i, p), "int32")
+	require.ErrorContains(t, shared.MaxPoolBackward(b, b, upload(t, device.Int32, []float64{0, 1, 4, -1}), p), "index 4 at position 2")
+}
+
+func TestMaxPoolNaN(t *testing.T) {
+	nan := math.NaN()
+	p := device.ConvParams{N: 1, C: 1, H: 2, W: 3, KH: 2, KW: 3, StrideH: 1, StrideW: 1}
+	for _, dt := range floatTypes {
+		src := upload(t, dt, []float64{1, 5, nan, 5, nan, 2})
+		dst, idx := alloc(t, dt, 1), alloc(t, device.Int32, 1)
+		require.NoError(t, shared.MaxPool(dst, idx, src, p))
+		requireClose(t, []float64{nan}, download(t, dst), 0)
+		require.Equal(t, []float64{2}, download(t, idx), "the first NaN wins")
+	}
+}

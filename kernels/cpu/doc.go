@@ -1,0 +1,20 @@
+// Package cpu is tapegrad's pure-Go CPU backend: the reference every other
+// backend is tested against, and the fallback where no GPU exists.
+//
+// Importing the package (usually blank, `import _ ".../kernels/cpu"`)
+// registers device.CPU; device.Open(device.CPUDevice) then returns the one
+// shared *Backend.
+//
+// Every kernel is written once with Go generics for float32 and float64
+// (and int32 where integers make sense), with a contiguous fast path and a
+// strided path that walks layouts incrementally, so transposed, sliced and
+// broadcast (stride 0) views are read without a copy. Large work is split
+// across GOMAXPROCS goroutines so that every output element is computed by
+// one goroutine in a fixed order: results are bit-for-bit the same whatever
+// the thread count. Float32 math is done in float64 and rounded once where
+// that is cheap (transcendentals, reductions, softmax, optimizers); GEMM goes
+// through gonum's blas32/blas64.
+//
+// Work is synchronous: every method has finished when it returns, and Sync
+// is a no-op.
+package cpu

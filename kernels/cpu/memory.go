@@ -1,0 +1,321 @@
+package cpu
+
+import (
+	"math"
+	"sync/atomic"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// Buffer is CPU memory: a Go slice of its dtype. The garbage collector owns
+// the memory; Free only drops the reference and the byte count.
+type Buffer struct {
+	dt    device.DType
+	n     int
+	data  any // []float32, []float64 or []int32; nil once freed
+	freed atomic.Bool
+}
+
+// DType returns the element type.
+func (b *Buffer) DType() device.DType { return b.dt }
+
+// Len returns the number of elements allocated (also after Free).
+func (b *Buffer) Len() int { return b.n }
+
+// bytes returns the buffer's size for the memory counters.
+func (b *Buffer) bytes() int64 { return int64(b.n) * int64(b.dt.Size()) }
+
+// slice returns b's elements; T must be b's dtype (callers check first).
+func slice[T num](b *Buffer) []T { return b.data.([]T) }
+
+// isInt reports whether T is int32, for the few kernels where integers
+// convert or divide differently.
+func isInt[T num]() bool {
+	var z T
+	_, ok := any(z).(int32)
+	return ok
+}
+
+// Alloc returns a zeroed buffer of n elements (Go has no cheaper memory).
+func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
+	if n < 0 {
+		return nil, opError("Alloc", "negative length %d", n)
+	}
+	b := &Buffer{dt: dt, n: n}
+	switch dt {
+	case device.Float32:
+		b.data = make([]float32, n)
+	case device.Float64:
+		b.data = make([]float64, n)
+	case device.Int32:
+		b.data = make([]int32, n)
+	default:
+		return nil, opError("Alloc", "unknown dtype %v", dt)
+	}
+	be.track(b.bytes())
+	return b, nil
+}
+
+// track adds delta bytes to the live count and raises the peak to match.
+func (be *Backend) track(delta int64) {
+	live := be.live.Add(delta)
+	for {
+		peak := be.peak.Load()
+		if live <= peak || be.peak.CompareAndSwap(peak, live) {
+			return
+		}
+	}
+}
+
+// Free drops b's memory. Freeing twice, or a buffer of another backend,
+// is a no-op.
+func (be *Backend) Free(b device.Buffer) {
+	cb, ok := b.(*Buffer)
+	if !ok || cb == nil || !cb.freed.CompareAndSwap(false, true) {
+		return
+	}
+	cb.data = nil
+	be.track(-cb.bytes())
+}
+
+// Write copies host data into dst.
+func (*Backend) Write(dst device.Buffer, src any) error {
+	d, err := asBuffer("Write", dst)
+	if err != nil {
+		return err
+	}
+	switch s := src.(type) {
+	case []float32:
+		return hostCopy("Write", d, s, false)
+	case []float64:
+		return hostCopy("Write", d, s, false)
+	case []int32:
+		return hostCopy("Write", d, s, false)
+	}
+	return opError("Write", "host data is %T, want []float32, []float64 or []int32", src)
+}
+
+// Read copies src into host memory dst.
+func (*Backend) Read(dst any, src device.Buffer) error {
+	s, err := asBuffer("Read", src)
+	if err != nil {
+		return err
+	}
+	switch d := dst.(type) {
+	case []float32:
+		return hostCopy("Read", s, d, true)
+	case []float64:
+		return hostCopy("Read", s, d, true)
+	case []int32:
+		return hostCopy("Read", s, d, true)
+	}
+	return opError("Read", "host data is %T, want []float32, []float64 or []int32", dst)
+}
+
+// hostCopy copies between b and host, which must match in type and length.
+func hostCopy[T num](op string, b *Buffer, host []T, toHost bool) error {
+	data, ok := b.data.([]T)
+	if !ok || len(host) != b.n {
+		return opError(op, "host slice is %T of length %d, buffer is %v of length %d", host, len(host), b.dt, b.n)
+	}
+	if toHost {
+		copy(host, data)
+	} else {
+		copy(data, host)
+	}
+	return nil
+}
+
+// Fill sets every element dl addresses to v, converted as Cast converts.
+func (*Backend) Fill(dst device.Buffer, dl device.Layout, v float64) error {
+	d, err := asBuffer("Fill", dst)
+	if err != nil {
+		return err
+	}
+	if err := checkLayout("Fill", d, dl, "dst"); err != nil {
+		return err
+	}
+	switch d.dt {
+	case device.Float32:
+		fill(slice[float32](d), dl, float32(v))
+	case device.Float64:
+		fill(slice[float64](d), dl, v)
+	default:
+		fill(slice[int32](d), dl, toInt32(v))
+	}
+	return nil
+}
+
+func fill[T num](dst []T, dl device.Layout, v T) {
+	if dl.Size() == 0 {
+		return
+	}
+	tmpl := newWalker(dl.Shape, dl)
+	parallelFor(dl.Size(), 1, func(lo, hi int) {
+		w := tmpl
+		w.seek(lo)
+		for pos := lo; pos < hi; {
+			r := min(w.run(), hi-pos)
+			for i, off, s := 0, w.off[0], w.inner(0); i < r; i, off = i+1, off+s {
+				dst[off] = v
+			}
+			w.advance(r)
+			pos += r
+		}
+	})
+}
+
+// Copy copies src to dst element by element through both layouts. When
+// src and dst are views of one buffer whose elements may overlap (an
+// assignment of x[:-1] to x[1:], say), src is first read into a temporary,
+// so the result is as if every element were read before any is written.
+func (*Backend) Copy(dst device.Buffer, dl device.Layout, src device.Buffer, sl device.Layout) error {
+	s, err := asBuffer("Copy", src)
+	if err != nil {
+		return err
+	}
+	bs, err := buffers("Copy", s.dt, dst)
+	if err != nil {
+		return err
+	}
+	d := bs[0]
+	if err := sameShape("Copy", dl, sl); err != nil {
+		return err
+	}
+	if err := checkLayout("Copy", d, dl, "dst"); err != nil {
+		return err
+	}
+	if err := checkLayout("Copy", s, sl, "src"); err != nil {
+		return err
+	}
+	if sl.Size() == 0 {
+		return nil
+	}
+	switch s.dt {
+	case device.Float32:
+		copyView(slice[float32](d), dl, slice[float32](s), sl, d == s)
+	case device.Float64:
+		copyView(slice[float64](d), dl, slice[float64](s), sl, d == s)
+	default:
+		copyView(slice[int32](d), dl, slice[int32](s), sl, d == s)
+	}
+	return nil
+}
+
+// copyView is Copy for one dtype; same says that dst and src are one
+// buffer.
+func copyView[T num](dst []T, dl device.Layout, src []T, sl device.Layout, same bool) {
+	if same {
+		dlo, dhi := extent(dl)
+		if slo, shi := extent(sl); slo <= dhi && dlo <= shi {
+			tmp := make([]T, sl.Size())
+			tl := device.Contiguous(sl.Shape)
+			copyStrided(tmp, tl, src, sl)
+			src, sl = tmp, tl
+		}
+	}
+	copyStrided(dst, dl, src, sl)
+}
+
+// copyStrided copies the non-empty layout sl of src to dl of dst.
+func copyStrided[T num](dst []T, dl device.Layout, src []T, sl device.Layout) {
+	size := dl.Size()
+	if dl.IsContiguous() && sl.IsContiguous() {
+		parallelFor(size, 1, func(lo, hi int) {
+			copy(dst[dl.Offset+lo:dl.Offset+hi], src[sl.Offset+lo:sl.Offset+hi])
+		})
+		return
+	}
+	tmpl := newWalker(dl.Shape, dl, sl)
+	parallelFor(size, 1, func(lo, hi int) {
+		w := tmpl
+		w.seek(lo)
+		for pos := lo; pos < hi; {
+			r := min(w.run(), hi-pos)
+			d, s, ds, ss := w.off[0], w.off[1], w.inner(0), w.inner(1)
+			if ds == 1 && ss == 1 {
+				copy(dst[d:d+r], src[s:s+r])
+			} else {
+				for i := 0; i < r; i, d, s = i+1, d+ds, s+ss {
+					dst[d] = src[s]
+				}
+			}
+			w.advance(r)
+			pos += r
+		}
+	})
+}
+
+// Cast converts src into the contiguous dst, which may have any dtype.
+// Floats round to nearest when narrowed; float to Int32 truncates toward
+// zero, saturates at the int32 range and maps NaN to 0 (CUDA's
+// cvt.rzi.sat, so backends agree on inputs Go leaves undefined).
+func (*Backend) Cast(dst device.Buffer, src device.Buffer, sl device.Layout) error {
+	d, err := asBuffer("Cast", dst)
+	if err != nil {
+		return err
+	}
+	s, err := asBuffer("Cast", src)
+	if err != nil {
+		return err
+	}
+	if err := checkLayout("Cast", s, sl, "src"); err != nil {
+		return err
+	}
+	if err := need("Cast", d, sl.Size(), "dst"); err != nil {
+		return err
+	}
+	switch s.dt {
+	case device.Float32:
+		castFrom[float32](d, s, sl)
+	case device.Float64:
+		castFrom[float64](d, s, sl)
+	default:
+		castFrom[int32](d, s, sl)
+	}
+	return nil
+}
+
+func castFrom[T num](d, s *Buffer, sl device.Layout) {
+	switch d.dt {
+	case device.Float32:
+		castTo(slice[float32](d), slice[T](s), sl)
+	case device.Float64:
+		castTo(slice[float64](d), slice[T](s), sl)
+	default:
+		castTo(slice[int32](d), slice[T](s), sl)
+	}
+}
+
+func castTo[D, T num](dst []D, src []T, sl device.Layout) {
+	if sl.Size() == 0 {
+		return
+	}
+	toInt := isInt[D]()
+	mapChunks(1, []input[T]{{src, sl}}, func(lo int, xs [][]T) {
+		out := dst[lo : lo+len(xs[0])]
+		if toInt {
+			for i, v := range xs[0] {
+				out[i] = D(toInt32(float64(v)))
+			}
+			return
+		}
+		for i, v := range xs[0] {
+			out[i] = D(v)
+		}
+	})
+}
+
+// toInt32 truncates v toward zero, saturating at the int32 range, with NaN
+// giving 0.
+func toInt32(v float64) int32 {
+	switch {
+	case v != v:
+		return 0
+	case v >= math.MaxInt32:
+		return math.MaxInt32
+	case v <= math.MinInt32:
+		return math.MinInt32
+	}
+	return int32(v)
+}

@@ -1,0 +1,190 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+func TestRegistration(t *testing.T) {
+	b, err := device.Open(device.CPUDevice)
+	require.NoError(t, err)
+	require.Same(t, shared, b)
+	n, err := device.Count(device.CPU)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	_, err = device.Open(device.Device{Kind: device.CPU, Index: 1})
+	require.Error(t, err)
+	require.Equal(t, device.CPUDevice, b.Device())
+	require.Contains(t, b.Info().Name, "cpu (")
+	require.NoError(t, b.Sync())
+}
+
+func TestAllocFree(t *testing.T) {
+	be := &Backend{}
+	a, err := be.Alloc(device.Float64, 10)
+	require.NoError(t, err)
+	b, err := be.Alloc(device.Int32, 5)
+	require.NoError(t, err)
+	require.Equal(t, device.MemStats{Live: 100, Peak: 100}, be.Memory())
+	be.Free(a)
+	be.Free(a) // twice: a no-op
+	require.Equal(t, device.MemStats{Live: 20, Peak: 100}, be.Memory())
+	require.Equal(t, 10, a.Len())
+	require.Equal(t, device.Float64, a.DType())
+	be.Free(b)
+	be.Free(nil)
+	require.Equal(t, int64(0), be.Memory().Live)
+
+	z, err := be.Alloc(device.Float32, 0)
+	require.NoError(t, err)
+	require.Equal(t, 0, z.Len())
+	_, err = be.Alloc(device.Float32, -1)
+	require.ErrorContains(t, err, "negative")
+	_, err = be.Alloc(device.DType(9), 1)
+	require.ErrorContains(t, err, "dtype")
+
+	err = be.Fill(a, device.Contiguous([]int{10}), 1)
+	require.ErrorIs(t, err, errFreed)
+}
+
+func TestWriteRead(t *testing.T) {
+	r := newRand(t)
+	for _, dt := range allTypes {
+		t.Run(dt.String(), func(t *testing.T) {
+			v := randVals(r, dt, 17)
+			require.Equal(t, v, download(t, upload(t, dt, v)))
+		})
+	}
+	b := upload(t, device.Float32, randVals(r, device.Float32, 4))
+	cases := []struct {
+		host any
+		want string
+	}{
+		{[]float64{1, 2, 3, 4}, "host slice is []float64 of length 4, buffer is float32 of length 4"},
+		{[]float32{1, 2, 3}, "host slice is []float32 of length 3, buffer is float32 of length 4"},
+		{[]int32{1, 2, 3, 4}, "[]int32"},
+		{[]int{1, 2, 3, 4}, "host data is []int"},
+	}
+	for _, c := range cases {
+		require.ErrorContains(t, shared.Write(b, c.host), c.want)
+		require.ErrorContains(t, shared.Read(c.host, b), c.want)
+	}
+}
+
+// foreign is a buffer of some other backend.
+type foreign struct{}
+
+func (foreign) DType() device.DType { return device.Float32 }
+func (foreign) Len() int            { return 1 }
+
+func TestForeignBuffer(t *testing.T) {
+	err := shared.Write(foreign{}, []float32{1})
+	require.ErrorContains(t, err, "not a cpu buffer")
+	shared.Free(foreign{}) // ignored
+	var nb *Buffer
+	require.ErrorContains(t, shared.Write(nb, []float32{1}), "nil buffer")
+}
+
+func TestFill(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	for _, dt := range allTypes {
+		for _, kind := range []string{"contiguous", "transposed", "sliced"} {
+			for _, shape := range shapesFor(kind) {
+				t.Run(fmt.Sprintf("%v/%s/%v", dt, kind, shape), func(t *testing.T) {
+					b, v, l := view(t, r, dt, shape, kind)
+					require.NoError(t, shared.Fill(b, l, -2.75))
+					want := append([]float64(nil), v...)
+					fillVal := -2.75
+					if dt == device.Int32 {
+						fillVal = -2
+					}
+					for i := range l.Size() {
+						want[l.Index(i)] = fillVal
+					}
+					require.Equal(t, want, download(t, b))
+				})
+			}
+		}
+	}
+}
+
+func TestCopy(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	for _, dt := range allTypes {
+		for _, kind := range viewKinds {
+			for _, shape := range shapesFor(kind) {
+				t.Run(fmt.Sprintf("%v/%s/%v", dt, kind, shape), func(t *testing.T) {
+					src, sv, sl := view(t, r, dt, shape, kind)
+					// dst must not overlap itself: any kind but broadcast
+					dk := []string{"contiguous", "transposed", "sliced"}[r.IntN(3)]
+					dst, dv, dl := view(t, r, dt, shape, dk)
+					require.NoError(t, shared.Copy(dst, dl, src, sl))
+					want := append([]float64(nil), dv...)
+					for i := range sl.Size() {
+						want[dl.Index(i)] = sv[sl.Index(i)]
+					}
+					require.Equal(t, want, download(t, dst))
+				})
+			}
+		}
+	}
+	t.Run("overlapping", func(t *testing.T) {
+		// x[1:] = x[:-1] and its mirror, on one buffer, split many ways
+		v := randVals(r, device.Float64, 100)
+		x := upload(t, device.Float64, v)
+		require.NoError(t, shared.Copy(x, device.Layout{Shape: []int{99}, Strides: []int{1}, Offset: 1}, x, device.Contiguous([]int{99})))
+		require.Equal(t, append(v[:1:1], v[:99]...), download(t, x))
+		x = upload(t, device.Float64, v)
+		require.NoError(t, shared.Copy(x, device.Contiguous([]int{99}), x, device.Layout{Shape: []int{99}, Strides: []int{1}, Offset: 1}))
+		require.Equal(t, append(v[1:100:100], v[99]), download(t, x))
+		// a square matrix transposed in place
+		x = upload(t, device.Float64, v)
+		require.NoError(t, shared.Copy(x, device.Contiguous([]int{10, 10}), x, device.Layout{Shape: []int{10, 10}, Strides: []int{1, 10}}))
+		require.Equal(t, elems(v, device.Layout{Shape: []int{10, 10}, Strides: []int{1, 10}}), download(t, x))
+	})
+	a := upload(t, device.Float32, []float64{1, 2})
+	b := upload(t, device.Float64, []float64{1, 2})
+	l := device.Contiguous([]int{2})
+	require.ErrorContains(t, shared.Copy(a, l, b, l), "float32")
+	require.ErrorContains(t, shared.Copy(a, device.Contiguous([]int{3}), a, device.Contiguous([]int{3})), "addresses")
+}
+
+func TestCast(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	for _, from := range allTypes {
+		for _, to := range allTypes {
+			for _, kind := range viewKinds {
+				t.Run(fmt.Sprintf("%v-%v/%s", from, to, kind), func(t *testing.T) {
+					src, v, l := view(t, r, from, []int{5, 7}, kind)
+					dst := alloc(t, to, l.Size())
+					require.NoError(t, shared.Cast(dst, src, l))
+					want := elems(v, l)
+					for i, x := range want {
+						switch to {
+						case device.Int32:
+							want[i] = math.Trunc(x)
+						case device.Float32:
+							want[i] = float64(float32(x))
+						}
+					}
+					require.Equal(t, want, download(t, dst))
+				})
+			}
+		}
+	}
+	t.Run("saturate", func(t *testing.T) {
+		in := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 3e9, -3e9, -2.9, 2.9, -0.5}
+		src := upload(t, device.Float64, in)
+		dst := alloc(t, device.Int32, len(in))
+		require.NoError(t, shared.Cast(dst, src, device.Contiguous([]int{len(in)})))
+		require.Equal(t, []float64{0, math.MaxInt32, math.MinInt32, math.MaxInt32, math.MinInt32, -2, 2, 0}, download(t, dst))
+	})
+}

@@ -1,0 +1,170 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// refReduce reduces each row of m values plainly in float64.
+func refReduce(op device.ReduceOp, row []float64) float64 {
+	best, bi, sum := row[0], 0, 0.0
+	for i, v := range row {
+		sum += v
+		switch op {
+		case device.Max, device.ArgMax:
+			if v > best || (math.IsNaN(v) && !math.IsNaN(best)) {
+				best, bi = v, i
+			}
+		case device.Min, device.ArgMin:
+			if v < best || (math.IsNaN(v) && !math.IsNaN(best)) {
+				best, bi = v, i
+			}
+		}
+	}
+	switch op {
+	case device.Sum:
+		return sum
+	case device.Mean:
+		return sum / float64(len(row))
+	case device.Max, device.Min:
+		return best
+	}
+	return float64(bi)
+}
+
+func TestReduce(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	for _, op := range device.ReduceOps() {
+		for _, dt := range allTypes {
+			if dt == device.Int32 && op == device.Mean {
+				continue
+			}
+			for _, kind := range viewKinds {
+				for _, shape := range shapesFor(kind) {
+					for _, nr := range []int{0, 1, len(shape) / 2, len(shape)} {
+						if nr > len(shape) || (nr == 1 && len(shape) < 2) {
+							continue
+						}
+						t.Run(fmt.Sprintf("%v/%v/%s/%v/%d", op, dt, kind, shape, nr), func(t *testing.T) {
+							src, v, l := view(t, r, dt, shape, kind)
+							if r.IntN(3) == 0 { // ties, for ArgMax and ArgMin
+								for i := range v {
+									v[i] = float64(r.IntN(3))
+								}
+								src = upload(t, dt, v)
+							}
+							outer := device.Numel(shape[:len(shape)-nr])
+							m := device.Numel(shape[len(shape)-nr:])
+							out := dt
+							if op == device.ArgMax || op == device.ArgMin {
+								out = device.Int32
+							}
+							dst := alloc(t, out, outer)
+							require.NoError(t, shared.Reduce(op, dst, src, l, nr))
+							x := elems(v, l)
+							want := make([]float64, outer)
+							for o := range want {
+								want[o] = roundTo(out, refReduce(op, x[o*m:(o+1)*m]))
+							}
+							requireClose(t, want, download(t, dst), tol(dt))
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestReduceSpecialValues(t *testing.T) {
+	nan := math.NaN()
+	for _, dt := range floatTypes {
+		src := upload(t, dt, []float64{1, 3, nan, 3, nan, -1, 2, 2, -1, -1})
+		l := device.Layout{Shape: []int{2, 5}, Strides: []int{5, 1}}
+		idx := alloc(t, device.Int32, 2)
+		val := alloc(t, dt, 2)
+		require.NoError(t, shared.Reduce(device.ArgMax, idx, src, l, 1))
+		require.Equal(t, []float64{2, 1}, download(t, idx), "the first NaN, then the first of tied maxima")
+		require.NoError(t, shared.Reduce(device.ArgMin, idx, src, l, 1))
+		require.Equal(t, []float64{2, 0}, download(t, idx))
+		require.NoError(t, shared.Reduce(device.Max, val, src, l, 1))
+		requireClose(t, []float64{nan, 2}, download(t, val), 0)
+	}
+
+	// zero elements per row
+	src := upload(t, device.Float32, []float64{1})
+	empty := device.Layout{Shape: []int{3, 0}, Strides: []int{0, 1}}
+	dst := alloc(t, device.Float32, 3)
+	require.NoError(t, shared.Reduce(device.Sum, dst, src, empty, 1))
+	require.Equal(t, []float64{0, 0, 0}, download(t, dst))
+	require.NoError(t, shared.Reduce(device.Mean, dst, src, empty, 1))
+	requireClose(t, []float64{nan, nan, nan}, download(t, dst), 0)
+	require.ErrorContains(t, shared.Reduce(device.Max, dst, src, empty, 1), "no elements")
+	require.ErrorContains(t, shared.Reduce(device.ArgMin, alloc(t, device.Int32, 3), src, empty, 1), "no elements")
+	// zero rows: nothing to do, even for Max
+	require.NoError(t, shared.Reduce(device.Max, dst, src, device.Layout{Shape: []int{0, 3}, Strides: []int{3, 1}}, 1))
+
+	// int32 sums wrap; int32 has no Mean
+	ib := upload(t, device.Int32, []float64{math.MaxInt32, 1})
+	id := alloc(t, device.Int32, 1)
+	require.NoError(t, shared.Reduce(device.Sum, id, ib, device.Contiguous([]int{2}), 1))
+	require.Equal(t, []float64{math.MinInt32}, download(t, id))
+	require.ErrorContains(t, shared.Reduce(device.Mean, id, ib, device.Contiguous([]int{2}), 1), "int32")
+	require.ErrorContains(t, shared.Reduce(device.Sum, id, ib, device.Contiguous([]int{2}), 2), "cannot reduce 2 dims")
+	require.ErrorContains(t, shared.Reduce(device.ArgMax, dst, src, device.Contiguous([]int{1}), 1), "got a float32 buffer, want int32")
+}
+
+// TestReduceLongRows covers rows longer than sumBlock, whose blocks are
+// reduced in parallel: the sum must follow the documented block order and
+// no result may depend on GOMAXPROCS.
+func TestReduceLongRows(t *testing.T) {
+	r := newRand(t)
+	const rows, m = 3, 2*sumBlock + 1234
+	v := randVals(r, device.Float32, rows*m)
+	v[rows*m-5] = 4 // the max, in the last block of the last row
+	src := upload(t, device.Float32, v)
+	// columns of a transposed view: stride rows along the reduced dim
+	lt := device.Layout{Shape: []int{rows, m}, Strides: []int{1, rows}}
+	for _, l := range []device.Layout{device.Contiguous([]int{rows, m}), lt} {
+		x := elems(v, l)
+		var results [][]float64
+		for _, procs := range []int{1, 2, 3} {
+			old := runtime.GOMAXPROCS(procs)
+			var got []float64
+			for _, op := range device.ReduceOps() {
+				out := device.Float32
+				if op == device.ArgMax || op == device.ArgMin {
+					out = device.Int32
+				}
+				dst := alloc(t, out, rows)
+				require.NoError(t, shared.Reduce(op, dst, src, l, 1))
+				got = append(got, download(t, dst)...)
+			}
+			runtime.GOMAXPROCS(old)
+			results = append(results, got)
+		}
+		require.Equal(t, results[0], results[1])
+		require.Equal(t, results[0], results[2])
+		for o := range rows {
+			row := x[o*m : (o+1)*m]
+			s := 0.0
+			for b := 0; b < m; b += sumBlock {
+				bs := 0.0
+				for _, v := range row[b:min(b+sumBlock, m)] {
+					bs += v
+				}
+				s += bs
+			}
+			require.Equal(t, float64(float32(s)), results[0][o], "row %d: block-ordered sum", o)
+			for k, op := range device.ReduceOps()[1:] {
+				requireClose(t, []float64{roundTo(device.Float32, refReduce(op, row))}, results[0][(k+1)*rows+o:][:1], 1e-6, op)
+			}
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package cpu
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// TestWalker checks the incremental walk against device.Layout.Index, the
+// reference definition, from every starting position and in runs of every
+// length the kernels use.
+func TestWalker(t *testing.T) {
+	r := newRand(t)
+	for _, shape := range append(testShapes[:len(testShapes)-1], []int{2, 3, 2, 3, 2, 3, 2, 3}) {
+		for _, kind := range viewKinds {
+			t.Run(fmt.Sprintf("%v/%s", shape, kind), func(t *testing.T) {
+				a, _ := randomLayout(r, shape, kind)
+				b, _ := randomLayout(r, shape, viewKinds[r.IntN(len(viewKinds))])
+				size := a.Size()
+				start := r.IntN(size)
+				w := newWalker(shape, a, b)
+				w.seek(start)
+				for pos := start; pos < size; {
+					run := min(w.run(), 1+r.IntN(3))
+					for i := range run {
+						require.Equal(t, a.Index(pos+i), w.off[0]+i*w.inner(0), "a at %d", pos+i)
+						require.Equal(t, b.Index(pos+i), w.off[1]+i*w.inner(1), "b at %d", pos+i)
+					}
+					w.advance(run)
+					pos += run
+				}
+			})
+		}
+	}
+}
+
+func TestWalkerCoalesces(t *testing.T) {
+	// a contiguous 4-D view is one run; a transposed matrix stays 2-D
+	w := newWalker([]int{2, 3, 1, 4}, device.Contiguous([]int{2, 3, 1, 4}))
+	require.Equal(t, 1, w.rank)
+	require.Equal(t, 24, w.run())
+	w = newWalker([]int{3, 4}, device.Layout{Shape: []int{3, 4}, Strides: []int{1, 3}})
+	require.Equal(t, 2, w.rank)
+	// a row broadcast over a sliced buffer: [5, 4] with strides [0, 1]
+	w = newWalker([]int{5, 4}, device.Layout{Shape: []int{5, 4}, Strides: []int{0, 1}, Offset: 2})
+	require.Equal(t, 2, w.rank)
+	require.Equal(t, 2, w.off[0])
+}
+
+func TestCheckLayout(t *testing.T) {
+	b := upload(t, device.Float32, make([]float64, 10))
+	cases := []struct {
+		l    device.Layout
+		want string
+	}{
+		{device.Layout{Shape: []int{2, 5}, Strides: []int{5, 1}}, ""},
+		{device.Layout{Shape: []int{2, 5}, Strides: []int{5, 1}, Offset: 1}, "addresses elements [1, 10]"},
+		{device.Layout{Shape: []int{2}, Strides: []int{1, 1}}, "2 strides"},
+		{device.Layout{Shape: []int{-1}, Strides: []int{1}}, "negative shape"},
+		{device.Layout{Shape: make([]int, 9), Strides: make([]int, 9)}, "rank 9"},
+		{device.Layout{Shape: []int{0, 100}, Strides: []int{100, 1}}, ""},
+		{device.Layout{Shape: []int{3}, Strides: []int{-4}, Offset: 8}, ""},
+		{device.Layout{Shape: []int{3}, Strides: []int{-4}, Offset: 7}, "[-1, 7]"},
+	}
+	for _, c := range cases {
+		err := checkLayout("Test", b, c.l, "x")
+		if c.want == "" {
+			require.NoError(t, err, "%+v", c.l)
+		} else {
+			require.ErrorContains(t, err, c.want, "%+v", c.l)
+		}
+	}
+}
+
+func TestParallelFor(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 1 << 20} {
+		seen := make([]int32, n)
+		parallelFor(n, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				seen[i]++
+			}
+		})
+		for i, s := range seen {
+			if s != 1 {
+				require.Failf(t, "parallelFor", "index %d of %d visited %d times", i, n, s)
+			}
+		}
+	}
+	require.PanicsWithValue(t, "boom", func() {
+		parallelFor(1<<20, 1, func(lo, hi int) {
+			if hi == 1<<20 {
+				panic("boom")
+			}
+		})
+	})
+}
+
+// TestDeterministic runs parallel kernels under several GOMAXPROCS and
+// requires bit-identical results.
+func TestDeterministic(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	const rows, cols = 300, 301
+	x, _, xl := view(t, r, device.Float32, []int{rows, cols}, "transposed")
+	y := upload(t, device.Float32, randVals(r, device.Float32, rows*cols))
+	run := func() []float64 {
+		var out []float64
+		sum, prod, sm := alloc(t, device.Float32, rows), alloc(t, device.Float32, rows*rows), alloc(t, device.Float32, rows*cols)
+		require.NoError(t, shared.Reduce(device.Sum, sum, x, xl, 1))
+		require.NoError(t, shared.MatMul(device.MatMulArgs{Batch: 1, M: rows, N: rows, K: cols,
+			A: y, LDA: cols, B: y, LDB: cols, TransB: true, C: prod}))
+		require.NoError(t, shared.Binary(device.GELUGrad, 0, sm, x, xl, y, device.Contiguous([]int{rows, cols})))
+		for _, b := range []*Buffer{sum, prod, sm} {
+			out = append(out, download(t, b)...)
+		}
+		return out
+	}
+	old := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(old)
+	want := run()
+	for _, procs := range []int{2, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		require.Equal(t, want, run(), "GOMAXPROCS %d", procs)
+	}
+}
