@@ -120,7 +120,16 @@ func CrossEntropyBackward(logits, labels, dloss *Tensor, smoothing float64) *Ten
 	const op = "CrossEntropyBackward"
 	sameDevice(op, logits, labels, dloss)
 	sameDType(op, logits, dloss)
+	requireFloat(op, logits)
+	if logits.Rank() != 2 {
+		fail(op, []*Tensor{logits, labels, dloss}, "logits must be [rows, classes]")
+	}
 	rows, cols := logits.shape[0], logits.shape[1]
+	// Label values were range-checked by the forward CrossEntropy; their
+	// form is checked here without another copy to the host.
+	if labels.dtype != device.Int32 || labels.Rank() != 1 || labels.shape[0] != rows {
+		fail(op, []*Tensor{logits, labels, dloss}, "labels must be int32 [%d]", rows)
+	}
 	if dloss.Rank() != 1 || dloss.shape[0] != rows {
 		fail(op, []*Tensor{logits, labels, dloss}, "dloss must be [%d]", rows)
 	}

@@ -1,0 +1,214 @@
+package autograd
+
+import (
+	"math/rand/v2"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Case is one gradient-check case: an op, a way to build random inputs
+// for it, and the function of Vars that applies it. The gradcheck
+// command, this package's tests and the devicetest conformance suite all
+// run the same cases.
+type Case struct {
+	// Name is the op under test, e.g. "MatMul".
+	Name string
+	// Inputs returns the case's inputs on dev in dtype dt (Int32 inputs,
+	// such as labels and indices, stay Int32). The seed picks the shapes
+	// (with size-1 axes and broadcasting) and the values; the same seed
+	// gives the same inputs on every device.
+	Inputs func(dev device.Device, dt device.DType, seed uint64) []*tensor.Tensor
+	// F applies the op, taking strided views (transposes, narrows) of
+	// its inputs first where the op should meet them.
+	F func(xs []*Var) *Var
+	// Options are the check settings the case needs (zero: defaults).
+	Options CheckOptions
+}
+
+// Cases returns one case per differentiable Var op, in a fixed order.
+// Ops that carry no gradient (comparisons, ArgMax, ArgMin) have none.
+func Cases() []Case {
+	var cs []Case
+	cs = append(cs, elementwiseCases()...)
+	cs = append(cs, shapeCases()...)
+	return cs
+}
+
+// gen draws one case's shapes and values from a seed, on the host, so
+// that every device gets the same numbers.
+type gen struct {
+	r   *rand.Rand
+	dev device.Device
+	dt  device.DType
+}
+
+func newGen(dev device.Device, dt device.DType, seed uint64) *gen {
+	return &gen{r: rand.New(rand.NewPCG(seed, 0x67726164)), dev: dev, dt: dt}
+}
+
+// dim returns an axis length: mostly 1 to 4 (size 1 included, so
+// broadcasting and squeezing meet size-1 axes), sometimes 5 to 9 so that
+// kernels see sizes that are not tiny powers of two.
+func (g *gen) dim() int {
+	if g.r.IntN(5) == 0 {
+		return 5 + g.r.IntN(5)
+	}
+	return 1 + g.r.IntN(4)
+}
+
+// fill returns a tensor of shape whose elements are drawn by next.
+func (g *gen) fill(next func() float64, shape ...int) *tensor.Tensor {
+	h := make([]float64, device.Numel(shape))
+	for i := range h {
+		h[i] = next()
+	}
+	if g.dt == device.Float32 {
+		h32 := make([]float32, len(h))
+		for i, v := range h {
+			h32[i] = float32(v)
+		}
+		return tensor.NewOn(g.dev, h32, shape...)
+	}
+	return tensor.NewOn(g.dev, h, shape...)
+}
+
+// uniform returns numbers uniform in [lo, hi).
+func (g *gen) uniform(lo, hi float64, shape ...int) *tensor.Tensor {
+	return g.fill(func() float64 { return lo + (hi-lo)*g.r.Float64() }, shape...)
+}
+
+// signed returns numbers of magnitude 0.25 to 1.25 and random sign: away
+// from the kinks of ReLU and Abs at 0, so that central differences apply.
+func (g *gen) signed(shape ...int) *tensor.Tensor {
+	return g.fill(func() float64 {
+		v := 0.25 + g.r.Float64()
+		if g.r.IntN(2) == 0 {
+			return -v
+		}
+		return v
+	}, shape...)
+}
+
+// ints returns Int32 numbers in [0, n).
+func (g *gen) ints(n int, shape ...int) *tensor.Tensor {
+	h := make([]int32, device.Numel(shape))
+	for i := range h {
+		h[i] = int32(g.r.IntN(n))
+	}
+	return tensor.NewOn(g.dev, h, shape...)
+}
+
+// inputs adapts a builder over a gen to Case.Inputs.
+func inputs(build func(g *gen) []*tensor.Tensor) func(device.Device, device.DType, uint64) []*tensor.Tensor {
+	return func(dev device.Device, dt device.DType, seed uint64) []*tensor.Tensor {
+		return build(newGen(dev, dt, seed))
+	}
+}
+
+// ts is shorthand for a list of tensors.
+func ts(t ...*tensor.Tensor) []*tensor.Tensor { return t }
+
+// unaryCase checks op on a transposed (strided) matrix drawn by draw.
+func unaryCase(name string, draw func(g *gen, shape ...int) *tensor.Tensor, op func(x *Var) *Var) Case {
+	return Case{
+		Name:   name,
+		Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(draw(g, g.dim(), g.dim())) }),
+		F:      func(xs []*Var) *Var { return op(xs[0].T()) },
+	}
+}
+
+// binaryCase checks op on a narrowed [d0,1,d2] operand (an offset and
+// gapped rows) and a transposed [d2,d1] one, which broadcast to
+// [d0,d1,d2]; b is drawn by drawB.
+func binaryCase(name string, drawB func(g *gen, shape ...int) *tensor.Tensor, op func(a, b *Var) *Var) Case {
+	return Case{
+		Name: name,
+		Inputs: inputs(func(g *gen) []*tensor.Tensor {
+			d0, d1, d2 := g.dim(), g.dim(), g.dim()
+			return ts(g.uniform(-1, 1, d0, 1, d2+1), drawB(g, d2, d1))
+		}),
+		F: func(xs []*Var) *Var { return op(xs[0].Narrow(2, 1, xs[0].Dim(2)-1), xs[1].T()) },
+	}
+}
+
+// fusedCase checks a fused VJP op at a transposed saved value drawn by
+// draw and a gradient [1, d1] that broadcasts against it.
+func fusedCase(name string, draw func(g *gen, shape ...int) *tensor.Tensor, op func(a, g *Var) *Var) Case {
+	return Case{
+		Name: name,
+		Inputs: inputs(func(g *gen) []*tensor.Tensor {
+			d0, d1 := g.dim(), g.dim()
+			return ts(draw(g, d1, d0), g.uniform(-1, 1, 1, d1))
+		}),
+		F: func(xs []*Var) *Var { return op(xs[0].T(), xs[1]) },
+	}
+}
+
+// any draws from [-1, 1): inputs of ops smooth everywhere.
+func (g *gen) any(shape ...int) *tensor.Tensor { return g.uniform(-1, 1, shape...) }
+
+// positive draws from [0.5, 2): the domain of Log, Sqrt, Pow and divisors.
+func (g *gen) positive(shape ...int) *tensor.Tensor { return g.uniform(0.5, 2, shape...) }
+
+func elementwiseCases() []Case {
+	return []Case{
+		unaryCase("Neg", (*gen).any, (*Var).Neg),
+		unaryCase("Abs", (*gen).signed, (*Var).Abs),
+		unaryCase("Exp", (*gen).any, (*Var).Exp),
+		unaryCase("Log", (*gen).positive, (*Var).Log),
+		unaryCase("Sqrt", (*gen).positive, (*Var).Sqrt),
+		unaryCase("Pow", (*gen).positive, func(x *Var) *Var { return x.Pow(2.5) }),
+		unaryCase("Tanh", (*gen).any, (*Var).Tanh),
+		unaryCase("Sigmoid", (*gen).any, (*Var).Sigmoid),
+		unaryCase("ReLU", (*gen).signed, (*Var).ReLU),
+		unaryCase("LeakyReLU", (*gen).signed, func(x *Var) *Var { return x.LeakyReLU(0.1) }),
+		unaryCase("GELU", (*gen).any, (*Var).GELU),
+		{
+			// Multiples of 1/256 stepped by 1/1024 stay exact in float32,
+			// so the round trip through the other dtype loses nothing
+			// and central differences of this linear map are exact.
+			Name: "Cast",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				return ts(g.fill(func() float64 { return float64(g.r.IntN(1024)-512) / 256 }, g.dim(), g.dim()))
+			}),
+			F: func(xs []*Var) *Var {
+				other := device.Float32
+				if xs[0].DType() == device.Float32 {
+					other = device.Float64
+				}
+				return xs[0].T().Cast(other).MulScalar(1.5).Cast(xs[0].DType())
+			},
+			Options: CheckOptions{Eps: 1.0 / 1024},
+		},
+		fusedCase("ReLUGrad", (*gen).signed, ReLUGrad),
+		fusedCase("LeakyReLUGrad", (*gen).signed, func(x, g *Var) *Var { return LeakyReLUGrad(x, g, 0.1) }),
+		fusedCase("SigmoidGrad", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0.05, 0.95, s...) }, SigmoidGrad),
+		fusedCase("TanhGrad", (*gen).any, TanhGrad),
+		fusedCase("GELUGrad", (*gen).any, GELUGrad),
+		binaryCase("Add", (*gen).any, (*Var).Add),
+		binaryCase("Sub", (*gen).any, (*Var).Sub),
+		binaryCase("Mul", (*gen).any, (*Var).Mul),
+		binaryCase("Div", (*gen).positive, (*Var).Div),
+		binaryCase("Maximum", (*gen).any, (*Var).Maximum),
+		binaryCase("Minimum", (*gen).any, (*Var).Minimum),
+		unaryCase("AddScalar", (*gen).any, func(x *Var) *Var { return x.AddScalar(0.5) }),
+		unaryCase("SubScalar", (*gen).any, func(x *Var) *Var { return x.SubScalar(0.5) }),
+		unaryCase("MulScalar", (*gen).any, func(x *Var) *Var { return x.MulScalar(-1.5) }),
+		unaryCase("DivScalar", (*gen).any, func(x *Var) *Var { return x.DivScalar(2.5) }),
+		unaryCase("RSubScalar", (*gen).any, func(x *Var) *Var { return x.RSubScalar(1.5) }),
+		{
+			Name: "Where",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				d0, d1, d2 := g.dim(), g.dim(), g.dim()
+				return ts(g.ints(2, d0, 1, d2), g.any(d2, d1), g.any(d0, d1, 1))
+			}),
+			F: func(xs []*Var) *Var { return Where(xs[0], xs[1].T(), xs[2]) },
+		},
+		{
+			Name:   "SumTo",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim(), g.dim())) }),
+			F:      func(xs []*Var) *Var { return xs[0].Transpose(0, 2).SumTo(xs[0].Dim(1), 1) },
+		},
+	}
+}

@@ -1,0 +1,90 @@
+package autograd
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/device"
+	_ "github.com/tapegrad/tapegrad/kernels/cpu"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// wrongSquare is x² with a deliberately wrong VJP (3x instead of 2x), to
+// show that Check catches a bad rule and points at it.
+func wrongSquare(x *Var) *Var {
+	return unary("WrongSquare", x.value.Mul(x.value), x, func(g, x, y *Var) *Var { return g.Mul(x).MulScalar(3) })
+}
+
+func TestCheckCatchesWrongVJP(t *testing.T) {
+	x := tensor.New([]float64{0.5, -2, 1.5}, 3)
+	rep, err := Check(func(xs []*Var) *Var { return wrongSquare(xs[0]) }, []*tensor.Tensor{x}, CheckOptions{Seed: 1})
+	require.NoError(t, err)
+	require.False(t, rep.Pass, "%v", rep)
+	require.Equal(t, 3, rep.Checked)
+	require.Equal(t, 0, rep.Input)
+	require.InDelta(t, rep.Numeric*1.5, rep.Analytic, 1e-6, "analytic is 3x where numeric is 2x")
+	require.Contains(t, rep.String(), "FAIL")
+
+}
+
+// flatSquare is x² whose VJP is right but treats x as a constant, so its
+// second derivative is lost: the second-order check must see that.
+func flatSquare(x *Var) *Var {
+	return unary("FlatSquare", x.value.Mul(x.value), x, func(g, x, y *Var) *Var { return g.Mul(Const(x.value)).MulScalar(2) })
+}
+
+func TestSecondOrderCheckCatchesConstantVJP(t *testing.T) {
+	x := tensor.New([]float64{0.5, -2, 1.5}, 3)
+	f := func(xs []*Var) *Var { return flatSquare(xs[0]) }
+	rep, err := Check(f, []*tensor.Tensor{x}, CheckOptions{Seed: 2})
+	require.NoError(t, err)
+	require.True(t, rep.Pass, "first order is right: %v", rep)
+	rep, err = Check(f, []*tensor.Tensor{x}, CheckOptions{Seed: 2, SecondOrder: true})
+	require.NoError(t, err)
+	require.False(t, rep.Pass, "second order is lost: %v", rep)
+	require.Zero(t, rep.Analytic)
+}
+
+func TestCheckReportsErrors(t *testing.T) {
+	x := tensor.Ones(device.CPUDevice, device.Float32, 2, 3)
+	_, err := Check(func(xs []*Var) *Var { return xs[0].Sum(false, 4) }, []*tensor.Tensor{x}, CheckOptions{})
+	require.ErrorContains(t, err, "axis 4")
+	_, err = Check(func(xs []*Var) *Var { return xs[0].ArgMax(0, false) }, []*tensor.Tensor{x}, CheckOptions{})
+	require.ErrorContains(t, err, "must be a float tensor")
+}
+
+// Released nodes drop their rules, and with them the tensors the rules
+// captured.
+func TestBackwardReleasesSavedState(t *testing.T) {
+	x := Param(tensor.New([]float64{1, 2}))
+	y := x.Exp().Sum(false)
+	Backward([]*Var{y}, GradOptions{RetainGraph: true})
+	require.NotNil(t, y.node.rules)
+	y.Backward()
+	require.Nil(t, y.node.rules)
+	require.True(t, y.node.released)
+	require.Nil(t, y.node.inputs[0].node.rules, "Exp's node is released too")
+	require.Nil(t, y.node.inputs[0].value, "the graph no longer holds the activations")
+	require.Nil(t, y.node.v)
+	require.Same(t, x.node, y.node.inputs[0].node.inputs[0].node, "the edges stay")
+	require.False(t, x.node.released, "leaves have nothing to release")
+	require.NotNil(t, y.Value(), "the Vars themselves keep their values")
+}
+
+// The walk visits each node once, in decreasing seq, even through a
+// diamond-heavy graph whose path count is exponential.
+func TestCollectVisitsEachNodeOnce(t *testing.T) {
+	x := Param(tensor.New([]float64{1}))
+	v := x
+	for range 40 {
+		v = v.Add(v) // 2^40 paths from the output to x
+	}
+	nodes := collect([]*node{v.node})
+	require.Len(t, nodes, 41)
+	for i := 1; i < len(nodes); i++ {
+		require.Greater(t, nodes[i-1].seq, nodes[i].seq)
+	}
+	v.Backward()
+	require.Equal(t, float64(int64(1)<<40), x.Grad().Item())
+}

@@ -1,0 +1,39 @@
+// Package autograd is tapegrad's reverse-mode automatic differentiation:
+// a tape of Vars over tensors, with a vector-Jacobian product (VJP) for
+// every tensor op.
+//
+// A Var wraps a *tensor.Tensor. Param makes a leaf that requires grad,
+// Const one that does not; every op on Vars computes its value eagerly
+// with the tensor layer and, when an input requires grad, records a node:
+// its inputs and one VJP rule per input, written right beside the forward
+// code. Nodes take sequence numbers from one counter, so the nodes
+// reachable from an output, taken in decreasing sequence number, are a
+// topological order: Backward and Grad walk them that way, with slices
+// and binary search, never maps, so the order of every gradient sum (and
+// so its value, to the bit) is fixed. Gradients accumulate across every
+// use of a value.
+//
+// VJP rules are written only in Var ops. They therefore run on any device
+// the tensor layer supports, and with GradOptions.CreateGraph the backward
+// pass is itself recorded: gradients are Vars that can be differentiated
+// again (Hessian-vector products, gradient penalties). The fused backward
+// kernels (ReLUGrad, SigmoidGrad, SoftmaxBackward, CrossEntropyBackward,
+// MaxPool2dBackward, ...) are Var ops with VJPs of their own, so every op
+// here is twice (indeed arbitrarily often) differentiable; where a
+// derivative is zero almost everywhere (the kink of ReLU, the choice of a
+// maximum) the second derivative is that zero.
+//
+// A backward pass releases the state the executed nodes saved (their
+// rules and the tensors those captured) unless RetainGraph or CreateGraph
+// is set; running backward through a released node panics with an error
+// naming its op.
+//
+// Errors follow the tensor package: a programmer error panics with a
+// *tensor.Error naming the op and the operands' shapes, dtypes and
+// devices, which tensor.Try turns into an error.
+//
+// NoGrad and SetAnomalyDetection are process-wide switches. Check
+// compares every VJP with central differences in float64, and Cases lists
+// one gradient-check case per differentiable op, for tests, the
+// conformance suite in devicetest and `tapegrad gradcheck`.
+package autograd

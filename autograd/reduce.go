@@ -1,0 +1,74 @@
+package autograd
+
+import (
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// keptShape returns x's shape with the reduced axes (all when none are
+// given) set to 1: the keepdim shape a reduction's gradient is reshaped
+// to before it broadcasts back over x. The forward op has already
+// checked the axes.
+func keptShape(x *Var, axes []int) []int {
+	shape := x.Shape()
+	if len(axes) == 0 {
+		for i := range shape {
+			shape[i] = 1
+		}
+	}
+	for _, a := range axes {
+		if a < 0 {
+			a += len(shape)
+		}
+		shape[a] = 1
+	}
+	return shape
+}
+
+// Sum adds x over axes (all when none are given), keeping reduced axes as
+// size 1 when keepdim.
+func (x *Var) Sum(keepdim bool, axes ...int) *Var {
+	y := x.value.Sum(keepdim, axes...)
+	keep := keptShape(x, axes)
+	return unary("Sum", y, x, func(g, x, y *Var) *Var { return g.Reshape(keep...).Expand(x.Shape()...) })
+}
+
+// Mean averages x over axes (all when none are given).
+func (x *Var) Mean(keepdim bool, axes ...int) *Var {
+	y := x.value.Mean(keepdim, axes...)
+	keep := keptShape(x, axes)
+	n := float64(x.Numel()) / float64(max(y.Numel(), 1))
+	return unary("Mean", y, x, func(g, x, y *Var) *Var { return g.DivScalar(n).Reshape(keep...).Expand(x.Shape()...) })
+}
+
+// Max returns the maximum over axes (all when none are given). Where
+// several elements tie for the maximum the gradient is split evenly
+// among them.
+func (x *Var) Max(keepdim bool, axes ...int) *Var {
+	return x.extremum("Max", x.value.Max(keepdim, axes...), axes)
+}
+
+// Min returns the minimum over axes (all when none are given); ties split
+// the gradient evenly.
+func (x *Var) Min(keepdim bool, axes ...int) *Var {
+	return x.extremum("Min", x.value.Min(keepdim, axes...), axes)
+}
+
+// extremum records Max or Min with output y. The gradient goes to the
+// elements equal to the result, each getting 1/(number of ties): a
+// constant weight, since it is piecewise constant in x.
+func (x *Var) extremum(op string, y *tensor.Tensor, axes []int) *Var {
+	keep := keptShape(x, axes)
+	return unary(op, y, x, func(g, x, y *Var) *Var {
+		hit := x.value.Eq(y.value.Reshape(keep...))
+		w := hit.Div(hit.Sum(true, axes...))
+		return g.Reshape(keep...).Mul(Const(w))
+	})
+}
+
+// ArgMax returns the Int32 position of the first maximum along axis: a
+// constant.
+func (x *Var) ArgMax(axis int, keepdim bool) *Var { return Const(x.value.ArgMax(axis, keepdim)) }
+
+// ArgMin returns the Int32 position of the first minimum along axis: a
+// constant.
+func (x *Var) ArgMin(axis int, keepdim bool) *Var { return Const(x.value.ArgMin(axis, keepdim)) }

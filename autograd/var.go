@@ -1,0 +1,220 @@
+package autograd
+
+import (
+	"fmt"
+	"slices"
+	"sync/atomic"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Var is a tensor in a computation autograd can differentiate: its value,
+// the gradient accumulated into it by Backward (leaves only), and, when it
+// requires grad, the node that records how it was made.
+//
+// A Var's value is never changed by autograd: every op returns a new Var.
+type Var struct {
+	value *tensor.Tensor
+	node  *node // nil when the Var does not require grad
+	grad  *Var  // accumulated by Backward into leaves
+}
+
+// rule is the vector-Jacobian product of one input of an op: given the
+// gradient g of the op's output y and the op's inputs x, it returns the
+// gradient of x[i] (nil meaning zero). Rules use Vars only through g, x
+// and y, never through Vars they captured, so the engine can hand them
+// detached Vars (no recording) or the real ones (CreateGraph) at will.
+// Captured tensors, axes and constants are fine: they are the op's saved
+// state, dropped when the graph is released.
+type rule func(g *Var, x []*Var, y *Var) *Var
+
+// node is the record of one op (or a leaf): which Var it made, from which
+// inputs, and the rule for each input. seq orders nodes: an op's node
+// always has a larger seq than its inputs' nodes, so decreasing seq is a
+// topological order of any graph.
+type node struct {
+	seq      uint64
+	op       string
+	v        *Var   // the Var this node made, or the leaf; nil once released
+	inputs   []*Var // nil for a leaf; value-less stubs once released
+	rules    []rule // rules[i] is nil for an input that gets no gradient
+	released bool   // a backward pass dropped the saved state
+	shape    []int  // the output's shape, kept for errors after release
+}
+
+// seqCounter numbers nodes. One process-wide counter keeps the order
+// total even for graphs built by several goroutines.
+var seqCounter atomic.Uint64
+
+// leaf reports whether n is a Param rather than the record of an op.
+func (n *node) leaf() bool { return n.inputs == nil }
+
+// Param returns a leaf Var holding t that requires grad: a trainable
+// parameter or any input to differentiate with respect to. t must be a
+// float tensor.
+func Param(t *tensor.Tensor) *Var {
+	if !t.DType().IsFloat() {
+		panic(withOperands(newError("Param", "needs a float tensor to carry gradients, got %v", t.DType()), t))
+	}
+	v := &Var{value: t}
+	v.node = &node{seq: seqCounter.Add(1), op: "Param", v: v}
+	return v
+}
+
+// Const returns a Var holding t that never requires grad: data, labels,
+// masks.
+func Const(t *tensor.Tensor) *Var { return &Var{value: t} }
+
+// Value returns the Var's tensor.
+func (v *Var) Value() *tensor.Tensor { return v.value }
+
+// Shape returns a copy of the value's dimensions.
+func (v *Var) Shape() []int { return v.value.Shape() }
+
+// Rank returns the value's number of dimensions.
+func (v *Var) Rank() int { return v.value.Rank() }
+
+// Dim returns the size of axis (negative counts from the end).
+func (v *Var) Dim(axis int) int { return v.value.Dim(axis) }
+
+// Numel returns the value's number of elements.
+func (v *Var) Numel() int { return v.value.Numel() }
+
+// DType returns the value's element type.
+func (v *Var) DType() device.DType { return v.value.DType() }
+
+// Device returns where the value lives.
+func (v *Var) Device() device.Device { return v.value.Device() }
+
+// RequiresGrad reports whether gradients flow into v: it is a Param or
+// was computed (outside NoGrad) from one.
+func (v *Var) RequiresGrad() bool { return v.node != nil }
+
+// IsLeaf reports whether v is a Param or a constant rather than the
+// output of a recorded op.
+func (v *Var) IsLeaf() bool { return v.node == nil || v.node.leaf() }
+
+// Op returns the name of the op that made v: "Param" for a parameter,
+// "" for a Var that records nothing.
+func (v *Var) Op() string {
+	if v.node == nil {
+		return ""
+	}
+	return v.node.op
+}
+
+// Detach returns a Var sharing v's value that records nothing and so
+// stops gradients.
+func (v *Var) Detach() *Var { return &Var{value: v.value} }
+
+// Grad returns the gradient Backward accumulated into v, or nil if none
+// has been (v is not a leaf, did not take part, or was zeroed). It is
+// dense, but may share its buffer with another Param's gradient or with
+// a seed (Add hands both operands the same gradient): treat it as
+// read-only, and replace it with SetGrad rather than writing into it.
+func (v *Var) Grad() *tensor.Tensor {
+	if v.grad == nil {
+		return nil
+	}
+	return v.grad.value
+}
+
+// GradVar returns the accumulated gradient as a Var: after a Backward with
+// CreateGraph it is itself differentiable. Nil when Grad is.
+func (v *Var) GradVar() *Var { return v.grad }
+
+// SetGrad replaces v's accumulated gradient with g (nil clears it), for
+// gradient clipping and the like; g must match v's shape, dtype and
+// device. The next Backward adds to g.
+func (v *Var) SetGrad(g *tensor.Tensor) {
+	if g == nil {
+		v.grad = nil
+		return
+	}
+	if !slices.Equal(g.Shape(), v.Shape()) || g.DType() != v.DType() || g.Device() != v.Device() {
+		panic(withOperands(newError("SetGrad", "the gradient must match the Var's shape, dtype and device"), v.value, g))
+	}
+	v.grad = Const(g)
+}
+
+// ZeroGrad drops v's accumulated gradient (as PyTorch's set_to_none): the
+// next Backward starts from zero without a fill kernel.
+func (v *Var) ZeroGrad() { v.grad = nil }
+
+// ZeroGrad drops the accumulated gradient of every Var given.
+func ZeroGrad(vars ...*Var) {
+	for _, v := range vars {
+		v.ZeroGrad()
+	}
+}
+
+// String describes v briefly: the op that made it and its value.
+func (v *Var) String() string {
+	op := v.Op()
+	if op == "" {
+		op = "const"
+	}
+	return fmt.Sprintf("Var(%s, %v)", op, v.value)
+}
+
+// record returns the Var holding y, the output of op on inputs x, and
+// records a node with one rule per input when any input requires grad
+// (and grad mode is on). It is the one place ops enter the tape.
+func record(op string, y *tensor.Tensor, x []*Var, rules ...rule) *Var {
+	if anomalyOn.Load() {
+		checkFinite(op, "the output", "op whose output", y, x)
+	}
+	out := &Var{value: y}
+	if !y.DType().IsFloat() || !GradEnabled() {
+		return out
+	}
+	for _, in := range x {
+		if in.node != nil {
+			out.node = &node{seq: seqCounter.Add(1), op: op, v: out, inputs: append([]*Var(nil), x...), rules: rules}
+			break
+		}
+	}
+	return out
+}
+
+// unary records an op of one input with its rule written over (g, x, y).
+func unary(op string, y *tensor.Tensor, x *Var, r func(g, x, y *Var) *Var) *Var {
+	return record(op, y, []*Var{x}, func(g *Var, x []*Var, y *Var) *Var { return r(g, x[0], y) })
+}
+
+// noGradDepth counts active NoGrad scopes, process-wide.
+var noGradDepth atomic.Int64
+
+// NoGrad runs f with recording off: ops inside compute values but build
+// no graph, as for optimizer updates and evaluation. The switch is
+// process-wide (Go has no goroutine-local state): while f runs, ops on
+// other goroutines record nothing either, so do not overlap NoGrad with
+// training on another goroutine. Scopes nest.
+func NoGrad(f func()) {
+	noGradDepth.Add(1)
+	defer noGradDepth.Add(-1)
+	f()
+}
+
+// GradEnabled reports whether ops record (no NoGrad scope is active).
+func GradEnabled() bool { return noGradDepth.Load() == 0 }
+
+// newError builds the *tensor.Error autograd panics with; operand
+// tensors (nil ones skipped) contribute their shape, dtype and device.
+func newError(op, format string, args ...any) *tensor.Error {
+	return &tensor.Error{Op: op, Msg: fmt.Sprintf(format, args...)}
+}
+
+// withOperands adds the facts of ts to e.
+func withOperands(e *tensor.Error, ts ...*tensor.Tensor) *tensor.Error {
+	for _, t := range ts {
+		if t == nil {
+			continue
+		}
+		e.Shapes = append(e.Shapes, t.Shape())
+		e.DTypes = append(e.DTypes, t.DType())
+		e.Devices = append(e.Devices, t.Device())
+	}
+	return e
+}

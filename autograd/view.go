@@ -1,0 +1,117 @@
+package autograd
+
+import (
+	"slices"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// View ops share x's buffer where the tensor layer can; their gradients
+// undo the view on g.
+
+// Reshape returns x with a new shape holding the same elements in
+// row-major order; one dimension may be -1.
+func (x *Var) Reshape(shape ...int) *Var {
+	return unary("Reshape", x.value.Reshape(shape...), x, func(g, x, y *Var) *Var { return g.Reshape(x.Shape()...) })
+}
+
+// Flatten reshapes x to 1-D.
+func (x *Var) Flatten() *Var { return x.Reshape(-1) }
+
+// Permute returns a view with axes reordered: axis i of the result is
+// axis axes[i] of x.
+func (x *Var) Permute(axes ...int) *Var {
+	y := x.value.Permute(axes...)
+	inv := make([]int, len(axes))
+	for i, a := range axes {
+		if a < 0 {
+			a += len(axes)
+		}
+		inv[a] = i
+	}
+	return unary("Permute", y, x, func(g, x, y *Var) *Var { return g.Permute(inv...) })
+}
+
+// Transpose returns a view with axes a and b swapped.
+func (x *Var) Transpose(a, b int) *Var {
+	return unary("Transpose", x.value.Transpose(a, b), x, func(g, x, y *Var) *Var { return g.Transpose(a, b) })
+}
+
+// T returns the transpose of the last two axes.
+func (x *Var) T() *Var {
+	return unary("T", x.value.T(), x, func(g, x, y *Var) *Var { return g.T() })
+}
+
+// Narrow returns a view of length elements of axis starting at start.
+func (x *Var) Narrow(axis, start, length int) *Var {
+	return x.narrowed("Narrow", x.value.Narrow(axis, start, length), axis, start)
+}
+
+// Slice returns a view of elements [start, end) of axis; negative bounds
+// count from the end.
+func (x *Var) Slice(axis, start, end int) *Var {
+	y := x.value.Slice(axis, start, end)
+	if start < 0 {
+		start += x.Dim(axis)
+	}
+	return x.narrowed("Slice", y, axis, start)
+}
+
+// narrowed records y, the part of x from start along axis: its gradient
+// is g placed there in zeros.
+func (x *Var) narrowed(op string, y *tensor.Tensor, axis, start int) *Var {
+	return unary(op, y, x, func(g, x, y *Var) *Var { return narrowBackward(g, x.Shape(), axis, start) })
+}
+
+// narrowBackward returns g written at [start, start+len) of axis into
+// zeros of shape: the adjoint of Narrow, whose own adjoint is Narrow.
+func narrowBackward(g *Var, shape []int, axis, start int) *Var {
+	z := tensor.Zeros(g.Device(), g.DType(), shape...)
+	z.Narrow(axis, start, g.Dim(axis)).Assign(g.value)
+	return unary("NarrowBackward", z, g, func(gg, g, y *Var) *Var { return gg.Narrow(axis, start, g.Dim(axis)) })
+}
+
+// Expand returns a view broadcast to shape (size-1 axes repeat, new
+// leading axes are added); its gradient sums over the broadcast axes.
+func (x *Var) Expand(shape ...int) *Var {
+	if slices.Equal(x.Shape(), shape) {
+		return x
+	}
+	return unary("Expand", x.value.Expand(shape...), x, func(g, x, y *Var) *Var { return g.SumTo(x.Shape()...) })
+}
+
+// Squeeze removes the given size-1 axes, or every size-1 axis when none
+// are given.
+func (x *Var) Squeeze(axes ...int) *Var {
+	return unary("Squeeze", x.value.Squeeze(axes...), x, func(g, x, y *Var) *Var { return g.Reshape(x.Shape()...) })
+}
+
+// Unsqueeze inserts a size-1 axis at position axis (-1 appends).
+func (x *Var) Unsqueeze(axis int) *Var {
+	return unary("Unsqueeze", x.value.Unsqueeze(axis), x, func(g, x, y *Var) *Var { return g.Reshape(x.Shape()...) })
+}
+
+// Contiguous returns x if its value is row-major and owns its buffer,
+// else a contiguous copy.
+func (x *Var) Contiguous() *Var {
+	y := x.value.Contiguous()
+	if y == x.value {
+		return x
+	}
+	return unary("Contiguous", y, x, func(g, x, y *Var) *Var { return g })
+}
+
+// Clone returns a contiguous copy of x that shares nothing with it.
+func (x *Var) Clone() *Var {
+	return unary("Clone", x.value.Clone(), x, func(g, x, y *Var) *Var { return g })
+}
+
+// To returns x on dev (x itself when it is already there); the gradient
+// travels back to x's device.
+func (x *Var) To(dev device.Device) *Var {
+	if x.Device() == dev {
+		return x
+	}
+	return unary("To", x.value.To(dev), x, func(g, x, y *Var) *Var { return g.To(x.Device()) })
+}

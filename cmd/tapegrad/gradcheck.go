@@ -1,0 +1,80 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// runGradcheck checks every registered op's VJP against central
+// differences in float64 on one device and prints a table.
+func runGradcheck(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("gradcheck", flag.ContinueOnError)
+	devFlag := fs.String("device", "", "device to check on (default: the best available)")
+	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "seed for the random inputs")
+	only := fs.String("op", "", "check only ops whose name contains this")
+	second := fs.Bool("second-order", false, "also check the gradient of the gradient")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dev, err := parseDevice(*devFlag)
+	if err != nil {
+		return err
+	}
+	if _, err := device.Open(dev); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "gradcheck on %v, float64, seed %d\n", dev, *seed)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "op\tshape\tmax abs err\tmax rel err\tpass")
+	failed, ran := 0, 0
+	for _, c := range autograd.Cases() {
+		if !strings.Contains(strings.ToLower(c.Name), strings.ToLower(*only)) {
+			continue
+		}
+		ran++
+		inputs := c.Inputs(dev, device.Float64, *seed)
+		opts := c.Options
+		opts.SecondOrder = opts.SecondOrder || *second
+		var rep autograd.Report
+		err := tensor.Try(func() { rep, err = autograd.Check(c.F, inputs, opts) })
+		if err != nil {
+			failed++
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\tERROR: %v\n", c.Name, shapes(inputs), err)
+			continue
+		}
+		verdict := "pass"
+		if !rep.Pass {
+			failed++
+			verdict = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2e\t%.2e\t%s\n", c.Name, shapes(inputs), rep.MaxAbsErr, rep.MaxRelErr, verdict)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if ran == 0 {
+		return fmt.Errorf("no op matches %q", *only)
+	}
+	fmt.Fprintf(w, "%d of %d ops pass\n", ran-failed, ran)
+	if failed > 0 {
+		return fmt.Errorf("%d op(s) failed; rerun with --seed %d to replay", failed, *seed)
+	}
+	return nil
+}
+
+// shapes formats the input shapes, e.g. "[2 3],[3]".
+func shapes(ts []*tensor.Tensor) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = strings.ReplaceAll(fmt.Sprint(t.Shape()), " ", "x")
+	}
+	return strings.Join(parts, " ")
+}
