@@ -1,0 +1,58 @@
+// Package cudasim is a driver.Driver that runs CUDA kernels without a GPU by
+// interpreting the PTX that nvcc emits (PTX ISA 7.x, as written by nvcc 11.8
+// for compute_70 up to compute_90).
+//
+// It exists so that every kernel of the CUDA backend can be checked against
+// the CPU reference in CI, and so that a user can select the "cudasim"
+// device to debug a kernel: where a GPU returns garbage or hangs, cudasim
+// stops the launch with a *Fault that names the kernel, the PTX line, the
+// thread, the block and the address. Fault kinds:
+//
+//   - OutOfBounds: a global, shared, local or parameter access outside its
+//     allocation, block, frame or buffer (including use after Free and
+//     writes to .const data);
+//   - Misaligned: an address that is not a multiple of the access size;
+//   - UninitRead: a read of shared memory no thread of the block wrote in
+//     this launch, or an uninitialised value used as an address, a branch
+//     or guard predicate, or data stored to global or shared memory;
+//   - Race: two threads touching one shared word between the same two
+//     barriers, at least one writing (atomics, and lanes of one warp in one
+//     instruction, never race);
+//   - BarrierDivergence and Deadlock: threads waiting at different
+//     bar.sync instructions, or at barriers and warp-synchronous
+//     instructions that the others never reach;
+//   - Trap (trap, a failed device assert), StepLimit (a block that never
+//     ends) and Unsupported (an internal simulator error).
+//
+// PTX that cudasim cannot run (an unknown instruction or modifier, an
+// indirect or recursive call, a partial barrier) fails Load with a
+// *ParseError naming the line, never silently at run time.
+//
+// Register definedness is tracked like valgrind's memcheck: a result is
+// defined where its operands are, and only the uses above fault, because
+// nvcc itself copies undefined registers harmlessly along some paths.
+//
+// A module is parsed once into a pre-decoded program (typed operations,
+// register slots, resolved branch targets, immediates and symbol addresses
+// turned into constant slots), so execution never looks at a string.
+// Blocks run in parallel over a pool of goroutines (WithWorkers); a block
+// runs on one goroutine, its warps executing 32 lanes in lock step under
+// an active mask. Lanes that diverge form groups with their own PC; the
+// warp always runs the group with the lowest PC, so groups meet again at
+// the first instruction both paths reach, where they merge.
+// Warp-synchronous instructions (shfl, vote, match, bar.warp.sync) wait
+// for the live lanes of their member mask; bar.sync waits for every
+// thread of the block that has not exited. Global memory is shared
+// between blocks and accessed with host atomics, so kernels that
+// communicate through atomics (atomicCAS loops included) are race-free
+// under Go's race detector too.
+//
+// Floating point follows PTX rather than Go where they differ: min/max NaN
+// rules, canonical f32 NaNs, .ftz, .sat, the .rz/.rm/.rp rounding modes,
+// saturating float-to-integer conversion, unordered comparisons, and
+// integer division by zero (no panic). The .approx functions return the
+// correctly rounded value, which meets PTX's error bounds.
+//
+// Launch runs the kernel to completion before it returns, so its error is
+// the kernel's fault, and Sync has nothing left to wait for.
+package cudasim

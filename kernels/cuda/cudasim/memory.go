@@ -1,0 +1,128 @@
+package cudasim
+
+import (
+	"fmt"
+	"sort"
+	"unsafe"
+)
+
+// Layout of the simulated 64-bit address space. Generic addresses inside a
+// window map to the state space named by the window; everything else is
+// global memory. The windows are far below the heap, so no device pointer
+// is ever mistaken for one.
+const (
+	sharedWindow uint64 = 1 << 40 // generic view of the block's shared memory
+	localWindow  uint64 = 2 << 40 // generic view of the thread's local frame
+	paramWindow  uint64 = 3 << 40 // generic view of the parameter space
+	windowSize   uint64 = 1 << 32
+
+	// scratchBase is where per-thread call parameters start in the param
+	// space; kernel parameters occupy [0, scratchBase).
+	scratchBase uint64 = 1 << 20
+
+	heapBase  uint64 = 0x7000_0000_0000 // first device allocation
+	heapAlign uint64 = 256              // cudaMalloc's alignment guarantee
+	guardGap  uint64 = 1 << 20          // unmapped bytes after each allocation
+	freedKept        = 64               // freed ranges remembered for messages
+)
+
+// allocation is one device allocation or one piece of module data.
+type allocation struct {
+	base, size uint64
+	data       []byte
+	readOnly   bool   // .const data
+	label      string // module symbol, "" for Alloc
+}
+
+// memTable is the device heap. Bases only grow and are never reused, so a
+// stale pointer never silently lands in a newer allocation.
+type memTable struct {
+	allocs []*allocation // sorted by base
+	next   uint64
+	live   int64 // bytes of Alloc'ed memory not yet freed
+	freed  []*allocation
+}
+
+func newMemTable() *memTable { return &memTable{next: heapBase} }
+
+// add maps size bytes of zeroed memory. The backing array is allocated as
+// uint64s so that every 8-byte aligned device address is 8-byte aligned on
+// the host too, which sync/atomic needs for the atom instructions.
+func (t *memTable) add(size int, readOnly bool, label string) *allocation {
+	words := make([]uint64, (size+7)/8)
+	var data []byte
+	if size > 0 {
+		data = unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), size)
+	}
+	base := (t.next + heapAlign - 1) &^ (heapAlign - 1)
+	a := &allocation{base: base, size: uint64(size), data: data, readOnly: readOnly, label: label}
+	// The gap after an allocation grows with its size, so that strided
+	// overruns of big buffers also land in unmapped memory.
+	t.next = base + uint64(size) + guardGap + uint64(size)
+	t.allocs = append(t.allocs, a)
+	return a
+}
+
+// find returns the allocation containing addr, or nil.
+func (t *memTable) find(addr uint64) *allocation {
+	i := sort.Search(len(t.allocs), func(i int) bool { return t.allocs[i].base > addr }) - 1
+	if i >= 0 && addr-t.allocs[i].base < t.allocs[i].size {
+		return t.allocs[i]
+	}
+	return nil
+}
+
+// remove unmaps the allocation starting exactly at base.
+func (t *memTable) remove(base uint64) (*allocation, bool) {
+	i := sort.Search(len(t.allocs), func(i int) bool { return t.allocs[i].base >= base })
+	if i == len(t.allocs) || t.allocs[i].base != base || t.allocs[i].label != "" {
+		return nil, false
+	}
+	a := t.allocs[i]
+	t.allocs = append(t.allocs[:i], t.allocs[i+1:]...)
+	if len(t.freed) == freedKept {
+		t.freed = t.freed[1:]
+	}
+	t.freed = append(t.freed, a)
+	return a, true
+}
+
+// span returns the bytes [addr, addr+n) if they lie inside one allocation.
+func (t *memTable) span(addr uint64, n int) ([]byte, bool) {
+	a := t.find(addr)
+	if a == nil || uint64(n) > a.size-(addr-a.base) {
+		return nil, false
+	}
+	off := addr - a.base
+	return a.data[off : off+uint64(n)], true
+}
+
+// describe explains where an address that failed a bounds check lies.
+func (t *memTable) describe(addr uint64, n int) string {
+	if a := t.find(addr); a != nil {
+		return fmt.Sprintf("%d-byte access runs %d bytes past the end of %s", n,
+			addr+uint64(n)-a.base-a.size, a.describe())
+	}
+	for _, a := range t.freed {
+		if addr-a.base < a.size {
+			return fmt.Sprintf("inside %s, which was freed", a.describe())
+		}
+	}
+	i := sort.Search(len(t.allocs), func(i int) bool { return t.allocs[i].base > addr }) - 1
+	if i >= 0 && addr-t.allocs[i].base < t.allocs[i].size+guardGap {
+		a := t.allocs[i]
+		return fmt.Sprintf("%d bytes past the end of %s", addr-a.base-a.size, a.describe())
+	}
+	if i+1 < len(t.allocs) && t.allocs[i+1].base-addr <= guardGap {
+		a := t.allocs[i+1]
+		return fmt.Sprintf("%d bytes before the start of %s", a.base-addr, a.describe())
+	}
+	return "not inside any allocation"
+}
+
+func (a *allocation) describe() string {
+	if a.label != "" {
+		return fmt.Sprintf("module variable %s (%d bytes at %#x)", a.label, a.size, a.base)
+	}
+	return fmt.Sprintf("the %d-byte allocation at %#x", a.size, a.base)
+}
