@@ -11,7 +11,7 @@ CUDA_PTX := $(patsubst kernels/cuda/src/%.cu,kernels/cuda/ptx/%.ptx,$(CUDA_SRC))
 SIM_SRC := $(wildcard kernels/cuda/cudasim/testdata/*.cu)
 SIM_PTX := $(SIM_SRC:.cu=.ptx)
 
-.PHONY: help build train test lint ptx cuda-toolchain data cuda-check docker
+.PHONY: help build train test lint ptx ptx-check ptx-verify build-cuda test-cuda cuda-toolchain data cuda-check docker
 
 # apt_components enables contrib and non-free on Debian (the CUDA toolkit
 # and the driver library it depends on live there) and refreshes the lists.
@@ -71,3 +71,48 @@ kernels/cuda/ptx/%.ptx: kernels/cuda/src/%.cu $(wildcard kernels/cuda/src/*.cuh)
 	@mkdir -p $(@D)
 	@tmp=$$(mktemp); $(NVCC) -ptx -O3 -arch=$(PTX_ARCH) -o $$tmp $< && \
 	{ echo '$(PTX_HEADER)'; cat $$tmp; } > $@; rc=$$?; rm -f $$tmp; exit $$rc
+
+PTX_CHECK_ARCHS ?= sm_70 sm_80 sm_90
+
+ptx-check: ## ptxas every committed kernel for sm_70/80/90: registers, smem, spills; fails if a matmul kernel spills
+	@command -v $(PTXAS) >/dev/null || { echo "ptx-check: $(PTXAS) not found (make cuda-toolchain)"; exit 1; }
+	@printf '%-40s %-6s %5s %7s %6s %6s %6s\n' kernel arch regs smem stack spillS spillL; \
+	fail=0; \
+	for f in kernels/cuda/ptx/*.ptx; do for a in $(PTX_CHECK_ARCHS); do \
+		out=$$($(PTXAS) -arch=$$a -v "$$f" -o /dev/null 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | awk -v arch=$$a ' \
+			/Compiling entry function/ { name = $$7; gsub(/\047/, "", name) } \
+			/spill stores/ { stack = $$1; st = $$5; ld = $$9 } \
+			/Used [0-9]+ registers/ { regs = $$5; smem = 0; \
+				for (i = 1; i <= NF; i++) if ($$i == "smem" || $$i == "smem,") smem = $$(i-2); \
+				printf "%-40s %-6s %5s %7s %6s %6s %6s\n", name, arch, regs, smem, stack, st, ld; \
+				if (name ~ /^matmul/ && (st > 0 || ld > 0)) bad = 1 } \
+			END { exit bad }' || fail=1; \
+	done; done; \
+	if [ $$fail != 0 ]; then echo "ptx-check: a matmul kernel spills registers"; exit 1; fi
+
+ptx-verify: ## regenerate all PTX in a temp dir and fail if the committed files differ (CI)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir -p "$$tmp/kernels/cuda/cudasim"; \
+	cp -r kernels/cuda/src "$$tmp/kernels/cuda/"; \
+	if [ -d kernels/cuda/cudasim/testdata ]; then \
+		cp -r kernels/cuda/cudasim/testdata "$$tmp/kernels/cuda/cudasim/"; \
+		rm -f "$$tmp"/kernels/cuda/cudasim/testdata/*.ptx; \
+	fi; \
+	$(MAKE) --no-print-directory -C "$$tmp" -f "$(CURDIR)/Makefile" ptx NVCC="$(NVCC)" || exit 1; \
+	fail=0; \
+	diff -rq "$$tmp/kernels/cuda/ptx" kernels/cuda/ptx || fail=1; \
+	for f in "$$tmp"/kernels/cuda/cudasim/testdata/*.ptx; do \
+		[ -e "$$f" ] || continue; \
+		g=kernels/cuda/cudasim/testdata/$$(basename "$$f"); \
+		cmp -s "$$f" "$$g" || { echo "differs: $$g"; fail=1; }; \
+	done; \
+	if [ $$fail != 0 ]; then echo "ptx-verify: committed PTX is stale; run make ptx"; exit 1; fi; \
+	echo "ptx-verify: committed PTX matches the sources"
+
+build-cuda: ## compile and vet with -tags cuda (needs cgo, cuda.h and libcuda; runs nowhere without a GPU)
+	$(GO) build -tags cuda ./...
+	$(GO) vet -tags cuda ./...
+
+test-cuda: ## run every test with -tags cuda, on a machine with an NVIDIA GPU
+	$(GO) test -tags cuda ./...

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/device"
 	_ "github.com/tapegrad/tapegrad/kernels/cpu"
+	_ "github.com/tapegrad/tapegrad/kernels/cuda"
 )
 
 type command struct {

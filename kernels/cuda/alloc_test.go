@@ -1,0 +1,166 @@
+package cuda
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
+)
+
+// fakeDriver is a driver.Driver with a memory limit and no kernels: enough
+// for the allocator.
+type fakeDriver struct {
+	limit, used int
+	next        driver.DevPtr
+	blocks      map[driver.DevPtr]int
+	allocs      int // successful driver allocations
+	frees       int
+}
+
+func newFake(limit int) *fakeDriver {
+	return &fakeDriver{limit: limit, next: 1 << 20, blocks: map[driver.DevPtr]int{}}
+}
+
+var errFakeOOM = errors.New("fake: out of memory")
+
+func (f *fakeDriver) Props() driver.Props {
+	return driver.Props{Name: "fake", TotalMem: int64(f.limit), SMs: 1, MaxGridX: 1 << 31}
+}
+
+func (f *fakeDriver) Alloc(n int) (driver.DevPtr, error) {
+	if n <= 0 || f.used+n > f.limit {
+		return 0, fmt.Errorf("%w (%d bytes, %d of %d used)", errFakeOOM, n, f.used, f.limit)
+	}
+	p := f.next
+	f.next += driver.DevPtr(n)
+	f.blocks[p] = n
+	f.used += n
+	f.allocs++
+	return p, nil
+}
+
+func (f *fakeDriver) Free(p driver.DevPtr) error {
+	n, ok := f.blocks[p]
+	if !ok {
+		return fmt.Errorf("fake: free of unknown %#x", p)
+	}
+	delete(f.blocks, p)
+	f.used -= n
+	f.frees++
+	return nil
+}
+
+func (f *fakeDriver) CopyHtoD(driver.DevPtr, []byte) error     { return nil }
+func (f *fakeDriver) CopyDtoH([]byte, driver.DevPtr) error     { return nil }
+func (f *fakeDriver) CopyDtoD(_, _ driver.DevPtr, _ int) error { return nil }
+func (f *fakeDriver) Memset(driver.DevPtr, byte, int) error    { return nil }
+func (f *fakeDriver) Load(name, _ string) (driver.Module, error) {
+	return nil, errors.New("fake: no kernels")
+}
+func (f *fakeDriver) Sync() error { return nil }
+func (f *fakeDriver) Launch(driver.Function, driver.Dim3, driver.Dim3, int, ...any) error {
+	return errors.New("fake: no kernels")
+}
+
+func TestBinSize(t *testing.T) {
+	for _, c := range []struct{ in, want int }{
+		{0, 0}, {1, 512}, {512, 512}, {513, 1024}, {1<<20 - 1, 1 << 20}, {1 << 20, 2 << 20},
+		{2<<20 + 1, 4 << 20}, {5 << 20, 6 << 20},
+	} {
+		require.Equal(t, c.want, binSize(c.in), "binSize(%d)", c.in)
+	}
+}
+
+func TestAllocReuseAndCounters(t *testing.T) {
+	f := newFake(1 << 30)
+	b := New(device.CUDASimDevice, f)
+	x, err := b.Alloc(device.Float32, 100) // 400 bytes -> 512
+	require.NoError(t, err)
+	require.Equal(t, device.MemStats{Live: 512, Peak: 512}, b.Memory())
+	b.Free(x)
+	b.Free(x) // twice: a no-op
+	require.Equal(t, device.MemStats{Cached: 512, Peak: 512}, b.Memory())
+
+	y, err := b.Alloc(device.Float64, 60) // 480 bytes: the same bin, reused
+	require.NoError(t, err)
+	require.Equal(t, x.(*Buffer).ptr, y.(*Buffer).ptr)
+	require.Equal(t, 1, f.allocs)
+	require.Equal(t, device.MemStats{Live: 512, Peak: 512}, b.Memory())
+
+	z, err := b.Alloc(device.Int32, 3<<20/4) // 3 MiB -> 4 MiB
+	require.NoError(t, err)
+	require.Equal(t, device.MemStats{Live: 512 + 4<<20, Peak: 512 + 4<<20}, b.Memory())
+	b.Free(z)
+	b.Free(y)
+	require.Equal(t, device.MemStats{Cached: 512 + 4<<20, Peak: 512 + 4<<20}, b.Memory())
+
+	e, err := b.Alloc(device.Float32, 0)
+	require.NoError(t, err)
+	require.Equal(t, 0, e.Len())
+	b.Free(e)
+	b.Free(e)
+	require.Equal(t, 2, f.allocs, "an empty buffer takes no device memory")
+}
+
+func TestAllocOOMEmptiesCacheThenCollects(t *testing.T) {
+	f := newFake(8 << 20)
+	b := New(device.CUDASimDevice, f)
+	collected := 0
+	b.collect = func() { collected++ }
+
+	// A cached block that is the wrong size: the retry empties the cache.
+	x, err := b.Alloc(device.Float32, 5<<20/4) // 6 MiB bin
+	require.NoError(t, err)
+	b.Free(x)
+	y, err := b.Alloc(device.Float32, 3<<20/4) // 4 MiB: fits only after the cache is emptied
+	require.NoError(t, err)
+	require.Equal(t, 0, collected, "emptying the cache was enough")
+	require.Equal(t, int64(0), b.Memory().Cached)
+
+	// Live memory blocks the request; the GC (here: a finalizer freeing y)
+	// makes room and the retry succeeds.
+	b.collect = func() { collected++; b.Free(y) }
+	z, err := b.Alloc(device.Float32, 6<<20/4)
+	require.NoError(t, err)
+	require.Equal(t, 1, collected)
+	require.Equal(t, device.MemStats{Live: 6 << 20, Peak: 6 << 20}, b.Memory())
+
+	// Nothing to collect: an out-of-memory error with the request and counters.
+	b.collect = func() { collected++ }
+	_, err = b.Alloc(device.Float64, 1<<20)
+	require.Error(t, err)
+	require.ErrorIs(t, err, ErrOutOfMemory)
+	require.ErrorIs(t, err, errFakeOOM)
+	for _, s := range []string{"8388608 bytes requested", "live", "cached", "peak"} {
+		require.Contains(t, err.Error(), s)
+	}
+	require.Equal(t, 2, collected)
+	b.Free(z)
+}
+
+func TestAllocRejectsBadArguments(t *testing.T) {
+	b := New(device.CUDASimDevice, newFake(1<<20))
+	_, err := b.Alloc(device.Float32, -1)
+	require.Error(t, err)
+	_, err = b.Alloc(device.DType(9), 1)
+	require.Error(t, err)
+}
+
+func TestCollectGarbageRunsFinalizers(t *testing.T) {
+	done := make(chan struct{})
+	func() {
+		x := new([64]byte)
+		runtime.SetFinalizer(x, func(*[64]byte) { close(done) })
+	}()
+	collectGarbage()
+	select {
+	case <-done:
+	default:
+		t.Fatal("a dead object's finalizer had not run after collectGarbage")
+	}
+}

@@ -1,0 +1,235 @@
+package cuda
+
+import (
+	"embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
+)
+
+//go:embed ptx/*.ptx
+var ptxFiles embed.FS
+
+// Modules of the embedded PTX, one per kernels/cuda/src/*.cu.
+const (
+	modMemory  = "memory"
+	modUnary   = "unary"
+	modBinary  = "binary"
+	modReduce  = "reduce"
+	modMatmul  = "matmul"
+	modSoftmax = "softmax"
+	modIndex   = "index"
+	modConv    = "conv"
+	modOptim   = "optim"
+	modRand    = "rand"
+)
+
+// Launch shape of the 1-D grid-stride kernels.
+const (
+	blockSize = 256 // threads per block of every kernel (their __launch_bounds__)
+	warpSize  = 32
+	// wavesPerSM bounds a 1-D grid at this many blocks per multiprocessor;
+	// the kernels' grid-stride loops cover the rest.
+	wavesPerSM = 32
+)
+
+// Backend is the CUDA implementation of device.Backend over a
+// driver.Driver: the GPU (build tag cuda) or the cudasim simulator. Its
+// methods are safe for concurrent use; driver calls are serialised.
+type Backend struct {
+	dev   device.Device
+	drv   driver.Driver
+	props driver.Props
+
+	// gridCap is the most blocks a 1-D launch uses.
+	gridCap int
+	// collect runs the garbage collector and waits for finalizers to return
+	// dead buffers; tests replace it.
+	collect func()
+
+	mu      sync.Mutex
+	alloc   allocator
+	modules map[string]driver.Module
+	funcs   map[string]driver.Function
+	// status is the int32 word div_i32 sets on a zero divisor (0 until the
+	// first int32 division); checked says no division ran since the last
+	// look at it.
+	status  driver.DevPtr
+	checked bool
+}
+
+var _ device.Backend = (*Backend)(nil)
+
+// New returns a backend for dev that runs its kernels on drv.
+func New(dev device.Device, drv driver.Driver) *Backend {
+	p := drv.Props()
+	maxGrid := p.MaxGridX
+	if maxGrid <= 0 {
+		maxGrid = 1<<31 - 1
+	}
+	return &Backend{
+		dev:     dev,
+		drv:     drv,
+		props:   p,
+		gridCap: max(1, min(maxGrid, max(p.SMs, 1)*wavesPerSM)),
+		collect: collectGarbage,
+		alloc:   newAllocator(drv),
+		modules: map[string]driver.Module{},
+		funcs:   map[string]driver.Function{},
+		checked: true,
+	}
+}
+
+// Device returns the device this backend runs on.
+func (b *Backend) Device() device.Device { return b.dev }
+
+// Info describes the device from its properties.
+func (b *Backend) Info() device.Info {
+	note := fmt.Sprintf("%d threads/block, %d KiB shared/block, warp %d",
+		b.props.MaxThreadsPerBlock, b.props.MaxSharedPerBlock/1024, b.props.WarpSize)
+	if b.dev.Kind == device.CUDASim {
+		note = "PTX interpreted on the CPU by cudasim; " + note
+	}
+	return device.Info{
+		Name:        b.props.Name,
+		TotalMemory: b.props.TotalMem,
+		Compute:     fmt.Sprintf("%d.%d", b.props.Major, b.props.Minor),
+		SMs:         b.props.SMs,
+		Note:        note,
+	}
+}
+
+// Memory returns the caching allocator's counters.
+func (b *Backend) Memory() device.MemStats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.alloc.st
+}
+
+// Sync waits for all queued work and reports the first asynchronous error,
+// including an int32 division by zero since the last Sync or Read.
+func (b *Backend) Sync() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.drv.Sync(); err != nil {
+		return fmt.Errorf("cuda: sync: %w", err)
+	}
+	return b.checkStatus()
+}
+
+// checkStatus reads and clears the division status word.
+func (b *Backend) checkStatus() error {
+	if b.checked {
+		return nil
+	}
+	b.checked = true
+	var w [4]byte
+	if err := b.drv.CopyDtoH(w[:], b.status); err != nil {
+		return fmt.Errorf("cuda: read status word: %w", err)
+	}
+	if binary.LittleEndian.Uint32(w[:]) == 0 {
+		return nil
+	}
+	if err := b.drv.Memset(b.status, 0, 4); err != nil {
+		return fmt.Errorf("cuda: clear status word: %w", err)
+	}
+	return fmt.Errorf("cuda: div_i32: int32 division by zero (in a Binary Div since the last Sync)")
+}
+
+// statusWord returns the division status word, allocating and zeroing it
+// on first use, and marks it as needing a look.
+func (b *Backend) statusWord() (driver.DevPtr, error) {
+	if b.status == 0 {
+		p, err := b.drv.Alloc(4)
+		if err != nil {
+			return 0, fmt.Errorf("cuda: alloc status word: %w", err)
+		}
+		if err := b.drv.Memset(p, 0, 4); err != nil {
+			return 0, errors.Join(fmt.Errorf("cuda: clear status word: %w", err), b.drv.Free(p))
+		}
+		b.status = p
+	}
+	b.checked = false
+	return b.status, nil
+}
+
+// function returns kernel name of module mod, loading the module's
+// embedded PTX on first use.
+func (b *Backend) function(mod, name string) (driver.Function, error) {
+	if f, ok := b.funcs[name]; ok {
+		return f, nil
+	}
+	m, ok := b.modules[mod]
+	if !ok {
+		src, err := ptxFiles.ReadFile("ptx/" + mod + ".ptx")
+		if err != nil {
+			return nil, fmt.Errorf("module %s: %w", mod, err)
+		}
+		if m, err = b.drv.Load(mod+".ptx", string(src)); err != nil {
+			return nil, fmt.Errorf("load module %s: %w", mod, err)
+		}
+		b.modules[mod] = m
+	}
+	f, err := m.Function(name)
+	if err != nil {
+		return nil, fmt.Errorf("look up in module %s: %w", mod, err)
+	}
+	b.funcs[name] = f
+	return f, nil
+}
+
+// launch runs kernel name of module mod with blockSize threads per block.
+// Every error names the kernel. The caller holds b.mu.
+func (b *Backend) launch(mod, name string, grid driver.Dim3, args ...any) error {
+	f, err := b.function(mod, name)
+	if err != nil {
+		return fmt.Errorf("cuda: launch %s: %w", name, err)
+	}
+	if err := b.drv.Launch(f, grid, driver.Dim3{X: blockSize}, 0, args...); err != nil {
+		return fmt.Errorf("cuda: launch %s: %w", name, err)
+	}
+	return nil
+}
+
+// grid1D sizes a grid-stride launch over n work items of one thread each.
+func (b *Backend) grid1D(n int) driver.Dim3 {
+	return driver.Dim3{X: max(1, min((n+blockSize-1)/blockSize, b.gridCap))}
+}
+
+// gridWarps sizes a launch that gives each of n items a warp.
+func (b *Backend) gridWarps(n int) driver.Dim3 {
+	return b.grid1D(n * warpSize)
+}
+
+// gridBlocks sizes a launch that gives each of n items a block.
+func (b *Backend) gridBlocks(n int) driver.Dim3 {
+	return driver.Dim3{X: max(1, min(n, b.gridCap))}
+}
+
+// collectGarbage runs the GC and waits (a bounded time) until the
+// finalizers and cleanups it queued have run, so that tensors that died
+// return their buffers before an allocation is retried. The finalizer and
+// cleanup queues run in batches: a sentinel queued by a second GC is only
+// reached once the batch holding the first GC's work has finished.
+func collectGarbage() {
+	timeout := time.After(time.Second)
+	for range 2 {
+		fin, clean := make(chan struct{}), make(chan struct{})
+		runtime.SetFinalizer(new([32]byte), func(*[32]byte) { close(fin) })
+		runtime.AddCleanup(new([32]byte), func(ch chan struct{}) { close(ch) }, clean)
+		runtime.GC()
+		for _, ch := range []chan struct{}{fin, clean} {
+			select {
+			case <-ch:
+			case <-timeout:
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,37 @@
+package cuda_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/devicetest"
+	"github.com/tapegrad/tapegrad/kernels/cuda"
+	"github.com/tapegrad/tapegrad/kernels/cuda/cudasim"
+)
+
+// TestConformance runs the backend suite on the registered cudasim device.
+func TestConformance(t *testing.T) {
+	devicetest.Backend(t, device.MustOpen(device.CUDASimDevice))
+}
+
+// TestConformanceSmallGrid runs it again with every 1-D launch capped at
+// two blocks, so that each grid-stride loop takes many turns.
+func TestConformanceSmallGrid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	devicetest.Backend(t, cuda.NewWithGridCap(device.CUDASimDevice, cudasim.New(), 2))
+}
+
+func TestInfo(t *testing.T) {
+	b := device.MustOpen(device.CUDASimDevice)
+	info := b.Info()
+	require.Equal(t, "cudasim", info.Name)
+	require.Equal(t, "7.0", info.Compute)
+	require.Positive(t, info.SMs)
+	require.Positive(t, info.TotalMemory)
+	require.Contains(t, info.Note, "cudasim")
+	require.NoError(t, b.Sync())
+}

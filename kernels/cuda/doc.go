@@ -1,0 +1,31 @@
+// Package cuda is the CUDA backend of tapegrad: CUDA C kernels for every
+// op of device.Backend (src/*.cu, compiled by `make ptx` into ptx/*.ptx,
+// committed and embedded), and the Go code that picks a kernel per call,
+// sizes its launch and marshals its arguments over a driver.Driver.
+//
+// Two drivers run the same PTX. The default build registers the
+// "cudasim" device, whose driver is the cudasim simulator (the PTX
+// interpreted on the CPU, with bounds, alignment, race and barrier
+// checks); building with -tags cuda adds the "cuda:N" devices, whose
+// driver calls the CUDA driver API through gorgonia.org/cu from one
+// goroutine locked to the OS thread that owns the context.
+//
+// Kernels are named <op>_<dtype> (f32, f64, i32), with _vec_ variants for
+// contiguous, 16-byte aligned operands, and take layouts as by-value
+// descriptor structs (struct Strided in src/common.cuh) that the Go side
+// marshals little-endian byte for byte. Every 1-D kernel is a grid-stride
+// loop with 256-thread blocks, so a grid capped at a few waves per
+// multiprocessor covers any size.
+//
+// Device memory comes from a caching allocator with size-binned free
+// lists; Memory reports its live, cached and peak bytes. Work is queued
+// in stream order: errors a kernel finds on the device (an int32
+// division by zero) surface at the next Sync or Read.
+//
+// Differences from the CPU reference, all within the conformance
+// tolerances: float32 elementwise math uses libdevice's single-precision
+// functions (a few ulps); float sums accumulate in double but in a tree;
+// IndexAdd and ScatterAdd add with atomics, in no fixed order. Index
+// values (IndexSelect, Gather, labels, pooling positions) are trusted as
+// the contract allows: checking them would mean reading them back.
+package cuda

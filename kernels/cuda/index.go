@@ -1,0 +1,77 @@
+package cuda
+
+import (
+	"encoding/binary"
+
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// indexDims marshals struct IndexDims of index.cu.
+func indexDims(outer, n, inner, k int) []byte {
+	out := make([]byte, 0, 32)
+	for _, v := range []int{outer, n, inner, k} {
+		out = binary.LittleEndian.AppendUint64(out, uint64(v))
+	}
+	return out
+}
+
+// indexOp checks and launches one kernel of index.cu: dst and src hold
+// [outer, dstRows, inner] and [outer, srcRows, inner], idx nidx int32s.
+// Indices are not range-checked here (the tensor layer does it; reading
+// them back would synchronise the device). The kernel runs one thread per
+// element of the k-sized side.
+func (b *Backend) indexOp(op, kern string, dst, src, idx device.Buffer, outer, n, inner, k, dstRows, srcRows, nidx int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d, err := b.buf(op, dst, dtypeOf(dst), "dst")
+	if err != nil {
+		return err
+	}
+	s, err := b.buf(op, src, d.dt, "src")
+	if err != nil {
+		return err
+	}
+	ix, err := b.buf(op, idx, device.Int32, "idx")
+	if err != nil {
+		return err
+	}
+	if outer < 0 || n < 0 || inner < 0 || k < 0 {
+		return opErr(op, "negative size: outer %d, n %d, inner %d, k %d", outer, n, inner, k)
+	}
+	if err := need(op, d, outer*dstRows*inner, "dst"); err != nil {
+		return err
+	}
+	if err := need(op, s, outer*srcRows*inner, "src"); err != nil {
+		return err
+	}
+	if err := need(op, ix, nidx, "idx"); err != nil {
+		return err
+	}
+	total := outer * k * inner
+	if total == 0 {
+		return nil
+	}
+	return b.launch(modIndex, kern+"_"+suffix(d.dt), b.grid1D(total), d.ptr, s.ptr, ix.ptr, indexDims(outer, n, inner, k))
+}
+
+// IndexSelect: dst[o,j,i] = src[o, idx[j], i] (kernel index_select_<dt>).
+func (b *Backend) IndexSelect(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	return b.indexOp("IndexSelect", "index_select", dst, src, idx, outer, n, inner, k, k, n, k)
+}
+
+// IndexAdd: dst[o, idx[j], i] += src[o,j,i] (kernel index_add_<dt>,
+// atomicAdd).
+func (b *Backend) IndexAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	return b.indexOp("IndexAdd", "index_add", dst, src, idx, outer, n, inner, k, n, k, k)
+}
+
+// Gather: dst[o,j,i] = src[o, idx[o,j,i], i] (kernel gather_<dt>).
+func (b *Backend) Gather(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	return b.indexOp("Gather", "gather", dst, src, idx, outer, n, inner, k, k, n, outer*k*inner)
+}
+
+// ScatterAdd: dst[o, idx[o,j,i], i] += src[o,j,i] (kernel scatter_add_<dt>,
+// atomicAdd).
+func (b *Backend) ScatterAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	return b.indexOp("ScatterAdd", "scatter_add", dst, src, idx, outer, n, inner, k, n, k, outer*k*inner)
+}

@@ -1,0 +1,111 @@
+package cuda
+
+import (
+	"encoding/binary"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
+)
+
+// maxGridYZ is CUDA's limit on gridDim.y and gridDim.z; the GEMM kernels
+// grid-stride past it.
+const maxGridYZ = 65535
+
+// gemmKernel is one tiling of matmul.cu.
+type gemmKernel struct {
+	name   string
+	bm, bn int // output tile per block
+}
+
+// gemmKernels lists per dtype the large tiling first, then the small one
+// used when the large tiles would leave multiprocessors idle.
+var gemmKernels = map[device.DType][2]gemmKernel{
+	device.Float32: {{"matmul_f32", 128, 128}, {"matmul_small_f32", 64, 64}},
+	device.Float64: {{"matmul_f64", 64, 64}, {"matmul_small_f64", 32, 32}},
+}
+
+// gemmDesc marshals struct GemmDesc of matmul.cu (ten int64s, two int32s).
+func gemmDesc(a device.MatMulArgs) []byte {
+	out := make([]byte, 0, 88)
+	for _, v := range []int{a.Batch, a.M, a.N, a.K, a.AOffset, a.AStride, a.LDA, a.BOffset, a.BStride, a.LDB} {
+		out = binary.LittleEndian.AppendUint64(out, uint64(v))
+	}
+	for _, t := range []bool{a.TransA, a.TransB} {
+		v := uint32(0)
+		if t {
+			v = 1
+		}
+		out = binary.LittleEndian.AppendUint32(out, v)
+	}
+	return out
+}
+
+// operand is the strided view MatMulArgs gives A or B: [batch, rows, cols]
+// of op(X), for the bounds check.
+func operand(batch, rows, cols, off, bstride, ld int, trans bool) device.Layout {
+	st := []int{bstride, ld, 1}
+	if trans {
+		st = []int{bstride, 1, ld}
+	}
+	return device.Layout{Shape: []int{batch, rows, cols}, Strides: st, Offset: off}
+}
+
+// MatMul computes C[b] = opA(A[b]) @ opB(B[b]) for float dtypes with the
+// tiled kernels of matmul.cu: the 128x128 (f32) or 64x64 (f64) tiling, or
+// the half-size one when the large tiles number fewer than the
+// multiprocessors. Grid: x over N tiles, y over M tiles, z over the batch.
+func (b *Backend) MatMul(args device.MatMulArgs) error {
+	const name = "MatMul"
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.buf(name, args.C, dtypeOf(args.C), "C")
+	if err != nil {
+		return err
+	}
+	if err := floatOnly(name, c.dt); err != nil {
+		return err
+	}
+	x, err := b.buf(name, args.A, c.dt, "A")
+	if err != nil {
+		return err
+	}
+	y, err := b.buf(name, args.B, c.dt, "B")
+	if err != nil {
+		return err
+	}
+	if args.Batch < 0 || args.M < 0 || args.N < 0 || args.K < 0 {
+		return opErr(name, "negative size: batch %d, M %d, N %d, K %d", args.Batch, args.M, args.N, args.K)
+	}
+	if err := need(name, c, args.Batch*args.M*args.N, "C"); err != nil {
+		return err
+	}
+	if args.Batch*args.M*args.N == 0 {
+		return nil
+	}
+	al := operand(args.Batch, args.M, args.K, args.AOffset, args.AStride, args.LDA, args.TransA)
+	if err := checkLayout(name, al, x.n, "A"); err != nil {
+		return err
+	}
+	bl := operand(args.Batch, args.K, args.N, args.BOffset, args.BStride, args.LDB, args.TransB)
+	if err := checkLayout(name, bl, y.n, "B"); err != nil {
+		return err
+	}
+	ks := gemmKernels[c.dt]
+	k := ks[0]
+	if tiles(args.M, k.bm)*tiles(args.N, k.bn)*args.Batch < max(b.props.SMs, 1) {
+		k = ks[1]
+	}
+	maxX := b.props.MaxGridX
+	if maxX <= 0 {
+		maxX = 1<<31 - 1
+	}
+	grid := driver.Dim3{
+		X: min(tiles(args.N, k.bn), maxX),
+		Y: min(tiles(args.M, k.bm), maxGridYZ),
+		Z: min(args.Batch, maxGridYZ),
+	}
+	return b.launch(modMatmul, k.name, grid, c.ptr, x.ptr, y.ptr, gemmDesc(args))
+}
+
+// tiles is the number of size-t tiles covering n.
+func tiles(n, t int) int { return (n + t - 1) / t }

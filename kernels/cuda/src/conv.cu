@@ -1,0 +1,223 @@
+// Conv family over contiguous NCHW tensors: im2col/col2im and max/avg
+// pooling, forward and backward. One thread per output element, 1-D
+// grid-stride, 256 threads per block; the fastest-varying output index is
+// the innermost memory index, so stores are coalesced. The backward
+// passes are gathers (each input pixel sums the windows that cover it),
+// so they need no atomics and sum in a fixed order.
+#include "common.cuh"
+
+// ConvDesc is device.ConvParams plus the output size (48 bytes, align 4).
+struct ConvDesc {
+    int n, c, h, w;
+    int kh, kw;
+    int sh, sw;
+    int ph, pw;
+    int oh, ow;
+};
+
+// split divides a flat index by the size of a plane: e = nc*plane + rem,
+// with one 64-bit division and the rest left to 32-bit arithmetic.
+__device__ __forceinline__ int split(long long e, int plane, long long& nc) {
+    nc = e / plane;
+    return int(e - nc * plane);
+}
+
+// Span is the range [lo, hi] of outputs o whose window reaches input x:
+// 0 <= x + pad - o*stride < k, clipped to [0, out).
+struct Span {
+    int lo, hi;
+};
+
+__device__ __forceinline__ Span span(int x, int pad, int k, int stride, int out) {
+    int t = x + pad;
+    Span s;
+    s.lo = t < k ? 0 : (t - k) / stride + 1;
+    s.hi = min(t / stride, out - 1);
+    return s;
+}
+
+// im2col: dst[n, (c*KH+kh)*KW+kw, oh*OW+ow] = src[n, c, oh*sh-ph+kh, ow*sw-pw+kw],
+// 0 where that falls in the padding.
+template <typename T>
+__device__ void im2col(T* __restrict__ dst, const T* __restrict__ src, ConvDesc d) {
+    long long total = (long long)d.n * d.c * d.kh * d.kw * d.oh * d.ow;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long nc;
+        int rem = split(e, d.kh * d.kw * d.oh * d.ow, nc);
+        int ow = rem % d.ow;
+        rem /= d.ow;
+        int oh = rem % d.oh;
+        rem /= d.oh;
+        int kw = rem % d.kw;
+        int kh = rem / d.kw;
+        int h = oh * d.sh - d.ph + kh;
+        int w = ow * d.sw - d.pw + kw;
+        bool in = h >= 0 && h < d.h && w >= 0 && w < d.w;
+        dst[e] = in ? src[(nc * d.h + h) * d.w + w] : T(0);
+    }
+}
+
+// col2im: dst[n,c,h,w] = Σ_{kh,kw covering} src[n, (c*KH+kh)*KW+kw, oh*OW+ow]
+template <typename T>
+__device__ void col2im(T* __restrict__ dst, const T* __restrict__ src, ConvDesc d) {
+    long long total = (long long)d.n * d.c * d.h * d.w;
+    long long plane = (long long)d.oh * d.ow;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long nc;
+        int rem = split(e, d.h * d.w, nc);
+        int h = rem / d.w;
+        int w = rem - h * d.w;
+        Span sh = span(h, d.ph, d.kh, d.sh, d.oh);
+        Span sw = span(w, d.pw, d.kw, d.sw, d.ow);
+        T acc = T(0);
+        for (int oh = sh.lo; oh <= sh.hi; oh++) {
+            int kh = h + d.ph - oh * d.sh;
+            for (int ow = sw.lo; ow <= sw.hi; ow++) {
+                int kw = w + d.pw - ow * d.sw;
+                acc += src[((nc * d.kh + kh) * d.kw + kw) * plane + oh * d.ow + ow];
+            }
+        }
+        dst[e] = acc;
+    }
+}
+
+// maxpool: dst[n,c,oh,ow] = max over the window's in-bounds pixels, idx =
+// its h*W+w (first maximum; a NaN wins, the first NaN among several). A
+// window wholly in padding gives 0 and idx -1, as the CPU backend does.
+template <typename T>
+__device__ void maxpool(T* __restrict__ dst, int* __restrict__ idx, const T* __restrict__ src, ConvDesc d) {
+    long long total = (long long)d.n * d.c * d.oh * d.ow;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long nc;
+        int rem = split(e, d.oh * d.ow, nc);
+        int oh = rem / d.ow;
+        int ow = rem - oh * d.ow;
+        const T* plane = src + nc * d.h * d.w;
+        T best = T(0);
+        int at = -1;
+        for (int kh = 0; kh < d.kh; kh++) {
+            int h = oh * d.sh - d.ph + kh;
+            if (h < 0 || h >= d.h) {
+                continue;
+            }
+            for (int kw = 0; kw < d.kw; kw++) {
+                int w = ow * d.sw - d.pw + kw;
+                if (w < 0 || w >= d.w) {
+                    continue;
+                }
+                T v = plane[h * d.w + w];
+                if (at < 0 || (!is_nan(best) && (v > best || is_nan(v)))) {
+                    best = v;
+                    at = h * d.w + w;
+                }
+            }
+        }
+        dst[e] = best;
+        idx[e] = at;
+    }
+}
+
+// maxpool_backward: dx[n,c,h,w] = Σ dy[n,c,oh,ow] over the windows
+// covering (h, w) whose idx is h*W+w.
+template <typename T>
+__device__ void maxpool_backward(T* __restrict__ dx, const T* __restrict__ dy, const int* __restrict__ idx,
+                                 ConvDesc d) {
+    long long total = (long long)d.n * d.c * d.h * d.w;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long nc;
+        int rem = split(e, d.h * d.w, nc);
+        int h = rem / d.w;
+        int w = rem - h * d.w;
+        long long out = nc * d.oh * d.ow;
+        int self = h * d.w + w;
+        Span sh = span(h, d.ph, d.kh, d.sh, d.oh);
+        Span sw = span(w, d.pw, d.kw, d.sw, d.ow);
+        T acc = T(0);
+        for (int oh = sh.lo; oh <= sh.hi; oh++) {
+            for (int ow = sw.lo; ow <= sw.hi; ow++) {
+                long long o = out + oh * d.ow + ow;
+                if (idx[o] == self) {
+                    acc += dy[o];
+                }
+            }
+        }
+        dx[e] = acc;
+    }
+}
+
+// avgpool: dst[n,c,oh,ow] = Σ window / (KH*KW), padding counting as 0.
+template <typename T>
+__device__ void avgpool(T* __restrict__ dst, const T* __restrict__ src, ConvDesc d) {
+    long long total = (long long)d.n * d.c * d.oh * d.ow;
+    T scale = T(1) / T(d.kh * d.kw);
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long nc;
+        int rem = split(e, d.oh * d.ow, nc);
+        int oh = rem / d.ow;
+        int ow = rem - oh * d.ow;
+        const T* plane = src + nc * d.h * d.w;
+        T acc = T(0);
+        for (int kh = 0; kh < d.kh; kh++) {
+            int h = oh * d.sh - d.ph + kh;
+            if (h < 0 || h >= d.h) {
+                continue;
+            }
+            for (int kw = 0; kw < d.kw; kw++) {
+                int w = ow * d.sw - d.pw + kw;
+                if (w >= 0 && w < d.w) {
+                    acc += plane[h * d.w + w];
+                }
+            }
+        }
+        dst[e] = acc * scale;
+    }
+}
+
+// avgpool_backward: dx[n,c,h,w] = Σ dy[n,c,oh,ow] / (KH*KW) over the
+// windows covering (h, w).
+template <typename T>
+__device__ void avgpool_backward(T* __restrict__ dx, const T* __restrict__ dy, ConvDesc d) {
+    long long total = (long long)d.n * d.c * d.h * d.w;
+    T scale = T(1) / T(d.kh * d.kw);
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long nc;
+        int rem = split(e, d.h * d.w, nc);
+        int h = rem / d.w;
+        int w = rem - h * d.w;
+        long long out = nc * d.oh * d.ow;
+        Span sh = span(h, d.ph, d.kh, d.sh, d.oh);
+        Span sw = span(w, d.pw, d.kw, d.sw, d.ow);
+        T acc = T(0);
+        for (int oh = sh.lo; oh <= sh.hi; oh++) {
+            for (int ow = sw.lo; ow <= sw.hi; ow++) {
+                acc += dy[out + oh * d.ow + ow];
+            }
+        }
+        dx[e] = acc * scale;
+    }
+}
+
+#define CONV_KERNELS(T, S)                                                                                  \
+    extern "C" __global__ void __launch_bounds__(256) im2col_##S(T* dst, const T* src, ConvDesc d) {        \
+        im2col<T>(dst, src, d);                                                                             \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(256) col2im_##S(T* dst, const T* src, ConvDesc d) {        \
+        col2im<T>(dst, src, d);                                                                             \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(256) maxpool_##S(T* dst, int* idx, const T* src,           \
+                                                                  ConvDesc d) {                             \
+        maxpool<T>(dst, idx, src, d);                                                                       \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(256) maxpool_backward_##S(T* dx, const T* dy,              \
+                                                                           const int* idx, ConvDesc d) {    \
+        maxpool_backward<T>(dx, dy, idx, d);                                                                \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(256) avgpool_##S(T* dst, const T* src, ConvDesc d) {       \
+        avgpool<T>(dst, src, d);                                                                            \
+    }                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(256) avgpool_backward_##S(T* dx, const T* dy, ConvDesc d) { \
+        avgpool_backward<T>(dx, dy, d);                                                                     \
+    }
+
+CONV_KERNELS(float, f32)
+CONV_KERNELS(double, f64)

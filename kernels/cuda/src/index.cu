@@ -1,0 +1,84 @@
+// Indexing family over contiguous [outer, n, inner] / [outer, k, inner]
+// blocks with int32 indices already range-checked by the tensor layer.
+// One thread per element of the k-sized side, 1-D grid-stride, 256
+// threads per block; consecutive threads take consecutive inner
+// positions, so reads and writes are coalesced along inner. The
+// accumulating ops use atomicAdd (float, double on sm_60+, int), so their
+// float sums may round in any order when indices repeat.
+#include "common.cuh"
+
+// IndexDims are the block sizes of a call.
+struct IndexDims {
+    long long outer, n, inner, k;
+};
+
+// index_select: dst[o,j,i] = src[o, idx[j], i]
+template <typename T>
+__device__ void index_select(T* __restrict__ dst, const T* __restrict__ src, const int* __restrict__ idx,
+                             IndexDims d) {
+    long long total = d.outer * d.k * d.inner;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long i = e % d.inner;
+        long long oj = e / d.inner;
+        long long j = oj % d.k;
+        long long o = oj / d.k;
+        dst[e] = src[(o * d.n + idx[j]) * d.inner + i];
+    }
+}
+
+// index_add: dst[o, idx[j], i] += src[o,j,i]
+template <typename T>
+__device__ void index_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d) {
+    long long total = d.outer * d.k * d.inner;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long i = e % d.inner;
+        long long oj = e / d.inner;
+        long long j = oj % d.k;
+        long long o = oj / d.k;
+        atomicAdd(&dst[(o * d.n + idx[j]) * d.inner + i], src[e]);
+    }
+}
+
+// gather: dst[o,j,i] = src[o, idx[o,j,i], i]
+template <typename T>
+__device__ void gather(T* __restrict__ dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d) {
+    long long total = d.outer * d.k * d.inner;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long i = e % d.inner;
+        long long o = e / (d.k * d.inner);
+        dst[e] = src[(o * d.n + idx[e]) * d.inner + i];
+    }
+}
+
+// scatter_add: dst[o, idx[o,j,i], i] += src[o,j,i]
+template <typename T>
+__device__ void scatter_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d) {
+    long long total = d.outer * d.k * d.inner;
+    for (long long e = grid_start(); e < total; e += grid_step()) {
+        long long i = e % d.inner;
+        long long o = e / (d.k * d.inner);
+        atomicAdd(&dst[(o * d.n + idx[e]) * d.inner + i], src[e]);
+    }
+}
+
+#define INDEX_KERNELS(T, S)                                                                                \
+    extern "C" __global__ void __launch_bounds__(256)                                                      \
+        index_select_##S(T* dst, const T* src, const int* idx, IndexDims d) {                              \
+        index_select<T>(dst, src, idx, d);                                                                 \
+    }                                                                                                      \
+    extern "C" __global__ void __launch_bounds__(256)                                                      \
+        index_add_##S(T* dst, const T* src, const int* idx, IndexDims d) {                                 \
+        index_add<T>(dst, src, idx, d);                                                                    \
+    }                                                                                                      \
+    extern "C" __global__ void __launch_bounds__(256) gather_##S(T* dst, const T* src, const int* idx,     \
+                                                                 IndexDims d) {                            \
+        gather<T>(dst, src, idx, d);                                                                       \
+    }                                                                                                      \
+    extern "C" __global__ void __launch_bounds__(256)                                                      \
+        scatter_add_##S(T* dst, const T* src, const int* idx, IndexDims d) {                               \
+        scatter_add<T>(dst, src, idx, d);                                                                  \
+    }
+
+INDEX_KERNELS(float, f32)
+INDEX_KERNELS(double, f64)
+INDEX_KERNELS(int, i32)
