@@ -41,7 +41,7 @@ test: lint ## vet and run every test (race detector on concurrent packages)
 
 # Packages that run goroutines of their own get a second pass under the
 # race detector.
-RACE_PKGS := ./kernels/cpu/... ./tensor/...
+RACE_PKGS := ./kernels/cpu/... ./kernels/cuda/... ./tensor/... ./autograd/...
 
 cuda-check: ptx-verify ptx-check build-cuda ## committed PTX is current, ptxas accepts it for sm_70/80/90, the cuda-tagged build compiles
 
