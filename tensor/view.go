@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tapegrad/tapegrad/device"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -45,18 +47,9 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		return t.view(shape, st, t.offset)
 	}
 	c := t.Contiguous()
-	return c.view(shape, stridesFor(shape), c.offset)
+	return c.view(shape, device.RowMajorStrides(shape), c.offset)
 }
 
-func stridesFor(shape []int) []int {
-	st := make([]int, len(shape))
-	acc := 1
-	for i := len(shape) - 1; i >= 0; i-- {
-		st[i] = acc
-		acc *= shape[i]
-	}
-	return st
-}
 
 // reshapeStrides finds strides for newShape that address the same
 // elements as (shape, strides) in row-major order without a copy, the way
@@ -71,8 +64,8 @@ func reshapeStrides(shape, strides, newShape []int) ([]int, bool) {
 		}
 	}
 	ns := make([]int, len(newShape))
-	if numel(shape) == 0 {
-		return stridesFor(newShape), true
+	if device.Numel(shape) == 0 {
+		return device.RowMajorStrides(newShape), true
 	}
 	oi, ni := 0, 0
 	for ni < len(newShape) && oi < len(os) {
@@ -113,13 +106,6 @@ func reshapeStrides(shape, strides, newShape []int) ([]int, bool) {
 	return ns, true
 }
 
-func numel(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
-}
 
 // Flatten reshapes t to 1-D.
 func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
