@@ -50,7 +50,6 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	return c.view(shape, device.RowMajorStrides(shape), c.offset)
 }
 
-
 // reshapeStrides finds strides for newShape that address the same
 // elements as (shape, strides) in row-major order without a copy, the way
 // NumPy's attempt_nocopy_reshape does: each run of old dims that is
@@ -105,7 +104,6 @@ func reshapeStrides(shape, strides, newShape []int) ([]int, bool) {
 	}
 	return ns, true
 }
-
 
 // Flatten reshapes t to 1-D.
 func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
