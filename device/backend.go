@@ -44,6 +44,7 @@ type Backend interface {
 	Fill(dst Buffer, dl Layout, v float64) error
 	// Copy copies src to dst element by element; both layouts have the
 	// same shape and either may be strided (dst must not overlap itself).
+	// Other ops assume outputs do not alias inputs.
 	Copy(dst Buffer, dl Layout, src Buffer, sl Layout) error
 	// Cast converts src into dst of another dtype (float to int truncates
 	// toward zero).
@@ -54,7 +55,11 @@ type Backend interface {
 	// Unary computes dst[i] = op(src[i]; p) over sl's shape.
 	Unary(op UnaryOp, p float64, dst Buffer, src Buffer, sl Layout) error
 	// Binary computes dst[i] = op(a[i], b[i]; p). al and bl have the
-	// output's shape; broadcasting is expressed by stride-0 dims.
+	// output's shape; broadcasting is expressed by stride-0 dims. A
+	// comparison may write a dst of another dtype (an Int32 mask of float
+	// inputs); every other op writes the inputs' dtype. An Int32 division
+	// by zero writes 0 and is an error, which an asynchronous backend
+	// reports at the next Sync or Read.
 	Binary(op BinaryOp, p float64, dst Buffer, a Buffer, al Layout, b Buffer, bl Layout) error
 	// Where computes dst[i] = cond[i] != 0 ? a[i] : b[i]; cond has dst's
 	// dtype and all three layouts have the output's shape.
@@ -110,7 +115,9 @@ type Backend interface {
 	// overlapping windows; dst is overwritten.
 	Col2Im(dst, src Buffer, p ConvParams) error
 	// MaxPool writes dst [N,C,OH,OW] and idx (Int32, same shape: the
-	// argmax position within its H*W plane; padding never wins).
+	// argmax position within its H*W plane; padding never wins, the first
+	// maximum in window order and NaN do; a window entirely in padding
+	// writes 0 and index -1).
 	MaxPool(dst, idx, src Buffer, p ConvParams) error
 	// MaxPoolBackward routes dy [N,C,OH,OW] to dx [N,C,H,W] through idx;
 	// dx is overwritten.

@@ -9,7 +9,8 @@ import "fmt"
 // DevPtr is an address in device memory. 0 is never a valid allocation.
 type DevPtr uint64
 
-// Dim3 is a grid or block extent. Zero components mean 1.
+// Dim3 is a grid or block extent. X must be positive; zero Y and Z
+// mean 1.
 type Dim3 struct{ X, Y, Z int }
 
 // Count returns X*Y*Z, treating zero components as 1.
@@ -52,6 +53,8 @@ type Function interface {
 // bytes). A mismatch in count or size is an error.
 type Driver interface {
 	Props() Props
+	// Alloc allocates bytes > 0 of device memory (0 is an error, as with
+	// cuMemAlloc; the backend serves empty buffers itself).
 	Alloc(bytes int) (DevPtr, error)
 	Free(p DevPtr) error
 	CopyHtoD(dst DevPtr, src []byte) error
