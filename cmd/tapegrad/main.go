@@ -5,6 +5,7 @@
 //
 //	tapegrad devices
 //	tapegrad gradcheck [--device cpu] [--seed N]
+//	tapegrad train [--model mlp|cnn] [--epochs 10] [--device cuda:0] ...
 //
 // Run `tapegrad help` for every command and `tapegrad CMD -h` for its flags.
 package main
@@ -28,6 +29,7 @@ func commands() []command {
 	return []command{
 		{"devices", "list the devices this build can use", runDevices},
 		{"gradcheck", "check every op's gradient against finite differences", runGradcheck},
+		{"train", "train a Fashion-MNIST classifier (mlp or cnn)", runTrain},
 	}
 }
 

@@ -1,0 +1,230 @@
+package nn
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/nn/safetensors"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Checkpoint layout. A checkpoint is one safetensors file, so model and
+// optimizer are replaced together by one atomic rename and can never
+// disagree:
+//
+//   - the model's parameters and buffers under their own dotted names
+//     ("fc1.weight", "bn.running_mean"), as a PyTorch state dict;
+//   - the optimizer's state under OptimPrefix ("optim.fc1.weight.exp_avg"),
+//     when one is saved;
+//   - __metadata__: "format": "pt" (what PyTorch's save_file writes),
+//     MetaOptimSteps when an optimizer is saved, and the caller's own
+//     keys (epoch, step, generator offsets).
+//
+// PyTorch reads the file with safetensors.torch.load_file; the model's
+// entries are those without the "optim." prefix.
+const (
+	OptimPrefix    = "optim."
+	MetaOptimSteps = "optim.steps"
+	metaFormat     = "format"
+)
+
+// SaveCheckpoint writes m's parameters and buffers, opt's state (opt may
+// be nil) and meta to path atomically (safetensors.WriteFile: a temporary
+// file, fsync, rename), so a crash leaves the previous file intact.
+func SaveCheckpoint(path string, m Module, opt Optimizer, meta map[string]string) error {
+	f := safetensors.File{Metadata: map[string]string{metaFormat: "pt"}}
+	for k, v := range meta {
+		if k == metaFormat || k == MetaOptimSteps {
+			return fmt.Errorf("nn: save %s: metadata key %q is reserved", path, k)
+		}
+		f.Metadata[k] = v
+	}
+	for _, nt := range modelEntries(m) {
+		if strings.HasPrefix(nt.Name, OptimPrefix) {
+			return fmt.Errorf("nn: save %s: model entry %q uses the optimizer's prefix %q", path, nt.Name, OptimPrefix)
+		}
+		f.Tensors = append(f.Tensors, toSafetensors(nt.Name, nt.Tensor))
+	}
+	if opt != nil {
+		s := opt.State()
+		f.Metadata[MetaOptimSteps] = strconv.Itoa(s.Steps)
+		for _, nt := range s.Tensors {
+			f.Tensors = append(f.Tensors, toSafetensors(OptimPrefix+nt.Name, nt.Tensor))
+		}
+	}
+	if err := safetensors.WriteFile(path, f); err != nil {
+		return fmt.Errorf("nn: save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// LoadCheckpoint reads path into m and, when opt is not nil, opt, and
+// returns the file's metadata. It checks everything first (the file's
+// format, then every model entry's presence, shape and dtype, then the
+// optimizer's entries) and changes nothing unless all of it fits: a bad
+// file never half-loads a model. A malformed file gives a
+// *safetensors.FormatError (errors.Is ErrTruncated, ErrCorrupt, ...); a
+// file that does not fit gives a *MismatchError naming every problem.
+// With opt nil, optimizer entries in the file are ignored; with opt set, a
+// file without optimizer state is an error.
+func LoadCheckpoint(path string, m Module, opt Optimizer) (map[string]string, error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("nn: load checkpoint: %w", err)
+	}
+	var model, optim []safetensors.Tensor
+	for _, t := range f.Tensors {
+		if strings.HasPrefix(t.Name, OptimPrefix) {
+			optim = append(optim, t)
+		} else {
+			model = append(model, t)
+		}
+	}
+	entries := modelEntries(m)
+	values, problems := matchEntries(entries, model)
+	if len(problems) > 0 {
+		return nil, &MismatchError{File: path, What: "model", Problems: problems}
+	}
+	if opt != nil {
+		if err := loadOptim(path, f.Metadata, optim, opt); err != nil {
+			return nil, err
+		}
+	}
+	for i, nt := range entries {
+		nt.Tensor.Assign(values[i].To(nt.Tensor.Device()))
+	}
+	return f.Metadata, nil
+}
+
+// loadOptim decodes the optimizer's entries and hands them to
+// opt.LoadState, which checks them all before changing anything.
+func loadOptim(path string, meta map[string]string, ts []safetensors.Tensor, opt Optimizer) error {
+	steps, ok := meta[MetaOptimSteps]
+	if !ok {
+		return fmt.Errorf("nn: %s: no optimizer state (no %q in the metadata); it holds weights only", path, MetaOptimSteps)
+	}
+	n, err := strconv.Atoi(steps)
+	if err != nil || n < 0 {
+		return fmt.Errorf("nn: %s: metadata %q = %q is not a step count", path, MetaOptimSteps, steps)
+	}
+	s := OptimState{Steps: n}
+	for _, t := range ts {
+		v, err := fromSafetensors(t)
+		if err != nil {
+			return &MismatchError{File: path, What: "optimizer state",
+				Problems: []Problem{{Kind: ErrDType, Name: t.Name, Want: "F32, F64 or I32", Got: t.DType}}}
+		}
+		s.Tensors = append(s.Tensors, NamedTensor{strings.TrimPrefix(t.Name, OptimPrefix), v})
+	}
+	if err := opt.LoadState(s); err != nil {
+		if me, ok := err.(*MismatchError); ok {
+			me.File = path
+			for i := range me.Problems {
+				me.Problems[i].Name = OptimPrefix + me.Problems[i].Name
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// modelEntries lists m's parameters, then its buffers.
+func modelEntries(m Module) []NamedTensor {
+	var out []NamedTensor
+	for _, p := range m.Parameters() {
+		out = append(out, NamedTensor{p.Name, p.Var.Value()})
+	}
+	return append(out, m.Buffers()...)
+}
+
+// matchEntries pairs the file's tensors with the model's entries by name
+// and returns their values (on the CPU) in the entries' order, or every
+// problem found.
+func matchEntries(entries []NamedTensor, file []safetensors.Tensor) ([]*tensor.Tensor, []Problem) {
+	var problems []Problem
+	values := make([]*tensor.Tensor, len(entries))
+	used := make([]bool, len(file))
+	for i, e := range entries {
+		j := slices.IndexFunc(file, func(t safetensors.Tensor) bool { return t.Name == e.Name })
+		if j < 0 {
+			problems = append(problems, Problem{Kind: ErrMissing, Name: e.Name})
+			continue
+		}
+		used[j] = true
+		t := file[j]
+		want := stDType(e.Tensor.DType())
+		switch {
+		case !slices.Equal(t.Shape, e.Tensor.Shape()):
+			problems = append(problems, Problem{Kind: ErrShape, Name: e.Name, Want: fmt.Sprint(e.Tensor.Shape()), Got: fmt.Sprint(t.Shape)})
+		case t.DType != want:
+			problems = append(problems, Problem{Kind: ErrDType, Name: e.Name, Want: want, Got: t.DType})
+		default:
+			v, err := fromSafetensors(t)
+			if err != nil {
+				problems = append(problems, Problem{Kind: ErrDType, Name: e.Name, Want: want, Got: t.DType})
+				continue
+			}
+			values[i] = v
+		}
+	}
+	for j, t := range file {
+		if !used[j] {
+			problems = append(problems, Problem{Kind: ErrUnexpected, Name: t.Name})
+		}
+	}
+	return values, problems
+}
+
+// stDType returns the safetensors name of dt.
+func stDType(dt device.DType) string {
+	switch dt {
+	case device.Float64:
+		return safetensors.F64
+	case device.Int32:
+		return safetensors.I32
+	}
+	return safetensors.F32
+}
+
+// toSafetensors copies t to host memory as a safetensors tensor.
+func toSafetensors(name string, t *tensor.Tensor) safetensors.Tensor {
+	switch t.DType() {
+	case device.Float64:
+		return safetensors.FromFloat64s(name, t.Shape(), t.Float64s())
+	case device.Int32:
+		return safetensors.FromInt32s(name, t.Shape(), t.Int32s())
+	}
+	return safetensors.FromFloat32s(name, t.Shape(), t.Float32s())
+}
+
+// fromSafetensors decodes an F32, F64 or I32 tensor into a CPU tensor.
+func fromSafetensors(t safetensors.Tensor) (*tensor.Tensor, error) {
+	shape := t.Shape
+	if shape == nil {
+		shape = []int{}
+	}
+	switch t.DType {
+	case safetensors.F32:
+		v, err := safetensors.Float32s(t)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.New(v, shape...), nil
+	case safetensors.F64:
+		v, err := safetensors.Float64s(t)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.New(v, shape...), nil
+	case safetensors.I32:
+		v, err := safetensors.Int32s(t)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.New(v, shape...), nil
+	}
+	return nil, &safetensors.FormatError{Tensor: t.Name, Kind: safetensors.ErrDType, Reason: "tapegrad reads F32, F64 and I32 only, not " + t.DType}
+}

@@ -1,0 +1,163 @@
+package nn
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// NamedParam is a trainable parameter with its dotted name in the model,
+// as in a PyTorch state dict ("fc1.weight").
+type NamedParam struct {
+	Name string
+	Var  *autograd.Var
+}
+
+// NamedTensor is a tensor with a dotted name: a module's buffer (such as
+// BatchNorm's running statistics) or a piece of optimizer state.
+type NamedTensor struct {
+	Name   string
+	Tensor *tensor.Tensor
+}
+
+// Module is a layer or a network of layers. Parameters and Buffers list
+// their entries in a fixed order (slices, never maps), so optimizers,
+// checkpoints and gradient sums visit them the same way every run. The
+// returned tensors are the module's own: writing into them in place
+// (Tensor.Assign) changes the module, which is how checkpoints load.
+type Module interface {
+	// Forward applies the module to a batch.
+	Forward(x *autograd.Var) *autograd.Var
+	// Parameters lists the trainable parameters with their dotted names.
+	Parameters() []NamedParam
+	// Buffers lists the non-trainable state saved in checkpoints.
+	Buffers() []NamedTensor
+	// Train switches training mode (on) or evaluation mode (off), which
+	// changes Dropout and BatchNorm; modules start in training mode.
+	Train(on bool)
+}
+
+// stateless gives parameter-free modules their empty Parameters, Buffers
+// and Train.
+type stateless struct{}
+
+// Parameters returns nil: the module has none.
+func (stateless) Parameters() []NamedParam { return nil }
+
+// Buffers returns nil: the module has none.
+func (stateless) Buffers() []NamedTensor { return nil }
+
+// Train does nothing: the module behaves the same in both modes.
+func (stateless) Train(bool) {}
+
+// inputError panics with a *tensor.Error naming the layer and its input,
+// as tensor ops do, so that tensor.Try catches a wrong input to a layer
+// like any other shape error.
+func inputError(layer string, x *autograd.Var, format string, args ...any) {
+	panic(&tensor.Error{Op: layer, Msg: fmt.Sprintf(format, args...),
+		Shapes: [][]int{x.Shape()}, DTypes: []device.DType{x.DType()}, Devices: []device.Device{x.Device()}})
+}
+
+// prefixParams returns ps with prefix and a dot put before each name.
+func prefixParams(prefix string, ps []NamedParam) []NamedParam {
+	out := make([]NamedParam, len(ps))
+	for i, p := range ps {
+		out[i] = NamedParam{Name: prefix + "." + p.Name, Var: p.Var}
+	}
+	return out
+}
+
+// prefixTensors is prefixParams for NamedTensors.
+func prefixTensors(prefix string, ts []NamedTensor) []NamedTensor {
+	out := make([]NamedTensor, len(ts))
+	for i, t := range ts {
+		out[i] = NamedTensor{Name: prefix + "." + t.Name, Tensor: t.Tensor}
+	}
+	return out
+}
+
+// Sequential applies its layers in order. Each layer has a name that
+// prefixes its parameters' names: NewSequential names them "0", "1", ...
+// as torch.nn.Sequential does, and Add lets a caller choose ("fc1").
+type Sequential struct {
+	names  []string
+	layers []Module
+}
+
+// NewSequential returns the layers in order, named by position.
+func NewSequential(layers ...Module) *Sequential {
+	s := &Sequential{}
+	for i, m := range layers {
+		s.Add(strconv.Itoa(i), m)
+	}
+	return s
+}
+
+// Add appends a layer called name and returns s, for chaining. It panics
+// on an empty, dotted or repeated name, which would make parameter names
+// ambiguous.
+func (s *Sequential) Add(name string, m Module) *Sequential {
+	if name == "" || strings.Contains(name, ".") {
+		panic(fmt.Sprintf("nn: Sequential layer name %q must be non-empty and have no dot", name))
+	}
+	for _, n := range s.names {
+		if n == name {
+			panic(fmt.Sprintf("nn: Sequential already has a layer %q", name))
+		}
+	}
+	s.names = append(s.names, name)
+	s.layers = append(s.layers, m)
+	return s
+}
+
+// Len returns the number of layers.
+func (s *Sequential) Len() int { return len(s.layers) }
+
+// Layer returns layer i and its name.
+func (s *Sequential) Layer(i int) (string, Module) { return s.names[i], s.layers[i] }
+
+// Forward feeds x through every layer.
+func (s *Sequential) Forward(x *autograd.Var) *autograd.Var {
+	for _, m := range s.layers {
+		x = m.Forward(x)
+	}
+	return x
+}
+
+// Parameters lists every layer's parameters, in layer order.
+func (s *Sequential) Parameters() []NamedParam {
+	var out []NamedParam
+	for i, m := range s.layers {
+		out = append(out, prefixParams(s.names[i], m.Parameters())...)
+	}
+	return out
+}
+
+// Buffers lists every layer's buffers, in layer order.
+func (s *Sequential) Buffers() []NamedTensor {
+	var out []NamedTensor
+	for i, m := range s.layers {
+		out = append(out, prefixTensors(s.names[i], m.Buffers())...)
+	}
+	return out
+}
+
+// Train sets the mode of every layer.
+func (s *Sequential) Train(on bool) {
+	for _, m := range s.layers {
+		m.Train(on)
+	}
+}
+
+// NumParams returns the number of scalar parameters of m.
+func NumParams(m Module) int {
+	n := 0
+	for _, p := range m.Parameters() {
+		n += p.Var.Value().Numel()
+	}
+	return n
+}
