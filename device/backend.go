@@ -146,6 +146,17 @@ type Backend interface {
 	Rand(dst Buffer, n int, dist Dist, seed, offset uint64, a, b float64) error
 }
 
+// GarbageCollected is implemented by backends whose buffers are ordinary
+// Go memory that the garbage collector reclaims by itself (the CPU). The
+// tensor layer sets no finalizer on their buffers: an object waiting on a
+// finalizer stays live for one more collection and counts toward the heap
+// the collector paces itself by, which let a training loop's heap ratchet
+// up by a batch of garbage every cycle. Such a backend keeps its own
+// counters right (e.g. with runtime.AddCleanup) and Free stays optional.
+type GarbageCollected interface {
+	GarbageCollected() bool
+}
+
 // Info describes a device for humans.
 type Info struct {
 	Name        string // e.g. "NVIDIA H100 80GB HBM3" or "cpu (8 threads)"

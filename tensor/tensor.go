@@ -62,7 +62,11 @@ func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
 		panic(&Error{Op: op, Msg: "allocating " + fmtShape(shape) + " " + dt.String() + " on " + be.Device().String(), Err: err})
 	}
 	st := &storage{buf: buf, be: be}
-	runtime.SetFinalizer(st, func(s *storage) { s.be.Free(s.buf) })
+	if gc, ok := be.(device.GarbageCollected); !ok || !gc.GarbageCollected() {
+		// Device memory is invisible to the collector: hand it back when
+		// the last view of it is gone.
+		runtime.SetFinalizer(st, func(s *storage) { s.be.Free(s.buf) })
+	}
 	shape = slices.Clone(shape)
 	return &Tensor{dtype: dt, shape: shape, strides: device.RowMajorStrides(shape), st: st}
 }

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"time"
 
@@ -290,7 +289,6 @@ func (r *run) runEpoch() (epochRecord, error) {
 		}
 		r.opt.Step()
 		r.step++
-		collect()
 		b := y.Numel()
 		sum += loss.Value().Item() * float64(b)
 		n += b
@@ -321,22 +319,12 @@ func evaluate(m nn.Module, l *nn.Loader) (loss, acc float64) {
 			logits := m.Forward(autograd.Const(x)).Value()
 			sum += tensor.CrossEntropy(logits, y, 0).Sum(false).Item()
 			correct += logits.ArgMax(1, false).Eq(y).Sum(false).Item()
-			collect()
-		}
+			}
 	})
 	n := float64(l.Samples())
 	return sum / n, correct / n
 }
 
-// collect runs a garbage collection after each batch. Tensors hand their
-// buffers back through finalizers, and Go's pacer counts memory waiting on
-// a finalizer as live, so with its own timing the heap goal ratchets up by
-// a batch's garbage every cycle (GODEBUG=gctrace=1 shows the marked heap
-// growing without bound: the CNN reached 24 GB in 3.5 epochs). Collecting
-// once per batch frees each batch's buffers one batch later and keeps the
-// CNN near 450 MB; it costs well under a millisecond, as the heap is mostly
-// pointer-free float slices that the collector does not scan.
-func collect() { runtime.GC() }
 
 // summary prints the last line of a run.
 func (r *run) summary() {

@@ -53,6 +53,11 @@ func (be *Backend) Memory() device.MemStats {
 	return device.MemStats{Live: be.live.Load(), Peak: be.peak.Load()}
 }
 
+// GarbageCollected reports true: buffers are Go slices, so the tensor
+// layer needs no finalizer to return them and the collector reclaims them
+// in one cycle.
+func (*Backend) GarbageCollected() bool { return true }
+
 // Sync returns nil: every kernel has finished when its method returns.
 func (*Backend) Sync() error { return nil }
 
@@ -94,7 +99,7 @@ func asBuffer(op string, b device.Buffer) (*Buffer, error) {
 		return nil, opError(op, "nil buffer")
 	case !ok:
 		return nil, opError(op, "buffer of type %T is not a cpu buffer", b)
-	case cb.freed.Load():
+	case cb.acct == nil || cb.acct.freed.Load():
 		return nil, fmt.Errorf("cpu: %s: %w", op, errFreed)
 	}
 	return cb, nil

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/tapegrad/tapegrad/device"
@@ -10,10 +11,29 @@ import (
 // Buffer is CPU memory: a Go slice of its dtype. The garbage collector owns
 // the memory; Free only drops the reference and the byte count.
 type Buffer struct {
-	dt    device.DType
-	n     int
-	data  any // []float32, []float64 or []int32; nil once freed
+	dt   device.DType
+	n    int
+	data any // []float32, []float64 or []int32; nil once freed
+	acct *account
+}
+
+// account is a buffer's entry in the live-bytes counter. It is separate
+// from the Buffer so that a cleanup can settle it after the collector has
+// reclaimed the Buffer, without keeping the data alive for another cycle
+// the way a finalizer would.
+type account struct {
+	be    *Backend
+	bytes int64
 	freed atomic.Bool
+}
+
+// settle removes the buffer from the counters, once.
+func (a *account) settle() bool {
+	if !a.freed.CompareAndSwap(false, true) {
+		return false
+	}
+	a.be.track(-a.bytes)
+	return true
 }
 
 // DType returns the element type.
@@ -52,7 +72,9 @@ func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	default:
 		return nil, opError("Alloc", "unknown dtype %v", dt)
 	}
-	be.track(b.bytes())
+	b.acct = &account{be: be, bytes: b.bytes()}
+	be.track(b.acct.bytes)
+	runtime.AddCleanup(b, func(a *account) { a.settle() }, b.acct)
 	return b, nil
 }
 
@@ -71,11 +93,10 @@ func (be *Backend) track(delta int64) {
 // is a no-op.
 func (be *Backend) Free(b device.Buffer) {
 	cb, ok := b.(*Buffer)
-	if !ok || cb == nil || !cb.freed.CompareAndSwap(false, true) {
+	if !ok || cb == nil || cb.acct == nil || !cb.acct.settle() {
 		return
 	}
 	cb.data = nil
-	be.track(-cb.bytes())
 }
 
 // Write copies host data into dst.

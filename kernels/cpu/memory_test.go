@@ -3,7 +3,9 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -187,4 +189,21 @@ func TestCast(t *testing.T) {
 		require.NoError(t, shared.Cast(dst, src, device.Contiguous([]int{len(in)})))
 		require.Equal(t, []float64{0, math.MaxInt32, math.MinInt32, math.MaxInt32, math.MinInt32, -2, 2, 0}, download(t, dst))
 	})
+}
+
+// A buffer that is dropped without Free leaves the live count once the
+// collector has reclaimed it: the tensor layer sets no finalizers on CPU
+// buffers and relies on this.
+func TestDroppedBufferSettlesCounters(t *testing.T) {
+	be := &Backend{}
+	_, err := be.Alloc(device.Float64, 1<<16)
+	require.NoError(t, err)
+	require.Equal(t, int64(8<<16), be.Memory().Live)
+	for i := 0; i < 100 && be.Memory().Live != 0; i++ {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	require.Zero(t, be.Memory().Live)
+	require.Equal(t, int64(8<<16), be.Memory().Peak)
+	require.True(t, be.GarbageCollected())
 }
