@@ -319,12 +319,11 @@ func evaluate(m nn.Module, l *nn.Loader) (loss, acc float64) {
 			logits := m.Forward(autograd.Const(x)).Value()
 			sum += tensor.CrossEntropy(logits, y, 0).Sum(false).Item()
 			correct += logits.ArgMax(1, false).Eq(y).Sum(false).Item()
-			}
+		}
 	})
 	n := float64(l.Samples())
 	return sum / n, correct / n
 }
-
 
 // summary prints the last line of a run.
 func (r *run) summary() {
