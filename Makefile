@@ -28,8 +28,9 @@ help:
 build: ## compile every package and the tapegrad command
 	$(GO) build ./...
 
-train: data ## the main job: train the Fashion-MNIST MLP on the best available device
-	$(GO) run ./cmd/tapegrad train --model mlp $(TRAIN_FLAGS)
+TRAIN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)-mlp
+train: data ## the main job: train the Fashion-MNIST MLP on the best available device (plot, log, checkpoint in runs/)
+	$(GO) run ./cmd/tapegrad train --model mlp --out $(TRAIN_OUT) --save $(TRAIN_OUT)/checkpoint.safetensors $(TRAIN_FLAGS)
 
 lint: ## gofmt check and go vet
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
