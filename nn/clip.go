@@ -3,7 +3,6 @@ package nn
 import (
 	"math"
 
-	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -33,7 +32,7 @@ func ClipGradNorm(ps []NamedParam, maxNorm float64) float64 {
 	}
 	for _, p := range ps {
 		if g := p.Var.Grad(); g != nil {
-			setGrad(p.Var, g.MulScalar(coef))
+			p.Var.SetGrad(g.MulScalar(coef))
 		}
 	}
 	return norm
@@ -46,16 +45,7 @@ func ClipGradValue(ps []NamedParam, clip float64) {
 		if g := p.Var.Grad(); g != nil {
 			lo := tensor.Scalar(g.Device(), g.DType(), -clip)
 			hi := tensor.Scalar(g.Device(), g.DType(), clip)
-			setGrad(p.Var, g.Maximum(lo).Minimum(hi))
+			p.Var.SetGrad(g.Maximum(lo).Minimum(hi))
 		}
 	}
-}
-
-// setGrad replaces v's gradient with g using only autograd's public API:
-// v's gradient is cleared, then a backward pass from v itself seeded with
-// g accumulates exactly g. Gradients are never scaled in place, because a
-// Backward may hand two parameters views of one gradient buffer.
-func setGrad(v *autograd.Var, g *tensor.Tensor) {
-	v.ZeroGrad()
-	autograd.Backward([]*autograd.Var{v}, autograd.GradOptions{Seeds: []*autograd.Var{autograd.Const(g)}})
 }
