@@ -62,6 +62,12 @@ func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
 // MaxPool2dBackward routes dy to the positions idx chose.
 func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 	checkGeometry("MaxPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
+	checkGeometry("MaxPool2dBackward", idx, []int{p.N, p.C, p.OutH(), p.OutW()})
+	requireFloat("MaxPool2dBackward", dy)
+	sameDevice("MaxPool2dBackward", dy, idx)
+	if idx.dtype != device.Int32 {
+		fail("MaxPool2dBackward", []*Tensor{dy, idx}, "positions must be int32 (from MaxPool2d), got %v", idx.dtype)
+	}
 	g, ix := dy.dense(), idx.dense()
 	dx := dy.like("MaxPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
 	check("MaxPool2dBackward", dy.st.be.MaxPoolBackward(dx.st.buf, g.st.buf, ix.st.buf, p), dy, idx, g, ix)

@@ -200,3 +200,15 @@ func TestConvHelpers(t *testing.T) {
 	require.Equal(t, []int{1, 4, 4}, cols.Shape())
 	require.Equal(t, x.Float64s(), tensor.Col2Im(cols, p).Float64s())
 }
+
+func TestMaxPoolBackwardChecksPositions(t *testing.T) {
+	x := tensor.Arange(cpu, device.Float32, 16).Reshape(1, 1, 4, 4)
+	p := tensor.Conv2dGeometry("test", x, 2, 2, 2, 0)
+	out, idx := tensor.MaxPool2d(x, p)
+	require.Equal(t, []float32{0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1},
+		tensor.MaxPool2dBackward(out.OnesLike(), idx, p).Float32s())
+	te := tensorError(t, func() { tensor.MaxPool2dBackward(out, idx.Cast(device.Float32), p) })
+	require.Contains(t, te.Error(), "positions must be int32")
+	te = tensorError(t, func() { tensor.MaxPool2dBackward(out, idx.Reshape(4), p) })
+	require.Contains(t, te.Error(), "expected shape [1 1 2 2]")
+}
