@@ -7,7 +7,7 @@
 // "cudasim" device, whose driver is the cudasim simulator (the PTX
 // interpreted on the CPU, with bounds, alignment, race and barrier
 // checks); building with -tags cuda adds the "cuda:N" devices, whose
-// driver calls the CUDA driver API through gorgonia.org/cu from one
+// driver calls the CUDA driver API through gorgonia's cu package from one
 // goroutine locked to the OS thread that owns the context.
 //
 // Kernels are named <op>_<dtype> (f32, f64, i32), with _vec_ variants for

@@ -1,5 +1,5 @@
 // Package driver is the narrow interface between the CUDA backend and
-// whatever executes its PTX: the real GPU through gorgonia.org/cu (build
+// whatever executes its PTX: the real GPU through gorgonia's cu package (build
 // tag cuda) or the cudasim simulator. It imports nothing, so both
 // implementations and the backend can depend on it without cycles.
 package driver
