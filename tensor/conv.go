@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"slices"
+
 	"github.com/tapegrad/tapegrad/device"
 )
 
@@ -19,7 +21,7 @@ func Conv2dGeometry(op string, x *Tensor, kh, kw, stride, pad int) device.ConvPa
 }
 
 func checkGeometry(op string, t *Tensor, want []int) {
-	if !sameShape(t.shape, want) {
+	if !slices.Equal(t.shape, want) {
 		fail(op, []*Tensor{t}, "expected shape %v", want)
 	}
 }
@@ -29,7 +31,7 @@ func checkGeometry(op string, t *Tensor, want []int) {
 func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
 	requireFloat("Im2Col", x)
 	checkGeometry("Im2Col", x, []int{p.N, p.C, p.H, p.W})
-	src := x.dense()
+	src := x.Contiguous()
 	out := x.like("Im2Col", x.dtype, []int{p.N, p.C * p.KH * p.KW, p.OutH() * p.OutW()})
 	check("Im2Col", x.st.be.Im2Col(out.st.buf, src.st.buf, p), x, src)
 	return out
@@ -40,7 +42,7 @@ func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
 func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
 	requireFloat("Col2Im", cols)
 	checkGeometry("Col2Im", cols, []int{p.N, p.C * p.KH * p.KW, p.OutH() * p.OutW()})
-	src := cols.dense()
+	src := cols.Contiguous()
 	out := cols.like("Col2Im", cols.dtype, []int{p.N, p.C, p.H, p.W})
 	check("Col2Im", cols.st.be.Col2Im(out.st.buf, src.st.buf, p), cols, src)
 	return out
@@ -51,7 +53,7 @@ func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
 func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
 	requireFloat("MaxPool2d", x)
 	checkGeometry("MaxPool2d", x, []int{p.N, p.C, p.H, p.W})
-	src := x.dense()
+	src := x.Contiguous()
 	shape := []int{p.N, p.C, p.OutH(), p.OutW()}
 	out = x.like("MaxPool2d", x.dtype, shape)
 	idx = x.like("MaxPool2d", device.Int32, shape)
@@ -68,7 +70,7 @@ func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 	if idx.dtype != device.Int32 {
 		fail("MaxPool2dBackward", []*Tensor{dy, idx}, "positions must be int32 (from MaxPool2d), got %v", idx.dtype)
 	}
-	g, ix := dy.dense(), idx.dense()
+	g, ix := dy.Contiguous(), idx.Contiguous()
 	dx := dy.like("MaxPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
 	check("MaxPool2dBackward", dy.st.be.MaxPoolBackward(dx.st.buf, g.st.buf, ix.st.buf, p), dy, idx, g, ix)
 	return dx
@@ -79,7 +81,7 @@ func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
 	requireFloat("AvgPool2d", x)
 	checkGeometry("AvgPool2d", x, []int{p.N, p.C, p.H, p.W})
-	src := x.dense()
+	src := x.Contiguous()
 	out := x.like("AvgPool2d", x.dtype, []int{p.N, p.C, p.OutH(), p.OutW()})
 	check("AvgPool2d", x.st.be.AvgPool(out.st.buf, src.st.buf, p), x, src)
 	return out
@@ -88,7 +90,7 @@ func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
 // AvgPool2dBackward spreads dy evenly over each window.
 func AvgPool2dBackward(dy *Tensor, p device.ConvParams) *Tensor {
 	checkGeometry("AvgPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
-	g := dy.dense()
+	g := dy.Contiguous()
 	dx := dy.like("AvgPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
 	check("AvgPool2dBackward", dy.st.be.AvgPoolBackward(dx.st.buf, g.st.buf, p), dy, g)
 	return dx

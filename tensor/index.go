@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"slices"
+
 	"github.com/tapegrad/tapegrad/device"
 )
 
@@ -44,7 +46,7 @@ func Stack(axis int, ts ...*Tensor) *Tensor {
 	}
 	us := make([]*Tensor, len(ts))
 	for i, t := range ts {
-		if !sameShape(t.shape, ts[0].shape) {
+		if !slices.Equal(t.shape, ts[0].shape) {
 			fail("Stack", ts, "shapes differ")
 		}
 		us[i] = t.Unsqueeze(axis)
@@ -87,7 +89,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 		fail(op, []*Tensor{t, idx}, "index must be 1-D")
 	}
 	checkIndex(op, t, idx, t.shape[axis])
-	src, ix := t.dense(), idx.dense()
+	src, ix := t.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(t.shape, axis)
 	shape := t.Shape()
 	shape[axis] = idx.shape[0]
@@ -108,12 +110,12 @@ func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
 	if idx.Rank() == 1 {
 		want[axis] = idx.shape[0]
 	}
-	if idx.Rank() != 1 || !sameShape(src.shape, want) {
+	if idx.Rank() != 1 || !slices.Equal(src.shape, want) {
 		fail(op, []*Tensor{t, idx, src}, "want 1-D index and src of shape %v", want)
 	}
 	checkIndex(op, t, idx, t.shape[axis])
 	out := t.Clone()
-	s, ix := src.dense(), idx.dense()
+	s, ix := src.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(t.shape, axis)
 	check(op, be.IndexAdd(out.st.buf, s.st.buf, ix.st.buf, outer, n, inner, idx.shape[0]), t, idx, src, s, ix)
 	return out
@@ -127,7 +129,7 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 	axis = t.axis(op, axis)
 	gatherShapes(op, t, idx, axis)
 	checkIndex(op, t, idx, t.shape[axis])
-	src, ix := t.dense(), idx.dense()
+	src, ix := t.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(t.shape, axis)
 	out := alloc(op, be, t.dtype, idx.shape)
 	check(op, be.Gather(out.st.buf, src.st.buf, ix.st.buf, outer, n, inner, idx.shape[axis]), t, idx, src, ix)
@@ -142,12 +144,12 @@ func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 	sameDType(op, t, src)
 	axis = t.axis(op, axis)
 	gatherShapes(op, t, idx, axis)
-	if !sameShape(idx.shape, src.shape) {
+	if !slices.Equal(idx.shape, src.shape) {
 		fail(op, []*Tensor{t, idx, src}, "index and src shapes differ")
 	}
 	checkIndex(op, t, idx, t.shape[axis])
 	out := t.Clone()
-	s, ix := src.dense(), idx.dense()
+	s, ix := src.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(t.shape, axis)
 	check(op, be.ScatterAdd(out.st.buf, s.st.buf, ix.st.buf, outer, n, inner, idx.shape[axis]), t, idx, src, s, ix)
 	return out

@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"slices"
+
 	"github.com/tapegrad/tapegrad/device"
 )
 
@@ -13,10 +15,10 @@ func inPlace(op string, param *Tensor, others ...*Tensor) {
 	sameDType(op, all...)
 	requireFloat(op, param)
 	for _, t := range all {
-		if t.dense() != t {
+		if !t.dense() {
 			fail(op, all, "tensors must be contiguous and own their buffer")
 		}
-		if !sameShape(t.shape, param.shape) {
+		if !slices.Equal(t.shape, param.shape) {
 			fail(op, all, "shapes differ")
 		}
 	}

@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"slices"
+
 	"github.com/tapegrad/tapegrad/device"
 )
 
@@ -20,7 +22,7 @@ func (t *Tensor) rowsLast(op string, axis int) (x *Tensor, rows, cols int, undo 
 	for i, p := range perm {
 		undo[p] = i
 	}
-	x = t.Permute(perm...).dense()
+	x = t.Permute(perm...).Contiguous()
 	cols = t.shape[axis]
 	rows = 0
 	if cols > 0 {
@@ -60,7 +62,7 @@ func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
 	const op = "SoftmaxBackward"
 	sameDevice(op, y, dy)
 	sameDType(op, y, dy)
-	if !sameShape(y.shape, dy.shape) {
+	if !slices.Equal(y.shape, dy.shape) {
 		fail(op, []*Tensor{y, dy}, "y and dy shapes differ")
 	}
 	yr, rows, cols, undo := y.rowsLast(op, axis)
@@ -68,18 +70,6 @@ func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
 	dx := yr.like(op, y.dtype, yr.shape)
 	check(op, y.st.be.SoftmaxBackward(dx.st.buf, yr.st.buf, dyr.st.buf, rows, cols, log), y, dy, yr, dyr)
 	return fromRows(dx, undo)
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // checkLabels panics unless labels is Int32 [rows] with every value in
@@ -108,7 +98,7 @@ func CrossEntropy(logits, labels *Tensor, smoothing float64) *Tensor {
 	}
 	rows, cols := logits.shape[0], logits.shape[1]
 	checkLabels(op, logits, labels, rows, cols)
-	x, l := logits.dense(), labels.dense()
+	x, l := logits.Contiguous(), labels.Contiguous()
 	loss := x.like(op, logits.dtype, []int{rows})
 	check(op, logits.st.be.CrossEntropy(loss.st.buf, x.st.buf, l.st.buf, rows, cols, smoothing), logits, labels, x, l)
 	return loss
@@ -133,7 +123,7 @@ func CrossEntropyBackward(logits, labels, dloss *Tensor, smoothing float64) *Ten
 	if dloss.Rank() != 1 || dloss.shape[0] != rows {
 		fail(op, []*Tensor{logits, labels, dloss}, "dloss must be [%d]", rows)
 	}
-	x, l, g := logits.dense(), labels.dense(), dloss.dense()
+	x, l, g := logits.Contiguous(), labels.Contiguous(), dloss.Contiguous()
 	dx := x.like(op, logits.dtype, x.shape)
 	check(op, logits.st.be.CrossEntropyBackward(dx.st.buf, x.st.buf, l.st.buf, g.st.buf, rows, cols, smoothing), logits, labels, dloss, x, l, g)
 	return dx

@@ -156,13 +156,11 @@ func requireFloat(op string, ts ...*Tensor) {
 	}
 }
 
-// dense returns t when it covers its whole buffer in row-major order, else
-// a contiguous copy: kernels that take plain buffers need that form.
-func (t *Tensor) dense() *Tensor {
-	if t.offset == 0 && t.layout().IsContiguous() && t.st.buf.Len() == t.Numel() {
-		return t
-	}
-	return t.Contiguous()
+// dense reports whether t covers its whole buffer in row-major order from
+// its start: the form kernels that take plain buffers need, and the one
+// the fused in-place optimizer updates write.
+func (t *Tensor) dense() bool {
+	return t.offset == 0 && t.layout().IsContiguous() && t.st.buf.Len() == t.Numel()
 }
 
 // To returns t on dev: t itself when it is already there, else a copy
@@ -172,7 +170,7 @@ func (t *Tensor) To(dev device.Device) *Tensor {
 		return t
 	}
 	be := backendOf("To", dev)
-	src := t.dense()
+	src := t.Contiguous()
 	out := alloc("To", be, t.dtype, t.shape)
 	var err error
 	switch t.dtype {
@@ -198,7 +196,7 @@ func (t *Tensor) To(dev device.Device) *Tensor {
 
 // hostCopy returns t's elements in row-major order as a []T of t's dtype.
 func hostCopy[T Elem](t *Tensor) []T {
-	src := t.dense()
+	src := t.Contiguous()
 	h := make([]T, t.Numel())
 	check("host copy", src.st.be.Read(h, src.st.buf), t, src)
 	return h

@@ -247,7 +247,7 @@ func (t *Tensor) Unsqueeze(axis int) *Tensor {
 // Contiguous returns t if it is row-major from the start of its own
 // buffer, else a contiguous copy.
 func (t *Tensor) Contiguous() *Tensor {
-	if t.offset == 0 && t.IsContiguous() && t.st.buf.Len() == t.Numel() {
+	if t.dense() {
 		return t
 	}
 	out := t.like("Contiguous", t.dtype, t.shape)
