@@ -101,3 +101,14 @@ func TestPhiloxStreams(t *testing.T) {
 	require.Equal(t, PhiloxUniform(seed, 0, 7), PhiloxUniform(seed, 5, 2))
 	require.NotEqual(t, PhiloxUniform(seed, 0, 0), PhiloxUniform(seed+1, 0, 0))
 }
+
+func TestDTypeNames(t *testing.T) {
+	for dt, want := range map[DType][2]string{
+		Float32: {"float32", "f32"}, Float64: {"float64", "f64"}, Int32: {"int32", "i32"},
+	} {
+		require.Equal(t, want[0], dt.String())
+		require.Equal(t, want[1], dt.Suffix())
+	}
+	require.Equal(t, 8, Float64.Size())
+	require.False(t, Int32.IsFloat())
+}

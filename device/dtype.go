@@ -37,3 +37,17 @@ func (t DType) String() string {
 	}
 	return "dtype(" + strconv.Itoa(int(t)) + ")"
 }
+
+// Suffix returns the short name kernel symbols carry, as in exp_f32:
+// "f32", "f64" or "i32".
+func (t DType) Suffix() string {
+	switch t {
+	case Float32:
+		return "f32"
+	case Float64:
+		return "f64"
+	case Int32:
+		return "i32"
+	}
+	return "dtype" + strconv.Itoa(int(t))
+}

@@ -82,7 +82,7 @@ func (h *harness) memory(t *testing.T) {
 		b.Free(foreign)
 	})
 	for _, dt := range all {
-		t.Run("roundtrip_"+sfx(dt), func(t *testing.T) {
+		t.Run("roundtrip_"+dt.Suffix(), func(t *testing.T) {
 			r := h.rng(t)
 			for _, n := range []int{1, 7, 1031} {
 				data := values(r, dt, n)
@@ -90,7 +90,7 @@ func (h *harness) memory(t *testing.T) {
 				compareValues(t, "roundtrip", h.read(t, p, ref), h.read(t, p, dut), exact)
 			}
 		})
-		t.Run("fill_"+sfx(dt), func(t *testing.T) {
+		t.Run("fill_"+dt.Suffix(), func(t *testing.T) {
 			r := h.rng(t)
 			for i, shape := range elementwiseShapes {
 				k := viewKind(i % int(numViewKinds))
@@ -104,7 +104,7 @@ func (h *harness) memory(t *testing.T) {
 				}
 			}
 		})
-		t.Run("copy_"+sfx(dt), func(t *testing.T) {
+		t.Run("copy_"+dt.Suffix(), func(t *testing.T) {
 			r := h.rng(t)
 			for i, shape := range elementwiseShapes {
 				sk := viewKind((i + 1) % int(numViewKinds))
@@ -122,7 +122,7 @@ func (h *harness) memory(t *testing.T) {
 	}
 	for _, from := range all {
 		for _, to := range all {
-			t.Run("cast_"+sfx(from)+"_"+sfx(to), func(t *testing.T) { h.cast(t, from, to) })
+			t.Run("cast_"+from.Suffix()+"_"+to.Suffix(), func(t *testing.T) { h.cast(t, from, to) })
 		}
 	}
 }

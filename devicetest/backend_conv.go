@@ -27,7 +27,7 @@ func convName(p device.ConvParams) string {
 func (h *harness) conv(t *testing.T) {
 	for _, dt := range floats {
 		for _, p := range convCases {
-			t.Run(sfx(dt)+"/"+convName(p), func(t *testing.T) { h.convCase(t, dt, p) })
+			t.Run(dt.Suffix()+"/"+convName(p), func(t *testing.T) { h.convCase(t, dt, p) })
 		}
 	}
 }

@@ -43,7 +43,7 @@ func unaryInput(r *rand.Rand, op device.UnaryOp, dt device.DType) func(int) []fl
 func (h *harness) unary(t *testing.T) {
 	for _, op := range device.UnaryOps() {
 		for _, dt := range floats {
-			t.Run(op.String()+"_"+sfx(dt), func(t *testing.T) {
+			t.Run(op.String()+"_"+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
 				p := 0.1
 				if op == device.Pow {
@@ -130,7 +130,7 @@ func (h *harness) binary(t *testing.T) {
 			if dt == device.Int32 && op > device.Ge {
 				continue
 			}
-			t.Run(op.String()+"_"+sfx(dt), func(t *testing.T) {
+			t.Run(op.String()+"_"+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
 				ga, gb := binaryInputs(r, op, dt)
 				for i, shape := range elementwiseShapes {
@@ -178,7 +178,7 @@ func (h *harness) binary(t *testing.T) {
 // where covers Where in every dtype with strided and broadcast operands.
 func (h *harness) where(t *testing.T) {
 	for _, dt := range all {
-		t.Run("where_"+sfx(dt), func(t *testing.T) {
+		t.Run("where_"+dt.Suffix(), func(t *testing.T) {
 			r := h.rng(t)
 			cond := func(n int) []float64 {
 				out := make([]float64, n)

@@ -27,7 +27,7 @@ func (h *harness) index(t *testing.T) {
 	}
 	for _, op := range ops {
 		for _, dt := range all {
-			t.Run(op.name+"_"+sfx(dt), func(t *testing.T) {
+			t.Run(op.name+"_"+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
 				for _, c := range indexCases {
 					o, n, in, k := c[0], c[1], c[2], c[3]

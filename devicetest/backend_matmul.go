@@ -32,7 +32,7 @@ func (h *harness) matmul(t *testing.T) {
 	for _, dt := range floats {
 		for _, c := range matmulCases {
 			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-				name := fmt.Sprintf("%s/b%d_m%d_n%d_k%d_t%v%v", sfx(dt), c.batch, c.m, c.n, c.k, b01(tr[0]), b01(tr[1]))
+				name := fmt.Sprintf("%s/b%d_m%d_n%d_k%d_t%v%v", dt.Suffix(), c.batch, c.m, c.n, c.k, b01(tr[0]), b01(tr[1]))
 				t.Run(name, func(t *testing.T) { h.matmulCase(t, dt, c, tr[0], tr[1]) })
 			}
 		}

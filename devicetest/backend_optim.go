@@ -27,7 +27,7 @@ func (h *harness) optim(t *testing.T) {
 			tl = tol{rel: 1e-5, abs: 1e-5}
 		}
 		for i, hp := range sgds {
-			t.Run(fmt.Sprintf("sgd_%s/%d", sfx(dt), i), func(t *testing.T) {
+			t.Run(fmt.Sprintf("sgd_%s/%d", dt.Suffix(), i), func(t *testing.T) {
 				r := h.rng(t)
 				for _, n := range []int{1, 7, 1031} {
 					param := h.upload(t, dt, values(r, dt, n))
@@ -51,7 +51,7 @@ func (h *harness) optim(t *testing.T) {
 			})
 		}
 		for i, hp := range adams {
-			t.Run(fmt.Sprintf("adam_%s/%d", sfx(dt), i), func(t *testing.T) {
+			t.Run(fmt.Sprintf("adam_%s/%d", dt.Suffix(), i), func(t *testing.T) {
 				r := h.rng(t)
 				for _, n := range []int{1, 7, 1031} {
 					param := h.upload(t, dt, values(r, dt, n))

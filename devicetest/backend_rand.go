@@ -19,7 +19,7 @@ func (h *harness) random(t *testing.T) {
 			if dist == device.Normal {
 				name = "normal_"
 			}
-			t.Run(name+sfx(dt), func(t *testing.T) {
+			t.Run(name+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
 				seed := r.Uint64()
 				lo, hi := -2+r.Float64(), 1+3*r.Float64()

@@ -76,7 +76,7 @@ func (h *harness) reduce(t *testing.T) {
 			if op == device.Mean && dt == device.Int32 {
 				continue
 			}
-			t.Run(op.String()+"_"+sfx(dt), func(t *testing.T) {
+			t.Run(op.String()+"_"+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
 				out := dt
 				if op == device.ArgMax || op == device.ArgMin {

@@ -28,7 +28,7 @@ func (h *harness) softmax(t *testing.T) {
 			if log {
 				name = "log_softmax"
 			}
-			t.Run(name+"_"+sfx(dt), func(t *testing.T) {
+			t.Run(name+"_"+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
 				for _, rc := range softmaxShapes {
 					rows, cols := rc[0], rc[1]
@@ -52,7 +52,7 @@ func (h *harness) softmax(t *testing.T) {
 				}
 			})
 		}
-		t.Run("cross_entropy_"+sfx(dt), func(t *testing.T) {
+		t.Run("cross_entropy_"+dt.Suffix(), func(t *testing.T) {
 			r := h.rng(t)
 			for _, rc := range softmaxShapes {
 				for _, smooth := range []float64{0, 0.1} {

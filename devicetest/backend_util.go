@@ -322,17 +322,6 @@ var (
 	all    = []device.DType{device.Float32, device.Float64, device.Int32}
 )
 
-// sfx names a dtype in subtest names as the kernels do.
-func sfx(dt device.DType) string {
-	switch dt {
-	case device.Float32:
-		return "f32"
-	case device.Float64:
-		return "f64"
-	}
-	return "i32"
-}
-
 // shapeName formats a shape for subtest names.
 func shapeName(shape []int) string {
 	if len(shape) == 0 {

@@ -72,7 +72,7 @@ func (b *Backend) convRun(op, kern string, p device.ConvParams, total int, args 
 	if err := floatOnly(op, dt); err != nil || total == 0 {
 		return err
 	}
-	return b.launch(modConv, kern+"_"+suffix(dt), b.grid1D(total), append(params, convDesc(p))...)
+	return b.launch(modConv, kern+"_"+dt.Suffix(), b.grid1D(total), append(params, convDesc(p))...)
 }
 
 // sizes returns the element counts of a conv's input, pooled output and

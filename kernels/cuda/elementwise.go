@@ -49,7 +49,7 @@ func (b *Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src dev
 		return nil
 	}
 	c := collapse(sl.Shape, sl)[0]
-	kern, sfx, ps := op.String(), suffix(s.dt), scalar(s.dt, p)
+	kern, sfx, ps := op.String(), s.dt.Suffix(), scalar(s.dt, p)
 	if c.contiguous() && aligned(d.ptr) && aligned(s.at(c.offset)) {
 		return b.launch(modUnary, kern+"_vec_"+sfx, b.grid1D(vecItems(n, s.dt)), d.ptr, s.at(c.offset), int64(n), ps)
 	}
@@ -121,7 +121,7 @@ func (b *Backend) Binary(op device.BinaryOp, p float64, dst device.Buffer, a dev
 // binary launches one binary kernel into contiguous d; the caller holds b.mu.
 func (b *Backend) binary(op device.BinaryOp, p float64, d, x *Buffer, al device.Layout, y *Buffer, bl device.Layout, n int) error {
 	c := collapse(al.Shape, al, bl)
-	kern, sfx := op.String(), suffix(x.dt)
+	kern, sfx := op.String(), x.dt.Suffix()
 	var last any = scalar(x.dt, p)
 	if op == device.Div && x.dt == device.Int32 {
 		w, err := b.statusWord()
@@ -168,7 +168,7 @@ func (b *Backend) Where(dst device.Buffer, cond device.Buffer, cl device.Layout,
 		return nil
 	}
 	c := collapse(cl.Shape, ls...)
-	sfx := suffix(d.dt)
+	sfx := d.dt.Suffix()
 	vec := aligned(d.ptr)
 	ptrs := make([]driver.DevPtr, 3)
 	for i := range ins {

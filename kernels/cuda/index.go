@@ -51,7 +51,7 @@ func (b *Backend) indexOp(op, kern string, dst, src, idx device.Buffer, outer, n
 	if total == 0 {
 		return nil
 	}
-	return b.launch(modIndex, kern+"_"+suffix(d.dt), b.grid1D(total), d.ptr, s.ptr, ix.ptr, indexDims(outer, n, inner, k))
+	return b.launch(modIndex, kern+"_"+d.dt.Suffix(), b.grid1D(total), d.ptr, s.ptr, ix.ptr, indexDims(outer, n, inner, k))
 }
 
 // IndexSelect: dst[o,j,i] = src[o, idx[j], i] (kernel index_select_<dt>).

@@ -34,17 +34,6 @@ func (b *Buffer) at(i int) driver.DevPtr {
 // errFreed is wrapped by errors about buffers used after Free.
 var errFreed = errors.New("buffer used after Free")
 
-// suffix is a dtype's kernel-name suffix.
-func suffix(dt device.DType) string {
-	switch dt {
-	case device.Float32:
-		return "f32"
-	case device.Float64:
-		return "f64"
-	}
-	return "i32"
-}
-
 // scalar converts v to the kernel parameter type of dt (int32 truncates
 // toward zero and saturates, NaN giving 0, as Cast does).
 func scalar(dt device.DType, v float64) any {
@@ -256,7 +245,7 @@ func (b *Backend) Fill(dst device.Buffer, dl device.Layout, v float64) error {
 		return nil
 	}
 	s := collapse(dl.Shape, dl)[0]
-	sfx := suffix(d.dt)
+	sfx := d.dt.Suffix()
 	if s.contiguous() && aligned(d.at(s.offset)) {
 		return b.launch(modMemory, "fill_vec_"+sfx, b.grid1D(vecItems(n, d.dt)), d.at(s.offset), int64(n), scalar(d.dt, v))
 	}
@@ -301,7 +290,7 @@ func (b *Backend) copy(op string, d *Buffer, dl device.Layout, s *Buffer, sl dev
 		}
 		return nil
 	}
-	return b.launch(modMemory, "copy_"+suffix(d.dt), b.grid1D(n), d.ptr, c[0].bytes(), s.ptr, c[1].bytes(), int64(n))
+	return b.launch(modMemory, "copy_"+d.dt.Suffix(), b.grid1D(n), d.ptr, c[0].bytes(), s.ptr, c[1].bytes(), int64(n))
 }
 
 // Cast converts src into contiguous dst of another dtype with kernel
@@ -336,7 +325,7 @@ func (b *Backend) Cast(dst device.Buffer, src device.Buffer, sl device.Layout) e
 
 // cast launches cast_<from>_<to>; the caller holds b.mu.
 func (b *Backend) cast(d, s *Buffer, sl strided, n int) error {
-	name := "cast_" + suffix(s.dt) + "_" + suffix(d.dt)
+	name := "cast_" + s.dt.Suffix() + "_" + d.dt.Suffix()
 	return b.launch(modMemory, name, b.grid1D(n), d.ptr, s.ptr, sl.bytes(), int64(n))
 }
 

@@ -51,7 +51,7 @@ func (b *Backend) SGD(param, grad, mom device.Buffer, n int, h device.SGDParams)
 	if h.Nesterov {
 		nesterov = 1
 	}
-	return b.launch(modOptim, "sgd_"+suffix(dt), b.grid1D(n), append(ptrs,
+	return b.launch(modOptim, "sgd_"+dt.Suffix(), b.grid1D(n), append(ptrs,
 		int64(n), scalar(dt, h.LR), scalar(dt, h.Momentum), scalar(dt, h.WeightDecay), nesterov)...)
 }
 
@@ -74,7 +74,7 @@ func (b *Backend) Adam(param, grad, m, v device.Buffer, n int, h device.AdamPara
 	}
 	bc1 := 1 - math.Pow(h.Beta1, float64(h.Step))
 	bc2 := 1 - math.Pow(h.Beta2, float64(h.Step))
-	return b.launch(modOptim, "adam_"+suffix(dt), b.grid1D(n), append(ptrs, int64(n),
+	return b.launch(modOptim, "adam_"+dt.Suffix(), b.grid1D(n), append(ptrs, int64(n),
 		scalar(dt, h.LR), scalar(dt, h.Beta1), scalar(dt, h.Beta2), scalar(dt, h.Eps), scalar(dt, h.WeightDecay),
 		scalar(dt, bc1), scalar(dt, bc2), decoupled)...)
 }

@@ -36,5 +36,5 @@ func (b *Backend) Rand(dst device.Buffer, n int, dist device.Dist, seed, offset 
 	if n == 0 {
 		return nil
 	}
-	return b.launch(modRand, kern+suffix(d.dt), b.grid1D(int(blocks)), d.ptr, int64(n), seed, offset, lo, hi)
+	return b.launch(modRand, kern+d.dt.Suffix(), b.grid1D(int(blocks)), d.ptr, int64(n), seed, offset, lo, hi)
 }

@@ -87,7 +87,7 @@ func (b *Backend) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffe
 	ic := collapse(red.Shape, red)[0]
 	inner := ic.bytes()
 	kern := "reduce_" + op.String()
-	sfx := suffix(s.dt)
+	sfx := s.dt.Suffix()
 	switch {
 	case n <= tinyRow || (!ic.contiguous() && rows >= manyRows):
 		return b.launch(modReduce, kern+"_thread_"+sfx, b.grid1D(rows), d.ptr, s.ptr, outer, inner, int64(rows), int64(n))
@@ -119,5 +119,5 @@ func (b *Backend) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffe
 // fillFlat sets the first n elements of contiguous d to v; the caller
 // holds b.mu.
 func (b *Backend) fillFlat(d *Buffer, n int, v float64) error {
-	return b.launch(modMemory, "fill_"+suffix(d.dt), b.grid1D(n), d.ptr, flat(n).bytes(), int64(n), scalar(d.dt, v))
+	return b.launch(modMemory, "fill_"+d.dt.Suffix(), b.grid1D(n), d.ptr, flat(n).bytes(), int64(n), scalar(d.dt, v))
 }

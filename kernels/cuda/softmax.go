@@ -12,9 +12,9 @@ const warpRow = 1024
 // rows of cols columns; the caller holds b.mu.
 func (b *Backend) rowLaunch(base string, dt device.DType, rows, cols int, args ...any) error {
 	if cols <= warpRow {
-		return b.launch(modSoftmax, base+"_warp_"+suffix(dt), b.gridWarps(rows), args...)
+		return b.launch(modSoftmax, base+"_warp_"+dt.Suffix(), b.gridWarps(rows), args...)
 	}
-	return b.launch(modSoftmax, base+"_"+suffix(dt), b.gridBlocks(rows), args...)
+	return b.launch(modSoftmax, base+"_"+dt.Suffix(), b.gridBlocks(rows), args...)
 }
 
 // rowBuffers checks [rows, cols] float buffers of one dtype, the first
