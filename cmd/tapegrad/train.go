@@ -128,24 +128,10 @@ func head(s data.Split, n int) data.Split {
 // buildModel returns the network called name; dropout (when p > 0) draws
 // from rng.
 func buildModel(name string, c nn.Config, p float64, rng *tensor.RNG) nn.Module {
-	s := nn.NewSequential()
-	drop := func(name string) {
-		if p > 0 {
-			s.Add(name, nn.NewDropout(p, rng))
-		}
-	}
 	if name == "cnn" {
-		s.Add("conv1", nn.NewConv2d(c, 1, 32, 3, 1, 1, true)).Add("relu1", nn.ReLU()).Add("pool1", nn.NewMaxPool2d(2, 0, 0))
-		s.Add("conv2", nn.NewConv2d(c, 32, 64, 3, 1, 1, true)).Add("relu2", nn.ReLU()).Add("pool2", nn.NewMaxPool2d(2, 0, 0))
-		s.Add("flatten", nn.NewFlatten()).Add("fc1", nn.NewLinear(c, 64*7*7, 128, true)).Add("relu3", nn.ReLU())
-		drop("drop1")
-		return s.Add("fc2", nn.NewLinear(c, 128, 10, true))
+		return nn.FashionCNN(c, p, rng)
 	}
-	s.Add("fc1", nn.NewLinear(c, 784, 256, true)).Add("relu1", nn.ReLU())
-	drop("drop1")
-	s.Add("fc2", nn.NewLinear(c, 256, 128, true)).Add("relu2", nn.ReLU())
-	drop("drop2")
-	return s.Add("fc3", nn.NewLinear(c, 128, 10, true))
+	return nn.FashionMLP(c, p, rng)
 }
 
 func buildOptimizer(c trainConfig, ps []nn.NamedParam) nn.Optimizer {
