@@ -235,3 +235,17 @@ type AdamParams struct {
 	Decoupled                          bool
 	Step                               int
 }
+
+// FMAProber is implemented by backends that can run a compute-bound probe:
+// independent chains of fused multiply-adds with no memory traffic, the
+// tightest loop the device runs. The bench package times it between two
+// Syncs to measure the device's peak FMA throughput, the ceiling that
+// compute-bound rows are a percentage of.
+type FMAProber interface {
+	// FMAProbe queues a probe of about work fused multiply-adds in dtype dt
+	// (Float32 or Float64) spread over the whole device (every core, every
+	// multiprocessor) and returns the exact count it queued; a FLOP count
+	// is twice that. The result of the chains is written to out, a buffer
+	// of dt with at least one element, so no compiler can drop the loop.
+	FMAProbe(dt DType, work int64, out Buffer) (fmas int64, err error)
+}

@@ -6,6 +6,7 @@
 //	tapegrad devices
 //	tapegrad gradcheck [--device cpu] [--seed N]
 //	tapegrad train [--model mlp|cnn] [--epochs 10] [--device cuda:0] ...
+//	tapegrad bench [--device cpu,cudasim] [--run REGEXP] [--json FILE] [--baseline FILE] [--png FILE]
 //
 // Run `tapegrad help` for every command and `tapegrad CMD -h` for its flags.
 package main
@@ -30,6 +31,7 @@ func commands() []command {
 		{"devices", "list the devices this build can use", runDevices},
 		{"gradcheck", "check every op's gradient against finite differences", runGradcheck},
 		{"train", "train a Fashion-MNIST classifier (mlp or cnn)", runTrain},
+		{"bench", "benchmark every workload on each device, against a baseline", runBench},
 	}
 }
 

@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// gemmWorkloads: C = op(A) @ op(B), FLOPs 2·M·N·K, Moved M·K + K·N + M·N.
+func gemmWorkloads() []Workload {
+	var ws []Workload
+	for _, n := range []int{256, 512, 1024, 2048} {
+		ws = append(ws, gemm(fmt.Sprintf("n=%d", n), "square", false, false,
+			func(s Scale) (int, int, int) { n := pick(s, n, n/8, n/64+3); return n, n, n }))
+	}
+	for _, t := range []struct {
+		name   string
+		ta, tb bool
+	}{{"tn", true, false}, {"nt", false, true}, {"tt", true, true}} {
+		ws = append(ws, gemm("n=1024/"+t.name, "square, "+t.name, t.ta, t.tb,
+			func(s Scale) (int, int, int) { n := pick(s, 1024, 128, 19); return n, n, n }))
+	}
+	// The MLP's first layer, y = x·Wᵀ with x [128, 784] and W [256, 784],
+	// and the two products of its backward pass.
+	mlp := func(m, n, k int) func(Scale) (int, int, int) {
+		return func(s Scale) (int, int, int) {
+			d := pick(s, 1, 4, 32)
+			return max(m/d, 3), max(n/d, 3), max(k/d, 3)
+		}
+	}
+	ws = append(ws,
+		gemm("mlp-fwd", "x·Wᵀ, the MLP's first layer", false, true, mlp(128, 256, 784)),
+		gemm("mlp-dw", "xᵀ·dy, its weight gradient", true, false, mlp(784, 256, 128)),
+		gemm("mlp-dx", "dy·W, its input gradient", false, false, mlp(128, 784, 256)))
+	ws = append(ws, Workload{
+		Group: "gemm", Name: "batched", Bound: Compute,
+		Doc: "C[b] = A[b] @ B[b] for b < B: FLOPs 2·B·M·N·K, Moved B·(M·K + K·N + M·N)",
+		Size: func(s Scale) Size {
+			b, n := pick(s, 32, 8, 3), pick(s, 128, 32, 6)
+			return Size{
+				Shape: fmt.Sprintf("%dx%dx%d @ %dx%dx%d", b, n, n, b, n, n),
+				FLOPs: 2 * float64(b*n*n*n), Moved: 3 * float64(b*n*n),
+				Setup: func(e *Env) Instance {
+					x, y := e.Normal(1, b, n, n), e.Normal(1, b, n, n)
+					var c *tensor.Tensor
+					return Instance{Run: func() { c = x.MatMul(y) }, Outputs: outs(&c)}
+				},
+			}
+		},
+	})
+	return ws
+}
+
+// gemm is an M×K by K×N product whose operands are transposed views (no
+// copy) when ta or tb; dims gives M, N, K at each scale.
+func gemm(name, what string, ta, tb bool, dims func(Scale) (m, n, k int)) Workload {
+	return Workload{
+		Group: "gemm", Name: name, Bound: Compute,
+		Doc: "C = op(A) @ op(B), " + what + ": FLOPs 2·M·N·K, Moved M·K + K·N + M·N",
+		Size: func(s Scale) Size {
+			m, n, k := dims(s)
+			return Size{
+				Shape: fmt.Sprintf("%dx%d%s @ %dx%d%s", m, k, tmark(ta), k, n, tmark(tb)),
+				FLOPs: 2 * float64(m*n*k), Moved: float64(m*k + k*n + m*n),
+				Setup: func(e *Env) Instance {
+					a, b := operand(e, m, k, ta), operand(e, k, n, tb)
+					var c *tensor.Tensor
+					return Instance{Run: func() { c = a.MatMul(b) }, Outputs: outs(&c)}
+				},
+			}
+		},
+	}
+}
+
+// operand returns an r×c input, stored transposed (c×r) when t.
+func operand(e *Env, r, c int, t bool) *tensor.Tensor {
+	if t {
+		return e.Normal(1, c, r).T()
+	}
+	return e.Normal(1, r, c)
+}
+
+func tmark(t bool) string {
+	if t {
+		return "ᵀ"
+	}
+	return ""
+}

@@ -1,0 +1,162 @@
+package bench
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// trainWorkloads: whole training steps (zero the gradients, forward,
+// cross-entropy, backward, optimizer step) of the two networks `tapegrad
+// train` trains, on random images and labels.
+func trainWorkloads() []Workload {
+	return []Workload{
+		trainStep("mlp-sgd", "MLP 784-256-128-10, SGD (lr 0.01, momentum 0.9)", false, "sgd"),
+		trainStep("mlp-adam", "MLP 784-256-128-10, Adam (lr 1e-3)", false, "adam"),
+		trainStep("cnn-adam", "CNN conv32-pool-conv64-pool-fc128-fc10, Adam (lr 1e-3)", true, "adam"),
+	}
+}
+
+// trainStep is one training step. FLOPs count the products: 2 per
+// multiply-add in every forward product and in the backward ones (weight
+// gradients everywhere, input gradients past the first layer); Moved
+// counts the parameters four times (weights, gradients, optimizer
+// update) and the input batch once.
+func trainStep(name, what string, cnn bool, opt string) Workload {
+	return Workload{
+		Group: "train", Name: name, Bound: Compute, Tol: 2e-3,
+		Doc: what + ", one step: FLOPs 2·(multiply-adds of the forward and backward products), Moved 4·P + the batch",
+		Size: func(s Scale) Size {
+			batch := pick(s, 128, 16, 3)
+			flops := mlpFLOPs(batch)
+			params, in := mlpParams, 784
+			shape := fmt.Sprintf("batch %d", batch)
+			if cnn {
+				batch = pick(s, 64, 4, 2)
+				flops, params, in = cnnFLOPs(batch), cnnParams, 28*28
+				shape = fmt.Sprintf("batch %dx1x28x28", batch)
+			}
+			return Size{
+				Shape: shape, FLOPs: flops, Moved: 4*float64(params) + float64(batch*in),
+				Setup: func(e *Env) Instance {
+					c := nn.Config{Device: e.Dev, DType: e.DType, RNG: tensor.NewRNG(1)}
+					var m nn.Module
+					var x *tensor.Tensor
+					if cnn {
+						m, x = nn.FashionCNN(c, 0, nil), e.Normal(1, batch, 1, 28, 28)
+					} else {
+						m, x = nn.FashionMLP(c, 0, nil), e.Normal(1, batch, 784)
+					}
+					ps := m.Parameters()
+					for _, p := range ps {
+						e.Init(p.Var.Value())
+					}
+					labels := e.Labels(batch, 10)
+					var o nn.Optimizer = nn.NewAdam(ps, nn.AdamDefaults(1e-3))
+					if opt == "sgd" {
+						o = nn.NewSGD(ps, device.SGDParams{LR: 0.01, Momentum: 0.9})
+					}
+					var loss *tensor.Tensor
+					values := paramValues(ps)
+					return Instance{
+						Run: func() {
+							o.ZeroGrad()
+							l := nn.CrossEntropy(m.Forward(autograd.Const(x)), labels, 0)
+							l.Backward()
+							o.Step()
+							loss = l.Value()
+						},
+						Outputs: func() []*tensor.Tensor { return append([]*tensor.Tensor{loss}, values()...) },
+					}
+				},
+			}
+		},
+	}
+}
+
+// cnnParams is the CNN's parameter count.
+const cnnParams = 32*9 + 32 + 64*32*9 + 64 + 64*7*7*128 + 128 + 128*10 + 10
+
+// mlpFLOPs: three products per layer but for the first layer's input
+// gradient.
+func mlpFLOPs(b int) float64 {
+	fwd := 2 * float64(b) * (784*256 + 256*128 + 128*10)
+	return 3*fwd - 2*float64(b)*784*256
+}
+
+// cnnFLOPs: the convolutions (im2col products) and the linear layers.
+func cnnFLOPs(b int) float64 {
+	conv1 := cnnConv{n: b, cin: 1, cout: 32, h: 28}.flops()
+	conv2 := cnnConv{n: b, cin: 32, cout: 64, h: 14}.flops()
+	fc := 2 * float64(b) * (64*7*7*128 + 128*10)
+	return 2*conv1 + 3*conv2 + 3*fc
+}
+
+// overheadWorkloads: the cost of an op beyond its arithmetic.
+func overheadWorkloads() []Workload {
+	add := func(name, doc string, record bool) Workload {
+		return Workload{
+			Group: "overhead", Name: name, Bound: Overhead,
+			Doc: doc + ": FLOPs 4, Moved 12",
+			Size: func(Scale) Size {
+				return Size{
+					Shape: "4 + 4", FLOPs: 4, Moved: 12,
+					Setup: func(e *Env) Instance {
+						leaf := autograd.Const
+						if record {
+							leaf = autograd.Param
+						}
+						a, b := leaf(e.Normal(1, 4)), leaf(e.Normal(1, 4))
+						var y *tensor.Tensor
+						return Instance{Run: func() { y = a.Add(b).Value() }, Outputs: outs(&y)}
+					},
+				}
+			},
+		}
+	}
+	return []Workload{
+		add("add4", "a + b of two 4-element Vars that record nothing (the dispatch cost of one op)", false),
+		add("add4-grad", "a + b of two 4-element Params: the op and its record on the tape", true),
+		{
+			Group: "overhead", Name: "chain64", Bound: Overhead,
+			Doc: "h = relu(h·W) four times from a 64x64 input, sum, backward to the four 64x64 weights: " +
+				"FLOPs 2·64³·(4 forward + 4 weight-gradient + 3 input-gradient products), Moved 10·64²",
+			Size: func(s Scale) Size {
+				n := pick(s, 64, 64, 5)
+				return Size{
+					Shape: fmt.Sprintf("4 x %dx%d", n, n), FLOPs: 11 * 2 * float64(n*n*n), Moved: 10 * float64(n*n),
+					Setup: func(e *Env) Instance {
+						x := autograd.Const(e.Normal(1, n, n))
+						ws := make([]*autograd.Var, 4)
+						for i := range ws {
+							ws[i] = autograd.Param(e.Normal(1/float64(n), n, n))
+						}
+						var loss *tensor.Tensor
+						return Instance{
+							Run: func() {
+								autograd.ZeroGrad(ws...)
+								h := x
+								for _, w := range ws {
+									h = h.MatMul(w).ReLU()
+								}
+								l := h.Sum(false)
+								l.Backward()
+								loss = l.Value()
+							},
+							Outputs: func() []*tensor.Tensor {
+								ts := []*tensor.Tensor{loss}
+								for _, w := range ws {
+									ts = append(ts, w.Grad())
+								}
+								return ts
+							},
+						}
+					},
+				}
+			},
+		},
+	}
+}

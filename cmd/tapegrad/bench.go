@@ -1,0 +1,173 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tapegrad/tapegrad/bench"
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// runBench is `tapegrad bench`: every workload of package bench on each
+// device, a table with ratio columns, and optionally JSON and a PNG chart.
+func runBench(args []string, w io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	devices := fs.String("device", "", "comma-separated devices (default: every device this build can open)")
+	dtypes := fs.String("dtype", "f32", "comma-separated dtypes: f32, f64")
+	run := fs.String("run", "", "only workloads whose ID (group/name) matches this regular expression")
+	count := fs.Int("count", 5, "timed samples per row")
+	minTime := fs.Duration("min-time", 20*time.Millisecond, "shortest timed sample: each repeats its workload until it lasts this long")
+	scale := fs.String("scale", "full", "sizes on cpu and cuda devices: full, small or tiny")
+	simScale := fs.String("sim-scale", "small", "sizes on cudasim, which interprets PTX and is slow: small or tiny (or full)")
+	threads := fs.Int("threads", 0, "set GOMAXPROCS, the CPU backend's thread count (0: leave it)")
+	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
+	baseline := fs.String("baseline", "", "an earlier JSON (another commit, machine, or bench/torch/bench.py) to add ratio columns against")
+	pngOut := fs.String("png", "", "also draw the ratio columns as a bar chart PNG to this file")
+	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *count < 1 {
+		return fmt.Errorf("--count %d: need at least 1 sample", *count)
+	}
+	var re *regexp.Regexp
+	if *run != "" {
+		var err error
+		if re, err = regexp.Compile(*run); err != nil {
+			return fmt.Errorf("--run: %v", err)
+		}
+	}
+	ws := bench.Select(bench.Workloads(), re)
+	if len(ws) == 0 {
+		return fmt.Errorf("--run %q matches no workload", *run)
+	}
+	if *threads < 0 {
+		return fmt.Errorf("--threads %d: want 0 (leave GOMAXPROCS) or more", *threads)
+	}
+	if *threads > 0 {
+		runtime.GOMAXPROCS(*threads)
+	}
+	targets, err := benchTargets(*devices, *dtypes, *scale, *simScale)
+	if err != nil {
+		return err
+	}
+	var base *bench.Report
+	if *baseline != "" {
+		if base, err = bench.ReadFile(*baseline); err != nil {
+			return fmt.Errorf("--baseline: %w", err)
+		}
+	}
+	if *pngOut != "" && base == nil && !twoDevices(targets) {
+		return fmt.Errorf("--png draws ratio columns: name two devices or a --baseline")
+	}
+	opts := bench.Options{Count: *count, MinTime: *minTime}
+	if !*quiet {
+		opts.Log = os.Stderr
+	}
+	rep := bench.NewRunner(opts).Report(ws, targets)
+	table := bench.NewTable(rep, base)
+	if err := table.Write(w); err != nil {
+		return err
+	}
+	if *jsonOut != "" {
+		b, err := rep.JSON()
+		if err == nil {
+			err = writeAtomic(*jsonOut, b)
+		}
+		if err != nil {
+			return fmt.Errorf("--json: %w", err)
+		}
+	}
+	if *pngOut != "" {
+		b, err := table.PNG()
+		if err == nil {
+			err = writeAtomic(*pngOut, b)
+		}
+		if err != nil {
+			return fmt.Errorf("--png: %w", err)
+		}
+	}
+	return nil
+}
+
+// benchTargets opens each device and pairs it with each dtype, cudasim at
+// simScale and the rest at scale.
+func benchTargets(devices, dtypes, scale, simScale string) ([]bench.Target, error) {
+	full, err := parseScale("--scale", scale)
+	if err != nil {
+		return nil, err
+	}
+	sim, err := parseScale("--sim-scale", simScale)
+	if err != nil {
+		return nil, err
+	}
+	var devs []device.Device
+	if devices == "" {
+		devs = device.Available()
+	} else {
+		for _, s := range strings.Split(devices, ",") {
+			d, err := device.Parse(s)
+			if err != nil {
+				return nil, fmt.Errorf("--device: %w", err)
+			}
+			devs = append(devs, d)
+		}
+	}
+	var dts []device.DType
+	for _, s := range strings.Split(dtypes, ",") {
+		switch strings.TrimSpace(s) {
+		case "f32", "float32":
+			dts = append(dts, device.Float32)
+		case "f64", "float64":
+			dts = append(dts, device.Float64)
+		default:
+			return nil, fmt.Errorf("--dtype: unknown dtype %q: want f32 or f64", s)
+		}
+	}
+	var ts []bench.Target
+	for _, d := range devs {
+		if _, err := device.Open(d); err != nil {
+			return nil, err
+		}
+		s := full
+		if d.Kind == device.CUDASim {
+			s = sim
+		}
+		for _, dt := range dts {
+			ts = append(ts, bench.Target{Dev: d, DType: dt, Scale: s})
+		}
+	}
+	return ts, nil
+}
+
+func parseScale(flag, s string) (bench.Scale, error) {
+	for _, sc := range []bench.Scale{bench.Full, bench.Small, bench.Tiny} {
+		if sc.String() == s {
+			return sc, nil
+		}
+	}
+	return 0, fmt.Errorf("%s: unknown scale %q: want full, small or tiny", flag, s)
+}
+
+// twoDevices reports whether the targets span more than one device.
+func twoDevices(ts []bench.Target) bool {
+	for _, t := range ts {
+		if t.Dev != ts[0].Dev {
+			return true
+		}
+	}
+	return false
+}
