@@ -11,7 +11,7 @@ CUDA_PTX := $(patsubst kernels/cuda/src/%.cu,kernels/cuda/ptx/%.ptx,$(CUDA_SRC))
 SIM_SRC := $(wildcard kernels/cuda/cudasim/testdata/*.cu)
 SIM_PTX := $(SIM_SRC:.cu=.ptx)
 
-.PHONY: help build train test lint ptx ptx-check ptx-verify build-cuda test-cuda cuda-toolchain data cuda-check docker
+.PHONY: help build train test lint ptx ptx-check ptx-verify build-cuda test-cuda cuda-toolchain data cuda-check docker bench bench-torch bench-compare
 
 # apt_components enables contrib and non-free on Debian (the CUDA toolkit
 # and the driver library it depends on live there) and refreshes the lists.
@@ -43,6 +43,40 @@ test: lint ## vet and run every test (race detector on concurrent packages)
 # Packages that run goroutines of their own get a second pass under the
 # race detector.
 RACE_PKGS := ./kernels/cpu/... ./kernels/cuda/... ./tensor/... ./autograd/...
+
+# Benchmarks: tapegrad's side, PyTorch's side of the same workloads, and
+# the two in one run side by side. Thread counts are pinned on both sides
+# (BENCH_THREADS, default every CPU); results go to bench/out.
+BENCH_OUT ?= bench/out
+BENCH_THREADS ?= $(shell nproc)
+BENCH_DEVICES ?= cpu,cudasim
+BENCH_FLAGS ?=
+TORCH_PYTHON ?= /usr/bin/python3
+# OpenBLAS 0.3.21 (Debian 12) does not know CPUs newer than it and falls back
+# to its generic Prescott kernels on them, about 5x slower: unless the caller
+# set OPENBLAS_CORETYPE, name the kernel the CPU's flags allow. PyTorch's
+# OpenMP threads spin while idle, which on a 2-core machine steals the other
+# thread's core: they wait passively (steadier and faster here).
+BENCH_OPENBLAS_CORETYPE ?= $(shell if grep -qw avx512f /proc/cpuinfo; then echo SkylakeX; elif grep -qw avx2 /proc/cpuinfo; then echo Haswell; fi)
+
+bench: ## every workload on cpu and cudasim (cudasim at small sizes): table, JSON and ratio chart in bench/out
+	@mkdir -p $(BENCH_OUT)
+	$(GO) run ./cmd/tapegrad bench --device $(BENCH_DEVICES) --threads $(BENCH_THREADS) \
+		--json $(BENCH_OUT)/tapegrad.json --png $(BENCH_OUT)/devices.png $(BENCH_FLAGS)
+
+bench-torch: ## the same workloads in PyTorch on the CPU (installs python3-torch and OpenBLAS if missing; needs root then)
+	@if ! dpkg -s python3-torch libopenblas0-pthread >/dev/null 2>&1; then \
+		if [ "$$(id -u)" != 0 ]; then echo "bench-torch: run as root, or: sudo apt-get install python3-torch libopenblas0-pthread"; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-pthread; \
+	fi
+	@mkdir -p $(BENCH_OUT)
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BENCH_OPENBLAS_CORETYPE)} OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-passive} \
+	OMP_NUM_THREADS=$(BENCH_THREADS) OPENBLAS_NUM_THREADS=$(BENCH_THREADS) \
+		$(TORCH_PYTHON) bench/torch/bench.py --threads $(BENCH_THREADS) --json $(BENCH_OUT)/torch.json $(BENCH_TORCH_FLAGS)
+
+bench-compare: bench-torch ## PyTorch, then tapegrad's cpu, in one run: the side-by-side table with tapegrad/PyTorch ratios
+	$(GO) run ./cmd/tapegrad bench --device cpu --threads $(BENCH_THREADS) --baseline $(BENCH_OUT)/torch.json \
+		--json $(BENCH_OUT)/tapegrad-cpu.json --png $(BENCH_OUT)/vs-torch.png $(BENCH_FLAGS)
 
 cuda-check: ptx-verify ptx-check build-cuda ## committed PTX is current, ptxas accepts it for sm_70/80/90, the cuda-tagged build compiles
 
