@@ -15,6 +15,10 @@
 // that is cheap (transcendentals, reductions, softmax, optimizers); GEMM goes
 // through gonum's blas32/blas64.
 //
+// The one assembly is FMAProbe's loop (amd64 AVX-512F and AVX+FMA, chosen
+// at run time with golang.org/x/sys/cpu; a Go loop under `-tags purego` and
+// elsewhere), which the bench package times for the machine's peak.
+//
 // Work is synchronous: every method has finished when it returns, and Sync
 // is a no-op.
 package cpu

@@ -28,6 +28,7 @@ const (
 	modConv    = "conv"
 	modOptim   = "optim"
 	modRand    = "rand"
+	modProbe   = "probe"
 )
 
 // Launch shape of the 1-D grid-stride kernels.
