@@ -82,23 +82,24 @@ func runBench(args []string, w io.Writer) error {
 	if err := table.Write(w); err != nil {
 		return err
 	}
-	if *jsonOut != "" {
-		b, err := rep.JSON()
-		if err == nil {
-			err = writeAtomic(*jsonOut, b)
-		}
-		if err != nil {
-			return fmt.Errorf("--json: %w", err)
-		}
+	if err := writeOutput("--json", *jsonOut, rep.JSON); err != nil {
+		return err
 	}
-	if *pngOut != "" {
-		b, err := table.PNG()
-		if err == nil {
-			err = writeAtomic(*pngOut, b)
-		}
-		if err != nil {
-			return fmt.Errorf("--png: %w", err)
-		}
+	return writeOutput("--png", *pngOut, table.PNG)
+}
+
+// writeOutput writes what gen returns to path atomically, when the flag
+// named path.
+func writeOutput(flag, path string, gen func() ([]byte, error)) error {
+	if path == "" {
+		return nil
+	}
+	b, err := gen()
+	if err == nil {
+		err = writeAtomic(path, b)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", flag, err)
 	}
 	return nil
 }
