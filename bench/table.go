@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/tapegrad/tapegrad/device"
@@ -105,10 +104,11 @@ func (t *Table) Write(w io.Writer) error {
 	r := t.Report
 	fmt.Fprintf(w, "tapegrad bench, %s, %s (%d logical CPUs, %s/%s)\n", r.Date.UTC().Format("2006-01-02 15:04 MST"),
 		r.Host.CPU, r.Host.Cores, r.Host.OS, r.Host.Arch)
-	fmt.Fprintf(w, "%s: median and min of %d samples; %s\n", libraryLine(r.Library), r.Count, ceilingLine(r.Ceilings))
+	fmt.Fprintf(w, "%s; median and min of %d samples\n", libraryLine(r.Library), r.Count)
+	writeCeilings(w, "", r.Ceilings)
 	if b := t.Baseline; b != nil {
-		fmt.Fprintf(w, "baseline %s: %s, %s; %s\n", t.BaseName(), libraryLine(b.Library),
-			b.Date.UTC().Format("2006-01-02 15:04 MST"), ceilingLine(b.Ceilings))
+		fmt.Fprintf(w, "baseline %s: %s, %s\n", t.BaseName(), libraryLine(b.Library), b.Date.UTC().Format("2006-01-02 15:04 MST"))
+		writeCeilings(w, t.BaseName()+" ", b.Ceilings)
 	}
 	io.WriteString(w, "rate: GFLOP/s for compute and overhead rows, GB/s (read+written) for memory rows; %pk: of the device's FMA or copy ceiling;\n")
 	fmt.Fprintln(w, "err: max relative error against the CPU in float64 (! above the row's tolerance); x/y: how many times slower x ran than y")
@@ -277,7 +277,7 @@ func libraryLine(l Library) string {
 	}
 	s += fmt.Sprintf(", %d threads", l.Threads)
 	if l.BLAS != "" {
-		s += ", GEMM: " + l.BLAS
+		s += "; " + l.BLAS
 	}
 	if l.Note != "" {
 		s += " (" + l.Note + ")"
@@ -285,17 +285,16 @@ func libraryLine(l Library) string {
 	return s
 }
 
-func ceilingLine(cs []Ceiling) string {
-	parts := []string{}
+// writeCeilings prints a line per device and dtype.
+func writeCeilings(w io.Writer, prefix string, cs []Ceiling) {
 	for _, c := range cs {
-		p := fmt.Sprintf("%s/%s ceilings: copy %.1f GB/s", c.Device, dtypeSuffix(c.DType), float64(c.CopyGBps))
+		line := fmt.Sprintf("%sceilings %s/%s: copy %.1f GB/s", prefix, c.Device, dtypeSuffix(c.DType), float64(c.CopyGBps))
 		if c.FMAGFLOPs > 0 {
-			p += fmt.Sprintf(", FMA %.1f GFLOP/s", float64(c.FMAGFLOPs))
+			line += fmt.Sprintf(", FMA %.1f GFLOP/s", float64(c.FMAGFLOPs))
 		}
 		if c.Note != "" {
-			p += " (" + c.Note + ")"
+			line += " (" + c.Note + ")"
 		}
-		parts = append(parts, p)
+		fmt.Fprintln(w, line)
 	}
-	return strings.Join(parts, "; ")
 }
