@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/tapegrad/tapegrad/bench"
@@ -31,6 +32,7 @@ func runBench(args []string, w io.Writer) error {
 	baseline := fs.String("baseline", "", "an earlier JSON (another commit, machine, or bench/torch/bench.py) to add ratio columns against")
 	pngOut := fs.String("png", "", "also draw the ratio columns as a bar chart PNG to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	list := fs.Bool("list", false, "list the workloads (those --run selects): ID, bound, shape and what one run computes; run nothing")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -53,6 +55,9 @@ func runBench(args []string, w io.Writer) error {
 	ws := bench.Select(bench.Workloads(), re)
 	if len(ws) == 0 {
 		return fmt.Errorf("--run %q matches no workload", *run)
+	}
+	if *list {
+		return listWorkloads(w, ws)
 	}
 	if *threads < 0 {
 		return fmt.Errorf("--threads %d: want 0 (leave GOMAXPROCS) or more", *threads)
@@ -86,6 +91,16 @@ func runBench(args []string, w io.Writer) error {
 		return err
 	}
 	return writeOutput("--png", *pngOut, table.PNG)
+}
+
+// listWorkloads prints each workload's ID, bound, full-size shape and doc.
+func listWorkloads(w io.Writer, ws []bench.Workload) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "workload\tbound\tshape\twhat one run computes")
+	for _, wl := range ws {
+		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\n", wl.ID(), wl.Bound, wl.Size(bench.Full).Shape, wl.Doc)
+	}
+	return tw.Flush()
 }
 
 // writeOutput writes what gen returns to path atomically, when the flag

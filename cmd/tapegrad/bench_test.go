@@ -36,6 +36,14 @@ func TestBenchWritesTableJSONAndChart(t *testing.T) {
 	require.Contains(t, out.String(), "f64")
 }
 
+func TestBenchListsWorkloads(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, runBench([]string{"--list", "--run", "^train/"}, &out))
+	require.Contains(t, out.String(), "train/cnn-adam")
+	require.Contains(t, out.String(), "batch 64x1x28x28")
+	require.NotContains(t, out.String(), "gemm/")
+}
+
 func TestBenchRejectsBadFlags(t *testing.T) {
 	dir := t.TempDir()
 	notJSON := filepath.Join(dir, "x.json")
