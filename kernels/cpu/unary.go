@@ -14,7 +14,9 @@ var (
 )
 
 // Unary computes dst[i] = op(src[i]; p) for float dtypes, as the reference
-// definitions in device/ops.go say. Float32 is computed in float64 and
+// definitions in device/ops.go say. Float32 Exp, Log, Tanh and Sigmoid run
+// the float32 kernels of unary_f32.go, within the ulp bounds their doc
+// comments state; every other float32 op is computed in float64 and
 // rounded once, so the result is the correctly rounded value wherever Go's
 // math is.
 func (*Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src device.Buffer, sl device.Layout) error {
@@ -66,8 +68,15 @@ func unaryCost(op device.UnaryOp) int {
 }
 
 // unaryLoop is the kernel proper: dst[i] = op(x[i]; p), one loop per op so
-// the switch stays outside the loop.
+// the switch stays outside the loop. Float32 Exp, Log, Tanh and Sigmoid go
+// to the fastest kernel set this machine runs (unaryF32Sets[0]).
 func unaryLoop[T float](op device.UnaryOp, p float64, dst, x []T) {
+	if d, ok := any(dst).([]float32); ok {
+		if k := unaryF32Sets[0].kernel(op); k != nil {
+			k(d, any(x).([]float32))
+			return
+		}
+	}
 	switch op {
 	case device.Neg:
 		for i, v := range x {

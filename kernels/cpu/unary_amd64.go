@@ -1,0 +1,29 @@
+//go:build !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// unaryF32Sets lists the float32 transcendental kernels this machine runs,
+// fastest first: AVX-512F (16 lanes, masked tail), then the portable loop.
+// All give bit-identical results (see unary_f32.go).
+var unaryF32Sets = func() []unaryF32Set {
+	var ss []unaryF32Set
+	if cpu.X86.HasAVX512F {
+		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512})
+	}
+	return append(ss, goUnaryF32)
+}()
+
+// expAVX512 is expF32 over x, 16 lanes at a time, the last partial vector
+// under a mask.
+func expAVX512(dst, x []float32)
+
+// logAVX512 is logF32 over x, as expAVX512.
+func logAVX512(dst, x []float32)
+
+// tanhAVX512 is tanhF32 over x, as expAVX512.
+func tanhAVX512(dst, x []float32)
+
+// sigmoidAVX512 is sigmoidF32 over x, as expAVX512.
+func sigmoidAVX512(dst, x []float32)
