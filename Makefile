@@ -32,9 +32,11 @@ TRAIN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)-mlp
 train: data ## the main job: train the Fashion-MNIST MLP on the best available device (plot, log, checkpoint in runs/)
 	$(GO) run ./cmd/tapegrad train --model mlp --out $(TRAIN_OUT) --save $(TRAIN_OUT)/checkpoint.safetensors $(TRAIN_FLAGS)
 
-lint: ## gofmt check and go vet
+lint: ## gofmt check, go vet, and generated assembly current
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) generate ./kernels/cpu
+	@git diff --quiet -- 'kernels/cpu/*.s' || { echo "kernels/cpu assembly differs from go generate's: run go generate ./kernels/cpu"; git diff --stat -- 'kernels/cpu/*.s'; exit 1; }
 
 test: lint ## vet and run every test (race detector on concurrent packages)
 	$(GO) test ./...

@@ -43,7 +43,8 @@ func (*Backend) Device() device.Device { return device.CPUDevice }
 func (*Backend) Info() device.Info {
 	return device.Info{
 		Name: fmt.Sprintf("cpu (%d threads)", runtime.GOMAXPROCS(0)),
-		Note: "pure Go; GEMM by gonum",
+		Note: fmt.Sprintf("no cgo; kernels: GEMM %s/%s, f32 transcendentals %s",
+			gemmKernels32[0].name, gemmKernels64[0].name, unaryF32Sets[0].name),
 	}
 }
 

@@ -12,12 +12,18 @@
 // across GOMAXPROCS goroutines so that every output element is computed by
 // one goroutine in a fixed order: results are bit-for-bit the same whatever
 // the thread count. Float32 math is done in float64 and rounded once where
-// that is cheap (transcendentals, reductions, softmax, optimizers); GEMM goes
-// through gonum's blas32/blas64.
+// that is cheap (reductions, softmax, optimizers, most unary ops); float32
+// Exp, Log, Tanh and Sigmoid have float32 kernels within 1-2 ulp (AVX-512
+// assembly with a Go loop of the same operations as fallback). GEMM is
+// a GotoBLAS-shaped packed GEMM accumulating in the element type: packed
+// panels of A and B, an MR×NR register-tile micro-kernel (amd64 assembly
+// for AVX-512F and AVX2+FMA, chosen at run time with golang.org/x/sys/cpu;
+// a Go kernel under `-tags purego` and elsewhere), K split into slices
+// fixed by size and goroutines into rectangles of C.
 //
-// The one assembly is FMAProbe's loop (amd64 AVX-512F and AVX+FMA, chosen
-// at run time with golang.org/x/sys/cpu; a Go loop under `-tags purego` and
-// elsewhere), which the bench package times for the machine's peak.
+// The other assembly is FMAProbe's loop (amd64 AVX-512F and AVX+FMA; a Go
+// loop under `-tags purego` and elsewhere), which the bench package times
+// for the machine's peak.
 //
 // Work is synchronous: every method has finished when it returns, and Sync
 // is a no-op.

@@ -1,26 +1,17 @@
 package cpu
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	"gonum.org/v1/gonum/blas/blas64"
-
-	"github.com/tapegrad/tapegrad/device"
-)
-
-// gemm is the row-major GEMM signature gonum's Sgemm and Dgemm share.
-type gemm[T float] func(tA, tB blas.Transpose, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+import "github.com/tapegrad/tapegrad/device"
 
 // MatMul computes C[b] = opA(A[b]) @ opB(B[b]) for each b < Batch with the
-// current blas32/blas64 implementation (gonum's own unless a program calls
-// Use). Reference:
+// packed GEMM (gemm) and this machine's fastest micro-kernel. Reference:
 //
 //	C[b][i][j] = Σ_k opA(A[b])[i][k] * opB(B[b])[k][j]
 //
-// accumulated in the element type in gonum's order. K == 0 writes zeros;
-// M, N or Batch == 0 does nothing. Float dtypes only. Batches of matrices
-// too small for gonum to parallelise are spread across goroutines instead.
-// gonum skips zero entries of A, so 0*Inf there contributes 0, not NaN.
+// accumulated in the element type, in order of k within fixed K slices
+// (float32 with FMA on amd64), so results do not depend on GOMAXPROCS.
+// K == 0 writes zeros; M, N or Batch == 0 does nothing. Float dtypes only.
+// Products follow IEEE: 0*Inf is NaN, as in OpenBLAS and PyTorch. Batches
+// of matrices too small to split are spread across goroutines instead.
 func (*Backend) MatMul(a device.MatMulArgs) error {
 	const name = "MatMul"
 	c, err := asBuffer(name, a.C)
@@ -55,9 +46,9 @@ func (*Backend) MatMul(a device.MatMulArgs) error {
 		return err
 	}
 	if c.dt == device.Float32 {
-		matmul(blas32.Implementation().Sgemm, a, slice[float32](bs[0]), slice[float32](bs[1]), slice[float32](c))
+		matmul(gemmKernel[float32](), a, slice[float32](bs[0]), slice[float32](bs[1]), slice[float32](c))
 	} else {
-		matmul(blas64.Implementation().Dgemm, a, slice[float64](bs[0]), slice[float64](bs[1]), slice[float64](c))
+		matmul(gemmKernel[float64](), a, slice[float64](bs[0]), slice[float64](bs[1]), slice[float64](c))
 	}
 	return nil
 }
@@ -83,51 +74,28 @@ func checkOperand(b *Buffer, what string, batch, off, stride, ld, rows, cols int
 	return nil
 }
 
-func matmul[T float](f gemm[T], a device.MatMulArgs, A, B, C []T) {
-	tA, tB := blas.NoTrans, blas.NoTrans
-	if a.TransA {
-		tA = blas.Trans
-	}
-	if a.TransB {
-		tB = blas.Trans
-	}
-	ar, ac := stored(a.M, a.K, a.TransA)
-	br, bc := stored(a.K, a.N, a.TransB)
+// matmul runs gemm with micro-kernel kern for every batch of a (checked).
+func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 	mn := a.M * a.N
 	run := func(lo, hi int) {
-		var packA, packB []T
+		av, bv := matView[T]{data: A, rs: a.LDA, cs: 1}, matView[T]{data: B, rs: a.LDB, cs: 1}
+		if a.TransA {
+			av.rs, av.cs = 1, a.LDA
+		}
+		if a.TransB {
+			bv.rs, bv.cs = 1, a.LDB
+		}
 		for b := lo; b < hi; b++ {
-			ad, lda := operand(A, a.AOffset+b*a.AStride, ar, ac, a.LDA, &packA)
-			bd, ldb := operand(B, a.BOffset+b*a.BStride, br, bc, a.LDB, &packB)
-			f(tA, tB, a.M, a.N, a.K, 1, ad, lda, bd, ldb, 0, C[b*mn:(b+1)*mn], a.N)
+			av.off, bv.off = a.AOffset+b*a.AStride, a.BOffset+b*a.BStride
+			gemm(kern, a.M, a.N, a.K, av, bv, C[b*mn:(b+1)*mn])
 		}
 	}
-	// gonum's Gemm runs serially below four 64×64 blocks of C; spread such
-	// batches over goroutines instead. Each C[b] is still one Gemm call, so
-	// the result does not depend on the split.
-	if (a.M+63)/64*((a.N+63)/64) < 4 {
+	// One product too small to split (a single tile, or too little work
+	// for two goroutines) runs serially: spread the batch instead. Each
+	// C[b] is computed by one gemm call either way.
+	if tm, tn := gemmGrid(kern, a.M, a.N, a.K); tm*tn == 1 && a.Batch > 1 {
 		parallelFor(a.Batch, mn*a.K, run)
 	} else {
 		run(0, a.Batch)
 	}
-}
-
-// operand returns the stored rows×cols matrix at off with leading dimension
-// ld in the form gonum accepts (ld >= cols). Rows that overlap (ld < cols,
-// as a broadcast row with ld 0) are first packed into *pack.
-func operand[T float](data []T, off, rows, cols, ld int, pack *[]T) ([]T, int) {
-	switch {
-	case rows == 1:
-		return data[off : off+cols], cols
-	case ld >= cols:
-		return data[off : off+(rows-1)*ld+cols], ld
-	}
-	if len(*pack) < rows*cols {
-		*pack = make([]T, rows*cols)
-	}
-	p := (*pack)[:rows*cols]
-	for i := range rows {
-		copy(p[i*cols:(i+1)*cols], data[off+i*ld:off+i*ld+cols])
-	}
-	return p, cols
 }

@@ -44,7 +44,7 @@ func TestMatMul(t *testing.T) {
 	for _, sz := range [][3]int{{1, 1, 1}, {7, 13, 5}, {31, 1, 17}, {1, 29, 3}, {13, 7, 1}, {130, 70, 67}} {
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
-				if sz[0] > 64 { // big enough for gonum's own parallel path: once
+				if sz[0] > 64 { // big enough to split into rectangles of C: once
 					cases = append(cases, mmCase{2, sz[0], sz[1], sz[2], ta, tb, -1, 0, 1, 0, 3})
 					continue
 				}

@@ -1,0 +1,288 @@
+package cpu
+
+//go:generate go run ./internal/gemmgen
+
+import (
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// microKernel is one MR×NR register-tile kernel of the packed GEMM, with
+// the blocking that suits it. run computes, for i < mr and j < nr,
+//
+//	t := T(0)
+//	for p := range k { t += a[p*mr+i] * b[p*nr+j] }
+//	if acc { c[i*ldc+j] += t } else { c[i*ldc+j] = t }
+//
+// from an MR-tall sliver of A and an NR-wide sliver of B, both k-major (as
+// packA and packB lay them out); a and b hold at least k*mr and k*nr
+// elements and c at least (mr-1)*ldc+nr. Each kernel sums over p in order,
+// so its results depend on k and the data alone.
+type microKernel[T float] struct {
+	name       string
+	mr, nr     int
+	kc, mc, nc int // block sizes: depth of a K slice, rows of a packed A block, columns of a packed B block
+	run        func(k int, a, b, c []T, ldc int, acc bool)
+}
+
+// matView is a matrix read through strides: element (i, j) is
+// data[off+i*rs+j*cs]. A transposed or broadcast (stride 0) operand is a
+// view with other strides, never a copy.
+type matView[T float] struct {
+	data        []T
+	off, rs, cs int
+}
+
+// gemmGo is the portable micro-kernel (4×4, sixteen scalar accumulators)
+// and the reference loop of the assembly ones; see microKernel. It
+// multiplies and adds without an explicit FMA: the compiler fuses them
+// where the target always has FMA (arm64, GOAMD64=v3), so the last bits can
+// differ from the assembly kernels, which always fuse, but never between
+// two runs of one build.
+func gemmGo[T float](k int, a, b, c []T, ldc int, acc bool) {
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
+	a, b = a[:4*k], b[:4*k]
+	for p := 0; p < len(a); p += 4 {
+		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
+		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	r0, r1, r2, r3 := c[:4], c[ldc:ldc+4], c[2*ldc:2*ldc+4], c[3*ldc:3*ldc+4]
+	if acc {
+		r0[0], r0[1], r0[2], r0[3] = r0[0]+c00, r0[1]+c01, r0[2]+c02, r0[3]+c03
+		r1[0], r1[1], r1[2], r1[3] = r1[0]+c10, r1[1]+c11, r1[2]+c12, r1[3]+c13
+		r2[0], r2[1], r2[2], r2[3] = r2[0]+c20, r2[1]+c21, r2[2]+c22, r2[3]+c23
+		r3[0], r3[1], r3[2], r3[3] = r3[0]+c30, r3[1]+c31, r3[2]+c32, r3[3]+c33
+		return
+	}
+	r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
+	r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
+	r2[0], r2[1], r2[2], r2[3] = c20, c21, c22, c23
+	r3[0], r3[1], r3[2], r3[3] = c30, c31, c32, c33
+}
+
+// goKernel32 and goKernel64 are the portable micro-kernels, last in every
+// list of variants.
+var (
+	goKernel32 = microKernel[float32]{name: "go", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, run: gemmGo[float32]}
+	goKernel64 = microKernel[float64]{name: "go", mr: 4, nr: 4, kc: 256, mc: 64, nc: 1024, run: gemmGo[float64]}
+)
+
+// gemmKernel returns the fastest micro-kernel for T on this machine.
+func gemmKernel[T float]() microKernel[T] {
+	var ks any = gemmKernels32
+	if unsafe.Sizeof(T(0)) == 8 {
+		ks = gemmKernels64
+	}
+	return ks.([]microKernel[T])[0]
+}
+
+// gemmScratch is one goroutine's packing space: a packed A block, a packed
+// B block and one C tile for edges.
+type gemmScratch[T float] struct{ a, b, tile []T }
+
+// scratchPools recycle gemmScratch values (float32 at 0, float64 at 1), so
+// that a GEMM allocates nothing once warm.
+var scratchPools [2]sync.Pool
+
+// getScratch returns scratch of at least the given sizes; putScratch
+// returns it to the pool.
+func getScratch[T float](na, nb, nt int) *gemmScratch[T] {
+	pool := &scratchPools[unsafe.Sizeof(T(0))/8]
+	s, _ := pool.Get().(*gemmScratch[T])
+	if s == nil {
+		s = new(gemmScratch[T])
+	}
+	grow := func(p *[]T, n int) {
+		if cap(*p) < n {
+			*p = make([]T, n)
+		}
+		*p = (*p)[:n]
+	}
+	grow(&s.a, na)
+	grow(&s.b, nb)
+	grow(&s.tile, nt)
+	return s
+}
+
+func putScratch[T float](s *gemmScratch[T]) { scratchPools[unsafe.Sizeof(T(0))/8].Put(s) }
+
+// gemm writes C = A @ B for an m×k A and a k×n B, C contiguous m×n, with
+// micro-kernel kern, on up to GOMAXPROCS goroutines when the work pays for
+// them. Reference:
+//
+//	for i, j: C[i][j] = Σ_p A[i][p] * B[p][j]
+//
+// The sum over p runs in K slices of kern.kc (fixed by k alone), each
+// summed in order by the micro-kernel and added to C in order; goroutines
+// split C into rectangles, never K, so the result does not depend on the
+// number of goroutines. k must be positive.
+func gemm[T float](kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
+	tm, tn := gemmGrid(kern, m, n, k)
+	if tm*tn == 1 {
+		gemmBlock(kern, 0, m, 0, n, k, n, A, B, C)
+		return
+	}
+	ms, ns := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
+	parallelFor(tm*tn, m*n*k/(tm*tn), func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			ti, tj := t/tn, t%tn
+			i0, i1 := ti*ms/tm*kern.mr, min((ti+1)*ms/tm*kern.mr, m)
+			j0, j1 := tj*ns/tn*kern.nr, min((tj+1)*ns/tn*kern.nr, n)
+			gemmBlock(kern, i0, i1, j0, j1, k, n, A, B, C)
+		}
+	})
+}
+
+// gemmGrid returns how many row and column blocks gemm splits C into: one
+// per goroutine that the work m*n*k pays for (see parallelFor), arranged to
+// pack the least (every column block packs its rows of A, every row block
+// its columns of B).
+func gemmGrid[T float](kern microKernel[T], m, n, k int) (tm, tn int) {
+	w := runtime.GOMAXPROCS(0)
+	if work := float64(m) * float64(n) * float64(k); work < float64(w*grain) {
+		w = int(work / float64(grain))
+	}
+	ms, ns := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
+	if w <= 1 || ms*ns == 1 {
+		return 1, 1
+	}
+	tm, tn = 1, min(w, ns)
+	best := -1.0
+	for i := 1; i <= min(w, ms); i++ {
+		j := min((w+i-1)/i, ns)
+		cost := float64(j)*float64(m) + float64(i)*float64(n)
+		if i*j >= min(w, ms*ns) && (best < 0 || cost < best) {
+			tm, tn, best = i, j, cost
+		}
+	}
+	return tm, tn
+}
+
+// gemmBlock computes rows [i0, i1) and columns [j0, j1) of C (row stride
+// ldc) serially:
+// the GotoBLAS loops over column blocks of B, K slices, row blocks of A,
+// and NR-wide, MR-tall tiles within them.
+func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B matView[T], C []T) {
+	mr, nr := kern.mr, kern.nr
+	slices := (k + kern.kc - 1) / kern.kc
+	kc := (k + slices - 1) / slices // even slices, fixed by k alone
+	mc := min(kern.mc, (i1-i0+mr-1)/mr*mr)
+	nc := min(kern.nc, (j1-j0+nr-1)/nr*nr)
+	s := getScratch[T](mc*kc, kc*nc, mr*nr)
+	defer putScratch(s)
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			packB(s.b, B, pc, jc, kb, nb, nr)
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				packA(s.a, A, ic, pc, mb, kb, mr)
+				for ir := 0; ir < mb; ir += mr {
+					as := s.a[ir*kb : (ir+mr)*kb]
+					for jr := 0; jr < nb; jr += nr {
+						bs := s.b[jr*kb : (jr+nr)*kb]
+						off := (ic+ir)*ldc + jc + jr
+						if ir+mr <= mb && jr+nr <= nb {
+							kern.run(kb, as, bs, C[off:], ldc, pc > 0)
+							continue
+						}
+						kern.run(kb, as, bs, s.tile, nr, false)
+						for i := range min(mr, mb-ir) {
+							row, t := C[off+i*ldc:off+i*ldc+min(nr, nb-jr)], s.tile[i*nr:]
+							for j := range row {
+								if pc > 0 {
+									row[j] += t[j]
+								} else {
+									row[j] = t[j]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies rows [i0, i0+mb) and columns [p0, p0+kb) of A into dst as
+// MR-tall slivers, each k-major, the last padded with zero rows:
+//
+//	dst[(i/mr)*mr*kb + p*mr + i%mr] = A[i0+i][p0+p]
+func packA[T float](dst []T, A matView[T], i0, p0, mb, kb, mr int) {
+	for ir := 0; ir < mb; ir += mr {
+		packSliver(dst[ir*kb:(ir+mr)*kb], A.data, A.off+(i0+ir)*A.rs+p0*A.cs, A.rs, A.cs, min(mr, mb-ir), kb, mr)
+	}
+}
+
+// packB copies rows [p0, p0+kb) and columns [j0, j0+nb) of B into dst as
+// NR-wide slivers, each k-major, the last padded with zero columns:
+//
+//	dst[(j/nr)*nr*kb + p*nr + j%nr] = B[p0+p][j0+j]
+func packB[T float](dst []T, B matView[T], p0, j0, kb, nb, nr int) {
+	for jr := 0; jr < nb; jr += nr {
+		packSliver(dst[jr*kb:(jr+nr)*kb], B.data, B.off+p0*B.rs+(j0+jr)*B.cs, B.cs, B.rs, min(nr, nb-jr), kb, nr)
+	}
+}
+
+// packSliver writes one k-major sliver of width w (w-n columns of zero
+// padding) from n lines of kb elements of src (line i, element p at
+// off+i*ls+p*ps):
+//
+//	d[p*w+i] = src[off+i*ls+p*ps] for i < n, 0 for n <= i < w
+//
+// Lines laid out contiguously in src (ps == 1) are transposed four at a
+// time; slices across them (ls == 1) are copied.
+func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
+	switch {
+	case ls == 1 && ps != 1:
+		for p := range kb {
+			copy(d[p*w:p*w+n], src[off+p*ps:])
+		}
+	case ps == 1:
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			s0, s1 := src[off+i*ls:][:kb], src[off+(i+1)*ls:][:kb]
+			s2, s3 := src[off+(i+2)*ls:][:kb], src[off+(i+3)*ls:][:kb]
+			for p := range kb {
+				dp := d[p*w+i:][:4]
+				dp[0], dp[1], dp[2], dp[3] = s0[p], s1[p], s2[p], s3[p]
+			}
+		}
+		for ; i < n; i++ {
+			for p, v := range src[off+i*ls:][:kb] {
+				d[p*w+i] = v
+			}
+		}
+	default:
+		for p := range kb {
+			dp, o := d[p*w:p*w+n], off+p*ps
+			for i := range dp {
+				dp[i] = src[o+i*ls]
+			}
+		}
+	}
+	if n < w {
+		for p := range kb {
+			clear(d[p*w+n : (p+1)*w])
+		}
+	}
+}

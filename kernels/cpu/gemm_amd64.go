@@ -1,0 +1,38 @@
+//go:build !purego
+
+package cpu
+
+import "golang.org/x/sys/cpu"
+
+// gemmKernels32 and gemmKernels64 list the micro-kernels this machine
+// runs, fastest first: AVX-512F (14×32 float32, 14×16 float64: 28 zmm
+// accumulators), AVX2 with FMA3 (6×16 and 6×8: 12 ymm accumulators), and
+// the portable kernel. Blocks are sized so that one A sliver (mr×kc) stays
+// in L1 while the B slivers of a packed B block (kc×nc, 1 MiB) stream from
+// L2; the assembly is in gemm_avx512_amd64.s and gemm_avx2_amd64.s.
+var gemmKernels32, gemmKernels64 = func() ([]microKernel[float32], []microKernel[float64]) {
+	var k32 []microKernel[float32]
+	var k64 []microKernel[float64]
+	if cpu.X86.HasAVX512F {
+		k32 = append(k32, microKernel[float32]{name: "avx512", mr: 14, nr: 32, kc: 256, mc: 168, nc: 1024, run: sgemmAVX512})
+		k64 = append(k64, microKernel[float64]{name: "avx512", mr: 14, nr: 16, kc: 256, mc: 112, nc: 512, run: dgemmAVX512})
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		k32 = append(k32, microKernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 144, nc: 2048, run: sgemmAVX2})
+		k64 = append(k64, microKernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, mc: 96, nc: 1024, run: dgemmAVX2})
+	}
+	return append(k32, goKernel32), append(k64, goKernel64)
+}()
+
+// sgemmAVX512 is gemmGo's loop (see microKernel) for a 14×32 float32 tile,
+// with one FMA per product.
+func sgemmAVX512(k int, a, b, c []float32, ldc int, acc bool)
+
+// dgemmAVX512 is sgemmAVX512 for a 14×16 float64 tile.
+func dgemmAVX512(k int, a, b, c []float64, ldc int, acc bool)
+
+// sgemmAVX2 is sgemmAVX512 on ymm registers for a 6×16 float32 tile.
+func sgemmAVX2(k int, a, b, c []float32, ldc int, acc bool)
+
+// dgemmAVX2 is sgemmAVX2 for a 6×8 float64 tile.
+func dgemmAVX2(k int, a, b, c []float64, ldc int, acc bool)
