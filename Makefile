@@ -61,10 +61,11 @@ TORCH_PYTHON ?= /usr/bin/python3
 # thread's core: they wait passively (steadier and faster here).
 BENCH_OPENBLAS_CORETYPE ?= $(shell if grep -qw avx512f /proc/cpuinfo; then echo SkylakeX; elif grep -qw avx2 /proc/cpuinfo; then echo Haswell; fi)
 
-# A built binary (go run stamps no commit) names the commit in the report.
+# A built binary names the commit in the report (go run stamps none, and
+# GOFLAGS may say -buildvcs=false).
 bench: ## every workload on cpu and cudasim (cudasim at small sizes): table, JSON and ratio chart in bench/out
 	@mkdir -p $(BENCH_OUT)
-	$(GO) build -o $(BENCH_OUT)/tapegrad ./cmd/tapegrad
+	$(GO) build -buildvcs=auto -o $(BENCH_OUT)/tapegrad ./cmd/tapegrad
 	$(BENCH_OUT)/tapegrad bench --device $(BENCH_DEVICES) --threads $(BENCH_THREADS) \
 		--json $(BENCH_OUT)/tapegrad.json --png $(BENCH_OUT)/devices.png $(BENCH_FLAGS)
 
@@ -79,7 +80,7 @@ bench-torch: ## the same workloads in PyTorch on the CPU (installs python3-torch
 		$(TORCH_PYTHON) bench/torch/bench.py --threads $(BENCH_THREADS) --json $(BENCH_OUT)/torch.json $(BENCH_TORCH_FLAGS)
 
 bench-compare: bench-torch ## PyTorch, then tapegrad's cpu, in one run: the side-by-side table with tapegrad/PyTorch ratios
-	$(GO) build -o $(BENCH_OUT)/tapegrad ./cmd/tapegrad
+	$(GO) build -buildvcs=auto -o $(BENCH_OUT)/tapegrad ./cmd/tapegrad
 	$(BENCH_OUT)/tapegrad bench --device cpu --threads $(BENCH_THREADS) --baseline $(BENCH_OUT)/torch.json \
 		--json $(BENCH_OUT)/tapegrad-cpu.json --png $(BENCH_OUT)/vs-torch.png $(BENCH_FLAGS)
 
