@@ -15,7 +15,8 @@ import (
 //	log-softmax: dst[c] = x[c] - mx - log(s)
 //
 // Subtracting the row max keeps exp from overflowing; a NaN anywhere in a
-// row makes the whole row NaN.
+// row makes the whole row NaN. Float32 takes softmax_f32.go's path, which
+// exponentiates with the float32 kernel.
 func (*Backend) Softmax(dst, src device.Buffer, rows, cols int, log bool) error {
 	bs, err := rowBuffers("Softmax", rows, cols, dst, src)
 	if err != nil {
@@ -23,7 +24,7 @@ func (*Backend) Softmax(dst, src device.Buffer, rows, cols int, log bool) error 
 	}
 	switch bs[0].dt {
 	case device.Float32:
-		softmax(slice[float32](bs[0]), slice[float32](bs[1]), rows, cols, log)
+		softmax32(slice[float32](bs[0]), slice[float32](bs[1]), rows, cols, log)
 	case device.Float64:
 		softmax(slice[float64](bs[0]), slice[float64](bs[1]), rows, cols, log)
 	default:
@@ -133,7 +134,8 @@ func softmaxBackward[T float](dx, y, dy []T, rows, cols int, log bool) {
 //	loss[r] = -(1-s)*ls[label] - s/cols * Σ_c ls[c],  ls = logsoftmax(x[r])
 //
 // With s == 0 only the label's term is computed, so a -Inf logit elsewhere
-// does not turn 0*-Inf into NaN. Labels must lie in [0, cols).
+// does not turn 0*-Inf into NaN. Labels must lie in [0, cols). Float32
+// exponentiates with the float32 kernel (softmax_f32.go).
 func (*Backend) CrossEntropy(loss, logits, labels device.Buffer, rows, cols int, smoothing float64) error {
 	const name = "CrossEntropy"
 	bs, err := rowBuffers(name, rows, cols, logits)
@@ -145,7 +147,7 @@ func (*Backend) CrossEntropy(loss, logits, labels device.Buffer, rows, cols int,
 		return err
 	}
 	if bs[0].dt == device.Float32 {
-		crossEntropy(slice[float32](ls[1]), slice[float32](bs[0]), slice[int32](ls[0]), rows, cols, smoothing)
+		crossEntropy32(slice[float32](ls[1]), slice[float32](bs[0]), slice[int32](ls[0]), rows, cols, smoothing)
 	} else {
 		crossEntropy(slice[float64](ls[1]), slice[float64](bs[0]), slice[int32](ls[0]), rows, cols, smoothing)
 	}
@@ -197,7 +199,8 @@ func crossEntropy[T float](loss, logits []T, labels []int32, rows, cols int, s f
 }
 
 // CrossEntropyBackward writes dlogits[r,c] = dloss[r]*(softmax(x)[r,c] -
-// t[r,c]) with t as in CrossEntropy and softmax as in Softmax, in float64.
+// t[r,c]) with t as in CrossEntropy and softmax as in Softmax, in float64
+// (float32: softmax_f32.go).
 func (*Backend) CrossEntropyBackward(dlogits, logits, labels, dloss device.Buffer, rows, cols int, smoothing float64) error {
 	const name = "CrossEntropyBackward"
 	bs, err := rowBuffers(name, rows, cols, dlogits, logits)
@@ -209,7 +212,7 @@ func (*Backend) CrossEntropyBackward(dlogits, logits, labels, dloss device.Buffe
 		return err
 	}
 	if bs[0].dt == device.Float32 {
-		crossEntropyBackward(slice[float32](bs[0]), slice[float32](bs[1]), slice[int32](ls[0]), slice[float32](ls[1]), rows, cols, smoothing)
+		crossEntropyBackward32(slice[float32](bs[0]), slice[float32](bs[1]), slice[int32](ls[0]), slice[float32](ls[1]), rows, cols, smoothing)
 	} else {
 		crossEntropyBackward(slice[float64](bs[0]), slice[float64](bs[1]), slice[int32](ls[0]), slice[float64](ls[1]), rows, cols, smoothing)
 	}
