@@ -9,8 +9,9 @@ import (
 )
 
 // ErrOutOfMemory is wrapped by the error of an allocation the device could
-// not satisfy even after the cache was emptied and a GC ran.
-var ErrOutOfMemory = errors.New("out of device memory")
+// not satisfy even after the cache was emptied and a GC ran. It is
+// driver.ErrOutOfMemory, so either matches with errors.Is.
+var ErrOutOfMemory = driver.ErrOutOfMemory
 
 // Size classes of the caching allocator: requests below bigAlloc round up
 // to smallRound bytes, larger ones to bigRound. Coarse classes make a
@@ -47,8 +48,9 @@ func newAllocator(drv driver.Driver) allocator {
 }
 
 // get returns a block of binSize(n) bytes, from the cache when one is free.
-// When the driver fails it empties the cache and tries once more. A
-// request of 0 bytes gets the null pointer.
+// When the driver is out of memory it empties the cache and tries once
+// more; any other failure (a device fault) is returned as it is. A request
+// of 0 bytes gets the null pointer.
 func (a *allocator) get(n int) (driver.DevPtr, int, error) {
 	size := binSize(n)
 	if size == 0 {
@@ -62,13 +64,14 @@ func (a *allocator) get(n int) (driver.DevPtr, int, error) {
 		return p, size, nil
 	}
 	p, err := a.drv.Alloc(size)
-	if err != nil {
+	if errors.Is(err, driver.ErrOutOfMemory) {
 		if rerr := a.release(); rerr != nil {
 			return 0, 0, rerr
 		}
-		if p, err = a.drv.Alloc(size); err != nil {
-			return 0, 0, err
-		}
+		p, err = a.drv.Alloc(size)
+	}
+	if err != nil {
+		return 0, 0, err
 	}
 	a.track(size)
 	return p, size, nil

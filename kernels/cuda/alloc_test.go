@@ -26,7 +26,7 @@ func newFake(limit int) *fakeDriver {
 	return &fakeDriver{limit: limit, next: 1 << 20, blocks: map[driver.DevPtr]int{}}
 }
 
-var errFakeOOM = errors.New("fake: out of memory")
+var errFakeOOM = fmt.Errorf("fake: %w", driver.ErrOutOfMemory)
 
 func (f *fakeDriver) Props() driver.Props {
 	return driver.Props{Name: "fake", TotalMem: int64(f.limit), SMs: 1, MaxGridX: 1 << 31}

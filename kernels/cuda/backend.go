@@ -45,7 +45,8 @@ const (
 // methods are safe for concurrent use; driver calls are serialised.
 type Backend struct {
 	dev   device.Device
-	drv   driver.Driver
+	drv   *tracker // over count, over the driver New was given
+	count *driver.Counting
 	props driver.Props
 
 	// gridCap is the most blocks a 1-D launch uses.
@@ -69,6 +70,8 @@ var _ device.Backend = (*Backend)(nil)
 
 // New returns a backend for dev that runs its kernels on drv.
 func New(dev device.Device, drv driver.Driver) *Backend {
+	count := driver.NewCounting(drv)
+	tr := newTracker(count)
 	p := drv.Props()
 	maxGrid := p.MaxGridX
 	if maxGrid <= 0 {
@@ -76,11 +79,12 @@ func New(dev device.Device, drv driver.Driver) *Backend {
 	}
 	return &Backend{
 		dev:     dev,
-		drv:     drv,
+		drv:     tr,
+		count:   count,
 		props:   p,
 		gridCap: max(1, min(maxGrid, max(p.SMs, 1)*wavesPerSM)),
 		collect: collectGarbage,
-		alloc:   newAllocator(drv),
+		alloc:   newAllocator(tr),
 		modules: map[string]driver.Module{},
 		funcs:   map[string]driver.Function{},
 		checked: true,
@@ -112,6 +116,12 @@ func (b *Backend) Memory() device.MemStats {
 	defer b.mu.Unlock()
 	return b.alloc.st
 }
+
+// DriverCounts returns how many calls of each kind the backend has made to
+// its driver: launches, syncs, copies by direction and bytes, allocations.
+// Differences between two snapshots show what a piece of code costs on the
+// device, e.g. that a training step makes no blocking copy.
+func (b *Backend) DriverCounts() driver.Counts { return b.count.Counts() }
 
 // Sync waits for all queued work and reports the first asynchronous error,
 // including an int32 division by zero since the last Sync or Read.

@@ -7,11 +7,12 @@ package cuda
 #include <cuda.h>
 #include <stdlib.h>
 
-// tg_load JIT-compiles PTX text, writing the compiler's error log into log.
-static CUresult tg_load(CUmodule* mod, const char* ptx, char* log, size_t log_size) {
+// tg_load loads a module image (a fatbinary, cubin or PTX text), writing
+// the JIT compiler's error log into log.
+static CUresult tg_load(CUmodule* mod, const void* image, char* log, size_t log_size) {
 	CUjit_option opts[2] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
 	void* vals[2] = {log, (void*)log_size};
-	return cuModuleLoadDataEx(mod, ptx, 2, opts, vals);
+	return cuModuleLoadDataEx(mod, image, 2, opts, vals);
 }
 
 // tg_launch launches f on the default stream with argument i at
@@ -48,10 +49,19 @@ import (
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
-// cuDriver is a driver.Driver on the CUDA driver API through
-// gorgonia.org/cu. A CUDA context is current on one OS thread, so every
-// call runs on a single goroutine locked to the thread that created the
-// context; methods hand it closures and wait for their result.
+// Launch argument limits: the kernels take at most a few descriptors.
+const (
+	maxArgs      = 64
+	maxArgsBytes = 4096
+)
+
+// cuDriver is a driver.Driver on the CUDA driver API. A CUDA context is
+// current per OS thread, so every call locks the calling goroutine to its
+// thread and makes the device's primary context current there (a
+// thread-local store in the driver, tens of nanoseconds) instead of hopping
+// to a dedicated thread through channels, which cost microseconds and
+// allocations per call. The backend serialises calls (driver.Driver's
+// contract), so the argument blob is reused.
 //
 // Modules and launches go through cgo directly: cu v0.9.6's
 // Function.Launch copies eight bytes per argument, which cannot pass the
@@ -60,44 +70,45 @@ import (
 type cuDriver struct {
 	ordinal int
 	props   driver.Props
-	calls   chan func()
+	ctx     C.CUcontext
+
+	// words backs the launch argument blob, 8-byte aligned; offs holds
+	// each argument's offset in it. Reused by every Launch.
+	words [maxArgsBytes / 8]uint64
+	offs  [maxArgs]C.size_t
 }
 
 var _ driver.Driver = (*cuDriver)(nil)
 
-// openCU creates a context on device ordinal and starts its goroutine.
+// openCU retains device ordinal's primary context (the one the CUDA
+// runtime and other libraries share) and reads the device's properties.
 func openCU(ordinal int) (*cuDriver, error) {
-	d := &cuDriver{ordinal: ordinal, calls: make(chan func())}
-	ready := make(chan error)
-	go d.serve(ready)
-	if err := <-ready; err != nil {
+	dev, err := cu.GetDevice(ordinal)
+	if err != nil {
+		return nil, fmt.Errorf("cuDeviceGet(%d): %w", ordinal, err)
+	}
+	d := &cuDriver{ordinal: ordinal}
+	if err := check("cuDevicePrimaryCtxRetain", C.cuDevicePrimaryCtxRetain(&d.ctx, C.CUdevice(dev))); err != nil {
+		return nil, fmt.Errorf("device %d: %w", ordinal, err)
+	}
+	if d.props, err = deviceProps(dev); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// serve owns the context: it locks its OS thread for good (a backend lives
-// as long as the process) and runs the calls sent to it.
-func (d *cuDriver) serve(ready chan<- error) {
+// enter pins the calling goroutine to its OS thread and makes the context
+// current there; leave unpins it. Every driver call is bracketed by them.
+func (d *cuDriver) enter() error {
 	runtime.LockOSThread()
-	dev, err := cu.GetDevice(d.ordinal)
-	if err != nil {
-		ready <- fmt.Errorf("cuDeviceGet(%d): %w", d.ordinal, err)
-		return
+	if err := check("cuCtxSetCurrent", C.cuCtxSetCurrent(d.ctx)); err != nil {
+		runtime.UnlockOSThread()
+		return err
 	}
-	if _, err := dev.MakeContext(cu.SchedAuto); err != nil {
-		ready <- fmt.Errorf("cuCtxCreate on device %d: %w", d.ordinal, err)
-		return
-	}
-	if d.props, err = deviceProps(dev); err != nil {
-		ready <- err
-		return
-	}
-	ready <- nil
-	for f := range d.calls {
-		f()
-	}
+	return nil
 }
+
+func (d *cuDriver) leave() { runtime.UnlockOSThread() }
 
 // deviceProps reads the properties the backend sizes launches from.
 func deviceProps(dev cu.Device) (driver.Props, error) {
@@ -120,19 +131,33 @@ func deviceProps(dev cu.Device) (driver.Props, error) {
 	}, nil
 }
 
-// do runs f on the context's thread and returns its error.
-func (d *cuDriver) do(f func() error) error {
-	done := make(chan error, 1)
-	d.calls <- func() { done <- f() }
-	return <-done
-}
-
-// check turns a CUresult into an error naming the call.
+// check turns a CUresult into an error naming the call. Out of memory
+// wraps driver.ErrOutOfMemory; the errors after which the context is
+// unusable wrap driver.ErrDeviceFault.
 func check(call string, r C.CUresult) error {
 	if r == C.CUDA_SUCCESS {
 		return nil
 	}
-	return fmt.Errorf("%s: %s (%d)", call, C.GoString(C.tg_error_name(r)), int(r))
+	err := fmt.Errorf("%s: %s (%d)", call, C.GoString(C.tg_error_name(r)), int(r))
+	switch r {
+	case C.CUDA_ERROR_OUT_OF_MEMORY:
+		return fmt.Errorf("%w: %w", driver.ErrOutOfMemory, err)
+	case C.CUDA_ERROR_ILLEGAL_ADDRESS, C.CUDA_ERROR_LAUNCH_TIMEOUT, C.CUDA_ERROR_HARDWARE_STACK_ERROR,
+		C.CUDA_ERROR_ILLEGAL_INSTRUCTION, C.CUDA_ERROR_MISALIGNED_ADDRESS, C.CUDA_ERROR_INVALID_ADDRESS_SPACE,
+		C.CUDA_ERROR_INVALID_PC, C.CUDA_ERROR_LAUNCH_FAILED, C.CUDA_ERROR_ECC_UNCORRECTABLE,
+		C.CUDA_ERROR_ASSERT:
+		return fmt.Errorf("%w: %w", driver.ErrDeviceFault, err)
+	}
+	return err
+}
+
+// call runs f with the context current and checks its result.
+func (d *cuDriver) call(name string, f func() C.CUresult) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	defer d.leave()
+	return check(name, f())
 }
 
 // Props returns the device's properties.
@@ -140,36 +165,32 @@ func (d *cuDriver) Props() driver.Props { return d.props }
 
 // Alloc allocates device memory (cuMemAlloc).
 func (d *cuDriver) Alloc(bytes int) (driver.DevPtr, error) {
-	var p cu.DevicePtr
-	err := d.do(func() error {
-		var err error
-		p, err = cu.MemAlloc(int64(bytes))
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("cuMemAlloc(%d bytes): %w", bytes, err)
+	var p C.CUdeviceptr
+	if err := d.call("cuMemAlloc", func() C.CUresult { return C.cuMemAlloc(&p, C.size_t(bytes)) }); err != nil {
+		return 0, fmt.Errorf("%d bytes: %w", bytes, err)
 	}
 	return driver.DevPtr(p), nil
 }
 
 // Free releases device memory (cuMemFree).
 func (d *cuDriver) Free(p driver.DevPtr) error {
-	if err := d.do(func() error { return cu.MemFree(cu.DevicePtr(p)) }); err != nil {
-		return fmt.Errorf("cuMemFree(%#x): %w", uint64(p), err)
+	if err := d.call("cuMemFree", func() C.CUresult { return C.cuMemFree(C.CUdeviceptr(p)) }); err != nil {
+		return fmt.Errorf("%#x: %w", uint64(p), err)
 	}
 	return nil
 }
 
-// CopyHtoD copies host bytes to the device, after all queued work.
+// CopyHtoD copies host bytes to the device, after all queued work. From
+// pageable memory the call returns once src may be reused.
 func (d *cuDriver) CopyHtoD(dst driver.DevPtr, src []byte) error {
 	if len(src) == 0 {
 		return nil
 	}
-	err := d.do(func() error {
-		return cu.MemcpyHtoD(cu.DevicePtr(dst), unsafe.Pointer(unsafe.SliceData(src)), int64(len(src)))
+	err := d.call("cuMemcpyHtoD", func() C.CUresult {
+		return C.cuMemcpyHtoD(C.CUdeviceptr(dst), unsafe.Pointer(unsafe.SliceData(src)), C.size_t(len(src)))
 	})
 	if err != nil {
-		return fmt.Errorf("cuMemcpyHtoD(%d bytes): %w", len(src), err)
+		return fmt.Errorf("%d bytes: %w", len(src), err)
 	}
 	return nil
 }
@@ -179,38 +200,44 @@ func (d *cuDriver) CopyDtoH(dst []byte, src driver.DevPtr) error {
 	if len(dst) == 0 {
 		return nil
 	}
-	err := d.do(func() error {
-		return cu.MemcpyDtoH(unsafe.Pointer(unsafe.SliceData(dst)), cu.DevicePtr(src), int64(len(dst)))
+	err := d.call("cuMemcpyDtoH", func() C.CUresult {
+		return C.cuMemcpyDtoH(unsafe.Pointer(unsafe.SliceData(dst)), C.CUdeviceptr(src), C.size_t(len(dst)))
 	})
 	if err != nil {
-		return fmt.Errorf("cuMemcpyDtoH(%d bytes): %w", len(dst), err)
+		return fmt.Errorf("%d bytes: %w", len(dst), err)
 	}
 	return nil
 }
 
-// CopyDtoD copies between device buffers.
+// CopyDtoD copies between device buffers (asynchronous to the host).
 func (d *cuDriver) CopyDtoD(dst, src driver.DevPtr, bytes int) error {
 	if bytes == 0 {
 		return nil
 	}
-	if err := d.do(func() error { return cu.MemcpyDtoD(cu.DevicePtr(dst), cu.DevicePtr(src), int64(bytes)) }); err != nil {
-		return fmt.Errorf("cuMemcpyDtoD(%d bytes): %w", bytes, err)
+	err := d.call("cuMemcpyDtoDAsync", func() C.CUresult {
+		return C.cuMemcpyDtoDAsync(C.CUdeviceptr(dst), C.CUdeviceptr(src), C.size_t(bytes), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("%d bytes: %w", bytes, err)
 	}
 	return nil
 }
 
-// Memset sets bytes of device memory to value.
+// Memset sets bytes of device memory to value (asynchronous to the host).
 func (d *cuDriver) Memset(dst driver.DevPtr, value byte, bytes int) error {
 	if bytes == 0 {
 		return nil
 	}
-	if err := d.do(func() error { return cu.MemsetD8(cu.DevicePtr(dst), value, int64(bytes)) }); err != nil {
-		return fmt.Errorf("cuMemsetD8(%d bytes): %w", bytes, err)
+	err := d.call("cuMemsetD8Async", func() C.CUresult {
+		return C.cuMemsetD8Async(C.CUdeviceptr(dst), C.uchar(value), C.size_t(bytes), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("%d bytes: %w", bytes, err)
 	}
 	return nil
 }
 
-// cuModule is a loaded PTX module.
+// cuModule is a loaded module.
 type cuModule struct {
 	d    *cuDriver
 	name string
@@ -226,21 +253,21 @@ type cuFunction struct {
 // Name returns the kernel's symbol.
 func (f *cuFunction) Name() string { return f.name }
 
-// Load JIT-compiles PTX for the device; a failure carries the JIT log.
-func (d *cuDriver) Load(name, ptx string) (driver.Module, error) {
+// Load loads a module image: PTX text, which the driver JIT-compiles (a
+// failure carries the JIT log), or a fatbinary/cubin, which it loads
+// without compiling when it holds code for this GPU.
+func (d *cuDriver) Load(name, image string) (driver.Module, error) {
 	m := &cuModule{d: d, name: name}
-	err := d.do(func() error {
-		src := C.CString(ptx)
-		defer C.free(unsafe.Pointer(src))
-		const logSize = 8192
-		log := (*C.char)(C.calloc(logSize, 1))
-		defer C.free(unsafe.Pointer(log))
-		if err := check("cuModuleLoadDataEx", C.tg_load(&m.h, src, log, logSize)); err != nil {
-			return fmt.Errorf("%w: %s", err, C.GoString(log))
-		}
-		return nil
-	})
+	src := C.CString(image) // NUL-terminated, as PTX text must be
+	defer C.free(unsafe.Pointer(src))
+	const logSize = 8192
+	log := (*C.char)(C.calloc(logSize, 1))
+	defer C.free(unsafe.Pointer(log))
+	err := d.call("cuModuleLoadDataEx", func() C.CUresult { return C.tg_load(&m.h, unsafe.Pointer(src), log, logSize) })
 	if err != nil {
+		if s := C.GoString(log); s != "" {
+			err = fmt.Errorf("%w: %s", err, s)
+		}
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	return m, nil
@@ -249,68 +276,80 @@ func (d *cuDriver) Load(name, ptx string) (driver.Module, error) {
 // Function looks up an entry point.
 func (m *cuModule) Function(name string) (driver.Function, error) {
 	f := &cuFunction{name: name}
-	err := m.d.do(func() error {
-		s := C.CString(name)
-		defer C.free(unsafe.Pointer(s))
-		return check("cuModuleGetFunction", C.cuModuleGetFunction(&f.h, m.h, s))
-	})
-	if err != nil {
+	s := C.CString(name)
+	defer C.free(unsafe.Pointer(s))
+	if err := m.d.call("cuModuleGetFunction", func() C.CUresult { return C.cuModuleGetFunction(&f.h, m.h, s) }); err != nil {
 		return nil, fmt.Errorf("%s in %s: %w", name, m.name, err)
 	}
 	return f, nil
 }
 
-// argBytes appends the little-endian bytes of one kernel argument.
-func argBytes(out []byte, a any) ([]byte, error) {
+// putArg writes the little-endian bytes of one kernel argument at blob[at:]
+// and returns the offset after it.
+func putArg(blob []byte, at int, a any) (int, error) {
 	le := binary.LittleEndian
+	var n int
 	switch v := a.(type) {
 	case driver.DevPtr:
-		return le.AppendUint64(out, uint64(v)), nil
-	case int32:
-		return le.AppendUint32(out, uint32(v)), nil
-	case uint32:
-		return le.AppendUint32(out, v), nil
-	case int64:
-		return le.AppendUint64(out, uint64(v)), nil
-	case uint64:
-		return le.AppendUint64(out, v), nil
-	case float32:
-		return le.AppendUint32(out, math.Float32bits(v)), nil
-	case float64:
-		return le.AppendUint64(out, math.Float64bits(v)), nil
+		n = 8
+	case int32, uint32, float32:
+		n = 4
+	case int64, uint64, float64:
+		n = 8
 	case []byte:
-		return append(out, v...), nil
+		n = len(v)
+	default:
+		return 0, fmt.Errorf("argument of type %T", a)
 	}
-	return nil, fmt.Errorf("argument of type %T", a)
+	if at+n > len(blob) {
+		return 0, fmt.Errorf("arguments exceed %d bytes", len(blob))
+	}
+	b := blob[at:]
+	switch v := a.(type) {
+	case driver.DevPtr:
+		le.PutUint64(b, uint64(v))
+	case int32:
+		le.PutUint32(b, uint32(v))
+	case uint32:
+		le.PutUint32(b, v)
+	case float32:
+		le.PutUint32(b, math.Float32bits(v))
+	case int64:
+		le.PutUint64(b, uint64(v))
+	case uint64:
+		le.PutUint64(b, v)
+	case float64:
+		le.PutUint64(b, math.Float64bits(v))
+	case []byte:
+		copy(b, v)
+	}
+	return at + n, nil
 }
 
-// Launch queues f on the default stream. Arguments are packed into one
-// buffer, each at an 8-byte aligned offset.
+// Launch queues f on the default stream. Arguments are packed into the
+// reused blob, each at an 8-byte aligned offset.
 func (d *cuDriver) Launch(f driver.Function, grid, block driver.Dim3, sharedBytes int, args ...any) error {
 	cf, ok := f.(*cuFunction)
 	if !ok {
 		return fmt.Errorf("function %s of type %T is not from this driver", f.Name(), f)
 	}
-	var blob []byte
-	offs := make([]C.size_t, len(args))
+	if len(args) > maxArgs {
+		return fmt.Errorf("%s: %d arguments, at most %d", cf.name, len(args), maxArgs)
+	}
+	blob := unsafe.Slice((*byte)(unsafe.Pointer(&d.words[0])), len(d.words)*8)
+	at := 0
 	for i, a := range args {
-		for len(blob)%8 != 0 {
-			blob = append(blob, 0)
-		}
-		offs[i] = C.size_t(len(blob))
+		at = (at + 7) &^ 7
+		d.offs[i] = C.size_t(at)
 		var err error
-		if blob, err = argBytes(blob, a); err != nil {
+		if at, err = putArg(blob, at, a); err != nil {
 			return fmt.Errorf("%s: argument %d: %w", cf.name, i, err)
 		}
 	}
-	// Back the blob with uint64s so every argument is 8-byte aligned in memory.
-	words := make([]uint64, (len(blob)+7)/8+1)
-	mem := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(words))), len(words)*8)
-	copy(mem, blob)
 	g := func(n int) C.uint { return C.uint(max(n, 1)) }
-	err := d.do(func() error {
-		return check("cuLaunchKernel", C.tg_launch(cf.h, g(grid.X), g(grid.Y), g(grid.Z), g(block.X), g(block.Y), g(block.Z),
-			C.uint(sharedBytes), (*C.char)(unsafe.Pointer(unsafe.SliceData(mem))), unsafe.SliceData(offs), C.int(len(args))))
+	err := d.call("cuLaunchKernel", func() C.CUresult {
+		return C.tg_launch(cf.h, g(grid.X), g(grid.Y), g(grid.Z), g(block.X), g(block.Y), g(block.Z),
+			C.uint(sharedBytes), (*C.char)(unsafe.Pointer(&d.words[0])), &d.offs[0], C.int(len(args)))
 	})
 	if err != nil {
 		return fmt.Errorf("%s grid %v block %v: %w", cf.name, grid, block, err)
@@ -320,8 +359,5 @@ func (d *cuDriver) Launch(f driver.Function, grid, block driver.Dim3, sharedByte
 
 // Sync waits for the device and returns the first asynchronous error.
 func (d *cuDriver) Sync() error {
-	if err := d.do(cu.Synchronize); err != nil {
-		return fmt.Errorf("cuCtxSynchronize: %w", err)
-	}
-	return nil
+	return d.call("cuCtxSynchronize", func() C.CUresult { return C.cuCtxSynchronize() })
 }

@@ -111,11 +111,17 @@ func (b *Backend) reserve(bytes int) (driver.DevPtr, int, error) {
 	if err == nil {
 		return p, size, nil
 	}
+	if !errors.Is(err, driver.ErrOutOfMemory) {
+		return 0, 0, fmt.Errorf("cuda: allocate %d bytes: %w", bytes, err)
+	}
 	b.mu.Unlock()
 	b.collect()
 	b.mu.Lock()
 	if p, size, err = b.alloc.get(bytes); err == nil {
 		return p, size, nil
+	}
+	if !errors.Is(err, driver.ErrOutOfMemory) {
+		return 0, 0, fmt.Errorf("cuda: allocate %d bytes: %w", bytes, err)
 	}
 	st := b.alloc.st
 	return 0, 0, fmt.Errorf("cuda: %w: %d bytes requested (%d reserved) with %d live, %d cached, peak %d, after emptying the cache and a GC: %w",

@@ -15,7 +15,7 @@ var ErrInvalidValue = errors.New("cudasim: invalid value")
 
 // ErrOutOfMemory is wrapped by Alloc when the request would take the live
 // bytes past Props().TotalMem.
-var ErrOutOfMemory = errors.New("cudasim: out of memory")
+var ErrOutOfMemory = fmt.Errorf("cudasim: %w", driver.ErrOutOfMemory)
 
 // ErrInvalidPointer is wrapped by Free and the copy functions when a pointer
 // is not the start (Free) or inside (copies) of a live allocation.

@@ -4,7 +4,22 @@
 // implementations and the backend can depend on it without cycles.
 package driver
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrOutOfMemory is wrapped by an Alloc error when the device has no room
+// for the request. It is the only allocation failure worth retrying after
+// freeing cached memory.
+var ErrOutOfMemory = errors.New("out of device memory")
+
+// ErrDeviceFault is wrapped by errors that leave the device context
+// unusable: a kernel read an illegal address, ran an illegal instruction,
+// or otherwise faulted. The GPU reports such a fault at whichever call
+// comes next, so the call that returns it is usually not the culprit; the
+// backend names the last kernel it launched.
+var ErrDeviceFault = errors.New("device fault (sticky: the context is unusable)")
 
 // DevPtr is an address in device memory. 0 is never a valid allocation.
 type DevPtr uint64
