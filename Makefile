@@ -11,7 +11,7 @@ CUDA_PTX := $(patsubst kernels/cuda/src/%.cu,kernels/cuda/ptx/%.ptx,$(CUDA_SRC))
 SIM_SRC := $(wildcard kernels/cuda/cudasim/testdata/*.cu)
 SIM_PTX := $(SIM_SRC:.cu=.ptx)
 
-.PHONY: help build train test lint ptx ptx-check ptx-verify build-cuda test-cuda cuda-toolchain data cuda-check docker bench bench-torch bench-compare
+.PHONY: help build train test lint ptx ptx-check ptx-verify build-cuda test-cuda gpu-bundle gpu-bundle-check cuda-toolchain data cuda-check docker bench bench-torch bench-compare
 
 # apt_components enables contrib and non-free on Debian (the CUDA toolkit
 # and the driver library it depends on live there) and refreshes the lists.
@@ -84,7 +84,17 @@ bench-compare: bench-torch ## PyTorch, then tapegrad's cpu, in one run: the side
 	$(BENCH_OUT)/tapegrad bench --device cpu --threads $(BENCH_THREADS) --baseline $(BENCH_OUT)/torch.json \
 		--json $(BENCH_OUT)/tapegrad-cpu.json --png $(BENCH_OUT)/vs-torch.png $(BENCH_FLAGS)
 
-cuda-check: ptx-verify ptx-check build-cuda ## committed PTX is current, ptxas accepts it for sm_70/80/90, the cuda-tagged build compiles
+cuda-check: ptx-verify ptx-check build-cuda gpu-bundle-check ## committed PTX is current, ptxas accepts it for sm_70/80/90, the cuda-tagged build compiles, the GPU kit builds and says where no GPU is
+
+GPU_BUNDLE ?= gpu-bundle
+gpu-bundle: ## the GPU check kit: cuda-tagged binaries, a Fashion-MNIST slice and gpu-check.sh in $(GPU_BUNDLE)/ (copy it to a GPU machine and run ./gpu-check.sh there)
+	GO=$(GO) kernels/cuda/gpucheck/bundle.sh $(GPU_BUNDLE) $(DATA_DIR)
+
+gpu-bundle-check: gpu-bundle ## run the kit here: without a GPU it must run its cpu/cudasim part and exit 2 saying so
+	@rc=0; RESULTS=results $(GPU_BUNDLE)/gpu-check.sh > $(GPU_BUNDLE)/check.log 2>&1 || rc=$$?; cat $(GPU_BUNDLE)/check.log; \
+	if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then exit $$rc; fi; \
+	if [ $$rc != 2 ] || ! grep -q 'NO GPU' $(GPU_BUNDLE)/check.log || grep -q FAILED $(GPU_BUNDLE)/check.log; then \
+		echo "gpu-bundle-check: without a GPU the kit must run its smoke part and exit 2 (got $$rc)"; exit 1; fi
 
 cuda-toolchain: ## install nvcc/ptxas 11.8 from Debian non-free (needs root)
 	@if command -v $(NVCC) >/dev/null && command -v $(PTXAS) >/dev/null; then exit 0; fi; \
