@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"runtime"
 	"sync"
 	"time"
@@ -15,6 +16,16 @@ import (
 
 //go:embed ptx/*.ptx
 var ptxFiles embed.FS
+
+// moduleSource is where a backend reads its modules from: the PTX, which
+// cudasim interprets (and a GPU JIT-compiles), or in the cuda build the
+// fatbinaries holding sm_80/sm_90 machine code beside that PTX.
+type moduleSource struct {
+	files    fs.FS
+	dir, ext string
+}
+
+var ptxSource = moduleSource{ptxFiles, "ptx", ".ptx"}
 
 // Modules of the embedded PTX, one per kernels/cuda/src/*.cu.
 const (
@@ -55,6 +66,7 @@ type Backend struct {
 	// dead buffers; tests replace it.
 	collect func()
 
+	src     moduleSource
 	mu      sync.Mutex
 	alloc   allocator
 	modules map[string]driver.Module
@@ -84,6 +96,7 @@ func New(dev device.Device, drv driver.Driver) *Backend {
 		props:   p,
 		gridCap: max(1, min(maxGrid, max(p.SMs, 1)*wavesPerSM)),
 		collect: collectGarbage,
+		src:     ptxSource,
 		alloc:   newAllocator(tr),
 		modules: map[string]driver.Module{},
 		funcs:   map[string]driver.Function{},
@@ -171,18 +184,19 @@ func (b *Backend) statusWord() (driver.DevPtr, error) {
 }
 
 // function returns kernel name of module mod, loading the module's
-// embedded PTX on first use.
+// embedded image on first use.
 func (b *Backend) function(mod, name string) (driver.Function, error) {
 	if f, ok := b.funcs[name]; ok {
 		return f, nil
 	}
 	m, ok := b.modules[mod]
 	if !ok {
-		src, err := ptxFiles.ReadFile("ptx/" + mod + ".ptx")
+		file := mod + b.src.ext
+		img, err := fs.ReadFile(b.src.files, b.src.dir+"/"+file)
 		if err != nil {
 			return nil, fmt.Errorf("module %s: %w", mod, err)
 		}
-		if m, err = b.drv.Load(mod+".ptx", string(src)); err != nil {
+		if m, err = b.drv.Load(file, string(img)); err != nil {
 			return nil, fmt.Errorf("load module %s: %w", mod, err)
 		}
 		b.modules[mod] = m

@@ -31,7 +31,9 @@ func (gpus) Open(index int) (device.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(device.Device{Kind: device.CUDA, Index: index}, d), nil
+	b := New(device.Device{Kind: device.CUDA, Index: index}, d)
+	b.src = fatbinSource
+	return b, nil
 }
 
 func init() { device.Register(device.CUDA, gpus{}) }

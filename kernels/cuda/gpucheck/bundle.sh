@@ -7,9 +7,9 @@
 # binaries run on newer drivers), and stripped:
 #   tapegrad      the command, cuda build (train, bench, devices)
 #   cuda.test     kernels/cuda's tests, cuda build (the conformance suite on cuda:0)
-#   tapegrad-cpu  the command, default build: a cuda build exits at start
-#                 where no GPU is present, so the kit's cpu/cudasim smoke
-#                 part runs this one
+#   tapegrad-cpu.gz  the command, default build, gzipped (used only there):
+#                 a cuda build exits at start where no GPU is present, so
+#                 the kit's cpu/cudasim smoke part runs this one
 #   data/         Fashion-MNIST: the whole test split, the first
 #                 $GPU_TRAIN_SAMPLES (default 12000) training samples
 #   gpu-check.sh  the script to run there
@@ -27,6 +27,7 @@ cd "$root"
 ld='-s -w'
 "$go" build -buildvcs=auto -trimpath -tags cuda -ldflags="$ld" -o "$out/tapegrad" ./cmd/tapegrad
 "$go" build -buildvcs=auto -trimpath -ldflags="$ld" -o "$out/tapegrad-cpu" ./cmd/tapegrad
+gzip -9 "$out/tapegrad-cpu"
 "$go" test -c -trimpath -tags cuda -ldflags="$ld" -o "$out/cuda.test" ./kernels/cuda
 cp "$here/gpu-check.sh" "$out/"
 
