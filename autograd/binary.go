@@ -1,8 +1,6 @@
 package autograd
 
 import (
-	"slices"
-
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -134,8 +132,5 @@ func Where(cond, a, b *Var) *Var {
 // x's shape: the adjoint of Expand, and how every broadcasting VJP
 // reduces its gradient.
 func (x *Var) SumTo(shape ...int) *Var {
-	if slices.Equal(x.Shape(), shape) {
-		return x
-	}
 	return unary("SumTo", x.value.SumTo(shape...), x, func(g, x, y *Var) *Var { return g.Expand(x.Shape()...) })
 }

@@ -1,0 +1,49 @@
+package autograd_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	ag "github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// A view (or cast, move, reduction) that leaves the shape as it was is
+// still an op of its own: the gradient with respect to its output is that
+// output's, not its input's, which has other uses.
+func TestIdentityViewsAreDistinctNodes(t *testing.T) {
+	seed := testSeed(t)
+	rng := tensor.NewRNG(seed)
+	x := ag.Param(rng.Normal(cpu, device.Float64, 0, 1, 2, 3))
+	a := ag.Const(rng.Normal(cpu, device.Float64, 0, 1, 2, 3))
+	for _, c := range []struct {
+		name string
+		view func(x *ag.Var) *ag.Var
+	}{
+		{"Expand", func(x *ag.Var) *ag.Var { return x.Expand(2, 3) }},
+		{"Reshape", func(x *ag.Var) *ag.Var { return x.Reshape(2, 3) }},
+		{"Permute", func(x *ag.Var) *ag.Var { return x.Permute(0, 1) }},
+		{"Transpose", func(x *ag.Var) *ag.Var { return x.Transpose(1, 1) }},
+		{"Narrow", func(x *ag.Var) *ag.Var { return x.Narrow(1, 0, 3) }},
+		{"Slice", func(x *ag.Var) *ag.Var { return x.Slice(0, 0, 2) }},
+		{"Squeeze", func(x *ag.Var) *ag.Var { return x.Squeeze() }},
+		{"Contiguous", (*ag.Var).Contiguous},
+		{"Clone", (*ag.Var).Clone},
+		{"To", func(x *ag.Var) *ag.Var { return x.To(cpu) }},
+		{"Cast", func(x *ag.Var) *ag.Var { return x.Cast(device.Float64) }},
+		{"SumTo", func(x *ag.Var) *ag.Var { return x.SumTo(2, 3) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			y := c.view(x)
+			require.NotSame(t, x, y)
+			require.Equal(t, c.name, y.Op())
+			out := y.Mul(a).Add(x.Mul(x)).Sum(false)
+			gs := ag.Grad([]*ag.Var{out}, []*ag.Var{y, x}, ag.GradOptions{RetainGraph: true})
+			require.Equal(t, a.Value().Float64s(), gs[0].Value().Float64s(), "d out/d y is a alone")
+			want := x.Value().MulScalar(2).Add(a.Value()).Float64s()
+			require.Equal(t, want, gs[1].Value().Float64s(), "d out/d x is 2x + a")
+		})
+	}
+}
