@@ -59,6 +59,7 @@ func (g *gen) dim() int {
 
 // fill returns a tensor of shape whose elements are drawn by next.
 func (g *gen) fill(next func() float64, shape ...int) *tensor.Tensor {
+	shape = append([]int{}, shape...) // no shape: rank 0, not NewOn's 1-D
 	h := make([]float64, device.Numel(shape))
 	for i := range h {
 		h[i] = next()

@@ -93,6 +93,12 @@ func shapeCases() []Case {
 		},
 		unaryCase("Softmax", (*gen).any, func(x *Var) *Var { return x.Softmax(0) }),
 		unaryCase("LogSoftmax", (*gen).any, func(x *Var) *Var { return x.LogSoftmax(-1) }),
+		{
+			// Over the one element of a rank-0 tensor: 1 and 0, gradient 0.
+			Name:   "SoftmaxRank0",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(), g.any()) }),
+			F:      func(xs []*Var) *Var { return xs[0].Softmax(0).Add(xs[1].LogSoftmax(-1)) },
+		},
 		fusedCase("SoftmaxBackward", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0.05, 0.95, s...) },
 			func(y, dy *Var) *Var { return SoftmaxBackward(y, dy.Expand(y.Shape()...), 1, false) }),
 		fusedCase("LogSoftmaxBackward", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(-3, -0.1, s...) },

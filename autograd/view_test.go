@@ -47,3 +47,25 @@ func TestIdentityViewsAreDistinctNodes(t *testing.T) {
 		})
 	}
 }
+
+// Softmax and LogSoftmax of a rank-0 Var are the constants 1 and 0: the
+// gradient is a zero (reachable, so a tensor, not nil).
+func TestSoftmaxRankZero(t *testing.T) {
+	seed := testSeed(t)
+	x := ag.Param(tensor.NewRNG(seed).Normal(cpu, device.Float64, 0, 3, 3).Sum(false))
+	for _, y := range []*ag.Var{x.Softmax(0), x.LogSoftmax(-1)} {
+		require.Equal(t, 0, y.Rank())
+		g := ag.Grad([]*ag.Var{y}, []*ag.Var{x}, ag.GradOptions{})[0]
+		require.Equal(t, 0, g.Rank())
+		require.Equal(t, 0.0, g.Value().Item())
+	}
+	require.Equal(t, 1.0, x.Softmax(0).Value().Item())
+	require.Equal(t, 0.0, x.LogSoftmax(0).Value().Item())
+}
+
+func TestSoftmaxRankZeroBadAxis(t *testing.T) {
+	x := ag.Param(tensor.Scalar(cpu, device.Float64, 0.5))
+	te := tensorError(t, func() { x.LogSoftmax(1) })
+	require.Equal(t, "LogSoftmax", te.Op)
+	require.Contains(t, te.Error(), "axis 1 out of range for rank 0")
+}
