@@ -159,12 +159,30 @@ func shapeCases() []Case {
 			F: func(xs []*Var) *Var { return xs[0].T().Gather(1, xs[1].value) },
 		},
 		{
+			// An index shorter than x outside axis reads its leading part.
+			Name: "GatherSmallerIndex",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				d0, n, k := 1+g.dim(), g.dim(), g.dim()
+				return ts(g.any(n, d0), g.ints(n, 1+g.r.IntN(d0-1), k))
+			}),
+			F: func(xs []*Var) *Var { return xs[0].T().Gather(1, xs[1].value) },
+		},
+		{
 			Name: "ScatterAdd",
 			Inputs: inputs(func(g *gen) []*tensor.Tensor {
 				d0, n, k := g.dim(), g.dim(), g.dim()
 				return ts(g.any(d0, n), g.ints(n, d0, k), g.any(k, d0))
 			}),
 			F: func(xs []*Var) *Var { return xs[0].ScatterAdd(1, xs[1].value, xs[2].T()) },
+		},
+		{
+			Name: "ScatterAddSmallerIndex",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				d0, n, k := 1+g.dim(), g.dim(), g.dim()
+				s := 1 + g.r.IntN(d0-1)
+				return ts(g.any(n, d0), g.ints(n, k, s), g.any(k, s))
+			}),
+			F: func(xs []*Var) *Var { return xs[0].ScatterAdd(0, xs[1].value, xs[2]) },
 		},
 		{
 			Name: "IndexSelect",
