@@ -89,6 +89,12 @@ func (x *Var) RSubScalar(v float64) *Var {
 	return unary("RSubScalar", x.value.RSubScalar(v), x, func(g, x, y *Var) *Var { return g.Neg() })
 }
 
+// RDivScalar returns v / x.
+func (x *Var) RDivScalar(v float64) *Var {
+	y := tensor.Scalar(x.Device(), x.DType(), v).Div(x.value)
+	return unary("RDivScalar", y, x, func(g, x, y *Var) *Var { return g.Mul(y).Div(x).Neg() }) // -g*v/x² = -g*y/x
+}
+
 // The comparisons return constant masks (1 where true, else 0, in a's
 // dtype): they carry no gradient.
 

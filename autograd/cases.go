@@ -198,6 +198,7 @@ func elementwiseCases() []Case {
 		unaryCase("MulScalar", (*gen).any, func(x *Var) *Var { return x.MulScalar(-1.5) }),
 		unaryCase("DivScalar", (*gen).any, func(x *Var) *Var { return x.DivScalar(2.5) }),
 		unaryCase("RSubScalar", (*gen).any, func(x *Var) *Var { return x.RSubScalar(1.5) }),
+		unaryCase("RDivScalar", (*gen).positive, func(x *Var) *Var { return x.RDivScalar(-1.5) }),
 		{
 			Name: "Where",
 			Inputs: inputs(func(g *gen) []*tensor.Tensor {

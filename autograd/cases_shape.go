@@ -124,6 +124,8 @@ func shapeCases() []Case {
 		viewCase("Permute", func(x *Var) *Var { return x.Permute(2, 0, 1) }),
 		viewCase("Transpose", func(x *Var) *Var { return x.Transpose(0, 2) }),
 		viewCase("T", (*Var).T),
+		viewCase("Index", func(x *Var) *Var { return x.Permute(2, 0, 1).Index(-1, x.Dim(0)/2) }),
+		viewCase("IndexElement", func(x *Var) *Var { return x.T().Index(0, -1, x.Dim(1)-1).Mul(x.Index(-1, 0, 0)) }),
 		unaryCase("Narrow", func(g *gen, s ...int) *tensor.Tensor { return g.any(s[0]+2, s[1]) },
 			func(x *Var) *Var { return x.Narrow(1, 1, x.Dim(1)-2) }),
 		unaryCase("Slice", func(g *gen, s ...int) *tensor.Tensor { return g.any(s[0]+2, s[1]) },

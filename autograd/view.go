@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"slices"
+
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -71,6 +73,23 @@ func narrowBackward(g *Var, shape []int, axis, start int) *Var {
 	z := tensor.Zeros(g.Device(), g.DType(), shape...)
 	z.Narrow(axis, start, g.Dim(axis)).Assign(g.value)
 	return unary("NarrowBackward", z, g, func(gg, g, y *Var) *Var { return gg.Narrow(axis, start, g.Dim(axis)) })
+}
+
+// Index returns the view of x at the given positions of its leading axes
+// (negative ones count from the end), without those axes: one position
+// per axis picks a single element as a rank-0 Var. Its gradient is g
+// placed at those positions in zeros.
+func (x *Var) Index(pos ...int) *Var {
+	pos = slices.Clone(pos)
+	return unary("Index", x.value.Index(pos...), x, func(g, x, y *Var) *Var { return indexBackward(g, x.Shape(), pos) })
+}
+
+// indexBackward returns g written at pos into zeros of shape: the adjoint
+// of Index, whose own adjoint is Index.
+func indexBackward(g *Var, shape, pos []int) *Var {
+	z := tensor.Zeros(g.Device(), g.DType(), shape...)
+	z.Index(pos...).Assign(g.value)
+	return unary("IndexBackward", z, g, func(gg, g, y *Var) *Var { return gg.Index(pos...) })
 }
 
 // Expand returns a view broadcast to shape (size-1 axes repeat, new

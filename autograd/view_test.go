@@ -69,3 +69,26 @@ func TestSoftmaxRankZeroBadAxis(t *testing.T) {
 	require.Equal(t, "LogSoftmax", te.Op)
 	require.Contains(t, te.Error(), "axis 1 out of range for rank 0")
 }
+
+// Index of one element is a rank-0 Var whose gradient lands at that
+// element; RDivScalar is v/x with gradient -v/x².
+func TestIndexAndRDivScalar(t *testing.T) {
+	seed := testSeed(t)
+	rng := tensor.NewRNG(seed)
+	x := ag.Param(rng.Uniform(cpu, device.Float64, 0.5, 2, 2, 3))
+	e := x.Index(1, -2)
+	require.Equal(t, 0, e.Rank())
+	require.Equal(t, x.Value().At(1, 1), e.Value().Item())
+	e.MulScalar(3).Backward()
+	require.Equal(t, []float64{0, 0, 0, 0, 3, 0}, x.Grad().Float64s())
+
+	x.ZeroGrad()
+	y := x.RDivScalar(2)
+	xv, yv := x.Value().Float64s(), y.Value().Float64s()
+	y.Sum(false).Backward()
+	g := x.Grad().Float64s()
+	for i := range xv {
+		require.InDelta(t, 2/xv[i], yv[i], 1e-15)
+		require.InDelta(t, -2/(xv[i]*xv[i]), g[i], 1e-14)
+	}
+}

@@ -195,6 +195,29 @@ func (t *Tensor) leading(shape []int, axis int) *Tensor {
 	return v
 }
 
+// Index returns the view of t at the given positions of its leading axes
+// (negative ones count from the end), without those axes, as t[i, j] in
+// NumPy: one position per axis gives a rank-0 view of that element.
+func (t *Tensor) Index(pos ...int) *Tensor { return t.index("Index", pos) }
+
+func (t *Tensor) index(op string, pos []int) *Tensor {
+	if len(pos) > t.Rank() {
+		fail(op, []*Tensor{t}, "%d positions for rank %d", len(pos), t.Rank())
+	}
+	off := t.offset
+	for d, i := range pos {
+		n := t.shape[d]
+		if i < -n || i >= n {
+			fail(op, []*Tensor{t}, "position %d is outside axis %d of size %d", i, d, n)
+		}
+		if i < 0 {
+			i += n
+		}
+		off += i * t.strides[d]
+	}
+	return t.view(t.Shape()[len(pos):], t.Strides()[len(pos):], off)
+}
+
 // OneHot returns labels (Int32, any shape) as one-hot vectors of n
 // classes in dtype dt, with a new last axis.
 func OneHot(labels *Tensor, n int, dt device.DType) *Tensor {

@@ -39,3 +39,64 @@ func TestSoftmaxRankZero(t *testing.T) {
 		require.Contains(t, te.Error(), "axis 1 out of range for rank 0")
 	}
 }
+
+func TestNewScalar(t *testing.T) {
+	rng := seeded(t)
+	v := rng.Normal(cpu, device.Float64, 0, 1, 1).Item()
+	s := tensor.NewScalar(v)
+	require.Equal(t, 0, s.Rank())
+	require.NotNil(t, s.Shape())
+	require.Equal(t, device.Float64, s.DType())
+	require.Equal(t, v, s.Item())
+	f := tensor.NewScalarOn(cpu, float32(v))
+	require.Equal(t, 0, f.Rank())
+	require.Equal(t, device.Float32, f.DType())
+	require.Equal(t, float64(float32(v)), f.Item())
+	i := tensor.NewScalar(int32(-7))
+	require.Equal(t, device.Int32, i.DType())
+	require.Equal(t, -7.0, i.Item())
+}
+
+// Index picks positions of the leading axes as a view, At reads one
+// element; negative positions count from the end; both work on strided
+// views.
+func TestIndexAndAt(t *testing.T) {
+	rng := seeded(t)
+	x := rng.Normal(cpu, device.Float64, 0, 1, 3, 4, 5)
+	h := x.Float64s()
+	flat := func(i, j, k int) float64 { return h[(i*4+j)*5+k] }
+	for i := range 3 {
+		for j := range 4 {
+			for k := range 5 {
+				require.Equal(t, flat(i, j, k), x.At(i, j, k))
+				require.Equal(t, flat(i, j, k), x.At(i-3, j, k-5))
+				require.Equal(t, flat(i, j, k), x.Permute(2, 0, 1).At(k, i, j))
+				e := x.Index(i, j, k)
+				require.Equal(t, 0, e.Rank())
+				require.Equal(t, flat(i, j, k), e.Item())
+			}
+		}
+	}
+	row := x.Index(2, -1)
+	require.Equal(t, []int{5}, row.Shape())
+	require.Equal(t, h[(2*4+3)*5:(2*4+3)*5+5], row.Float64s())
+	require.Equal(t, x.Narrow(0, 1, 1).Squeeze(0).Float64s(), x.Index(1).Float64s())
+	require.Equal(t, h, x.Index().Float64s())
+
+	i32 := tensor.New([]int32{4, 5, 6}, 3)
+	require.Equal(t, 6.0, i32.At(-1))
+
+	for _, c := range []struct {
+		f   func()
+		msg string
+	}{
+		{func() { x.Index(3) }, "position 3 is outside axis 0 of size 3"},
+		{func() { x.Index(0, -5) }, "position -5 is outside axis 1 of size 4"},
+		{func() { x.Index(0, 0, 0, 0) }, "4 positions for rank 3"},
+		{func() { x.At(0, 0) }, "needs 3 positions, one per axis, got 2"},
+		{func() { x.At(0, 0, 5) }, "position 5 is outside axis 2 of size 5"},
+	} {
+		te := tensorError(t, c.f)
+		require.Contains(t, te.Error(), c.msg)
+	}
+}
