@@ -1,8 +1,6 @@
 package autograd
 
 import (
-	"slices"
-
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -91,6 +89,12 @@ func (x *Var) RSubScalar(v float64) *Var {
 	return unary("RSubScalar", x.value.RSubScalar(v), x, func(g, x, y *Var) *Var { return g.Neg() })
 }
 
+// RDivScalar returns v / x.
+func (x *Var) RDivScalar(v float64) *Var {
+	y := tensor.Scalar(x.Device(), x.DType(), v).Div(x.value)
+	return unary("RDivScalar", y, x, func(g, x, y *Var) *Var { return g.Mul(y).Div(x).Neg() }) // -g*v/x² = -g*y/x
+}
+
 // The comparisons return constant masks (1 where true, else 0, in a's
 // dtype): they carry no gradient.
 
@@ -134,8 +138,5 @@ func Where(cond, a, b *Var) *Var {
 // x's shape: the adjoint of Expand, and how every broadcasting VJP
 // reduces its gradient.
 func (x *Var) SumTo(shape ...int) *Var {
-	if slices.Equal(x.Shape(), shape) {
-		return x
-	}
 	return unary("SumTo", x.value.SumTo(shape...), x, func(g, x, y *Var) *Var { return g.Expand(x.Shape()...) })
 }

@@ -59,6 +59,7 @@ func (g *gen) dim() int {
 
 // fill returns a tensor of shape whose elements are drawn by next.
 func (g *gen) fill(next func() float64, shape ...int) *tensor.Tensor {
+	shape = append([]int{}, shape...) // no shape: rank 0, not NewOn's 1-D
 	h := make([]float64, device.Numel(shape))
 	for i := range h {
 		h[i] = next()
@@ -197,6 +198,7 @@ func elementwiseCases() []Case {
 		unaryCase("MulScalar", (*gen).any, func(x *Var) *Var { return x.MulScalar(-1.5) }),
 		unaryCase("DivScalar", (*gen).any, func(x *Var) *Var { return x.DivScalar(2.5) }),
 		unaryCase("RSubScalar", (*gen).any, func(x *Var) *Var { return x.RSubScalar(1.5) }),
+		unaryCase("RDivScalar", (*gen).positive, func(x *Var) *Var { return x.RDivScalar(-1.5) }),
 		{
 			Name: "Where",
 			Inputs: inputs(func(g *gen) []*tensor.Tensor {

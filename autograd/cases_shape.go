@@ -93,6 +93,12 @@ func shapeCases() []Case {
 		},
 		unaryCase("Softmax", (*gen).any, func(x *Var) *Var { return x.Softmax(0) }),
 		unaryCase("LogSoftmax", (*gen).any, func(x *Var) *Var { return x.LogSoftmax(-1) }),
+		{
+			// Over the one element of a rank-0 tensor: 1 and 0, gradient 0.
+			Name:   "SoftmaxRank0",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(), g.any()) }),
+			F:      func(xs []*Var) *Var { return xs[0].Softmax(0).Add(xs[1].LogSoftmax(-1)) },
+		},
 		fusedCase("SoftmaxBackward", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0.05, 0.95, s...) },
 			func(y, dy *Var) *Var { return SoftmaxBackward(y, dy.Expand(y.Shape()...), 1, false) }),
 		fusedCase("LogSoftmaxBackward", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(-3, -0.1, s...) },
@@ -118,6 +124,8 @@ func shapeCases() []Case {
 		viewCase("Permute", func(x *Var) *Var { return x.Permute(2, 0, 1) }),
 		viewCase("Transpose", func(x *Var) *Var { return x.Transpose(0, 2) }),
 		viewCase("T", (*Var).T),
+		viewCase("Index", func(x *Var) *Var { return x.Permute(2, 0, 1).Index(-1, x.Dim(0)/2) }),
+		viewCase("IndexElement", func(x *Var) *Var { return x.T().Index(0, -1, x.Dim(1)-1).Mul(x.Index(-1, 0, 0)) }),
 		unaryCase("Narrow", func(g *gen, s ...int) *tensor.Tensor { return g.any(s[0]+2, s[1]) },
 			func(x *Var) *Var { return x.Narrow(1, 1, x.Dim(1)-2) }),
 		unaryCase("Slice", func(g *gen, s ...int) *tensor.Tensor { return g.any(s[0]+2, s[1]) },
@@ -153,12 +161,30 @@ func shapeCases() []Case {
 			F: func(xs []*Var) *Var { return xs[0].T().Gather(1, xs[1].value) },
 		},
 		{
+			// An index shorter than x outside axis reads its leading part.
+			Name: "GatherSmallerIndex",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				d0, n, k := 1+g.dim(), g.dim(), g.dim()
+				return ts(g.any(n, d0), g.ints(n, 1+g.r.IntN(d0-1), k))
+			}),
+			F: func(xs []*Var) *Var { return xs[0].T().Gather(1, xs[1].value) },
+		},
+		{
 			Name: "ScatterAdd",
 			Inputs: inputs(func(g *gen) []*tensor.Tensor {
 				d0, n, k := g.dim(), g.dim(), g.dim()
 				return ts(g.any(d0, n), g.ints(n, d0, k), g.any(k, d0))
 			}),
 			F: func(xs []*Var) *Var { return xs[0].ScatterAdd(1, xs[1].value, xs[2].T()) },
+		},
+		{
+			Name: "ScatterAddSmallerIndex",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				d0, n, k := 1+g.dim(), g.dim(), g.dim()
+				s := 1 + g.r.IntN(d0-1)
+				return ts(g.any(n, d0), g.ints(n, k, s), g.any(k, s))
+			}),
+			F: func(xs []*Var) *Var { return xs[0].ScatterAdd(0, xs[1].value, xs[2]) },
 		},
 		{
 			Name: "IndexSelect",

@@ -23,6 +23,18 @@
 // derivative is zero almost everywhere (the kink of ReLU, the choice of a
 // maximum) the second derivative is that zero.
 //
+// Which inputs get a gradient follows one rule, in Backward and Grad
+// alike: an input is used by the outputs when a chain of recorded ops
+// leads from it to one of them. A used input gets a gradient tensor,
+// zeros when no gradient flows along the chain (x*0, x.Pow(0), the x of
+// ReLUGrad, the condition of Where). An unused one gets none: Backward
+// leaves its Grad as it was (nil after ZeroGrad), Grad panics unless
+// AllowUnused, which returns nil. Ops that carry no gradient
+// (comparisons, Sign, ArgMax, ArgMin, casts to Int32, Detach, anything
+// under NoGrad) record nothing, so an input reached only through them is
+// unused. As in PyTorch, nil means "not in the graph", never "zero"; the
+// optimizers in nn skip a Param whose Grad is nil.
+//
 // A backward pass releases the state the executed nodes saved (their
 // rules and the tensors those captured) unless RetainGraph or CreateGraph
 // is set; running backward through a released node panics with an error

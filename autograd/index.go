@@ -40,7 +40,8 @@ func Stack(axis int, vs ...*Var) *Var {
 }
 
 // Gather returns out[..., j, ...] = x[..., idx[..., j, ...], ...] along
-// axis; idx (Int32) has x's shape except along axis. Its gradient
+// axis; idx (Int32) has x's rank and outside axis no longer axes (a
+// shorter one reads the leading part, as PyTorch's gather). Its gradient
 // scatter-adds g back, so repeated indices accumulate.
 func (x *Var) Gather(axis int, idx *tensor.Tensor) *Var {
 	return unary("Gather", x.value.Gather(axis, idx), x, func(g, x, y *Var) *Var {
@@ -50,7 +51,7 @@ func (x *Var) Gather(axis int, idx *tensor.Tensor) *Var {
 
 // ScatterAdd returns a copy of x with src added at
 // x[..., idx[..., j, ...], ...] along axis: the adjoint of Gather. idx
-// and src share a shape.
+// and src share a shape, which may be shorter than x's outside axis.
 func (x *Var) ScatterAdd(axis int, idx *tensor.Tensor, src *Var) *Var {
 	return binary("ScatterAdd", x.value.ScatterAdd(axis, idx, src.value), x, src,
 		func(g, x, src, y *Var) *Var { return g },

@@ -4,13 +4,20 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// Softmax returns exp(x)/Σexp(x) along axis.
+// Softmax returns exp(x)/Σexp(x) along axis. A rank-0 x is one row of
+// one element (axis 0 or -1): its softmax is 1, with gradient 0.
 func (x *Var) Softmax(axis int) *Var {
+	if x.Rank() == 0 {
+		return x.Reshape(1).Softmax(rankZeroAxis("Softmax", x, axis)).Reshape()
+	}
 	return unary("Softmax", x.value.Softmax(axis), x, func(g, x, y *Var) *Var { return SoftmaxBackward(y, g, axis, false) })
 }
 
-// LogSoftmax returns x - log Σexp(x) along axis.
+// LogSoftmax returns x - log Σexp(x) along axis; 0 for a rank-0 x.
 func (x *Var) LogSoftmax(axis int) *Var {
+	if x.Rank() == 0 {
+		return x.Reshape(1).LogSoftmax(rankZeroAxis("LogSoftmax", x, axis)).Reshape()
+	}
 	return unary("LogSoftmax", x.value.LogSoftmax(axis), x, func(g, x, y *Var) *Var { return SoftmaxBackward(y, g, axis, true) })
 }
 
@@ -19,6 +26,9 @@ func (x *Var) LogSoftmax(axis int) *Var {
 // fused kernel: y*(dy - Σdy*y), or dy - exp(y)*Σdy. Its own VJP is
 // written in Var ops, so softmax has second derivatives.
 func SoftmaxBackward(y, dy *Var, axis int, log bool) *Var {
+	if y.Rank() == 0 && dy.Rank() == 0 {
+		return SoftmaxBackward(y.Reshape(1), dy.Reshape(1), rankZeroAxis("SoftmaxBackward", y, axis), log).Reshape()
+	}
 	dx := tensor.SoftmaxBackward(y.value, dy.value, axis, log)
 	if log {
 		return record("LogSoftmaxBackward", dx, []*Var{y, dy},
@@ -38,6 +48,16 @@ func SoftmaxBackward(y, dy *Var, axis int, log bool) *Var {
 		func(gg *Var, in []*Var, _ *Var) *Var { // linear in dy with a symmetric Jacobian
 			return SoftmaxBackward(in[0], gg, axis, false)
 		})
+}
+
+// rankZeroAxis checks the axis of a softmax over a rank-0 x and returns
+// it for x reshaped to [1]. The softmax VJPs reduce along the axis, which
+// a rank-0 value lacks, so rank 0 goes through that reshape.
+func rankZeroAxis(op string, x *Var, axis int) int {
+	if axis != 0 && axis != -1 {
+		panic(withOperands(newError(op, "axis %d out of range for rank 0 (use 0 or -1)", axis), x.value))
+	}
+	return 0
 }
 
 // CrossEntropy returns the per-row loss -Σ_c t_c log softmax(logits)_c of

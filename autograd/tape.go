@@ -24,24 +24,37 @@ type GradOptions struct {
 	// Hessian-vector products). It implies RetainGraph.
 	CreateGraph bool
 	// AllowUnused makes Grad return nil for an input the outputs do not
-	// depend on, instead of panicking.
+	// use (see Grad), instead of panicking.
 	AllowUnused bool
 }
 
 // Backward computes the gradient of v, a single-element output, with
-// respect to every Param it depends on and adds it to their Grad, then
+// respect to every Param it uses and adds it to their Grad, then
 // releases the graph (see GradOptions.RetainGraph). A v with more than
 // one element needs a seed: use the function Backward.
 func (v *Var) Backward() { Backward([]*Var{v}, GradOptions{}) }
 
 // Backward computes the gradients of outputs (seeded by opts.Seeds, or 1
-// for single-element outputs) with respect to every Param they depend on
-// and adds them to the Params' Grad. AllowUnused is ignored.
+// for single-element outputs) with respect to every Param they use and
+// adds them to the Params' Grad. A Param is used when a chain of
+// recorded ops leads from it to an output; it gets a gradient even when
+// that is zero (x*0, or only the condition of a Where), so its Grad is
+// never nil afterwards. A Param the outputs do not use (or use only
+// through ops that record nothing: comparisons, ArgMax, Detach) keeps its
+// Grad as it was, nil after ZeroGrad. This is Grad's rule; see the
+// package documentation. AllowUnused is ignored.
 func Backward(outputs []*Var, opts GradOptions) {
 	p := run("Backward", outputs, opts, func(n *node) bool { return n.leaf() })
 	for i, n := range p.nodes {
+		if !n.leaf() {
+			continue
+		}
 		g := p.grads[i]
-		if !n.leaf() || g == nil {
+		if g == nil {
+			// Used, but every path's VJP was an exact zero.
+			if n.v.grad == nil {
+				n.v.grad = Const(n.v.value.ZerosLike())
+			}
 			continue
 		}
 		// A gradient can be a broadcast view; optimizers need dense ones.
@@ -56,9 +69,14 @@ func Backward(outputs []*Var, opts GradOptions) {
 
 // Grad returns the gradients of outputs (seeded by opts.Seeds, or 1 for
 // single-element outputs) with respect to inputs, without touching any
-// Var's Grad. Each input must require grad; one the outputs do not depend
-// on is an error unless opts.AllowUnused, which makes its gradient nil.
-// With opts.CreateGraph the results are differentiable Vars.
+// Var's Grad. Each input must require grad. An input the outputs use (a
+// chain of recorded ops leads from it to one of them) gets a gradient,
+// zeros when none flows along the chain (x*0, x.Pow(0), the condition of
+// a Where); one they do not use (or use only through ops that record
+// nothing: comparisons, ArgMax, Detach) is an error unless
+// opts.AllowUnused, which makes its gradient nil. Backward follows the
+// same rule. With opts.CreateGraph the results are differentiable Vars
+// (a zero gradient is a constant).
 func Grad(outputs, inputs []*Var, opts GradOptions) []*Var {
 	var want []uint64
 	for i, in := range inputs {
@@ -80,8 +98,7 @@ func Grad(outputs, inputs []*Var, opts GradOptions) []*Var {
 		case j < 0:
 			panic(withOperands(newError("Grad", "input %d is not used by the outputs; pass AllowUnused to get nil", i), in.value))
 		case p.grads[j] == nil:
-			// Reachable, but every path multiplies by an exact zero
-			// (a VJP that returned nil): the gradient is zero.
+			// Used, but every path's VJP was an exact zero.
 			out[i] = Const(in.value.ZerosLike())
 		default:
 			out[i] = p.grads[j].Contiguous()

@@ -72,13 +72,10 @@ func (x *Var) GELU() *Var {
 	return unary("GELU", x.value.GELU(), x, func(g, x, y *Var) *Var { return GELUGrad(x, g) })
 }
 
-// Cast returns x converted to dt (x itself when it has dt already).
-// Between float dtypes the gradient is cast back; a cast to or from Int32
-// carries none.
+// Cast returns x converted to dt (sharing x's value when it has dt
+// already). Between float dtypes the gradient is cast back; a cast to or
+// from Int32 carries none.
 func (x *Var) Cast(dt device.DType) *Var {
-	if dt == x.DType() {
-		return x
-	}
 	return unary("Cast", x.value.Cast(dt), x, func(g, x, y *Var) *Var { return g.Cast(x.DType()) })
 }
 

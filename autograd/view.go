@@ -8,7 +8,10 @@ import (
 )
 
 // View ops share x's buffer where the tensor layer can; their gradients
-// undo the view on g.
+// undo the view on g. Each returns a new Var with a node of its own even
+// when it changes nothing (Expand to x's shape, an identity Permute,
+// Contiguous of contiguous data): the gradient with respect to the view
+// is then the view's alone, never x's with x's other uses.
 
 // Reshape returns x with a new shape holding the same elements in
 // row-major order; one dimension may be -1.
@@ -72,12 +75,26 @@ func narrowBackward(g *Var, shape []int, axis, start int) *Var {
 	return unary("NarrowBackward", z, g, func(gg, g, y *Var) *Var { return gg.Narrow(axis, start, g.Dim(axis)) })
 }
 
+// Index returns the view of x at the given positions of its leading axes
+// (negative ones count from the end), without those axes: one position
+// per axis picks a single element as a rank-0 Var. Its gradient is g
+// placed at those positions in zeros.
+func (x *Var) Index(pos ...int) *Var {
+	pos = slices.Clone(pos)
+	return unary("Index", x.value.Index(pos...), x, func(g, x, y *Var) *Var { return indexBackward(g, x.Shape(), pos) })
+}
+
+// indexBackward returns g written at pos into zeros of shape: the adjoint
+// of Index, whose own adjoint is Index.
+func indexBackward(g *Var, shape, pos []int) *Var {
+	z := tensor.Zeros(g.Device(), g.DType(), shape...)
+	z.Index(pos...).Assign(g.value)
+	return unary("IndexBackward", z, g, func(gg, g, y *Var) *Var { return gg.Index(pos...) })
+}
+
 // Expand returns a view broadcast to shape (size-1 axes repeat, new
 // leading axes are added); its gradient sums over the broadcast axes.
 func (x *Var) Expand(shape ...int) *Var {
-	if slices.Equal(x.Shape(), shape) {
-		return x
-	}
 	return unary("Expand", x.value.Expand(shape...), x, func(g, x, y *Var) *Var { return g.SumTo(x.Shape()...) })
 }
 
@@ -92,14 +109,10 @@ func (x *Var) Unsqueeze(axis int) *Var {
 	return unary("Unsqueeze", x.value.Unsqueeze(axis), x, func(g, x, y *Var) *Var { return g.Reshape(x.Shape()...) })
 }
 
-// Contiguous returns x if its value is row-major and owns its buffer,
+// Contiguous returns x's value when it is row-major and owns its buffer,
 // else a contiguous copy.
 func (x *Var) Contiguous() *Var {
-	y := x.value.Contiguous()
-	if y == x.value {
-		return x
-	}
-	return unary("Contiguous", y, x, func(g, x, y *Var) *Var { return g })
+	return unary("Contiguous", x.value.Contiguous(), x, func(g, x, y *Var) *Var { return g })
 }
 
 // Clone returns a contiguous copy of x that shares nothing with it.
@@ -107,11 +120,8 @@ func (x *Var) Clone() *Var {
 	return unary("Clone", x.value.Clone(), x, func(g, x, y *Var) *Var { return g })
 }
 
-// To returns x on dev (x itself when it is already there); the gradient
-// travels back to x's device.
+// To returns x on dev (sharing x's value when it is already there); the
+// gradient travels back to x's device.
 func (x *Var) To(dev device.Device) *Var {
-	if x.Device() == dev {
-		return x
-	}
 	return unary("To", x.value.To(dev), x, func(g, x, y *Var) *Var { return g.To(x.Device()) })
 }

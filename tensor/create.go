@@ -23,6 +23,13 @@ func NewOn[T Elem](dev device.Device, data []T, shape ...int) *Tensor {
 	return t
 }
 
+// NewScalar returns a rank-0 CPU tensor holding v, in T's dtype (New
+// with no shape makes a 1-D tensor; Scalar takes a device and dtype).
+func NewScalar[T Elem](v T) *Tensor { return NewScalarOn(device.CPUDevice, v) }
+
+// NewScalarOn is NewScalar on dev.
+func NewScalarOn[T Elem](dev device.Device, v T) *Tensor { return NewOn(dev, []T{v}, []int{}...) }
+
 // Full returns a tensor of shape filled with v.
 func Full(dev device.Device, dt device.DType, v float64, shape ...int) *Tensor {
 	t := alloc("Full", backendOf("Full", dev), dt, shape)

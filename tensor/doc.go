@@ -2,7 +2,7 @@
 //
 // A Tensor is a dtype, a shape, element strides and an offset into a
 // buffer that lives on one device; views (Reshape, Transpose, Permute,
-// Narrow, Expand, Squeeze, Unsqueeze) share that buffer. Every op
+// Narrow, Index, Expand, Squeeze, Unsqueeze) share that buffer. Every op
 // dispatches to the tensor's device.Backend and returns a new contiguous
 // tensor; binary ops broadcast as NumPy does.
 //

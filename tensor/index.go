@@ -122,22 +122,26 @@ func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
 }
 
 // Gather returns out[..., j, ...] = t[..., idx[..., j, ...], ...] along
-// axis; idx (Int32) has t's shape except along axis.
+// axis; idx (Int32) has t's rank, and outside axis no axis longer than
+// t's (a shorter one reads the leading part, as PyTorch's gather). The
+// output has idx's shape.
 func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 	const op = "Gather"
 	be := sameDevice(op, t, idx)
 	axis = t.axis(op, axis)
 	gatherShapes(op, t, idx, axis)
 	checkIndex(op, t, idx, t.shape[axis])
-	src, ix := t.Contiguous(), idx.Contiguous()
-	outer, n, inner := blocks(t.shape, axis)
+	part := t.leading(idx.shape, axis)
+	src, ix := part.Contiguous(), idx.Contiguous()
+	outer, n, inner := blocks(part.shape, axis)
 	out := alloc(op, be, t.dtype, idx.shape)
 	check(op, be.Gather(out.st.buf, src.st.buf, ix.st.buf, outer, n, inner, idx.shape[axis]), t, idx, src, ix)
 	return out
 }
 
 // ScatterAdd returns a copy of t with src added at t[..., idx[..., j, ...], ...]
-// along axis: the adjoint of Gather. idx and src share a shape.
+// along axis: the adjoint of Gather. idx and src share a shape, which
+// outside axis may be shorter than t's, as for Gather.
 func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 	const op = "ScatterAdd"
 	be := sameDevice(op, t, idx, src)
@@ -149,21 +153,69 @@ func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 	}
 	checkIndex(op, t, idx, t.shape[axis])
 	out := t.Clone()
+	// The kernel takes a dense [outer, n, inner] block: with a shorter
+	// index, that is a copy of the part it touches, written back after.
+	dst := out.leading(idx.shape, axis)
+	part := dst
+	if dst != out {
+		part = dst.Clone()
+	}
 	s, ix := src.Contiguous(), idx.Contiguous()
-	outer, n, inner := blocks(t.shape, axis)
-	check(op, be.ScatterAdd(out.st.buf, s.st.buf, ix.st.buf, outer, n, inner, idx.shape[axis]), t, idx, src, s, ix)
+	outer, n, inner := blocks(part.shape, axis)
+	check(op, be.ScatterAdd(part.st.buf, s.st.buf, ix.st.buf, outer, n, inner, idx.shape[axis]), t, idx, src, s, ix)
+	if part != out {
+		dst.Assign(part)
+	}
 	return out
 }
 
+// gatherShapes panics unless idx fits t for Gather and ScatterAdd along
+// axis: the same rank, and no axis but axis longer than t's.
 func gatherShapes(op string, t, idx *Tensor, axis int) {
 	if idx.Rank() != t.Rank() {
 		fail(op, []*Tensor{t, idx}, "index rank %d differs from tensor rank %d", idx.Rank(), t.Rank())
 	}
 	for d := range t.shape {
-		if d != axis && idx.shape[d] != t.shape[d] {
-			fail(op, []*Tensor{t, idx}, "index shape differs from the tensor's outside axis %d", axis)
+		if d != axis && idx.shape[d] > t.shape[d] {
+			fail(op, []*Tensor{t, idx}, "index shape %v is larger than the tensor's %v outside axis %d", idx.shape, t.shape, axis)
 		}
 	}
+}
+
+// leading returns the view of t's first shape[d] elements along every
+// axis d but axis (t itself when that is all of t): the part of t an
+// index of that shape reaches.
+func (t *Tensor) leading(shape []int, axis int) *Tensor {
+	v := t
+	for d, n := range shape {
+		if d != axis && n != t.shape[d] {
+			v = v.Narrow(d, 0, n)
+		}
+	}
+	return v
+}
+
+// Index returns the view of t at the given positions of its leading axes
+// (negative ones count from the end), without those axes, as t[i, j] in
+// NumPy: one position per axis gives a rank-0 view of that element.
+func (t *Tensor) Index(pos ...int) *Tensor { return t.index("Index", pos) }
+
+func (t *Tensor) index(op string, pos []int) *Tensor {
+	if len(pos) > t.Rank() {
+		fail(op, []*Tensor{t}, "%d positions for rank %d", len(pos), t.Rank())
+	}
+	off := t.offset
+	for d, i := range pos {
+		n := t.shape[d]
+		if i < -n || i >= n {
+			fail(op, []*Tensor{t}, "position %d is outside axis %d of size %d", i, d, n)
+		}
+		if i < 0 {
+			i += n
+		}
+		off += i * t.strides[d]
+	}
+	return t.view(t.Shape()[len(pos):], t.Strides()[len(pos):], off)
 }
 
 // OneHot returns labels (Int32, any shape) as one-hot vectors of n

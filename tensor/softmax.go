@@ -42,7 +42,7 @@ func fromRows(y *Tensor, undo []int) *Tensor {
 func (t *Tensor) softmax(op string, axis int, log bool) *Tensor {
 	requireFloat(op, t)
 	if t.Rank() == 0 {
-		fail(op, []*Tensor{t}, "needs rank >= 1")
+		return t.Reshape(1).softmax(op, rankZeroAxis(op, t, axis), log).Reshape()
 	}
 	x, rows, cols, undo := t.rowsLast(op, axis)
 	y := x.like(op, t.dtype, x.shape)
@@ -50,7 +50,18 @@ func (t *Tensor) softmax(op string, axis int, log bool) *Tensor {
 	return fromRows(y, undo)
 }
 
-// Softmax returns exp(t)/Σexp(t) along axis, computed max-subtracted.
+// rankZeroAxis checks the axis of a softmax over a rank-0 tensor t, which
+// is taken as one row of one element: 0 or -1, as PyTorch accepts.
+func rankZeroAxis(op string, t *Tensor, axis int) int {
+	if axis != 0 && axis != -1 {
+		fail(op, []*Tensor{t}, "axis %d out of range for rank 0 (use 0 or -1)", axis)
+	}
+	return 0
+}
+
+// Softmax returns exp(t)/Σexp(t) along axis, computed max-subtracted. A
+// rank-0 tensor is one row of one element (axis 0 or -1): its softmax is
+// 1 and its log-softmax 0.
 func (t *Tensor) Softmax(axis int) *Tensor { return t.softmax("Softmax", axis, false) }
 
 // LogSoftmax returns t - log Σexp(t) along axis, computed stably.
@@ -64,6 +75,10 @@ func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
 	sameDType(op, y, dy)
 	if !slices.Equal(y.shape, dy.shape) {
 		fail(op, []*Tensor{y, dy}, "y and dy shapes differ")
+	}
+	if y.Rank() == 0 {
+		axis = rankZeroAxis(op, y, axis)
+		return SoftmaxBackward(y.Reshape(1), dy.Reshape(1), axis, log).Reshape()
 	}
 	yr, rows, cols, undo := y.rowsLast(op, axis)
 	dyr, _, _, _ := dy.rowsLast(op, axis)

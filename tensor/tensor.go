@@ -234,3 +234,12 @@ func (t *Tensor) Item() float64 {
 	}
 	return t.Float64s()[0]
 }
+
+// At returns the element of t at one position per axis (negative ones
+// count from the end), copying that element alone to the host.
+func (t *Tensor) At(pos ...int) float64 {
+	if len(pos) != t.Rank() {
+		fail("At", []*Tensor{t}, "needs %d positions, one per axis, got %d", t.Rank(), len(pos))
+	}
+	return t.index("At", pos).Item()
+}
