@@ -220,12 +220,14 @@ func TestTrainChecksDataShape(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for _, model := range []string{"mlp", "cnn"} {
-				args := append(tiny(synthData(t, c.train, c.test, c.rows, c.cols), t.TempDir()), "--model", model)
+				out := filepath.Join(t.TempDir(), "run")
+				args := append(tiny(synthData(t, c.train, c.test, c.rows, c.cols), out), "--model", model)
 				status, stdout, stderr := cli(t, args...)
 				require.Equal(t, 1, status, stderr)
 				requireOneLine(t, stderr, args)
 				require.Contains(t, stderr, c.want)
 				require.NotContains(t, stdout, "training "+model)
+				require.NoDirExists(t, out, "a failed run leaves no empty --out folder")
 			}
 		})
 	}
@@ -277,6 +279,8 @@ func TestResumeChecksMetadata(t *testing.T) {
 		{metaHistory, `[{"epoch":5,"step":2}]`, metaHistory},
 		{metaHistory, `[{"epoch":1,"step":9}]`, metaHistory},
 		{metaHistory, `{`, metaHistory},
+		{metaConfig, `{"lr":-1}`, "--lr -1"},
+		{metaConfig, `{"model":"rnn"}`, `--model "rnn"`},
 	} {
 		bad := f
 		bad.Metadata = maps.Clone(f.Metadata)

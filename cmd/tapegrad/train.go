@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -68,7 +69,7 @@ func runTrain(args []string, stdout io.Writer) error {
 
 // newRun loads the data, builds the model and optimizer, and restores a
 // checkpoint when resuming.
-func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (*run, error) {
+func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (_ *run, err error) {
 	dev, err := parseDevice(opts.device)
 	if err != nil {
 		return nil, err
@@ -79,9 +80,15 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (*run, error) 
 	r := &run{cfg: cfg, opts: opts, dev: dev, stdout: stdout, started: time.Now()}
 	// Outputs first: a path that cannot be written fails now, not after
 	// an epoch of training.
-	if err := r.makeOut(); err != nil {
+	made, err := r.makeOut()
+	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil && made != "" {
+			_ = os.Remove(made) // only if still empty; a failed run leaves no empty folder
+		}
+	}()
 	if opts.save != "" {
 		if err := atomicfile.CheckWritable(opts.save); err != nil {
 			return nil, fmt.Errorf("--save %s: cannot write a checkpoint there: %w", opts.save, err)
@@ -285,23 +292,27 @@ func (r *run) save() error {
 }
 
 // makeOut creates the output directory and checks that log.json and
-// curves.png can be written there.
-func (r *run) makeOut() error {
+// curves.png can be written there. It returns the directory when it
+// created it.
+func (r *run) makeOut() (made string, err error) {
 	dir := r.opts.out
 	if dir == "" {
 		dir = filepath.Join("runs", r.started.Format("20060102-150405")+"-"+r.cfg.Model)
 	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		made = dir
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
+		return "", fmt.Errorf("--out: %w", err)
 	}
 	r.logPath = filepath.Join(dir, "log.json")
 	r.plotPath = filepath.Join(dir, "curves.png")
 	for _, p := range []string{r.logPath, r.plotPath} {
 		if err := atomicfile.CheckWritable(p); err != nil {
-			return fmt.Errorf("--out %s: cannot write %s: %w", dir, filepath.Base(p), err)
+			return made, fmt.Errorf("--out %s: cannot write %s: %w", dir, filepath.Base(p), err)
 		}
 	}
-	return nil
+	return made, nil
 }
 
 // loop trains the remaining epochs, then prints the summary.

@@ -107,6 +107,16 @@ func parseTrain(args []string, stdout io.Writer) (trainConfig, trainOptions, err
 	} else if err != nil {
 		return c, o, err
 	}
+	// Each setting is checked on its own, so the flags given can be judged
+	// before a checkpoint's settings fill in the rest.
+	if err := c.check(); err != nil {
+		return c, o, err
+	}
+	if o.device != "" {
+		if _, err := device.Parse(o.device); err != nil {
+			return c, o, usagef("--device: %v", err)
+		}
+	}
 	if o.resume != "" {
 		// Only the header: the tensors are read once the model exists.
 		meta, err := safetensors.ReadMetadata(o.resume)
@@ -122,15 +132,8 @@ func parseTrain(args []string, stdout io.Writer) (trainConfig, trainOptions, err
 			return c, o, err
 		}
 		if err := c.check(); err != nil {
-			return c, o, fmt.Errorf("resume: %s: its %s metadata, with the flags given: %w", o.resume, metaConfig, err)
-		}
-	}
-	if err := c.check(); err != nil {
-		return c, o, err
-	}
-	if o.device != "" {
-		if _, err := device.Parse(o.device); err != nil {
-			return c, o, usagef("--device: %v", err)
+			// Not a usage error: the flags passed on their own.
+			return c, o, fmt.Errorf("resume: %s: metadata %s: %v", o.resume, metaConfig, err)
 		}
 	}
 	return c, o, nil
