@@ -3,6 +3,7 @@ package nn_test
 import (
 	"bytes"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,7 +80,8 @@ func FuzzLoadCheckpoint(f *testing.F) {
 			require.NoError(t, err)
 			require.Len(t, v, len(want))
 			for i := range want {
-				require.Equal(t, float64(want[i]), v[i], "%s[%d]", tt.Name, i)
+				w := float64(want[i])
+				require.True(t, w == v[i] || math.IsNaN(w) && math.IsNaN(v[i]), "%s[%d]: want %v, got %v", tt.Name, i, w, v[i])
 			}
 		}
 	})
