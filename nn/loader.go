@@ -41,10 +41,15 @@ type Loader struct {
 	cols   int
 }
 
-// NewLoader returns a loader over s.
+// NewLoader returns a loader over s. A split whose images have no pixels
+// (a valid IDX file may say 0 rows) is an error, not a batch that fails
+// later inside a layer.
 func NewLoader(s data.Split, cfg LoaderConfig) (*Loader, error) {
 	if cfg.Batch <= 0 {
 		return nil, fmt.Errorf("nn: loader batch size %d must be positive", cfg.Batch)
+	}
+	if s.Rows <= 0 || s.Cols <= 0 || s.N < 0 {
+		return nil, fmt.Errorf("nn: split of %d %dx%d images: want images of at least 1x1 pixel", s.N, s.Rows, s.Cols)
 	}
 	px := s.Rows * s.Cols
 	if len(s.Images) != s.N*px || len(s.Labels) != s.N {

@@ -98,3 +98,16 @@ func fashionMNIST(t *testing.T) *data.Dataset {
 	require.NoError(t, err)
 	return ds
 }
+
+// A split of zero-pixel images (valid IDX, 0 rows) is refused when the
+// loader is made, not inside the first layer.
+func TestLoaderRefusesEmptyImages(t *testing.T) {
+	for _, s := range []data.Split{
+		{N: 3, Rows: 0, Cols: 28, Labels: []int32{1, 2, 3}},
+		{N: 3, Rows: 28, Cols: 0, Labels: []int32{1, 2, 3}},
+		{N: 0, Rows: 0, Cols: 0},
+	} {
+		_, err := nn.NewLoader(s, nn.LoaderConfig{Batch: 2})
+		require.ErrorContains(t, err, "at least 1x1 pixel", "%dx%d", s.Rows, s.Cols)
+	}
+}

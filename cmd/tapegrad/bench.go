@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/bench"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 )
 
 // runBench is `tapegrad bench`: every workload of package bench on each
@@ -33,39 +33,53 @@ func runBench(args []string, w io.Writer) error {
 	pngOut := fs.String("png", "", "also draw the ratio columns as a bar chart PNG to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	list := fs.Bool("list", false, "list the workloads (those --run selects): ID, bound, shape and what one run computes; run nothing")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseFlags(fs, args, w, "tapegrad bench [flags]",
+		"Runs every workload of package bench (or those --run selects) on each\ndevice and dtype, and prints a table with ratio columns against the first\ndevice and, with --baseline, against an earlier run's JSON."); help || err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
 	if *count < 1 {
-		return fmt.Errorf("--count %d: need at least 1 sample", *count)
+		return usagef("--count %d: need at least 1 sample", *count)
+	}
+	if *minTime < 0 {
+		return usagef("--min-time %v: want a duration of 0 or more", *minTime)
+	}
+	if *threads < 0 {
+		return usagef("--threads %d: want 0 (leave GOMAXPROCS) or more", *threads)
 	}
 	var re *regexp.Regexp
 	if *run != "" {
 		var err error
 		if re, err = regexp.Compile(*run); err != nil {
-			return fmt.Errorf("--run: %v", err)
+			return usagef("--run: %v", err)
 		}
 	}
 	ws := bench.Select(bench.Workloads(), re)
 	if len(ws) == 0 {
-		return fmt.Errorf("--run %q matches no workload", *run)
+		return usagef("--run %q matches no workload", *run)
+	}
+	full, sim, dts, err := benchChoices(*scale, *simScale, *dtypes)
+	if err != nil {
+		return err
+	}
+	devs, err := benchDevices(*devices)
+	if err != nil {
+		return err
 	}
 	if *list {
 		return listWorkloads(w, ws)
 	}
-	if *threads < 0 {
-		return fmt.Errorf("--threads %d: want 0 (leave GOMAXPROCS) or more", *threads)
+	for _, out := range []struct{ flag, path string }{{"--json", *jsonOut}, {"--png", *pngOut}} {
+		if out.path == "" {
+			continue
+		}
+		if err := atomicfile.CheckWritable(out.path); err != nil {
+			return fmt.Errorf("%s %s: cannot write there: %w", out.flag, out.path, err)
+		}
 	}
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads)
 	}
-	targets, err := benchTargets(*devices, *dtypes, *scale, *simScale)
+	targets, err := benchTargets(devs, dts, full, sim)
 	if err != nil {
 		return err
 	}
@@ -76,7 +90,7 @@ func runBench(args []string, w io.Writer) error {
 		}
 	}
 	if *pngOut != "" && base == nil && !twoDevices(targets) {
-		return fmt.Errorf("--png draws ratio columns: name two devices or a --baseline")
+		return usagef("--png draws ratio columns: name two devices or a --baseline")
 	}
 	opts := bench.Options{Count: *count, MinTime: *minTime}
 	if !*quiet {
@@ -111,7 +125,7 @@ func writeOutput(flag, path string, gen func() ([]byte, error)) error {
 	}
 	b, err := gen()
 	if err == nil {
-		err = writeAtomic(path, b)
+		err = atomicfile.WriteBytes(path, b)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", flag, err)
@@ -119,30 +133,14 @@ func writeOutput(flag, path string, gen func() ([]byte, error)) error {
 	return nil
 }
 
-// benchTargets opens each device and pairs it with each dtype, cudasim at
-// simScale and the rest at scale.
-func benchTargets(devices, dtypes, scale, simScale string) ([]bench.Target, error) {
-	full, err := parseScale("--scale", scale)
-	if err != nil {
-		return nil, err
+// benchChoices parses --scale, --sim-scale and --dtype.
+func benchChoices(scale, simScale, dtypes string) (full, sim bench.Scale, dts []device.DType, err error) {
+	if full, err = parseScale("--scale", scale); err != nil {
+		return
 	}
-	sim, err := parseScale("--sim-scale", simScale)
-	if err != nil {
-		return nil, err
+	if sim, err = parseScale("--sim-scale", simScale); err != nil {
+		return
 	}
-	var devs []device.Device
-	if devices == "" {
-		devs = device.Available()
-	} else {
-		for _, s := range strings.Split(devices, ",") {
-			d, err := device.Parse(s)
-			if err != nil {
-				return nil, fmt.Errorf("--device: %w", err)
-			}
-			devs = append(devs, d)
-		}
-	}
-	var dts []device.DType
 	for _, s := range strings.Split(dtypes, ",") {
 		switch strings.TrimSpace(s) {
 		case "f32", "float32":
@@ -150,9 +148,32 @@ func benchTargets(devices, dtypes, scale, simScale string) ([]bench.Target, erro
 		case "f64", "float64":
 			dts = append(dts, device.Float64)
 		default:
-			return nil, fmt.Errorf("--dtype: unknown dtype %q: want f32 or f64", s)
+			return full, sim, nil, usagef("--dtype: unknown dtype %q: want f32 or f64", s)
 		}
 	}
+	return full, sim, dts, nil
+}
+
+// benchDevices parses --device: a comma-separated list, or empty for every
+// device this build can open.
+func benchDevices(devices string) ([]device.Device, error) {
+	if devices == "" {
+		return device.Available(), nil
+	}
+	var devs []device.Device
+	for _, s := range strings.Split(devices, ",") {
+		d, err := device.Parse(s)
+		if err != nil {
+			return nil, usagef("--device: %v", err)
+		}
+		devs = append(devs, d)
+	}
+	return devs, nil
+}
+
+// benchTargets opens each device and pairs it with each dtype, cudasim at
+// sim and the rest at full.
+func benchTargets(devs []device.Device, dts []device.DType, full, sim bench.Scale) ([]bench.Target, error) {
 	var ts []bench.Target
 	for _, d := range devs {
 		if _, err := device.Open(d); err != nil {
@@ -175,7 +196,7 @@ func parseScale(flag, s string) (bench.Scale, error) {
 			return sc, nil
 		}
 	}
-	return 0, fmt.Errorf("%s: unknown scale %q: want full, small or tiny", flag, s)
+	return 0, usagef("%s: unknown scale %q: want full, small or tiny", flag, s)
 }
 
 // twoDevices reports whether the targets span more than one device.

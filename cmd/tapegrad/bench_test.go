@@ -61,7 +61,7 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 		{[]string{"--threads", "-1"}, "--threads -1"},
 		{[]string{"--baseline", notJSON}, "not a bench report"},
 		{[]string{"--device", "cpu", "--png", filepath.Join(dir, "c.png")}, "name two devices or a --baseline"},
-		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
 		err := runBench(c.args, &bytes.Buffer{})
 		require.ErrorContains(t, err, c.want, "args %q", c.args)

@@ -1,15 +1,20 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
 	"github.com/tapegrad/tapegrad/device"
 )
 
+// runDevices is `tapegrad devices`: each device this build links, or why
+// it cannot be opened.
 func runDevices(args []string, w io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("takes no arguments, got %q", args)
+	fs := flag.NewFlagSet("devices", flag.ContinueOnError)
+	if help, err := parseFlags(fs, args, w, "tapegrad devices",
+		"Lists every device this build can use (cpu, cuda:N, cudasim), and why\nany kind is unavailable; [default] marks the one commands use without\n--device ($TAPEGRAD_DEVICE, else the first GPU, else cpu)."); help || err != nil {
+		return err
 	}
 	def, err := device.Default()
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,11 +20,25 @@ import (
 func runGradcheck(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("gradcheck", flag.ContinueOnError)
 	devFlag := fs.String("device", "", "device to check on (default: the best available)")
-	seed := fs.Uint64("seed", uint64(time.Now().UnixNano()), "seed for the random inputs")
+	var seed seedFlag
+	fs.Var(&seed, "seed", "`N`, the seed of the random inputs (default: a fresh one, printed so a run can be replayed)")
 	only := fs.String("op", "", "check only ops whose name contains this")
 	second := fs.Bool("second-order", false, "also check the gradient of the gradient")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, args, w, "tapegrad gradcheck [flags]",
+		"Checks every op's gradient (its VJP) against central differences in\nfloat64 on one device, and prints a table; fails when any op does."); help || err != nil {
 		return err
+	}
+	var cases []autograd.Case
+	for _, c := range autograd.Cases() {
+		if strings.Contains(strings.ToLower(c.Name), strings.ToLower(*only)) {
+			cases = append(cases, c)
+		}
+	}
+	if len(cases) == 0 {
+		return usagef("--op %q: no op matches", *only)
+	}
+	if !seed.set {
+		seed.v = uint64(time.Now().UnixNano())
 	}
 	dev, err := parseDevice(*devFlag)
 	if err != nil {
@@ -31,16 +47,13 @@ func runGradcheck(args []string, w io.Writer) error {
 	if _, err := device.Open(dev); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "gradcheck on %v, float64, seed %d\n", dev, *seed)
+	fmt.Fprintf(w, "gradcheck on %v, float64, seed %d\n", dev, seed.v)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "op\tshape\tmax abs err\tmax rel err\tpass")
 	failed, ran := 0, 0
-	for _, c := range autograd.Cases() {
-		if !strings.Contains(strings.ToLower(c.Name), strings.ToLower(*only)) {
-			continue
-		}
+	for _, c := range cases {
 		ran++
-		inputs := c.Inputs(dev, device.Float64, *seed)
+		inputs := c.Inputs(dev, device.Float64, seed.v)
 		opts := c.Options
 		opts.SecondOrder = opts.SecondOrder || *second
 		var rep autograd.Report
@@ -60,12 +73,9 @@ func runGradcheck(args []string, w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if ran == 0 {
-		return fmt.Errorf("no op matches %q", *only)
-	}
 	fmt.Fprintf(w, "%d of %d ops pass\n", ran-failed, ran)
 	if failed > 0 {
-		return fmt.Errorf("%d op(s) failed; rerun with --seed %d to replay", failed, *seed)
+		return fmt.Errorf("%d op(s) failed; rerun with --seed %d to replay", failed, seed.v)
 	}
 	return nil
 }
@@ -77,4 +87,30 @@ func shapes(ts []*tensor.Tensor) string {
 		parts[i] = strings.ReplaceAll(fmt.Sprint(t.Shape()), " ", "x")
 	}
 	return strings.Join(parts, " ")
+}
+
+// seedFlag is a uint64 flag whose default, a fresh seed per run, is not
+// a value to print in the usage text.
+type seedFlag struct {
+	v   uint64
+	set bool
+}
+
+// String returns the seed once set; empty keeps flag from printing a
+// default.
+func (s *seedFlag) String() string {
+	if s == nil || !s.set {
+		return ""
+	}
+	return strconv.FormatUint(s.v, 10)
+}
+
+// Set parses a decimal seed.
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a seed in 0..%d", uint64(math.MaxUint64))
+	}
+	s.v, s.set = n, true
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -43,7 +45,7 @@ type run struct {
 // printing a line per epoch, and writes log.json and curves.png into
 // --out and a checkpoint to --save after every epoch.
 func runTrain(args []string, stdout io.Writer) error {
-	cfg, opts, err := parseTrain(args, os.Stderr)
+	cfg, opts, err := parseTrain(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -67,13 +69,30 @@ func runTrain(args []string, stdout io.Writer) error {
 
 // newRun loads the data, builds the model and optimizer, and restores a
 // checkpoint when resuming.
-func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (*run, error) {
+func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (_ *run, err error) {
 	dev, err := parseDevice(opts.device)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := device.Open(dev); err != nil {
 		return nil, err
+	}
+	r := &run{cfg: cfg, opts: opts, dev: dev, stdout: stdout, started: time.Now()}
+	// Outputs first: a path that cannot be written fails now, not after
+	// an epoch of training.
+	made, err := r.makeOut()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && made != "" {
+			_ = os.Remove(made) // only if still empty; a failed run leaves no empty folder
+		}
+	}()
+	if opts.save != "" {
+		if err := atomicfile.CheckWritable(opts.save); err != nil {
+			return nil, fmt.Errorf("--save %s: cannot write a checkpoint there: %w", opts.save, err)
+		}
 	}
 	dir := opts.data
 	if dir == "" {
@@ -83,7 +102,9 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (*run, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w (install Debian's dataset-fashion-mnist, or pass --data DIR)", err)
 	}
-	r := &run{cfg: cfg, opts: opts, dev: dev, stdout: stdout, started: time.Now()}
+	if err := checkData(ds, dir, cfg); err != nil {
+		return nil, err
+	}
 	flat := cfg.Model == "mlp"
 	r.train, err = nn.NewLoader(head(ds.Train, cfg.Limit), nn.LoaderConfig{Batch: cfg.Batch, Shuffle: true, Seed: cfg.Seed + 1,
 		Device: dev, Flat: flat, Mean: nn.FashionMNISTMean, Std: nn.FashionMNISTStd})
@@ -94,9 +115,6 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (*run, error) 
 		Device: dev, Flat: flat, Mean: nn.FashionMNISTMean, Std: nn.FashionMNISTStd})
 	if err != nil {
 		return nil, err
-	}
-	if r.train.Samples() == 0 || r.test.Samples() == 0 {
-		return nil, fmt.Errorf("no training or test samples in %s", dir)
 	}
 	// Weights, shuffling (cfg.Seed+1 above) and dropout draw from Philox
 	// under different keys: independent streams from one --seed.
@@ -110,10 +128,28 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (*run, error) 
 			return nil, err
 		}
 	}
-	if err := r.makeOut(); err != nil {
-		return nil, err
-	}
 	return r, nil
+}
+
+// Image size both models take.
+const imageRows, imageCols = 28, 28
+
+// checkData checks the data set against the model before one is built:
+// both splits hold images, of the size the networks take.
+func checkData(ds *data.Dataset, dir string, cfg trainConfig) error {
+	for _, sp := range []struct {
+		name string
+		s    data.Split
+	}{{"training", ds.Train}, {"test", ds.Test}} {
+		if sp.s.Rows != imageRows || sp.s.Cols != imageCols {
+			return fmt.Errorf("data %s: the %s images are %dx%d; the %s model takes %dx%d (Fashion-MNIST's size)",
+				dir, sp.name, sp.s.Rows, sp.s.Cols, cfg.Model, imageRows, imageCols)
+		}
+		if sp.s.N == 0 {
+			return fmt.Errorf("data %s: no %s samples", dir, sp.name)
+		}
+	}
+	return nil
 }
 
 // head returns the first n samples of s (all of them when n is 0).
@@ -162,30 +198,79 @@ func buildSchedule(c trainConfig, perEpoch int) nn.Schedule {
 	return nn.Constant(c.LR)
 }
 
-// restore loads a checkpoint written by save into the run.
+// restore loads a checkpoint written by save into the run, after
+// checking that its resume metadata describe a run that could have
+// written it.
 func (r *run) restore(path string) error {
 	meta, err := nn.LoadCheckpoint(path, r.model, r.opt)
 	if err != nil {
 		return err
 	}
+	st, err := parseResume(meta)
+	if err != nil {
+		return fmt.Errorf("resume: %s: %w", path, err)
+	}
+	r.epoch, r.step, r.history = st.epoch, st.step, st.history
+	r.dropRNG.SetOffset(st.dropout)
+	return nil
+}
+
+// resumeState is what a checkpoint's metadata say about the run so far.
+type resumeState struct {
+	epoch, step int
+	dropout     uint64
+	history     []epochRecord
+}
+
+// parseResume reads and checks the resume metadata: epoch and step are
+// counts, the history holds one record per epoch done, numbered from 1,
+// with the step counts rising to step, and the optimizer took as many
+// steps as the run.
+func parseResume(meta map[string]string) (resumeState, error) {
+	var st resumeState
+	bad := func(key, why string) error {
+		return fmt.Errorf("metadata %s = %q: %s", key, meta[key], why)
+	}
 	ints := []struct {
 		key string
 		dst *int
-	}{{metaEpoch, &r.epoch}, {metaStep, &r.step}}
+	}{{metaEpoch, &st.epoch}, {metaStep, &st.step}}
 	for _, kv := range ints {
-		if *kv.dst, err = strconv.Atoi(meta[kv.key]); err != nil {
-			return fmt.Errorf("resume: %s: metadata %s = %q: %v", path, kv.key, meta[kv.key], err)
+		n, err := strconv.Atoi(meta[kv.key])
+		if err != nil || n < 0 {
+			return st, bad(kv.key, "want a count of 0 or more")
 		}
+		*kv.dst = n
+	}
+	if st.epoch > maxEpochs {
+		return st, bad(metaEpoch, fmt.Sprintf("want at most %d", maxEpochs))
+	}
+	if s := meta[nn.MetaOptimSteps]; s != meta[metaStep] {
+		return st, bad(metaStep, fmt.Sprintf("the optimizer took %s steps", s))
 	}
 	off, err := strconv.ParseUint(meta[metaDropout], 10, 64)
 	if err != nil {
-		return fmt.Errorf("resume: %s: metadata %s = %q: %v", path, metaDropout, meta[metaDropout], err)
+		return st, bad(metaDropout, "want a generator offset, 0 or more")
 	}
-	r.dropRNG.SetOffset(off)
-	if err := json.Unmarshal([]byte(meta[metaHistory]), &r.history); err != nil {
-		return fmt.Errorf("resume: %s: metadata %s: %v", path, metaHistory, err)
+	st.dropout = off
+	if err := json.Unmarshal([]byte(meta[metaHistory]), &st.history); err != nil {
+		return st, fmt.Errorf("metadata %s: %v", metaHistory, err)
 	}
-	return nil
+	if len(st.history) != st.epoch {
+		return st, fmt.Errorf("metadata %s holds %d epochs, %s says %d", metaHistory, len(st.history), metaEpoch, st.epoch)
+	}
+	prev := 0
+	for i, h := range st.history {
+		if h.Epoch != i+1 || h.Step <= prev || h.Step > st.step {
+			return st, fmt.Errorf("metadata %s: record %d (epoch %d, step %d) breaks the sequence of epochs 1..%d with steps rising to %d",
+				metaHistory, i, h.Epoch, h.Step, st.epoch, st.step)
+		}
+		prev = h.Step
+	}
+	if st.epoch > 0 && prev != st.step {
+		return st, bad(metaStep, fmt.Sprintf("the last epoch of %s ended at step %d", metaHistory, prev))
+	}
+	return st, nil
 }
 
 // save writes the checkpoint of the epochs done so far.
@@ -206,18 +291,28 @@ func (r *run) save() error {
 	return nn.SaveCheckpoint(r.opts.save, r.model, r.opt, meta)
 }
 
-// makeOut creates the output directory.
-func (r *run) makeOut() error {
+// makeOut creates the output directory and checks that log.json and
+// curves.png can be written there. It returns the directory when it
+// created it.
+func (r *run) makeOut() (made string, err error) {
 	dir := r.opts.out
 	if dir == "" {
 		dir = filepath.Join("runs", r.started.Format("20060102-150405")+"-"+r.cfg.Model)
 	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		made = dir
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return "", fmt.Errorf("--out: %w", err)
 	}
 	r.logPath = filepath.Join(dir, "log.json")
 	r.plotPath = filepath.Join(dir, "curves.png")
-	return nil
+	for _, p := range []string{r.logPath, r.plotPath} {
+		if err := atomicfile.CheckWritable(p); err != nil {
+			return made, fmt.Errorf("--out %s: cannot write %s: %w", dir, filepath.Base(p), err)
+		}
+	}
+	return made, nil
 }
 
 // loop trains the remaining epochs, then prints the summary.

@@ -5,7 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"slices"
+	"strings"
 
+	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/nn/data"
 	"github.com/tapegrad/tapegrad/nn/safetensors"
 )
@@ -79,49 +83,128 @@ func trainFlags(c *trainConfig, o *trainOptions) *flag.FlagSet {
 	return fs
 }
 
+// maxEpochs bounds --epochs, so that epochs times batches per epoch (the
+// schedule's step count) cannot overflow.
+const maxEpochs = 1_000_000
+
+// trainSynopsis and trainAbout head `tapegrad train -h`.
+const (
+	trainSynopsis = "tapegrad train [flags]"
+	trainAbout    = `Trains an MLP or CNN on Fashion-MNIST, printing a line per epoch, and
+writes log.json and curves.png into --out and a checkpoint to --save after
+every epoch. Every flag, the data's image size and the output paths are
+checked before training starts.`
+)
+
 // parseTrain reads the flags; with --resume the checkpoint's settings are
-// the defaults that explicit flags override.
-func parseTrain(args []string, stderr io.Writer) (trainConfig, trainOptions, error) {
+// the defaults that explicit flags override. For -h it prints the usage to
+// stdout and returns flag.ErrHelp. A bad flag is a *usageError; a
+// checkpoint that cannot be read is a plain error.
+func parseTrain(args []string, stdout io.Writer) (trainConfig, trainOptions, error) {
 	c, o := defaultTrainConfig(), trainOptions{}
-	fs := trainFlags(&c, &o)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(trainFlags(&c, &o), args, stdout, trainSynopsis, trainAbout); help {
+		return c, o, flag.ErrHelp
+	} else if err != nil {
 		return c, o, err
 	}
-	if fs.NArg() > 0 {
-		return c, o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	// Each setting is checked on its own, so the flags given can be judged
+	// before a checkpoint's settings fill in the rest.
+	if err := c.check(); err != nil {
+		return c, o, err
+	}
+	if o.device != "" {
+		if _, err := device.Parse(o.device); err != nil {
+			return c, o, usagef("--device: %v", err)
+		}
 	}
 	if o.resume != "" {
-		f, err := safetensors.ReadFile(o.resume)
+		// Only the header: the tensors are read once the model exists.
+		meta, err := safetensors.ReadMetadata(o.resume)
 		if err != nil {
 			return c, o, fmt.Errorf("resume: %w", err)
 		}
 		saved := defaultTrainConfig()
-		if err := json.Unmarshal([]byte(f.Metadata[metaConfig]), &saved); err != nil {
+		if err := json.Unmarshal([]byte(meta[metaConfig]), &saved); err != nil {
 			return c, o, fmt.Errorf("resume: %s has no readable %s metadata: %v", o.resume, metaConfig, err)
 		}
 		c = saved
-		fs = trainFlags(&c, &o)
-		fs.SetOutput(io.Discard)
-		if err := fs.Parse(args); err != nil {
+		if _, err := parseFlags(trainFlags(&c, &o), args, io.Discard, trainSynopsis, trainAbout); err != nil {
 			return c, o, err
 		}
+		if err := c.check(); err != nil {
+			// Not a usage error: the flags passed on their own.
+			return c, o, fmt.Errorf("resume: %s: metadata %s: %v", o.resume, metaConfig, err)
+		}
 	}
-	return c, o, c.check()
+	return c, o, nil
 }
 
+// check validates every setting: each error names the flag and its value.
 func (c trainConfig) check() error {
-	switch {
-	case c.Model != "mlp" && c.Model != "cnn":
-		return fmt.Errorf("--model %q: want mlp or cnn", c.Model)
-	case c.Optimizer != "adam" && c.Optimizer != "adamw" && c.Optimizer != "sgd":
-		return fmt.Errorf("--optimizer %q: want adam, adamw or sgd", c.Optimizer)
-	case c.Schedule != "constant" && c.Schedule != "step" && c.Schedule != "cosine":
-		return fmt.Errorf("--schedule %q: want constant, step or cosine", c.Schedule)
-	case c.Batch <= 0 || c.Epochs < 0 || c.Limit < 0 || c.TestLimit < 0 || c.Warmup < 0:
-		return fmt.Errorf("--batch must be positive and --epochs, --limit, --test-limit, --warmup not negative")
-	case !(c.LR > 0) || c.Dropout < 0 || c.Dropout >= 1 || c.Smoothing < 0 || c.Smoothing > 1 || c.Clip < 0:
-		return fmt.Errorf("--lr must be positive, --dropout in [0, 1), --label-smoothing in [0, 1], --clip not negative")
+	enums := []struct {
+		flag, value string
+		want        []string
+	}{
+		{"--model", c.Model, []string{"mlp", "cnn"}},
+		{"--optimizer", c.Optimizer, []string{"adam", "adamw", "sgd"}},
+		{"--schedule", c.Schedule, []string{"cosine", "step", "constant"}},
+	}
+	for _, e := range enums {
+		if !slices.Contains(e.want, e.value) {
+			return usagef("%s %q: want %s", e.flag, e.value, strings.Join(e.want, ", "))
+		}
+	}
+	ints := []struct {
+		flag     string
+		value    int
+		min, max int
+	}{
+		{"--batch", c.Batch, 1, math.MaxInt32},
+		{"--epochs", c.Epochs, 0, maxEpochs},
+		{"--warmup", c.Warmup, 0, math.MaxInt32},
+		{"--limit", c.Limit, 0, math.MaxInt32},
+		{"--test-limit", c.TestLimit, 0, math.MaxInt32},
+	}
+	for _, n := range ints {
+		if n.value < n.min || n.value > n.max {
+			return usagef("%s %d: want %d..%d", n.flag, n.value, n.min, n.max)
+		}
+	}
+	// Each range is closed unless open says which end is excluded.
+	floats := []struct {
+		flag     string
+		value    float64
+		min, max float64
+		open     string // "min", "max" or ""
+	}{
+		{"--lr", c.LR, 0, math.MaxFloat64, "min"},
+		{"--momentum", c.Momentum, 0, 1, "max"},
+		{"--weight-decay", c.WeightDecay, 0, math.MaxFloat64, ""},
+		{"--clip", c.Clip, 0, math.MaxFloat64, ""},
+		{"--label-smoothing", c.Smoothing, 0, 1, ""},
+		{"--dropout", c.Dropout, 0, 1, "max"},
+	}
+	for _, f := range floats {
+		v := f.value
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < f.min || v > f.max || (f.open == "min" && v == f.min) || (f.open == "max" && v == f.max) {
+			return usagef("%s %v: want a finite number in %s", f.flag, v, interval(f.min, f.max, f.open))
+		}
 	}
 	return nil
+}
+
+// interval formats [min, max] with open ends as parentheses; an unbounded
+// max reads "[min, ∞)".
+func interval(lo, hi float64, open string) string {
+	l, r := "[", "]"
+	if open == "min" {
+		l = "("
+	}
+	if open == "max" {
+		r = ")"
+	}
+	if hi == math.MaxFloat64 {
+		return fmt.Sprintf("%s%g, ∞)", l, lo)
+	}
+	return fmt.Sprintf("%s%g, %g%s", l, lo, hi, r)
 }

@@ -2,9 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 )
 
 // epochRecord is one epoch of a run, as log.json and checkpoints keep it.
@@ -39,31 +39,8 @@ func (r *run) writeOutputs() error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(r.logPath, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteBytes(r.logPath, append(b, '\n')); err != nil {
 		return err
 	}
 	return writePlot(r.plotPath, r.cfg.Model, r.history)
-}
-
-// writeAtomic replaces path with data through a temporary file and a
-// rename, so a reader never sees half a file.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Chmod(0o644) // CreateTemp makes 0600; a log is for everyone to read
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name()) // best effort; err says what went wrong
-	}
-	return err
 }

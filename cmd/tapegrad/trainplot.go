@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 )
 
 // Line colours of the curves: train blue, test orange.
@@ -48,7 +50,7 @@ func writePlot(path, model string, hist []epochRecord) error {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
 		return err
 	}
-	return writeAtomic(path, buf.Bytes())
+	return atomicfile.WriteBytes(path, buf.Bytes())
 }
 
 func newPanel(title, y string) *plot.Plot {

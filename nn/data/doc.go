@@ -11,7 +11,10 @@
 //
 // Readers never trust a header's sizes: dimensions whose product overflows
 // or exceeds MaxIDXBytes are refused before anything is allocated, and data
-// is read into a buffer that grows with the bytes actually present. A bad
+// is read into a buffer that grows with the bytes actually present, never
+// past what the header declares. A gzip stream may expand at most
+// MaxGzipRatio times its compressed size (beyond a first MiB), so a small
+// decompression bomb is refused after a MiB instead of filling memory. A bad
 // file gives a *FormatError that names the file and matches one of
 // ErrMagic, ErrTruncated, ErrTooLarge, ErrCorrupt, ErrLabel or ErrMismatch
 // under errors.Is.

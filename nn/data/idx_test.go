@@ -2,11 +2,13 @@ package data_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -124,4 +126,38 @@ func TestReadIDXReaderError(t *testing.T) {
 	}
 	_, err := data.ReadIDXFile("/nonexistent/idx")
 	require.ErrorContains(t, err, "/nonexistent/idx")
+}
+
+// A gzip IDX file whose header honestly declares 7.8 MB of zeros (8 KB
+// compressed) is refused after its first MiB, without decompressing the
+// rest: the 316 KB file of this kind declared 325 MB and took
+// 1.9 GB of memory as pixels. Random data, which deflate cannot shrink,
+// still reads.
+func TestReadIDXRefusesGzipBomb(t *testing.T) {
+	const images = 10000
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	require.NoError(t, err)
+	_, err = zw.Write(idxFile(data.TypeUint8, []uint32{images, 28, 28}, nil))
+	require.NoError(t, err)
+	zeros := make([]byte, 1<<20)
+	for left := images * 28 * 28; left > 0; left -= len(zeros) {
+		_, err := zw.Write(zeros[:min(left, len(zeros))])
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	t.Logf("bomb: %d bytes compressed", buf.Len())
+
+	start := time.Now()
+	_, err = data.ReadIDX(&buf)
+	require.ErrorIs(t, err, data.ErrTooLarge)
+	require.ErrorContains(t, err, "decompression bomb")
+	t.Logf("refused in %v", time.Since(start))
+
+	rng := newRand(t)
+	plain := idxFile(data.TypeUint8, []uint32{3, 28, 28}, randBytes(rng, 3*28*28))
+	x, err := data.ReadIDX(bytes.NewReader(gz(t, plain)))
+	require.NoError(t, err)
+	require.Equal(t, []int{3, 28, 28}, x.Dims)
+	require.Equal(t, plain[16:], x.Data)
 }

@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/binary"
@@ -23,12 +24,67 @@ type entry struct {
 
 // ReadFile reads and checks the safetensors file at path. Errors name path:
 // a *FormatError for a malformed file, a wrapped *fs.PathError otherwise.
+// It reads the header first (at most MaxHeaderSize bytes), checks it
+// against the file's size, and only then reads the data section the header
+// describes, as bytes arrive: memory follows the file, not what its header
+// claims, and a device such as /dev/zero is refused instead of read
+// without end.
 func ReadFile(path string) (File, error) {
-	data, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
 		return File{}, fmt.Errorf("safetensors: %w", err)
 	}
-	return Parse(data, path)
+	defer fh.Close() // read-only: a close error loses nothing
+	f, err := decodeFile(fh, path)
+	if err != nil {
+		return File{}, named(err, path)
+	}
+	return f, nil
+}
+
+// ReadMetadata reads only the header of the safetensors file at path and
+// returns its metadata, after checking the header as ReadFile does and the
+// file's size against it; the data section is not read.
+func ReadMetadata(path string) (map[string]string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	defer fh.Close() // read-only: a close error loses nothing
+	r := bufio.NewReader(fh)
+	_, meta, total, n, err := decodeHeader(r)
+	if err == nil {
+		err = checkFileSize(fh, n, total)
+	}
+	if err != nil {
+		return nil, named(err, path)
+	}
+	return meta, nil
+}
+
+// decodeFile decodes the file fh, refusing a regular file whose size
+// disagrees with its header before reading the data section.
+func decodeFile(fh *os.File, path string) (File, error) {
+	r := bufio.NewReader(fh)
+	entries, meta, total, n, err := decodeHeader(r)
+	if err != nil {
+		return File{}, err
+	}
+	if err := checkFileSize(fh, n, total); err != nil {
+		return File{}, err
+	}
+	return decodeBody(r, entries, meta, total)
+}
+
+// checkFileSize compares a regular file's size with the 8+n header bytes
+// and total data bytes its header describes; other files (pipes, devices)
+// pass, and decodeBody finds their length by reading.
+func checkFileSize(fh *os.File, n, total uint64) error {
+	fi, err := fh.Stat()
+	if err != nil || !fi.Mode().IsRegular() || uint64(fi.Size()) < 8+n {
+		return nil // the header was read, so a smaller file changed meanwhile: decodeBody decides
+	}
+	return checkDataLen(total, uint64(fi.Size())-8-n)
 }
 
 // Parse decodes a whole safetensors file held in data; name, usually the
@@ -63,30 +119,44 @@ func Parse(data []byte, name string) (File, error) {
 // r actually holds, not what the header claims. Errors are *FormatError
 // with an empty File, or the first read error of r.
 func Decode(r io.Reader) (File, error) {
+	entries, meta, total, _, err := decodeHeader(r)
+	if err != nil {
+		return File{}, err
+	}
+	return decodeBody(r, entries, meta, total)
+}
+
+// decodeHeader reads the header length and the header from r and parses
+// it: the entries in data order, the metadata, the data section's length
+// and the header's.
+func decodeHeader(r io.Reader) ([]entry, map[string]string, uint64, uint64, error) {
 	var pre [8]byte
 	if k, err := io.ReadFull(r, pre[:]); err != nil {
 		if isEOF(err) {
-			return File{}, &FormatError{Kind: ErrTruncated,
+			return nil, nil, 0, 0, &FormatError{Kind: ErrTruncated,
 				Reason: fmt.Sprintf("file is %d bytes, shorter than the 8-byte header length", k)}
 		}
-		return File{}, err
+		return nil, nil, 0, 0, err
 	}
 	n, err := headerLen(pre[:])
 	if err != nil {
-		return File{}, err
+		return nil, nil, 0, 0, err
 	}
 	header, err := readN(r, n)
 	if err != nil {
 		if isEOF(err) {
-			return File{}, &FormatError{Kind: ErrTruncated,
+			return nil, nil, 0, 0, &FormatError{Kind: ErrTruncated,
 				Reason: fmt.Sprintf("header length %d exceeds the %d bytes that follow it", n, len(header))}
 		}
-		return File{}, err
+		return nil, nil, 0, 0, err
 	}
 	entries, meta, total, err := parseHeader(header)
-	if err != nil {
-		return File{}, err
-	}
+	return entries, meta, total, n, err
+}
+
+// decodeBody reads the total-byte data section from r, checks that r ends
+// there, and assembles the file.
+func decodeBody(r io.Reader, entries []entry, meta map[string]string, total uint64) (File, error) {
 	body, err := readN(r, total)
 	if err != nil && !isEOF(err) {
 		return File{}, err

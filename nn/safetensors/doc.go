@@ -21,13 +21,16 @@
 // what is wrong, and matches one of ErrTruncated, ErrTooLarge, ErrCorrupt or
 // ErrDType under errors.Is. Sizes come from the bytes actually present, never
 // from what a header claims, so a lying header cannot make the reader
-// allocate.
+// allocate. ReadFile reads the header before the data (ReadMetadata reads
+// only the header), so a file that never ends, such as /dev/zero, is
+// refused instead of read into memory.
 //
 // Writing is deterministic: the header is compact JSON padded with spaces to
 // a multiple of 8 bytes, and tensors are laid out by decreasing element size,
 // then by name, which keeps every tensor aligned to its element size (the
 // reference writer aligns the same way). WriteFile replaces a file
-// atomically.
+// atomically, through internal/atomicfile, the one atomic-write helper of
+// this module.
 //
-// safetensors imports nothing of this module.
+// safetensors imports nothing else of this module.
 package safetensors

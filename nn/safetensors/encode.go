@@ -1,16 +1,15 @@
 package safetensors
 
 import (
-	"bufio"
 	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 )
 
 // writeHook, when a test sets it, wraps the writer WriteFile encodes to, so
@@ -174,72 +173,26 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// WriteFile writes f to path atomically: it encodes f into a temporary file
-// in the same directory, syncs it, renames it over path and syncs the
-// directory. On any error before the rename the temporary file is removed
-// and whatever was at path is left untouched. A new file gets mode 0644; a
-// replaced file keeps its permissions. Errors name path; an invalid f gives
-// a *FormatError with File set to path.
+// WriteFile writes f to path atomically (atomicfile.Write): it encodes f
+// into a temporary file in the same directory, syncs it, renames it over
+// path and syncs the directory. On any error before the rename the
+// temporary file is removed and whatever was at path is left untouched;
+// temporary files an interrupted earlier save left are removed. A new file
+// gets mode 0644; a replaced file keeps its permissions. Errors name path;
+// an invalid f gives a *FormatError with File set to path, and nothing is
+// written.
 func WriteFile(path string, f File) error {
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
+	if _, _, err := buildHeader(f); err != nil {
+		return named(err, path)
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		if writeHook != nil {
+			w = writeHook(w)
+		}
+		return Encode(w, f)
+	})
 	if err != nil {
 		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err := fill(tmp, mode, f); err != nil {
-		_ = tmp.Close() // may already be closed; the write error is the one to report
-		_ = os.Remove(tmp.Name())
-		if fe, ok := err.(*FormatError); ok {
-			fe.File = path
-			return fe
-		}
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("safetensors: write %s: %w", path, err)
-	}
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("safetensors: write %s: file is in place, but syncing its directory failed: %w", path, err)
 	}
 	return nil
-}
-
-// fill encodes f into tmp, sets its mode, syncs and closes it.
-func fill(tmp *os.File, mode os.FileMode, f File) error {
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	var w io.Writer = bw
-	if writeHook != nil {
-		w = writeHook(w)
-	}
-	if err := Encode(w, f); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	return tmp.Close()
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -174,3 +174,48 @@ func TestReadFileErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrTruncated)
 	require.EqualError(t, err, "safetensors: "+bad+": truncated: header length 200 exceeds the 1 bytes that follow it")
 }
+
+// ReadFile and ReadMetadata read the header first: a device that never
+// ends (/dev/zero, whose zero header length leaves an empty header) is
+// refused at once instead of read until memory runs out.
+func TestReadFileDevZero(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := ReadFile("/dev/zero")
+	require.ErrorIs(t, err, ErrCorrupt)
+	require.ErrorContains(t, err, "/dev/zero")
+	_, err = ReadMetadata("/dev/zero")
+	require.ErrorIs(t, err, ErrCorrupt)
+}
+
+// ReadMetadata returns the metadata without the data, after checking the
+// file's size against the header.
+func TestReadMetadata(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.safetensors")
+	f := testFile(t)
+	require.NoError(t, WriteFile(path, f))
+	meta, err := ReadMetadata(path)
+	require.NoError(t, err)
+	require.Equal(t, f.Metadata, meta)
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	short := filepath.Join(dir, "short.safetensors")
+	require.NoError(t, os.WriteFile(short, b[:len(b)-3], 0o644))
+	long := filepath.Join(dir, "long.safetensors")
+	require.NoError(t, os.WriteFile(long, append(b, 0), 0o644))
+	for _, c := range []struct {
+		path string
+		kind error
+	}{{short, ErrTruncated}, {long, ErrCorrupt}} {
+		_, err := ReadMetadata(c.path)
+		require.ErrorIs(t, err, c.kind, c.path)
+		require.ErrorContains(t, err, c.path)
+		_, err = ReadFile(c.path)
+		require.ErrorIs(t, err, c.kind, c.path)
+	}
+	_, err = ReadMetadata(filepath.Join(dir, "absent"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+}
