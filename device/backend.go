@@ -13,9 +13,14 @@ type Buffer interface {
 //   - all buffers share one dtype, outputs (dst) are contiguous and
 //     overwritten, and inputs are read through their Layouts, so strided
 //     and broadcast (stride 0) views need no copy;
-//   - the tensor layer has already checked shapes, dtypes and index ranges,
-//     so a backend may assume valid arguments; the errors it returns are
-//     its own (a failed launch, out of memory, an unsupported dtype);
+//   - the tensor layer has already checked shapes and dtypes, so a backend
+//     may assume them valid; the errors it returns are its own (a failed
+//     launch, out of memory, an unsupported dtype) and bad values in its
+//     data: an index or label out of range, an int32 division by zero.
+//     Values live on the device, so the backend checks them there: a
+//     synchronous backend fails the op, an asynchronous one records the
+//     first bad value and returns it from the next Sync or Read, naming
+//     the op, the value and its position;
 //   - the work may be asynchronous: results are visible to Read and to
 //     later ops on the same backend, and Sync waits for everything queued.
 type Backend interface {
@@ -89,13 +94,15 @@ type Backend interface {
 	SoftmaxBackward(dx, y, dy Buffer, rows, cols int, log bool) error
 	// CrossEntropy writes loss[r] = -Σ_c t[r,c]*logsoftmax(logits)[r,c]
 	// with t = (1-s)*onehot(labels[r]) + s/cols for smoothing s; labels is
-	// Int32 [rows], loss has the logits' dtype.
+	// Int32 [rows], loss has the logits' dtype; a label outside [0, cols)
+	// is an error (see above).
 	CrossEntropy(loss, logits, labels Buffer, rows, cols int, smoothing float64) error
 	// CrossEntropyBackward writes dlogits[r,c] = dloss[r]*(softmax[r,c]-t[r,c]).
 	CrossEntropyBackward(dlogits, logits, labels, dloss Buffer, rows, cols int, smoothing float64) error
 
 	// Indexing family. src and dst are contiguous [outer, n, inner] or
-	// [outer, k, inner] blocks; idx is Int32 and in range.
+	// [outer, k, inner] blocks; idx is Int32, and an index outside [0, n)
+	// is an error (see above) whose element is left alone or written 0.
 
 	// IndexSelect: dst[o,j,i] = src[o, idx[j], i] for j < k; dst is [outer, k, inner].
 	IndexSelect(dst, src, idx Buffer, outer, n, inner, k int) error

@@ -37,6 +37,7 @@ func Backend(t *testing.T, b device.Backend) {
 	t.Run("matmul", h.matmul)
 	t.Run("softmax", h.softmax)
 	t.Run("index", h.index)
+	t.Run("bad-index", h.badIndex)
 	t.Run("conv", h.conv)
 	t.Run("optim", h.optim)
 	t.Run("rand", h.random)

@@ -2,6 +2,7 @@ package devicetest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/device"
@@ -57,6 +58,70 @@ func (h *harness) index(t *testing.T) {
 						h.compare(t, fmt.Sprintf("outer %d n %d inner %d k %d", o, n, in, k), dst, dn, tl)
 					}
 				}
+			})
+		}
+	}
+}
+
+// badIndex checks that an index or label out of range is an error naming
+// the op, the value and its position, from the call or (asynchronous
+// backends, which check on the device) from the next Sync, and that the
+// backend works normally after it. The CPU reference fails the same way.
+func (h *harness) badIndex(t *testing.T) {
+	const o, n, in, k = 2, 5, 3, 4
+	type badOp struct {
+		name, what string
+		nidx, pos  int
+		call       func(be device.Backend, dst, src, idx device.Buffer) error
+	}
+	ops := []badOp{
+		{"IndexSelect", "index", k, 2, func(be device.Backend, dst, src, idx device.Buffer) error {
+			return be.IndexSelect(dst, src, idx, o, n, in, k)
+		}},
+		{"IndexAdd", "index", k, 3, func(be device.Backend, dst, src, idx device.Buffer) error {
+			return be.IndexAdd(dst, src, idx, o, n, in, k)
+		}},
+		{"Gather", "index", o * k * in, 17, func(be device.Backend, dst, src, idx device.Buffer) error {
+			return be.Gather(dst, src, idx, o, n, in, k)
+		}},
+		{"ScatterAdd", "index", o * k * in, 0, func(be device.Backend, dst, src, idx device.Buffer) error {
+			return be.ScatterAdd(dst, src, idx, o, n, in, k)
+		}},
+		{"CrossEntropy", "label", k, 1, func(be device.Backend, dst, src, idx device.Buffer) error {
+			return be.CrossEntropy(dst, src, idx, k, n, 0)
+		}},
+	}
+	for _, op := range ops {
+		for _, bad := range []int{n, -3} {
+			t.Run(fmt.Sprintf("%s_%d", op.name, bad), func(t *testing.T) {
+				r := h.rng(t)
+				idx := make([]float64, op.nidx)
+				for j := range idx {
+					idx[j] = float64(r.IntN(n))
+				}
+				idx[op.pos] = float64(bad)
+				big := o * max(n, k) * in
+				src := h.upload(t, device.Float32, values(r, device.Float32, big))
+				dst := h.upload(t, device.Float32, values(r, device.Float32, big))
+				ix := h.upload(t, device.Int32, idx)
+				want := fmt.Sprintf("%s %d at position %d is outside [0, %d)", op.what, bad, op.pos, n)
+				for s, be := range h.be {
+					err := op.call(be, dst.on(side(s)), src.on(side(s)), ix.on(side(s)))
+					if err == nil {
+						err = be.Sync()
+					}
+					if err == nil || !strings.Contains(err.Error(), op.name) || !strings.Contains(err.Error(), want) {
+						t.Fatalf("%v: %s with %s %d: got error %v, want one naming %s and %q", be.Device(), op.name, op.what, bad, err, op.name, want)
+					}
+					if err := be.Sync(); err != nil {
+						t.Fatalf("%v: the error was reported twice: %v", be.Device(), err)
+					}
+				}
+				idx[op.pos] = 0
+				good := h.upload(t, device.Int32, idx)
+				h.run(t, func(be device.Backend, s side) error {
+					return op.call(be, dst.on(s), src.on(s), good.on(s))
+				})
 			})
 		}
 	}

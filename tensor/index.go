@@ -68,15 +68,13 @@ func blocks(shape []int, axis int) (outer, n, inner int) {
 	return outer, shape[axis], inner
 }
 
-// checkIndex panics unless idx is Int32 with values in [0, n).
-func checkIndex(op string, t, idx *Tensor, n int) {
+// checkIndex panics unless idx is Int32. The values are range-checked by
+// the backend, where they live: the CPU fails the op, an asynchronous
+// device reports the first bad index at the next Sync or Read (reading the
+// indices back here would stall it on every call).
+func checkIndex(op string, t, idx *Tensor) {
 	if idx.dtype != device.Int32 {
 		fail(op, []*Tensor{t, idx}, "index must be int32, got %v", idx.dtype)
-	}
-	for i, v := range idx.Int32s() {
-		if v < 0 || int(v) >= n {
-			fail(op, []*Tensor{t, idx}, "index %d at position %d is outside [0, %d)", v, i, n)
-		}
 	}
 }
 
@@ -88,7 +86,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 	if idx.Rank() != 1 {
 		fail(op, []*Tensor{t, idx}, "index must be 1-D")
 	}
-	checkIndex(op, t, idx, t.shape[axis])
+	checkIndex(op, t, idx)
 	src, ix := t.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(t.shape, axis)
 	shape := t.Shape()
@@ -113,7 +111,7 @@ func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
 	if idx.Rank() != 1 || !slices.Equal(src.shape, want) {
 		fail(op, []*Tensor{t, idx, src}, "want 1-D index and src of shape %v", want)
 	}
-	checkIndex(op, t, idx, t.shape[axis])
+	checkIndex(op, t, idx)
 	out := t.Clone()
 	s, ix := src.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(t.shape, axis)
@@ -130,7 +128,7 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 	be := sameDevice(op, t, idx)
 	axis = t.axis(op, axis)
 	gatherShapes(op, t, idx, axis)
-	checkIndex(op, t, idx, t.shape[axis])
+	checkIndex(op, t, idx)
 	part := t.leading(idx.shape, axis)
 	src, ix := part.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(part.shape, axis)
@@ -151,7 +149,7 @@ func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 	if !slices.Equal(idx.shape, src.shape) {
 		fail(op, []*Tensor{t, idx, src}, "index and src shapes differ")
 	}
-	checkIndex(op, t, idx, t.shape[axis])
+	checkIndex(op, t, idx)
 	out := t.Clone()
 	// The kernel takes a dense [outer, n, inner] block: with a shorter
 	// index, that is a copy of the part it touches, written back after.
@@ -219,9 +217,15 @@ func (t *Tensor) index(op string, pos []int) *Tensor {
 }
 
 // OneHot returns labels (Int32, any shape) as one-hot vectors of n
-// classes in dtype dt, with a new last axis.
+// classes in dtype dt, with a new last axis. A label outside [0, n) is an
+// error from ScatterAdd, which builds the result (on an asynchronous
+// device, at the next Sync or Read).
 func OneHot(labels *Tensor, n int, dt device.DType) *Tensor {
-	checkIndex("OneHot", labels, labels, n)
-	classes := Arange(labels.Device(), dt, n)
-	return labels.Cast(dt).Unsqueeze(-1).Eq(classes)
+	checkIndex("OneHot", labels, labels)
+	if n < 0 {
+		fail("OneHot", []*Tensor{labels}, "negative class count %d", n)
+	}
+	idx := labels.Unsqueeze(-1)
+	out := Zeros(labels.Device(), dt, append(labels.Shape(), n)...)
+	return out.ScatterAdd(-1, idx, Ones(labels.Device(), dt, idx.Shape()...))
 }

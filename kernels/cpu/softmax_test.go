@@ -173,8 +173,8 @@ func TestCrossEntropyGradCheck(t *testing.T) {
 func TestCrossEntropyErrors(t *testing.T) {
 	logits := upload(t, device.Float32, []float64{1, 2, 3, 4})
 	loss := alloc(t, device.Float32, 2)
-	require.ErrorContains(t, shared.CrossEntropy(loss, logits, upload(t, device.Int32, []float64{0, 2}), 2, 2, 0), "label 2 of row 1")
-	require.ErrorContains(t, shared.CrossEntropy(loss, logits, upload(t, device.Int32, []float64{-1, 0}), 2, 2, 0), "label -1 of row 0")
+	require.ErrorContains(t, shared.CrossEntropy(loss, logits, upload(t, device.Int32, []float64{0, 2}), 2, 2, 0), "label 2 at position 1")
+	require.ErrorContains(t, shared.CrossEntropy(loss, logits, upload(t, device.Int32, []float64{-1, 0}), 2, 2, 0), "label -1 at position 0")
 	require.ErrorContains(t, shared.CrossEntropy(loss, logits, upload(t, device.Float32, []float64{0, 1}), 2, 2, 0), "want int32")
 	require.ErrorContains(t, shared.CrossEntropy(alloc(t, device.Float64, 2), logits, upload(t, device.Int32, []float64{0, 1}), 2, 2, 0), "want float32")
 }

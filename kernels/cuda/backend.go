@@ -71,9 +71,9 @@ type Backend struct {
 	alloc   allocator
 	modules map[string]driver.Module
 	funcs   map[string]driver.Function
-	// status is the int32 word div_i32 sets on a zero divisor (0 until the
-	// first int32 division); checked says no division ran since the last
-	// look at it.
+	// status is the device status word (statusBytes; 0 until a kernel
+	// that may set it first runs): kernels that meet bad input record it
+	// there. checked says no such kernel ran since the last look at it.
 	status  driver.DevPtr
 	checked bool
 }
@@ -147,34 +147,62 @@ func (b *Backend) Sync() error {
 	return b.checkStatus()
 }
 
-// checkStatus reads and clears the division status word.
+// Status codes of the device status word (TG_ST_* in src/common.cuh),
+// each with the op it reports and what the value was.
+var statusOps = [...]struct{ op, what string }{
+	1: {"Binary Div", "int32 division by zero"},
+	2: {"IndexSelect", "index"},
+	3: {"IndexAdd", "index"},
+	4: {"Gather", "index"},
+	5: {"ScatterAdd", "index"},
+	6: {"CrossEntropy", "label"},
+}
+
+// statusBytes is the size of the status word: code, value, bound, position.
+const statusBytes = 16
+
+// checkStatus reads and clears the status word if a kernel that may set
+// it ran since the last look: the first bad input a kernel met (an int32
+// division by zero, an index or label out of range) becomes an error
+// naming the op and the value.
 func (b *Backend) checkStatus() error {
 	if b.checked {
 		return nil
 	}
 	b.checked = true
-	var w [4]byte
+	var w [statusBytes]byte
 	if err := b.drv.CopyDtoH(w[:], b.status); err != nil {
 		return fmt.Errorf("cuda: read status word: %w", err)
 	}
-	if binary.LittleEndian.Uint32(w[:]) == 0 {
+	le := binary.LittleEndian
+	code := int(le.Uint32(w[0:]))
+	if code == 0 {
 		return nil
 	}
-	if err := b.drv.Memset(b.status, 0, 4); err != nil {
+	if err := b.drv.Memset(b.status, 0, statusBytes); err != nil {
 		return fmt.Errorf("cuda: clear status word: %w", err)
 	}
-	return fmt.Errorf("cuda: div_i32: int32 division by zero (in a Binary Div since the last Sync)")
+	value, bound, pos := int32(le.Uint32(w[4:])), int32(le.Uint32(w[8:])), int32(le.Uint32(w[12:]))
+	if code >= len(statusOps) || statusOps[code].op == "" {
+		return fmt.Errorf("cuda: the device status word holds unknown code %d", code)
+	}
+	s := statusOps[code]
+	if code == 1 {
+		return fmt.Errorf("cuda: %s: %s (found on the device since the last Sync or Read)", s.op, s.what)
+	}
+	return fmt.Errorf("cuda: %s: %s %d at position %d is outside [0, %d) (found on the device since the last Sync or Read)",
+		s.op, s.what, value, pos, bound)
 }
 
-// statusWord returns the division status word, allocating and zeroing it
-// on first use, and marks it as needing a look.
+// statusWord returns the status word, allocating and zeroing it on first
+// use, and marks it as needing a look.
 func (b *Backend) statusWord() (driver.DevPtr, error) {
 	if b.status == 0 {
-		p, err := b.drv.Alloc(4)
+		p, err := b.drv.Alloc(statusBytes)
 		if err != nil {
 			return 0, fmt.Errorf("cuda: alloc status word: %w", err)
 		}
-		if err := b.drv.Memset(p, 0, 4); err != nil {
+		if err := b.drv.Memset(p, 0, statusBytes); err != nil {
 			return 0, errors.Join(fmt.Errorf("cuda: clear status word: %w", err), b.drv.Free(p))
 		}
 		b.status = p

@@ -20,12 +20,13 @@
 // Device memory comes from a caching allocator with size-binned free
 // lists; Memory reports its live, cached and peak bytes. Work is queued
 // in stream order: errors a kernel finds on the device (an int32
-// division by zero) surface at the next Sync or Read.
+// division by zero, an index or label out of range) are recorded in a
+// status word and surface at the next Sync or Read, naming the op and the
+// bad value, so no op reads its inputs back to check them.
 //
 // Differences from the CPU reference, all within the conformance
 // tolerances: float32 elementwise math uses libdevice's single-precision
 // functions (a few ulps); float sums accumulate in double but in a tree;
-// IndexAdd and ScatterAdd add with atomics, in no fixed order. Index
-// values (IndexSelect, Gather, labels, pooling positions) are trusted as
-// the contract allows: checking them would mean reading them back.
+// IndexAdd and ScatterAdd add with atomics, in no fixed order. Pooling
+// positions are trusted: the backend computes them itself.
 package cuda

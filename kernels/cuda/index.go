@@ -17,8 +17,9 @@ func indexDims(outer, n, inner, k int) []byte {
 
 // indexOp checks and launches one kernel of index.cu: dst and src hold
 // [outer, dstRows, inner] and [outer, srcRows, inner], idx nidx int32s.
-// Indices are not range-checked here (the tensor layer does it; reading
-// them back would synchronise the device). The kernel runs one thread per
+// The kernel range-checks the indices on the device and records the first
+// bad one in the status word, which the next Sync or Read reports (reading
+// them back here would synchronise the device). It runs one thread per
 // element of the k-sized side.
 func (b *Backend) indexOp(op, kern string, dst, src, idx device.Buffer, outer, n, inner, k, dstRows, srcRows, nidx int) error {
 	b.mu.Lock()
@@ -51,7 +52,11 @@ func (b *Backend) indexOp(op, kern string, dst, src, idx device.Buffer, outer, n
 	if total == 0 {
 		return nil
 	}
-	return b.launch(modIndex, kern+"_"+d.dt.Suffix(), b.grid1D(total), d.ptr, s.ptr, ix.ptr, indexDims(outer, n, inner, k))
+	w, err := b.statusWord()
+	if err != nil {
+		return err
+	}
+	return b.launch(modIndex, kern+"_"+d.dt.Suffix(), b.grid1D(total), d.ptr, s.ptr, ix.ptr, indexDims(outer, n, inner, k), w)
 }
 
 // IndexSelect: dst[o,j,i] = src[o, idx[j], i] (kernel index_select_<dt>).

@@ -91,8 +91,9 @@ func (b *Backend) lossBuffers(op string, rows, cols int, dt device.DType, labels
 }
 
 // CrossEntropy writes the smoothed cross-entropy of each row with kernel
-// cross_entropy[_warp]_<dt>. Labels must be in [0, cols): the tensor layer
-// checks them, and the kernel would read outside the row otherwise.
+// cross_entropy[_warp]_<dt>. A label outside [0, cols) gives a NaN loss
+// and is recorded in the status word, so the next Sync or Read reports
+// it; checking here would read the labels back and stall the device.
 func (b *Backend) CrossEntropy(loss, logits, labels device.Buffer, rows, cols int, smoothing float64) error {
 	const name = "CrossEntropy"
 	b.mu.Lock()
@@ -106,7 +107,11 @@ func (b *Backend) CrossEntropy(loss, logits, labels device.Buffer, rows, cols in
 		return err
 	}
 	dt := bs[0].dt
-	return b.rowLaunch("cross_entropy", dt, rows, cols, out.ptr, bs[0].ptr, l.ptr, int64(rows), int64(cols), scalar(dt, smoothing))
+	w, err := b.statusWord()
+	if err != nil {
+		return err
+	}
+	return b.rowLaunch("cross_entropy", dt, rows, cols, out.ptr, bs[0].ptr, l.ptr, int64(rows), int64(cols), scalar(dt, smoothing), w)
 }
 
 // CrossEntropyBackward writes dlogits with kernel

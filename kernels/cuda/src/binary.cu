@@ -6,8 +6,8 @@
 //
 // Int32 division by zero cannot be reported per launch without a
 // synchronisation, so div_i32 and div_vec_i32 write 0 for that element and
-// set *status to 1; the Go side reads the word at the next Sync or Read
-// and returns the error there.
+// record it in the status word (common.cuh); the Go side reads the word at
+// the next Sync or Read and returns the error there.
 #include "common.cuh"
 
 enum BinaryOp {
@@ -57,10 +57,10 @@ __device__ __forceinline__ int maximum(int a, int b) { return max(a, b); }
 __device__ __forceinline__ int minimum(int a, int b) { return min(a, b); }
 
 // int_div is Go's truncated int32 division: x / -1 wraps like -x, and
-// division by zero flags *status and gives 0.
+// division by zero flags the status word and gives 0.
 __device__ __forceinline__ int int_div(int a, int b, int* status) {
     if (b == 0) {
-        atomicOr(status, 1);
+        flag_error(status, TG_ST_DIV_ZERO, a, 0, -1);
         return 0;
     }
     if (b == -1) {

@@ -40,6 +40,27 @@ __device__ __forceinline__ long long strided_index(const Strided& s, long long i
     return off;
 }
 
+// The status word: four int32s the Go side allocates once per backend and
+// reads at the next Sync or Read after a kernel that may set it. Kernels
+// that meet bad input they cannot report synchronously (an int32 division
+// by zero, an index or label out of range) record the first such error:
+// [0] its code (TG_ST_*), [1] the bad value, [2] the bound it broke,
+// [3] its position (low 32 bits). Later errors leave it as it is.
+#define TG_ST_DIV_ZERO 1
+#define TG_ST_INDEX_SELECT 2
+#define TG_ST_INDEX_ADD 3
+#define TG_ST_GATHER 4
+#define TG_ST_SCATTER_ADD 5
+#define TG_ST_CROSS_ENTROPY 6
+
+__device__ __forceinline__ void flag_error(int* status, int code, int value, int bound, long long pos) {
+    if (atomicCAS(status, 0, code) == 0) {
+        status[1] = value;
+        status[2] = bound;
+        status[3] = (int)pos;
+    }
+}
+
 // grid_start and grid_step give a 1-D grid-stride loop over n elements:
 // for (i = grid_start(); i < n; i += grid_step()).
 __device__ __forceinline__ long long grid_start() {

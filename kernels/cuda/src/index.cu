@@ -1,5 +1,8 @@
 // Indexing family over contiguous [outer, n, inner] / [outer, k, inner]
-// blocks with int32 indices already range-checked by the tensor layer.
+// blocks with int32 indices. An index outside [0, n) is recorded in the
+// status word (common.cuh), which the host reads at the next Sync or Read
+// (checking on the host would copy the indices back and stall the GPU);
+// its element is skipped (select and gather write 0).
 // One thread per element of the k-sized side, 1-D grid-stride, 256
 // threads per block; consecutive threads take consecutive inner
 // positions, so reads and writes are coalesced along inner. The
@@ -15,68 +18,93 @@ struct IndexDims {
 // index_select: dst[o,j,i] = src[o, idx[j], i]
 template <typename T>
 __device__ void index_select(T* __restrict__ dst, const T* __restrict__ src, const int* __restrict__ idx,
-                             IndexDims d) {
+                             IndexDims d, int* status) {
     long long total = d.outer * d.k * d.inner;
     for (long long e = grid_start(); e < total; e += grid_step()) {
         long long i = e % d.inner;
         long long oj = e / d.inner;
         long long j = oj % d.k;
         long long o = oj / d.k;
-        dst[e] = src[(o * d.n + idx[j]) * d.inner + i];
+        int x = idx[j];
+        if ((unsigned)x >= (unsigned long long)d.n) {
+            flag_error(status, TG_ST_INDEX_SELECT, x, (int)d.n, j);
+            dst[e] = T(0);
+            continue;
+        }
+        dst[e] = src[(o * d.n + x) * d.inner + i];
     }
 }
 
 // index_add: dst[o, idx[j], i] += src[o,j,i]
 template <typename T>
-__device__ void index_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d) {
+__device__ void index_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d,
+                          int* status) {
     long long total = d.outer * d.k * d.inner;
     for (long long e = grid_start(); e < total; e += grid_step()) {
         long long i = e % d.inner;
         long long oj = e / d.inner;
         long long j = oj % d.k;
         long long o = oj / d.k;
-        atomicAdd(&dst[(o * d.n + idx[j]) * d.inner + i], src[e]);
+        int x = idx[j];
+        if ((unsigned)x >= (unsigned long long)d.n) {
+            flag_error(status, TG_ST_INDEX_ADD, x, (int)d.n, j);
+            continue;
+        }
+        atomicAdd(&dst[(o * d.n + x) * d.inner + i], src[e]);
     }
 }
 
 // gather: dst[o,j,i] = src[o, idx[o,j,i], i]
 template <typename T>
-__device__ void gather(T* __restrict__ dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d) {
+__device__ void gather(T* __restrict__ dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d,
+                       int* status) {
     long long total = d.outer * d.k * d.inner;
     for (long long e = grid_start(); e < total; e += grid_step()) {
         long long i = e % d.inner;
         long long o = e / (d.k * d.inner);
-        dst[e] = src[(o * d.n + idx[e]) * d.inner + i];
+        int x = idx[e];
+        if ((unsigned)x >= (unsigned long long)d.n) {
+            flag_error(status, TG_ST_GATHER, x, (int)d.n, e);
+            dst[e] = T(0);
+            continue;
+        }
+        dst[e] = src[(o * d.n + x) * d.inner + i];
     }
 }
 
 // scatter_add: dst[o, idx[o,j,i], i] += src[o,j,i]
 template <typename T>
-__device__ void scatter_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d) {
+__device__ void scatter_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d,
+                            int* status) {
     long long total = d.outer * d.k * d.inner;
     for (long long e = grid_start(); e < total; e += grid_step()) {
         long long i = e % d.inner;
         long long o = e / (d.k * d.inner);
-        atomicAdd(&dst[(o * d.n + idx[e]) * d.inner + i], src[e]);
+        int x = idx[e];
+        if ((unsigned)x >= (unsigned long long)d.n) {
+            flag_error(status, TG_ST_SCATTER_ADD, x, (int)d.n, e);
+            continue;
+        }
+        atomicAdd(&dst[(o * d.n + x) * d.inner + i], src[e]);
     }
 }
 
 #define INDEX_KERNELS(T, S)                                                                                \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
-        index_select_##S(T* dst, const T* src, const int* idx, IndexDims d) {                              \
-        index_select<T>(dst, src, idx, d);                                                                 \
+        index_select_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                 \
+        index_select<T>(dst, src, idx, d, status);                                                         \
     }                                                                                                      \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
-        index_add_##S(T* dst, const T* src, const int* idx, IndexDims d) {                                 \
-        index_add<T>(dst, src, idx, d);                                                                    \
-    }                                                                                                      \
-    extern "C" __global__ void __launch_bounds__(256) gather_##S(T* dst, const T* src, const int* idx,     \
-                                                                 IndexDims d) {                            \
-        gather<T>(dst, src, idx, d);                                                                       \
+        index_add_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                    \
+        index_add<T>(dst, src, idx, d, status);                                                            \
     }                                                                                                      \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
-        scatter_add_##S(T* dst, const T* src, const int* idx, IndexDims d) {                               \
-        scatter_add<T>(dst, src, idx, d);                                                                  \
+        gather_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                       \
+        gather<T>(dst, src, idx, d, status);                                                               \
+    }                                                                                                      \
+    extern "C" __global__ void __launch_bounds__(256)                                                      \
+        scatter_add_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                  \
+        scatter_add<T>(dst, src, idx, d, status);                                                          \
     }
 
 INDEX_KERNELS(float, f32)

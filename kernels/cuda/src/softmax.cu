@@ -119,9 +119,11 @@ __device__ void softmax_backward(T* __restrict__ dx, const T* __restrict__ y, co
 // cross_entropy: with lse = m + log Σ exp(x-m) and targets
 // t = (1-sm)*onehot(label) + sm/cols (Σ t = 1),
 // loss[r] = -Σ t*(x - lse) = lse - (1-sm)*x[label] - sm*Σx/cols.
+// A label outside [0, cols) is recorded in the status word (common.cuh)
+// and gives a NaN loss; the host reports it at the next Sync or Read.
 template <bool WARP, typename T>
 __device__ void cross_entropy(T* __restrict__ loss, const T* __restrict__ logits, const int* __restrict__ labels,
-                              long long rows, long long cols, T sm) {
+                              long long rows, long long cols, T sm, int* status) {
     __shared__ T scratch[SOFTMAX_BLOCK / TG_WARP];
     Rows<WARP> g;
     for (long long r = g.first; r < rows; r += g.step) {
@@ -134,8 +136,14 @@ __device__ void cross_entropy(T* __restrict__ loss, const T* __restrict__ logits
         }
         sx = group_sum<WARP>(sx, scratch);
         if (g.lane == 0) {
-            T lse = m + m_log(s);
-            loss[r] = lse - (T(1) - sm) * x[labels[r]] - sm * sx / T(cols);
+            int label = labels[r];
+            if ((unsigned)label >= (unsigned long long)cols) {
+                flag_error(status, TG_ST_CROSS_ENTROPY, label, (int)cols, r);
+                loss[r] = T(0) / T(0);
+            } else {
+                T lse = m + m_log(s);
+                loss[r] = lse - (T(1) - sm) * x[label] - sm * sx / T(cols);
+            }
         }
     }
 }
@@ -181,8 +189,8 @@ __device__ void cross_entropy_backward(T* __restrict__ dlogits, const T* __restr
         softmax_backward<WARP, true, T>(dx, y, dy, rows, cols);                                               \
     }                                                                                                         \
     extern "C" __global__ void __launch_bounds__(SOFTMAX_BLOCK) cross_entropy##SUFFIX##_##S(                  \
-        T* loss, const T* logits, const int* labels, long long rows, long long cols, T sm) {                  \
-        cross_entropy<WARP, T>(loss, logits, labels, rows, cols, sm);                                         \
+        T* loss, const T* logits, const int* labels, long long rows, long long cols, T sm, int* status) {     \
+        cross_entropy<WARP, T>(loss, logits, labels, rows, cols, sm, status);                                 \
     }                                                                                                         \
     extern "C" __global__ void __launch_bounds__(SOFTMAX_BLOCK) cross_entropy_backward##SUFFIX##_##S(         \
         T* dlogits, const T* logits, const int* labels, const T* dloss, long long rows, long long cols, T sm) { \
