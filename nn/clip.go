@@ -1,38 +1,57 @@
 package nn
 
 import (
-	"math"
-
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // GradNorm returns the L2 norm of all of ps's gradients taken together
-// (parameters without one count as zero), summed in float64 in parameter
-// order, so it is the same to the bit run after run.
-func GradNorm(ps []NamedParam) float64 {
-	var sq float64
+// (parameters without one count as zero) as a float64 scalar on their
+// device, summed in float64 in parameter order, so it is the same to the
+// bit run after run. Nothing is read back: call Item to see it. Without
+// any gradient it is 0 on the CPU.
+func GradNorm(ps []NamedParam) *tensor.Tensor {
+	var sq *tensor.Tensor
 	for _, p := range ps {
 		if g := p.Var.Grad(); g != nil {
 			g64 := g.Cast(device.Float64)
-			sq += g64.Mul(g64).Sum(false).Item()
+			s := g64.Mul(g64).Sum(false)
+			if sq == nil {
+				sq = s
+			} else {
+				sq = sq.Add(s)
+			}
 		}
 	}
-	return math.Sqrt(sq)
+	if sq == nil {
+		return tensor.Scalar(device.CPUDevice, device.Float64, 0)
+	}
+	return sq.Sqrt()
 }
 
-// ClipGradNorm scales every gradient of ps by maxNorm/(norm + 1e-6) when
-// their global norm exceeds maxNorm, as PyTorch's clip_grad_norm_, and
-// returns the norm measured before clipping.
-func ClipGradNorm(ps []NamedParam, maxNorm float64) float64 {
+// ClipGradNorm scales every gradient of ps by min(1, maxNorm/(norm +
+// 1e-6)), as PyTorch's clip_grad_norm_, and returns the norm measured
+// before clipping (GradNorm). It runs on the gradients' device without
+// reading anything back, so a training step that clips does not wait for
+// the GPU.
+func ClipGradNorm(ps []NamedParam, maxNorm float64) *tensor.Tensor {
 	norm := GradNorm(ps)
-	coef := maxNorm / (norm + 1e-6)
-	if coef >= 1 {
-		return norm
+	coef := tensor.Scalar(norm.Device(), device.Float64, maxNorm).Div(norm.AddScalar(1e-6))
+	coef = coef.Minimum(tensor.Scalar(norm.Device(), device.Float64, 1))
+	var casts []*tensor.Tensor // coef in each gradient dtype, made once
+	coefFor := func(dt device.DType) *tensor.Tensor {
+		for _, c := range casts {
+			if c.DType() == dt {
+				return c
+			}
+		}
+		c := coef.Cast(dt)
+		casts = append(casts, c)
+		return c
 	}
 	for _, p := range ps {
 		if g := p.Var.Grad(); g != nil {
-			p.Var.SetGrad(g.MulScalar(coef))
+			p.Var.SetGrad(g.Mul(coefFor(g.DType())))
 		}
 	}
 	return norm

@@ -358,7 +358,10 @@ func (r *run) runEpoch() (epochRecord, error) {
 	start := time.Now()
 	r.model.Train(true)
 	bar := newBar(r.train.Len(), fmt.Sprintf("epoch %d/%d", r.epoch+1, r.cfg.Epochs), r.opts.quiet)
-	var sum float64
+	// The loss is summed on the device and read once per epoch, so a step
+	// never waits for the GPU (the same float64 sum, in the same order, as
+	// reading each step's loss would give).
+	var sum *tensor.Tensor
 	n := 0
 	for x, y := range r.train.Batches(r.epoch) {
 		r.opt.SetLR(r.sched.LR(r.step))
@@ -371,13 +374,21 @@ func (r *run) runEpoch() (epochRecord, error) {
 		r.opt.Step()
 		r.step++
 		b := y.Numel()
-		sum += loss.Value().Item() * float64(b)
+		l := loss.Value().Cast(device.Float64).MulScalar(float64(b))
+		if sum == nil {
+			sum = l
+		} else {
+			sum = sum.Add(l)
+		}
 		n += b
 		bar.advance()
 	}
 	bar.finish()
+	trainLoss := math.NaN()
+	if sum != nil {
+		trainLoss = sum.Item() / float64(n)
+	}
 	trainTime := time.Since(start)
-	trainLoss := sum / float64(n)
 	if math.IsNaN(trainLoss) || math.IsInf(trainLoss, 0) {
 		return epochRecord{}, fmt.Errorf("epoch %d: training loss is %v; lower --lr, add --clip, or find the op with --detect-anomaly", r.epoch+1, trainLoss)
 	}

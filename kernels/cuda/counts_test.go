@@ -5,8 +5,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/kernels/cuda"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // TestMLPStepDriverCounts counts what one training step of the MLP asks
@@ -32,4 +35,27 @@ func TestMLPStepDriverCounts(t *testing.T) {
 	require.Zero(t, c.Blocking(), "blocking calls in a step: %v", c)
 	require.Zero(t, c.Loads, "module loads in a warm step: %v", c)
 	require.Positive(t, c.Launches)
+}
+
+// TestClipGradNormDoesNotBlock checks that clipping by the global norm,
+// what `train --clip` does every step, runs on the device without a
+// blocking copy, and clips.
+func TestClipGradNormDoesNotBlock(t *testing.T) {
+	dev := device.CUDASimDevice
+	be := device.MustOpen(dev).(*cuda.Backend)
+	g := tensor.NewRNG(5)
+	var ps []nn.NamedParam
+	for i, n := range []int{7, 300, 1} {
+		p := autograd.Param(g.Normal(dev, device.Float32, 0, 1, n))
+		p.Mul(p).Sum(false).Backward() // grad 2p
+		ps = append(ps, nn.NamedParam{Name: string(rune('a' + i)), Var: p})
+	}
+	require.NoError(t, be.Sync())
+	before := be.DriverCounts()
+	norm := nn.ClipGradNorm(ps, 1)
+	c := be.DriverCounts().Sub(before)
+	t.Logf("ClipGradNorm over 3 parameters: %v", c)
+	require.Zero(t, c.Blocking(), "blocking calls: %v", c)
+	require.Greater(t, norm.Item(), 1.0)
+	require.InDelta(t, 1, nn.GradNorm(ps).Item(), 1e-5)
 }
