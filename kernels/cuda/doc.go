@@ -13,7 +13,10 @@
 // Kernels are named <op>_<dtype> (f32, f64, i32), with _vec_ variants for
 // contiguous, 16-byte aligned operands, and take layouts as by-value
 // descriptor structs (struct Strided in src/common.cuh) that the Go side
-// marshals little-endian byte for byte. Every 1-D kernel is a grid-stride
+// marshals little-endian byte for byte, straight into the backend's reused
+// driver.Args, so that queueing an op allocates nothing on the Go heap
+// (TestHostAllocsPerOp; BenchmarkHostCost times it over the Null driver).
+// Every 1-D kernel is a grid-stride
 // loop with 256-thread blocks, so a grid capped at a few waves per
 // multiprocessor covers any size.
 //
