@@ -26,9 +26,6 @@ type strided struct {
 // put appends s to a as the kernels' struct Strided, little-endian.
 func (s *strided) put(a *driver.Args) {
 	b := a.Bytes(stridedBytes)
-	if len(b) < stridedBytes {
-		return
-	}
 	binary.LittleEndian.PutUint32(b[0:], uint32(s.rank))
 	for d := range s.rank {
 		binary.LittleEndian.PutUint64(b[8+8*d:], uint64(s.shape[d]))
