@@ -70,7 +70,13 @@ type Backend struct {
 	mu      sync.Mutex
 	alloc   allocator
 	modules map[string]driver.Module
-	funcs   map[string]driver.Function
+	funcs   map[kname]driver.Function
+	// pack is the argument list of the launch being prepared: filled right
+	// before launch, with b.mu held and nothing in between that could
+	// release it or launch.
+	pack driver.Args
+	// operands backs the layouts MatMul checks A and B with.
+	operands [2][2][3]int
 	// status is the device status word (statusBytes; 0 until a kernel
 	// that may set it first runs): kernels that meet bad input record it
 	// there. checked says no such kernel ran since the last look at it.
@@ -99,7 +105,7 @@ func New(dev device.Device, drv driver.Driver) *Backend {
 		src:     ptxSource,
 		alloc:   newAllocator(tr),
 		modules: map[string]driver.Module{},
-		funcs:   map[string]driver.Function{},
+		funcs:   map[kname]driver.Function{},
 		checked: true,
 	}
 }
@@ -211,10 +217,18 @@ func (b *Backend) statusWord() (driver.DevPtr, error) {
 	return b.status, nil
 }
 
-// function returns kernel name of module mod, loading the module's
-// embedded image on first use.
-func (b *Backend) function(mod, name string) (driver.Function, error) {
-	if f, ok := b.funcs[name]; ok {
+// kname is a kernel's name in up to four parts, e.g. {"add", "_vec_",
+// "f32"}: launches look kernels up by the parts, so that no name is
+// concatenated per call.
+type kname [4]string
+
+// String joins the parts.
+func (k kname) String() string { return k[0] + k[1] + k[2] + k[3] }
+
+// function returns kernel k of module mod, loading the module's embedded
+// image on first use.
+func (b *Backend) function(mod string, k kname) (driver.Function, error) {
+	if f, ok := b.funcs[k]; ok {
 		return f, nil
 	}
 	m, ok := b.modules[mod]
@@ -229,23 +243,29 @@ func (b *Backend) function(mod, name string) (driver.Function, error) {
 		}
 		b.modules[mod] = m
 	}
-	f, err := m.Function(name)
+	f, err := m.Function(k.String())
 	if err != nil {
 		return nil, fmt.Errorf("look up in module %s: %w", mod, err)
 	}
-	b.funcs[name] = f
+	b.funcs[k] = f
 	return f, nil
 }
 
-// launch runs kernel name of module mod with blockSize threads per block.
-// Every error names the kernel. The caller holds b.mu.
-func (b *Backend) launch(mod, name string, grid driver.Dim3, args ...any) error {
-	f, err := b.function(mod, name)
+// args empties and returns the backend's argument list for the next
+// launch. The caller holds b.mu, fills the list and calls launch with
+// nothing in between that could release b.mu (reserve, scratch) or launch.
+func (b *Backend) args() *driver.Args { return b.pack.Reset() }
+
+// launch runs kernel k of module mod with blockSize threads per block and
+// the arguments packed since args. Every error names the kernel. The
+// caller holds b.mu.
+func (b *Backend) launch(mod string, k kname, grid driver.Dim3) error {
+	f, err := b.function(mod, k)
 	if err != nil {
-		return fmt.Errorf("cuda: launch %s: %w", name, err)
+		return fmt.Errorf("cuda: launch %s: %w", k, err)
 	}
-	if err := b.drv.Launch(f, grid, driver.Dim3{X: blockSize}, 0, args...); err != nil {
-		return fmt.Errorf("cuda: launch %s: %w", name, err)
+	if err := driver.LaunchArgs(b.drv, f, grid, driver.Dim3{X: blockSize}, 0, &b.pack); err != nil {
+		return fmt.Errorf("cuda: launch %s: %w", k, err)
 	}
 	return nil
 }

@@ -5,15 +5,18 @@ import (
 	"math"
 
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
-// convDesc marshals struct ConvDesc of conv.cu (twelve int32s).
-func convDesc(p device.ConvParams) []byte {
-	out := make([]byte, 0, 48)
-	for _, v := range []int{p.N, p.C, p.H, p.W, p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW, p.OutH(), p.OutW()} {
+// convDescBytes is sizeof(struct ConvDesc) of conv.cu: twelve int32s.
+const convDescBytes = 48
+
+// putConvDesc appends struct ConvDesc to a.
+func putConvDesc(a *driver.Args, p device.ConvParams) {
+	out := a.Bytes(convDescBytes)[:0]
+	for _, v := range [...]int{p.N, p.C, p.H, p.W, p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW, p.OutH(), p.OutW()} {
 		out = binary.LittleEndian.AppendUint32(out, uint32(v))
 	}
-	return out
 }
 
 // checkConv validates p: positive kernel and strides, non-negative sizes
@@ -44,9 +47,9 @@ type convArg struct {
 	idx  bool
 }
 
-// convRun checks p and the buffers (in kernel parameter order, the first a
-// float one that decides the dtype) and launches kern_<dt> over total
-// threads, one per output element.
+// convRun checks p and the (at most three) buffers (in kernel parameter
+// order, the first a float one that decides the dtype) and launches
+// kern_<dt> over total threads, one per output element.
 func (b *Backend) convRun(op, kern string, p device.ConvParams, total int, args ...convArg) error {
 	if err := checkConv(op, p); err != nil {
 		return err
@@ -54,8 +57,8 @@ func (b *Backend) convRun(op, kern string, p device.ConvParams, total int, args 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	dt := dtypeOf(args[0].x)
-	params := make([]any, 0, len(args)+1)
-	for _, a := range args {
+	var ptrs [3]driver.DevPtr
+	for i, a := range args {
 		want := dt
 		if a.idx {
 			want = device.Int32
@@ -67,12 +70,17 @@ func (b *Backend) convRun(op, kern string, p device.ConvParams, total int, args 
 		if err := need(op, x, a.n, a.what); err != nil {
 			return err
 		}
-		params = append(params, x.ptr)
+		ptrs[i] = x.ptr
 	}
 	if err := floatOnly(op, dt); err != nil || total == 0 {
 		return err
 	}
-	return b.launch(modConv, kern+"_"+dt.Suffix(), b.grid1D(total), append(params, convDesc(p))...)
+	a := b.args()
+	for _, x := range ptrs[:len(args)] {
+		a.Ptr(x)
+	}
+	putConvDesc(a, p)
+	return b.launch(modConv, kname{kern, "_", dt.Suffix()}, b.grid1D(total))
 }
 
 // sizes returns the element counts of a conv's input, pooled output and

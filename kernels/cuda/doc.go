@@ -3,19 +3,27 @@
 // committed and embedded), and the Go code that picks a kernel per call,
 // sizes its launch and marshals its arguments over a driver.Driver.
 //
-// Two drivers run the same PTX. The default build registers the
+// Two drivers run the same kernels. The default build registers the
 // "cudasim" device, whose driver is the cudasim simulator (the PTX
 // interpreted on the CPU, with bounds, alignment, race and barrier
 // checks); building with -tags cuda adds the "cuda:N" devices, whose
-// driver calls the CUDA driver API through gorgonia's cu package from one
-// goroutine locked to the OS thread that owns the context.
+// driver calls the CUDA driver API (through cgo and gorgonia's cu
+// package) on the calling goroutine: each call pins it to its OS thread
+// and makes the device's primary context current there, so an op costs
+// no thread hop. That build loads fatbin/*.fatbin (sm_80 and sm_90 code
+// beside the compute_70 PTX). Every driver is wrapped in a
+// driver.Counting (Backend.DriverCounts) and a tracker that names the
+// last kernel launched in a device fault; TAPEGRAD_CUDA_SYNC=1 waits for
+// each kernel so that a fault is reported by its own launch.
 //
 // Kernels are named <op>_<dtype> (f32, f64, i32), with _vec_ variants for
 // contiguous, 16-byte aligned operands, and take layouts as by-value
 // descriptor structs (struct Strided in src/common.cuh) that the Go side
-// marshals little-endian byte for byte. Every 1-D kernel is a grid-stride
-// loop with 256-thread blocks, so a grid capped at a few waves per
-// multiprocessor covers any size.
+// marshals little-endian byte for byte, straight into the backend's reused
+// driver.Args, so that queueing an op allocates nothing on the Go heap
+// (TestHostAllocsPerOp; BenchmarkHostCost times it over the Null driver).
+// Every 1-D kernel is a grid-stride loop with 256-thread blocks, so a grid
+// capped at a few waves per multiprocessor covers any size.
 //
 // Device memory comes from a caching allocator with size-binned free
 // lists; Memory reports its live, cached and peak bytes. Work is queued

@@ -38,9 +38,7 @@ static const char* tg_error_name(CUresult r) {
 import "C"
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 	"runtime"
 	"unsafe"
 
@@ -49,19 +47,14 @@ import (
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
-// Launch argument limits: the kernels take at most a few descriptors.
-const (
-	maxArgs      = 64
-	maxArgsBytes = 4096
-)
-
 // cuDriver is a driver.Driver on the CUDA driver API. A CUDA context is
 // current per OS thread, so every call locks the calling goroutine to its
 // thread and makes the device's primary context current there (a
 // thread-local store in the driver, tens of nanoseconds) instead of hopping
 // to a dedicated thread through channels, which cost microseconds and
 // allocations per call. The backend serialises calls (driver.Driver's
-// contract), so the argument blob is reused.
+// contract), so the argument blob is reused; the backend launches through
+// LaunchPacked, handing over its own packed arguments.
 //
 // Modules and launches go through cgo directly: cu v0.9.6's
 // Function.Launch copies eight bytes per argument, which cannot pass the
@@ -72,13 +65,16 @@ type cuDriver struct {
 	props   driver.Props
 	ctx     C.CUcontext
 
-	// words backs the launch argument blob, 8-byte aligned; offs holds
-	// each argument's offset in it. Reused by every Launch.
-	words [maxArgsBytes / 8]uint64
-	offs  [maxArgs]C.size_t
+	// args packs Launch's values; offs holds each argument's offset in
+	// the blob of the Args being launched. Both are reused by every launch.
+	args driver.Args
+	offs [driver.MaxArgs]C.size_t
 }
 
-var _ driver.Driver = (*cuDriver)(nil)
+var (
+	_ driver.Driver         = (*cuDriver)(nil)
+	_ driver.PackedLauncher = (*cuDriver)(nil)
+)
 
 // openCU retains device ordinal's primary context (the one the CUDA
 // runtime and other libraries share) and reads the device's properties.
@@ -284,72 +280,64 @@ func (m *cuModule) Function(name string) (driver.Function, error) {
 	return f, nil
 }
 
-// putArg writes the little-endian bytes of one kernel argument at blob[at:]
-// and returns the offset after it.
-func putArg(blob []byte, at int, a any) (int, error) {
-	le := binary.LittleEndian
-	var n int
-	switch v := a.(type) {
-	case driver.DevPtr:
-		n = 8
-	case int32, uint32, float32:
-		n = 4
-	case int64, uint64, float64:
-		n = 8
-	case []byte:
-		n = len(v)
-	default:
-		return 0, fmt.Errorf("argument of type %T", a)
+// pack appends Launch's argument values to a.
+func pack(a *driver.Args, args []any) error {
+	a.Reset()
+	for i, v := range args {
+		switch v := v.(type) {
+		case driver.DevPtr:
+			a.Ptr(v)
+		case int32:
+			a.Int32(v)
+		case uint32:
+			a.Uint32(v)
+		case float32:
+			a.Float32(v)
+		case int64:
+			a.Int64(v)
+		case uint64:
+			a.Uint64(v)
+		case float64:
+			a.Float64(v)
+		case []byte:
+			copy(a.Bytes(len(v)), v)
+		default:
+			return fmt.Errorf("argument %d of type %T", i, v)
+		}
 	}
-	if at+n > len(blob) {
-		return 0, fmt.Errorf("arguments exceed %d bytes", len(blob))
-	}
-	b := blob[at:]
-	switch v := a.(type) {
-	case driver.DevPtr:
-		le.PutUint64(b, uint64(v))
-	case int32:
-		le.PutUint32(b, uint32(v))
-	case uint32:
-		le.PutUint32(b, v)
-	case float32:
-		le.PutUint32(b, math.Float32bits(v))
-	case int64:
-		le.PutUint64(b, uint64(v))
-	case uint64:
-		le.PutUint64(b, v)
-	case float64:
-		le.PutUint64(b, math.Float64bits(v))
-	case []byte:
-		copy(b, v)
-	}
-	return at + n, nil
+	return a.Err()
 }
 
-// Launch queues f on the default stream. Arguments are packed into the
-// reused blob, each at an 8-byte aligned offset.
+// Launch queues f on the default stream, its arguments packed into the
+// reused Args.
 func (d *cuDriver) Launch(f driver.Function, grid, block driver.Dim3, sharedBytes int, args ...any) error {
+	if err := pack(&d.args, args); err != nil {
+		return fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return d.LaunchPacked(f, grid, block, sharedBytes, &d.args)
+}
+
+// LaunchPacked queues f on the default stream with kernelParams pointing
+// into a's blob, where every argument already lies 8-byte aligned.
+func (d *cuDriver) LaunchPacked(f driver.Function, grid, block driver.Dim3, sharedBytes int, a *driver.Args) error {
 	cf, ok := f.(*cuFunction)
 	if !ok {
 		return fmt.Errorf("function %s of type %T is not from this driver", f.Name(), f)
 	}
-	if len(args) > maxArgs {
-		return fmt.Errorf("%s: %d arguments, at most %d", cf.name, len(args), maxArgs)
+	if err := a.Err(); err != nil {
+		return fmt.Errorf("%s: %w", cf.name, err)
 	}
-	blob := unsafe.Slice((*byte)(unsafe.Pointer(&d.words[0])), len(d.words)*8)
-	at := 0
-	for i, a := range args {
-		at = (at + 7) &^ 7
-		d.offs[i] = C.size_t(at)
-		var err error
-		if at, err = putArg(blob, at, a); err != nil {
-			return fmt.Errorf("%s: argument %d: %w", cf.name, i, err)
-		}
+	for i := range a.Len() {
+		d.offs[i] = C.size_t(a.Offset(i))
+	}
+	var blob *C.char
+	if b := a.Blob(); len(b) > 0 {
+		blob = (*C.char)(unsafe.Pointer(unsafe.SliceData(b)))
 	}
 	g := func(n int) C.uint { return C.uint(max(n, 1)) }
 	err := d.call("cuLaunchKernel", func() C.CUresult {
 		return C.tg_launch(cf.h, g(grid.X), g(grid.Y), g(grid.Z), g(block.X), g(block.Y), g(block.Z),
-			C.uint(sharedBytes), (*C.char)(unsafe.Pointer(&d.words[0])), &d.offs[0], C.int(len(args)))
+			C.uint(sharedBytes), blob, &d.offs[0], C.int(a.Len()))
 	})
 	if err != nil {
 		return fmt.Errorf("%s grid %v block %v: %w", cf.name, grid, block, err)

@@ -1,6 +1,8 @@
 package cuda
 
 import (
+	"fmt"
+
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
@@ -9,6 +11,23 @@ import (
 // is contiguous and 16-byte aligned (one thread per 16-byte pack), and
 // <op>_<dt>, which walks Strided descriptors of the collapsed layouts
 // (one thread per element).
+
+// Op names as errors give them ("Binary Add"), built once so that no
+// call concatenates one.
+var (
+	unaryNames  = opNames("Unary ", device.UnaryOps())
+	binaryNames = opNames("Binary ", device.BinaryOps())
+	reduceNames = opNames("Reduce ", device.ReduceOps())
+)
+
+// opNames prefixes the name of each op.
+func opNames[Op fmt.Stringer](prefix string, ops []Op) []string {
+	out := make([]string, len(ops))
+	for i, op := range ops {
+		out[i] = prefix + op.String()
+	}
+	return out
+}
 
 // floatOnly rejects Int32 for the float-only ops.
 func floatOnly(op string, dt device.DType) error {
@@ -21,10 +40,10 @@ func floatOnly(op string, dt device.DType) error {
 // Unary computes dst[i] = op(src[i]; p) for float dtypes with kernel
 // <op>_<dt> or <op>_vec_<dt> (unary.cu).
 func (b *Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src device.Buffer, sl device.Layout) error {
-	name := "Unary " + op.String()
-	if op >= device.UnaryOp(len(device.UnaryOps())) {
-		return opErr(name, "unknown op %d", op)
+	if op >= device.UnaryOp(len(unaryNames)) {
+		return opErr("Unary "+op.String(), "unknown op %d", op)
 	}
+	name := unaryNames[op]
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s, err := b.buf(name, src, dtypeOf(src), "src")
@@ -49,11 +68,21 @@ func (b *Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src dev
 		return nil
 	}
 	c := collapse(sl.Shape, sl)[0]
-	kern, sfx, ps := op.String(), s.dt.Suffix(), scalar(s.dt, p)
+	kern, sfx := op.String(), s.dt.Suffix()
+	a := b.args()
 	if c.contiguous() && aligned(d.ptr) && aligned(s.at(c.offset)) {
-		return b.launch(modUnary, kern+"_vec_"+sfx, b.grid1D(vecItems(n, s.dt)), d.ptr, s.at(c.offset), int64(n), ps)
+		a.Ptr(d.ptr)
+		a.Ptr(s.at(c.offset))
+		a.Int64(int64(n))
+		putScalar(a, s.dt, p)
+		return b.launch(modUnary, kname{kern, "_vec_", sfx}, b.grid1D(vecItems(n, s.dt)))
 	}
-	return b.launch(modUnary, kern+"_"+sfx, b.grid1D(n), d.ptr, s.ptr, c.bytes(), int64(n), ps)
+	a.Ptr(d.ptr)
+	a.Ptr(s.ptr)
+	c.put(a)
+	a.Int64(int64(n))
+	putScalar(a, s.dt, p)
+	return b.launch(modUnary, kname{kern, "_", sfx}, b.grid1D(n))
 }
 
 // Binary computes dst[i] = op(a[i], b[i]; p) with kernel <op>_<dt> or
@@ -64,10 +93,10 @@ func (b *Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src dev
 // An int32 division by zero writes 0 and sets a device status word; the
 // error is returned by the next Sync or Read, not by Binary.
 func (b *Backend) Binary(op device.BinaryOp, p float64, dst device.Buffer, a device.Buffer, al device.Layout, bb device.Buffer, bl device.Layout) error {
-	name := "Binary " + op.String()
-	if op >= device.BinaryOp(len(device.BinaryOps())) {
-		return opErr(name, "unknown op %d", op)
+	if op >= device.BinaryOp(len(binaryNames)) {
+		return opErr("Binary "+op.String(), "unknown op %d", op)
 	}
+	name := binaryNames[op]
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	x, err := b.buf(name, a, dtypeOf(a), "a")
@@ -122,18 +151,40 @@ func (b *Backend) Binary(op device.BinaryOp, p float64, dst device.Buffer, a dev
 func (b *Backend) binary(op device.BinaryOp, p float64, d, x *Buffer, al device.Layout, y *Buffer, bl device.Layout, n int) error {
 	c := collapse(al.Shape, al, bl)
 	kern, sfx := op.String(), x.dt.Suffix()
-	var last any = scalar(x.dt, p)
+	var status driver.DevPtr
 	if op == device.Div && x.dt == device.Int32 {
 		w, err := b.statusWord()
 		if err != nil {
 			return err
 		}
-		last = w
+		status = w
 	}
+	// last is the kernel's final parameter: the status word of an int32
+	// division, the op's scalar otherwise.
+	last := func(a *driver.Args) {
+		if status != 0 {
+			a.Ptr(status)
+		} else {
+			putScalar(a, x.dt, p)
+		}
+	}
+	a := b.args()
 	if c[0].contiguous() && c[1].contiguous() && aligned(d.ptr) && aligned(x.at(c[0].offset)) && aligned(y.at(c[1].offset)) {
-		return b.launch(modBinary, kern+"_vec_"+sfx, b.grid1D(vecItems(n, x.dt)), d.ptr, x.at(c[0].offset), y.at(c[1].offset), int64(n), last)
+		a.Ptr(d.ptr)
+		a.Ptr(x.at(c[0].offset))
+		a.Ptr(y.at(c[1].offset))
+		a.Int64(int64(n))
+		last(a)
+		return b.launch(modBinary, kname{kern, "_vec_", sfx}, b.grid1D(vecItems(n, x.dt)))
 	}
-	return b.launch(modBinary, kern+"_"+sfx, b.grid1D(n), d.ptr, x.ptr, c[0].bytes(), y.ptr, c[1].bytes(), int64(n), last)
+	a.Ptr(d.ptr)
+	a.Ptr(x.ptr)
+	c[0].put(a)
+	a.Ptr(y.ptr)
+	c[1].put(a)
+	a.Int64(int64(n))
+	last(a)
+	return b.launch(modBinary, kname{kern, "_", sfx}, b.grid1D(n))
 }
 
 // Where computes dst[i] = cond[i] != 0 ? a[i] : b[i] with kernel where_<dt>
@@ -146,18 +197,19 @@ func (b *Backend) Where(dst device.Buffer, cond device.Buffer, cl device.Layout,
 	if err != nil {
 		return err
 	}
-	ins := make([]*Buffer, 3)
-	ls := []device.Layout{cl, al, bl}
-	for i, x := range []device.Buffer{cond, a, bb} {
-		what := []string{"cond", "a", "b"}[i]
-		if ins[i], err = b.buf(name, x, d.dt, what); err != nil {
+	var ins [3]*Buffer
+	ls := [3]device.Layout{cl, al, bl}
+	xs := [3]device.Buffer{cond, a, bb}
+	whats := [3]string{"cond", "a", "b"}
+	for i, x := range xs {
+		if ins[i], err = b.buf(name, x, d.dt, whats[i]); err != nil {
 			return err
 		}
-		if err := checkLayout(name, ls[i], ins[i].n, what); err != nil {
+		if err := checkLayout(name, ls[i], ins[i].n, whats[i]); err != nil {
 			return err
 		}
 	}
-	if err := sameShape(name, ls...); err != nil {
+	if err := sameShape(name, ls[:]...); err != nil {
 		return err
 	}
 	n := cl.Size()
@@ -167,17 +219,27 @@ func (b *Backend) Where(dst device.Buffer, cond device.Buffer, cl device.Layout,
 	if n == 0 {
 		return nil
 	}
-	c := collapse(cl.Shape, ls...)
+	c := collapse(cl.Shape, ls[:]...)
 	sfx := d.dt.Suffix()
 	vec := aligned(d.ptr)
-	ptrs := make([]driver.DevPtr, 3)
+	var ptrs [3]driver.DevPtr
 	for i := range ins {
 		ptrs[i] = ins[i].at(c[i].offset)
 		vec = vec && c[i].contiguous() && aligned(ptrs[i])
 	}
+	args := b.args()
+	args.Ptr(d.ptr)
 	if vec {
-		return b.launch(modBinary, "where_vec_"+sfx, b.grid1D(vecItems(n, d.dt)), d.ptr, ptrs[0], ptrs[1], ptrs[2], int64(n))
+		for _, p := range ptrs {
+			args.Ptr(p)
+		}
+		args.Int64(int64(n))
+		return b.launch(modBinary, kname{"where_vec_", sfx}, b.grid1D(vecItems(n, d.dt)))
 	}
-	return b.launch(modBinary, "where_"+sfx, b.grid1D(n), d.ptr,
-		ins[0].ptr, c[0].bytes(), ins[1].ptr, c[1].bytes(), ins[2].ptr, c[2].bytes(), int64(n))
+	for i := range ins {
+		args.Ptr(ins[i].ptr)
+		c[i].put(args)
+	}
+	args.Int64(int64(n))
+	return b.launch(modBinary, kname{"where_", sfx}, b.grid1D(n))
 }

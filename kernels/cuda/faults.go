@@ -24,6 +24,8 @@ type tracker struct {
 	grid, blk driver.Dim3
 }
 
+var _ driver.PackedLauncher = (*tracker)(nil)
+
 func newTracker(d driver.Driver) *tracker {
 	return &tracker{Driver: d, syncEach: os.Getenv(syncEnv) == "1"}
 }
@@ -46,7 +48,20 @@ func (t *tracker) annotate(err error) error {
 // Launch records f as the last kernel and, with syncEach, waits for it.
 func (t *tracker) Launch(f driver.Function, grid, block driver.Dim3, sharedBytes int, args ...any) error {
 	t.last, t.grid, t.blk = f.Name(), grid, block
-	if err := t.Driver.Launch(f, grid, block, sharedBytes, args...); err != nil {
+	return t.launched(f, t.Driver.Launch(f, grid, block, sharedBytes, args...))
+}
+
+// LaunchPacked is Launch with packed arguments, forwarded packed when the
+// wrapped driver takes them.
+func (t *tracker) LaunchPacked(f driver.Function, grid, block driver.Dim3, sharedBytes int, a *driver.Args) error {
+	t.last, t.grid, t.blk = f.Name(), grid, block
+	return t.launched(f, driver.LaunchArgs(t.Driver, f, grid, block, sharedBytes, a))
+}
+
+// launched annotates the error of f's launch and, with syncEach, waits
+// for f.
+func (t *tracker) launched(f driver.Function, err error) error {
+	if err != nil {
 		return t.annotate(err)
 	}
 	if t.syncEach {

@@ -91,3 +91,46 @@ func TestOutOfMemoryStillRetries(t *testing.T) {
 	require.ErrorIs(t, err, driver.ErrOutOfMemory)
 	require.Equal(t, 1, collected)
 }
+
+// faultyPacked is faultyDriver taking packed launches, as the GPU driver
+// does: the tracker and Counting must forward them packed and track them
+// as they do Launch.
+type faultyPacked struct {
+	faultyDriver
+	packed int
+}
+
+func (f *faultyPacked) LaunchPacked(fn driver.Function, grid, block driver.Dim3, shared int, a *driver.Args) error {
+	f.packed++
+	if f.faulted {
+		return errIllegal
+	}
+	f.faulted = true
+	return driver.LaunchArgs(f.Driver, fn, grid, block, shared, a)
+}
+
+// TestFaultNamesLastKernelPacked is TestFaultNamesLastKernel and
+// TestSyncEachLaunch over a driver that takes packed launches.
+func TestFaultNamesLastKernelPacked(t *testing.T) {
+	for _, each := range []bool{false, true} {
+		if each {
+			t.Setenv(syncEnv, "1")
+		}
+		f := &faultyPacked{faultyDriver: faultyDriver{Driver: &driver.Null{}}}
+		b := New(device.Device{Kind: device.CUDA}, f)
+		x, err := b.Alloc(device.Float32, 300)
+		require.NoError(t, err)
+		err = b.Fill(x, device.Contiguous([]int{300}), 1.5)
+		if each {
+			require.ErrorIs(t, err, driver.ErrDeviceFault)
+			require.Contains(t, err.Error(), "sync after fill_vec_f32")
+		} else {
+			require.NoError(t, err)
+			err = b.Sync()
+			require.ErrorIs(t, err, driver.ErrDeviceFault)
+			require.Contains(t, err.Error(), "last kernel launched: fill_vec_f32 grid (1,0,0) block (256,0,0)")
+		}
+		require.Equal(t, 1, f.packed, "packed launches")
+		require.Equal(t, int64(1), b.DriverCounts().Launches)
+	}
+}

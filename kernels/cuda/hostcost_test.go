@@ -9,43 +9,71 @@ import (
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
-// hostOps returns a backend over the Null driver and one op of each
-// common kind on it: what the host pays per op when the device is free.
-func hostOps(tb testing.TB) map[string]func() error {
+// hostOp is one backend call of a common kind.
+type hostOp struct {
+	name string
+	run  func() error
+}
+
+// hostOps returns one op of each common kind on a backend over the Null
+// driver, each run once so that its module is loaded: what the host pays
+// per op when the device is free.
+func hostOps(tb testing.TB) []hostOp {
 	b := New(device.Device{Kind: device.CUDA}, &driver.Null{})
-	alloc := func(n int) device.Buffer {
-		x, err := b.Alloc(device.Float32, n)
+	alloc := func(dt device.DType, n int) device.Buffer {
+		x, err := b.Alloc(dt, n)
 		require.NoError(tb, err)
 		return x
 	}
 	const n = 1 << 12
-	x, y, z := alloc(n), alloc(n), alloc(n)
+	x, y, z := alloc(device.Float32, n), alloc(device.Float32, n), alloc(device.Float32, n)
+	w, rows := alloc(device.Float32, 64*64), alloc(device.Float32, 64)
+	idx := alloc(device.Int32, 16)
 	l := device.Contiguous([]int{64, 64})
 	row := device.Layout{Shape: []int{64, 64}, Strides: []int{0, 1}}
-	w := alloc(64 * 64)
-	return map[string]func() error{
-		"add":      func() error { return b.Binary(device.Add, 0, z, x, l, y, l) },
-		"bias-add": func() error { return b.Binary(device.Add, 0, z, x, l, y, row) },
-		"relu":     func() error { return b.Unary(device.ReLU, 0, z, x, l) },
-		"alloc+free": func() error {
+	ops := []hostOp{
+		{"add", func() error { return b.Binary(device.Add, 0, z, x, l, y, l) }},
+		{"bias-add", func() error { return b.Binary(device.Add, 0, z, x, l, y, row) }},
+		{"relu", func() error { return b.Unary(device.ReLU, 0, z, x, l) }},
+		{"matmul", func() error {
+			return b.MatMul(device.MatMulArgs{Batch: 1, M: 64, N: 64, K: 64, A: x, LDA: 64, B: y, LDB: 64, C: w})
+		}},
+		{"sum-rows", func() error { return b.Reduce(device.Sum, rows, x, l, 1) }},
+		{"softmax", func() error { return b.Softmax(z, x, 64, 64, false) }},
+		{"index-select", func() error { return b.IndexSelect(z, x, idx, 1, 64, 64, 16) }},
+		{"alloc+free", func() error {
 			t, err := b.Alloc(device.Float32, n)
 			b.Free(t)
 			return err
-		},
-		"matmul": func() error {
-			return b.MatMul(device.MatMulArgs{Batch: 1, M: 64, N: 64, K: 64, A: x, LDA: 64, B: y, LDB: 64, C: w})
-		},
+		}},
+	}
+	for _, op := range ops {
+		require.NoError(tb, op.run(), op.name)
+	}
+	return ops
+}
+
+// TestHostAllocsPerOp bounds the Go allocations of one op over the Null
+// driver (issue 10: at most 3; packed arguments, kernel lookup by name
+// parts and array-backed layouts leave none but alloc's *Buffer).
+func TestHostAllocsPerOp(t *testing.T) {
+	for _, op := range hostOps(t) {
+		var err error
+		allocs := testing.AllocsPerRun(100, func() { err = op.run() })
+		require.NoError(t, err, op.name)
+		t.Logf("%s: %v allocs/op", op.name, allocs)
+		require.LessOrEqual(t, allocs, 3.0, "%s: Go allocations per op", op.name)
 	}
 }
 
 // BenchmarkHostCost times one op over the Null driver: the backend's host
 // cost per op, without the device.
 func BenchmarkHostCost(b *testing.B) {
-	for name, op := range hostOps(b) {
-		b.Run(name, func(b *testing.B) {
+	for _, op := range hostOps(b) {
+		b.Run(op.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := op(); err != nil {
+				if err := op.run(); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -4,15 +4,18 @@ import (
 	"encoding/binary"
 
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
-// indexDims marshals struct IndexDims of index.cu.
-func indexDims(outer, n, inner, k int) []byte {
-	out := make([]byte, 0, 32)
-	for _, v := range []int{outer, n, inner, k} {
+// indexDimsBytes is sizeof(struct IndexDims) of index.cu: four int64s.
+const indexDimsBytes = 32
+
+// putIndexDims appends struct IndexDims to a.
+func putIndexDims(a *driver.Args, outer, n, inner, k int) {
+	out := a.Bytes(indexDimsBytes)[:0]
+	for _, v := range [...]int{outer, n, inner, k} {
 		out = binary.LittleEndian.AppendUint64(out, uint64(v))
 	}
-	return out
 }
 
 // indexOp checks and launches one kernel of index.cu: dst and src hold
@@ -56,7 +59,13 @@ func (b *Backend) indexOp(op, kern string, dst, src, idx device.Buffer, outer, n
 	if err != nil {
 		return err
 	}
-	return b.launch(modIndex, kern+"_"+d.dt.Suffix(), b.grid1D(total), d.ptr, s.ptr, ix.ptr, indexDims(outer, n, inner, k), w)
+	a := b.args()
+	a.Ptr(d.ptr)
+	a.Ptr(s.ptr)
+	a.Ptr(ix.ptr)
+	putIndexDims(a, outer, n, inner, k)
+	a.Ptr(w)
+	return b.launch(modIndex, kname{kern, "_", d.dt.Suffix()}, b.grid1D(total))
 }
 
 // IndexSelect: dst[o,j,i] = src[o, idx[j], i] (kernel index_select_<dt>).

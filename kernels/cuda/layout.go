@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
 // stridedBytes is sizeof(struct Strided) in common.cuh: int rank, 4 bytes
@@ -13,51 +14,58 @@ import (
 const stridedBytes = 8 + 8*device.MaxRank*2 + 8
 
 // strided is a device.Layout in the form the kernels take: at most
-// device.MaxRank dims after collapsing.
+// device.MaxRank dims after collapsing, held in arrays so that building
+// one allocates nothing.
 type strided struct {
-	shape   []int
-	strides []int
+	rank    int
+	shape   [device.MaxRank]int
+	strides [device.MaxRank]int
 	offset  int
 }
 
-// bytes marshals s as the kernels' struct Strided, little-endian.
-func (s strided) bytes() []byte {
-	b := make([]byte, stridedBytes)
-	binary.LittleEndian.PutUint32(b[0:], uint32(len(s.shape)))
-	for d := range s.shape {
+// put appends s to a as the kernels' struct Strided, little-endian.
+func (s *strided) put(a *driver.Args) {
+	b := a.Bytes(stridedBytes)
+	binary.LittleEndian.PutUint32(b[0:], uint32(s.rank))
+	for d := range s.rank {
 		binary.LittleEndian.PutUint64(b[8+8*d:], uint64(s.shape[d]))
 		binary.LittleEndian.PutUint64(b[8+8*device.MaxRank+8*d:], uint64(s.strides[d]))
 	}
 	binary.LittleEndian.PutUint64(b[8+16*device.MaxRank:], uint64(s.offset))
-	return b
 }
 
 // flat is the contiguous rank-1 walk of n elements.
 func flat(n int) strided {
-	return strided{shape: []int{n}, strides: []int{1}}
+	return strided{rank: 1, shape: [device.MaxRank]int{n}, strides: [device.MaxRank]int{1}}
 }
 
 // contiguous reports whether s walks consecutive elements from its offset.
-func (s strided) contiguous() bool {
-	return len(s.shape) == 1 && (s.strides[0] == 1 || s.shape[0] == 1)
+func (s *strided) contiguous() bool {
+	return s.rank == 1 && (s.strides[0] == 1 || s.shape[0] == 1)
 }
+
+// maxOperands is the most layouts an op collapses together (Where's
+// cond, a and b).
+const maxOperands = 3
 
 // collapse rewrites layouts that share one shape into the fewest dims that
 // walk them in the same row-major order: size-1 dims go, and dim d merges
 // into d+1 when every layout has strides[d] == strides[d+1]*shape[d+1].
 // The result has rank 1 at least (a rank-0 or all-ones shape becomes [n]
 // with stride 0), so the kernels' rank-1 fast path covers every
-// contiguous walk.
-func collapse(shape []int, ls ...device.Layout) []strided {
-	out := make([]strided, len(ls))
+// contiguous walk. It takes at most maxOperands layouts of at most
+// device.MaxRank dims (checkLayout's bound) and fills the first len(ls)
+// entries of its result.
+func collapse(shape []int, ls ...device.Layout) (out [maxOperands]strided) {
 	for k, l := range ls {
 		out[k].offset = l.Offset
 	}
+	rank := 0
 	for d, n := range shape {
 		if n == 1 {
 			continue
 		}
-		last := len(out[0].shape) - 1
+		last := rank - 1
 		merge := last >= 0
 		for k, l := range ls {
 			if merge && out[k].strides[last] != l.Strides[d]*n {
@@ -69,15 +77,22 @@ func collapse(shape []int, ls ...device.Layout) []strided {
 				out[k].shape[last] *= n
 				out[k].strides[last] = l.Strides[d]
 			} else {
-				out[k].shape = append(out[k].shape, n)
-				out[k].strides = append(out[k].strides, l.Strides[d])
+				out[k].shape[rank] = n
+				out[k].strides[rank] = l.Strides[d]
 			}
 		}
-	}
-	if len(out[0].shape) == 0 {
-		for k := range out {
-			out[k].shape, out[k].strides = []int{1}, []int{0}
+		if !merge {
+			rank++
 		}
+	}
+	if rank == 0 {
+		rank = 1
+		for k := range ls {
+			out[k].shape[0], out[k].strides[0] = 1, 0
+		}
+	}
+	for k := range ls {
+		out[k].rank = rank
 	}
 	return out
 }

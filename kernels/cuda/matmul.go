@@ -24,30 +24,36 @@ var gemmKernels = map[device.DType][2]gemmKernel{
 	device.Float64: {{"matmul_f64", 64, 64}, {"matmul_small_f64", 32, 32}},
 }
 
-// gemmDesc marshals struct GemmDesc of matmul.cu (ten int64s, two int32s).
-func gemmDesc(a device.MatMulArgs) []byte {
-	out := make([]byte, 0, 88)
-	for _, v := range []int{a.Batch, a.M, a.N, a.K, a.AOffset, a.AStride, a.LDA, a.BOffset, a.BStride, a.LDB} {
+// gemmDescBytes is sizeof(struct GemmDesc) of matmul.cu: ten int64s,
+// two int32s.
+const gemmDescBytes = 88
+
+// putGemmDesc appends struct GemmDesc to p.
+func putGemmDesc(p *driver.Args, a device.MatMulArgs) {
+	out := p.Bytes(gemmDescBytes)[:0]
+	for _, v := range [...]int{a.Batch, a.M, a.N, a.K, a.AOffset, a.AStride, a.LDA, a.BOffset, a.BStride, a.LDB} {
 		out = binary.LittleEndian.AppendUint64(out, uint64(v))
 	}
-	for _, t := range []bool{a.TransA, a.TransB} {
+	for _, t := range [...]bool{a.TransA, a.TransB} {
 		v := uint32(0)
 		if t {
 			v = 1
 		}
 		out = binary.LittleEndian.AppendUint32(out, v)
 	}
-	return out
 }
 
 // operand is the strided view MatMulArgs gives A or B: [batch, rows, cols]
-// of op(X), for the bounds check.
-func operand(batch, rows, cols, off, bstride, ld int, trans bool) device.Layout {
-	st := []int{bstride, ld, 1}
+// of op(X), for the bounds check. Its shape and strides live in dims,
+// which the backend holds, so that checkLayout (whose error message keeps
+// them) allocates nothing.
+func operand(dims *[2][3]int, batch, rows, cols, off, bstride, ld int, trans bool) device.Layout {
+	dims[0] = [3]int{batch, rows, cols}
+	dims[1] = [3]int{bstride, ld, 1}
 	if trans {
-		st = []int{bstride, 1, ld}
+		dims[1] = [3]int{bstride, 1, ld}
 	}
-	return device.Layout{Shape: []int{batch, rows, cols}, Strides: st, Offset: off}
+	return device.Layout{Shape: dims[0][:], Strides: dims[1][:], Offset: off}
 }
 
 // MatMul computes C[b] = opA(A[b]) @ opB(B[b]) for float dtypes with the
@@ -82,11 +88,11 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	if args.Batch*args.M*args.N == 0 {
 		return nil
 	}
-	al := operand(args.Batch, args.M, args.K, args.AOffset, args.AStride, args.LDA, args.TransA)
+	al := operand(&b.operands[0], args.Batch, args.M, args.K, args.AOffset, args.AStride, args.LDA, args.TransA)
 	if err := checkLayout(name, al, x.n, "A"); err != nil {
 		return err
 	}
-	bl := operand(args.Batch, args.K, args.N, args.BOffset, args.BStride, args.LDB, args.TransB)
+	bl := operand(&b.operands[1], args.Batch, args.K, args.N, args.BOffset, args.BStride, args.LDB, args.TransB)
 	if err := checkLayout(name, bl, y.n, "B"); err != nil {
 		return err
 	}
@@ -104,7 +110,12 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 		Y: min(tiles(args.M, k.bm), maxGridYZ),
 		Z: min(args.Batch, maxGridYZ),
 	}
-	return b.launch(modMatmul, k.name, grid, c.ptr, x.ptr, y.ptr, gemmDesc(args))
+	a := b.args()
+	a.Ptr(c.ptr)
+	a.Ptr(x.ptr)
+	a.Ptr(y.ptr)
+	putGemmDesc(a, args)
+	return b.launch(modMatmul, kname{k.name}, grid)
 }
 
 // tiles is the number of size-t tiles covering n.

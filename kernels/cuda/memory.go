@@ -34,22 +34,28 @@ func (b *Buffer) at(i int) driver.DevPtr {
 // errFreed is wrapped by errors about buffers used after Free.
 var errFreed = errors.New("buffer used after Free")
 
-// scalar converts v to the kernel parameter type of dt (int32 truncates
-// toward zero and saturates, NaN giving 0, as Cast does).
-func scalar(dt device.DType, v float64) any {
+// putScalar appends v as the kernel parameter type of dt (int32
+// truncates toward zero and saturates, NaN giving 0, as Cast does).
+func putScalar(a *driver.Args, dt device.DType, v float64) {
 	switch dt {
 	case device.Float32:
-		return float32(v)
+		a.Float32(float32(v))
 	case device.Float64:
-		return v
+		a.Float64(v)
+	default:
+		a.Int32(saturate(v))
 	}
+}
+
+// saturate converts v to int32 as Cast does.
+func saturate(v float64) int32 {
 	switch {
 	case v != v:
-		return int32(0)
+		return 0
 	case v >= math.MaxInt32:
-		return int32(math.MaxInt32)
+		return math.MaxInt32
 	case v <= math.MinInt32:
-		return int32(math.MinInt32)
+		return math.MinInt32
 	}
 	return int32(v)
 }
@@ -252,10 +258,18 @@ func (b *Backend) Fill(dst device.Buffer, dl device.Layout, v float64) error {
 	}
 	s := collapse(dl.Shape, dl)[0]
 	sfx := d.dt.Suffix()
+	a := b.args()
 	if s.contiguous() && aligned(d.at(s.offset)) {
-		return b.launch(modMemory, "fill_vec_"+sfx, b.grid1D(vecItems(n, d.dt)), d.at(s.offset), int64(n), scalar(d.dt, v))
+		a.Ptr(d.at(s.offset))
+		a.Int64(int64(n))
+		putScalar(a, d.dt, v)
+		return b.launch(modMemory, kname{"fill_vec_", sfx}, b.grid1D(vecItems(n, d.dt)))
 	}
-	return b.launch(modMemory, "fill_"+sfx, b.grid1D(n), d.ptr, s.bytes(), int64(n), scalar(d.dt, v))
+	a.Ptr(d.ptr)
+	s.put(a)
+	a.Int64(int64(n))
+	putScalar(a, d.dt, v)
+	return b.launch(modMemory, kname{"fill_", sfx}, b.grid1D(n))
 }
 
 // Copy copies src to dst through their layouts: a device-to-device copy
@@ -296,7 +310,13 @@ func (b *Backend) copy(op string, d *Buffer, dl device.Layout, s *Buffer, sl dev
 		}
 		return nil
 	}
-	return b.launch(modMemory, "copy_"+d.dt.Suffix(), b.grid1D(n), d.ptr, c[0].bytes(), s.ptr, c[1].bytes(), int64(n))
+	a := b.args()
+	a.Ptr(d.ptr)
+	c[0].put(a)
+	a.Ptr(s.ptr)
+	c[1].put(a)
+	a.Int64(int64(n))
+	return b.launch(modMemory, kname{"copy_", d.dt.Suffix()}, b.grid1D(n))
 }
 
 // Cast converts src into contiguous dst of another dtype with kernel
@@ -331,8 +351,12 @@ func (b *Backend) Cast(dst device.Buffer, src device.Buffer, sl device.Layout) e
 
 // cast launches cast_<from>_<to>; the caller holds b.mu.
 func (b *Backend) cast(d, s *Buffer, sl strided, n int) error {
-	name := "cast_" + s.dt.Suffix() + "_" + d.dt.Suffix()
-	return b.launch(modMemory, name, b.grid1D(n), d.ptr, s.ptr, sl.bytes(), int64(n))
+	a := b.args()
+	a.Ptr(d.ptr)
+	a.Ptr(s.ptr)
+	sl.put(a)
+	a.Int64(int64(n))
+	return b.launch(modMemory, kname{"cast_", s.dt.Suffix(), "_", d.dt.Suffix()}, b.grid1D(n))
 }
 
 // aligned reports whether p allows 16-byte vector access.

@@ -7,25 +7,25 @@ import (
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
-// optimBuffers checks the float buffers of an update, each holding n
-// elements; a nil entry (SGD without momentum) gives a null pointer.
-func (b *Backend) optimBuffers(op string, n int, xs []device.Buffer, what ...string) ([]any, device.DType, error) {
+// optimBuffers checks the (at most four) float buffers of an update, each
+// holding n elements; a nil entry (SGD without momentum) gives a null
+// pointer.
+func (b *Backend) optimBuffers(op string, n int, xs []device.Buffer, what ...string) ([4]driver.DevPtr, device.DType, error) {
+	var ptrs [4]driver.DevPtr
 	if n < 0 {
-		return nil, 0, opErr(op, "negative length %d", n)
+		return ptrs, 0, opErr(op, "negative length %d", n)
 	}
 	dt := dtypeOf(xs[0])
-	ptrs := make([]any, len(xs))
 	for i, x := range xs {
 		if x == nil {
-			ptrs[i] = driver.DevPtr(0)
 			continue
 		}
 		cb, err := b.buf(op, x, dt, what[i])
 		if err != nil {
-			return nil, 0, err
+			return ptrs, 0, err
 		}
 		if err := need(op, cb, n, what[i]); err != nil {
-			return nil, 0, err
+			return ptrs, 0, err
 		}
 		ptrs[i] = cb.ptr
 	}
@@ -51,8 +51,16 @@ func (b *Backend) SGD(param, grad, mom device.Buffer, n int, h device.SGDParams)
 	if h.Nesterov {
 		nesterov = 1
 	}
-	return b.launch(modOptim, "sgd_"+dt.Suffix(), b.grid1D(n), append(ptrs,
-		int64(n), scalar(dt, h.LR), scalar(dt, h.Momentum), scalar(dt, h.WeightDecay), nesterov)...)
+	a := b.args()
+	for _, p := range ptrs[:3] {
+		a.Ptr(p)
+	}
+	a.Int64(int64(n))
+	for _, v := range [...]float64{h.LR, h.Momentum, h.WeightDecay} {
+		putScalar(a, dt, v)
+	}
+	a.Int32(nesterov)
+	return b.launch(modOptim, kname{"sgd_", dt.Suffix()}, b.grid1D(n))
 }
 
 // Adam updates param, m and v in place with kernel adam_<dt>; the bias
@@ -74,7 +82,14 @@ func (b *Backend) Adam(param, grad, m, v device.Buffer, n int, h device.AdamPara
 	}
 	bc1 := 1 - math.Pow(h.Beta1, float64(h.Step))
 	bc2 := 1 - math.Pow(h.Beta2, float64(h.Step))
-	return b.launch(modOptim, "adam_"+dt.Suffix(), b.grid1D(n), append(ptrs, int64(n),
-		scalar(dt, h.LR), scalar(dt, h.Beta1), scalar(dt, h.Beta2), scalar(dt, h.Eps), scalar(dt, h.WeightDecay),
-		scalar(dt, bc1), scalar(dt, bc2), decoupled)...)
+	a := b.args()
+	for _, p := range ptrs {
+		a.Ptr(p)
+	}
+	a.Int64(int64(n))
+	for _, v := range [...]float64{h.LR, h.Beta1, h.Beta2, h.Eps, h.WeightDecay, bc1, bc2} {
+		putScalar(a, dt, v)
+	}
+	a.Int32(decoupled)
+	return b.launch(modOptim, kname{"adam_", dt.Suffix()}, b.grid1D(n))
 }

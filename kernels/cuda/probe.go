@@ -63,9 +63,14 @@ func (b *Backend) FMAProbe(dt device.DType, work int64, out device.Buffer) (int6
 	steps := (work-1)/chains + 1
 	launches := (steps-1)/probeSteps + 1
 	per := (steps-1)/launches + 1
-	kern, one, sentinel := "fma_probe_"+dt.Suffix(), scalar(dt, 1), scalar(dt, math.NaN())
 	for range launches {
-		if err := b.launch(modProbe, kern, grid, o.ptr, int32(per), one, one, sentinel); err != nil {
+		a := b.args()
+		a.Ptr(o.ptr)
+		a.Int32(int32(per))
+		putScalar(a, dt, 1)
+		putScalar(a, dt, 1)
+		putScalar(a, dt, math.NaN())
+		if err := b.launch(modProbe, kname{"fma_probe_", dt.Suffix()}, grid); err != nil {
 			return 0, err
 		}
 	}

@@ -36,5 +36,12 @@ func (b *Backend) Rand(dst device.Buffer, n int, dist device.Dist, seed, offset 
 	if n == 0 {
 		return nil
 	}
-	return b.launch(modRand, kern+d.dt.Suffix(), b.grid1D(int(blocks)), d.ptr, int64(n), seed, offset, lo, hi)
+	a := b.args()
+	a.Ptr(d.ptr)
+	a.Int64(int64(n))
+	a.Uint64(seed)
+	a.Uint64(offset)
+	a.Float64(lo)
+	a.Float64(hi)
+	return b.launch(modRand, kname{kern, d.dt.Suffix()}, b.grid1D(int(blocks)))
 }

@@ -34,10 +34,10 @@ const (
 // reduce_<op>_final_<dt> over the partials). Int32 supports Sum (wrapping),
 // Max, Min, ArgMax and ArgMin.
 func (b *Backend) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffer, sl device.Layout, nreduce int) error {
-	name := "Reduce " + op.String()
-	if op >= device.ReduceOp(len(device.ReduceOps())) {
-		return opErr(name, "unknown op %d", op)
+	if op >= device.ReduceOp(len(reduceNames)) {
+		return opErr("Reduce "+op.String(), "unknown op %d", op)
 	}
+	name := reduceNames[op]
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	s, err := b.buf(name, src, dtypeOf(src), "src")
@@ -83,16 +83,27 @@ func (b *Backend) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffe
 	if n > math.MaxInt32 {
 		return opErr(name, "rows of %d elements exceed the kernels' int32 positions", n)
 	}
-	outer := collapse(kept.Shape, kept)[0].bytes()
+	oc := collapse(kept.Shape, kept)[0]
 	ic := collapse(red.Shape, red)[0]
-	inner := ic.bytes()
-	kern := "reduce_" + op.String()
-	sfx := s.dt.Suffix()
+	// pass1 packs the arguments the thread, warp and block kernels share.
+	pass1 := func() *driver.Args {
+		a := b.args()
+		a.Ptr(d.ptr)
+		a.Ptr(s.ptr)
+		oc.put(a)
+		ic.put(a)
+		a.Int64(int64(rows))
+		a.Int64(int64(n))
+		return a
+	}
+	kern, sfx := op.String(), s.dt.Suffix()
 	switch {
 	case n <= tinyRow || (!ic.contiguous() && rows >= manyRows):
-		return b.launch(modReduce, kern+"_thread_"+sfx, b.grid1D(rows), d.ptr, s.ptr, outer, inner, int64(rows), int64(n))
+		pass1()
+		return b.launch(modReduce, kname{"reduce_", kern, "_thread_", sfx}, b.grid1D(rows))
 	case n <= shortRow:
-		return b.launch(modReduce, kern+"_warp_"+sfx, b.gridWarps(rows), d.ptr, s.ptr, outer, inner, int64(rows), int64(n))
+		pass1()
+		return b.launch(modReduce, kname{"reduce_", kern, "_warp_", sfx}, b.gridWarps(rows))
 	}
 	splits := 1
 	if n >= splitRow && rows < 2*max(b.props.SMs, 1) {
@@ -101,23 +112,41 @@ func (b *Backend) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffe
 	chunk := (n + splits - 1) / splits
 	splits = (n + chunk - 1) / chunk
 	if splits == 1 {
-		return b.launch(modReduce, kern+"_"+sfx, b.gridBlocks(rows), d.ptr, s.ptr, outer, inner,
-			int64(rows), int64(n), int64(chunk), int32(1), driver.DevPtr(0))
+		a := pass1()
+		a.Int64(int64(chunk))
+		a.Int32(1)
+		a.Ptr(0)
+		return b.launch(modReduce, kname{"reduce_", kern, "_", sfx}, b.gridBlocks(rows))
 	}
 	part, err := b.scratch(device.Float64, rows*splits*partBytes/8)
 	if err != nil {
 		return err
 	}
 	defer b.release(part)
-	if err := b.launch(modReduce, kern+"_"+sfx, b.gridBlocks(rows*splits), d.ptr, s.ptr, outer, inner,
-		int64(rows), int64(n), int64(chunk), int32(splits), part.ptr); err != nil {
+	a := pass1()
+	a.Int64(int64(chunk))
+	a.Int32(int32(splits))
+	a.Ptr(part.ptr)
+	if err := b.launch(modReduce, kname{"reduce_", kern, "_", sfx}, b.gridBlocks(rows*splits)); err != nil {
 		return err
 	}
-	return b.launch(modReduce, kern+"_final_"+sfx, b.gridWarps(rows), d.ptr, part.ptr, int64(rows), int32(splits), int64(n))
+	a = b.args()
+	a.Ptr(d.ptr)
+	a.Ptr(part.ptr)
+	a.Int64(int64(rows))
+	a.Int32(int32(splits))
+	a.Int64(int64(n))
+	return b.launch(modReduce, kname{"reduce_", kern, "_final_", sfx}, b.gridWarps(rows))
 }
 
 // fillFlat sets the first n elements of contiguous d to v; the caller
 // holds b.mu.
 func (b *Backend) fillFlat(d *Buffer, n int, v float64) error {
-	return b.launch(modMemory, "fill_"+d.dt.Suffix(), b.grid1D(n), d.ptr, flat(n).bytes(), int64(n), scalar(d.dt, v))
+	f := flat(n)
+	a := b.args()
+	a.Ptr(d.ptr)
+	f.put(a)
+	a.Int64(int64(n))
+	putScalar(a, d.dt, v)
+	return b.launch(modMemory, kname{"fill_", d.dt.Suffix()}, b.grid1D(n))
 }

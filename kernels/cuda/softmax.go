@@ -2,6 +2,7 @@ package cuda
 
 import (
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
 // Rows of at most warpRow columns get a warp each (eight rows per block);
@@ -9,28 +10,40 @@ import (
 const warpRow = 1024
 
 // rowLaunch runs the warp or block variant of softmax.cu kernel base over
-// rows of cols columns; the caller holds b.mu.
-func (b *Backend) rowLaunch(base string, dt device.DType, rows, cols int, args ...any) error {
+// rows of cols columns with the arguments packed since b.args; the caller
+// holds b.mu.
+func (b *Backend) rowLaunch(base string, dt device.DType, rows, cols int) error {
 	if cols <= warpRow {
-		return b.launch(modSoftmax, base+"_warp_"+dt.Suffix(), b.gridWarps(rows), args...)
+		return b.launch(modSoftmax, kname{base, "_warp_", dt.Suffix()}, b.gridWarps(rows))
 	}
-	return b.launch(modSoftmax, base+"_"+dt.Suffix(), b.gridBlocks(rows), args...)
+	return b.launch(modSoftmax, kname{base, "_", dt.Suffix()}, b.gridBlocks(rows))
 }
 
-// rowBuffers checks [rows, cols] float buffers of one dtype, the first
-// deciding it.
-func (b *Backend) rowBuffers(op string, rows, cols int, xs []device.Buffer, what ...string) ([]*Buffer, error) {
-	if rows < 0 || cols < 0 {
-		return nil, opErr(op, "negative shape [%d, %d]", rows, cols)
+// rowArgs packs the pointers of a row kernel, then rows and cols.
+func (b *Backend) rowArgs(rows, cols int, ptrs ...driver.DevPtr) *driver.Args {
+	a := b.args()
+	for _, p := range ptrs {
+		a.Ptr(p)
 	}
-	out := make([]*Buffer, len(xs))
+	a.Int64(int64(rows))
+	a.Int64(int64(cols))
+	return a
+}
+
+// rowBuffers checks (at most three) [rows, cols] float buffers of one
+// dtype, the first deciding it.
+func (b *Backend) rowBuffers(op string, rows, cols int, xs []device.Buffer, what ...string) ([3]*Buffer, error) {
+	var out [3]*Buffer
+	if rows < 0 || cols < 0 {
+		return out, opErr(op, "negative shape [%d, %d]", rows, cols)
+	}
 	for i, x := range xs {
 		var err error
 		if out[i], err = b.buf(op, x, dtypeOf(xs[0]), what[i]); err != nil {
-			return nil, err
+			return out, err
 		}
 		if err := need(op, out[i], rows*cols, what[i]); err != nil {
-			return nil, err
+			return out, err
 		}
 	}
 	return out, floatOnly(op, out[0].dt)
@@ -49,7 +62,8 @@ func (b *Backend) Softmax(dst, src device.Buffer, rows, cols int, log bool) erro
 	if log {
 		base = "log_softmax"
 	}
-	return b.rowLaunch(base, bs[0].dt, rows, cols, bs[0].ptr, bs[1].ptr, int64(rows), int64(cols))
+	b.rowArgs(rows, cols, bs[0].ptr, bs[1].ptr)
+	return b.rowLaunch(base, bs[0].dt, rows, cols)
 }
 
 // SoftmaxBackward writes dx from y and dy with kernel
@@ -65,7 +79,8 @@ func (b *Backend) SoftmaxBackward(dx, y, dy device.Buffer, rows, cols int, log b
 	if log {
 		base = "log_softmax_backward"
 	}
-	return b.rowLaunch(base, bs[0].dt, rows, cols, bs[0].ptr, bs[1].ptr, bs[2].ptr, int64(rows), int64(cols))
+	b.rowArgs(rows, cols, bs[0].ptr, bs[1].ptr, bs[2].ptr)
+	return b.rowLaunch(base, bs[0].dt, rows, cols)
 }
 
 // lossBuffers checks the int32 labels and a per-row buffer of dtype dt.
@@ -111,7 +126,10 @@ func (b *Backend) CrossEntropy(loss, logits, labels device.Buffer, rows, cols in
 	if err != nil {
 		return err
 	}
-	return b.rowLaunch("cross_entropy", dt, rows, cols, out.ptr, bs[0].ptr, l.ptr, int64(rows), int64(cols), scalar(dt, smoothing), w)
+	a := b.rowArgs(rows, cols, out.ptr, bs[0].ptr, l.ptr)
+	putScalar(a, dt, smoothing)
+	a.Ptr(w)
+	return b.rowLaunch("cross_entropy", dt, rows, cols)
 }
 
 // CrossEntropyBackward writes dlogits with kernel
@@ -129,5 +147,6 @@ func (b *Backend) CrossEntropyBackward(dlogits, logits, labels, dloss device.Buf
 		return err
 	}
 	dt := bs[0].dt
-	return b.rowLaunch("cross_entropy_backward", dt, rows, cols, bs[0].ptr, bs[1].ptr, l.ptr, g.ptr, int64(rows), int64(cols), scalar(dt, smoothing))
+	putScalar(b.rowArgs(rows, cols, bs[0].ptr, bs[1].ptr, l.ptr, g.ptr), dt, smoothing)
+	return b.rowLaunch("cross_entropy_backward", dt, rows, cols)
 }

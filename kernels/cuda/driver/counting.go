@@ -62,7 +62,10 @@ type Counting struct {
 	}
 }
 
-var _ Driver = (*Counting)(nil)
+var (
+	_ Driver         = (*Counting)(nil)
+	_ PackedLauncher = (*Counting)(nil)
+)
 
 // NewCounting wraps d.
 func NewCounting(d Driver) *Counting { return &Counting{inner: d} }
@@ -136,6 +139,13 @@ func (k *Counting) Load(name, ptx string) (Module, error) {
 func (k *Counting) Launch(f Function, grid, block Dim3, sharedBytes int, args ...any) error {
 	k.c.launches.Add(1)
 	return k.inner.Launch(f, grid, block, sharedBytes, args...)
+}
+
+// LaunchPacked counts and forwards, as a packed launch when the wrapped
+// driver takes one.
+func (k *Counting) LaunchPacked(f Function, grid, block Dim3, sharedBytes int, a *Args) error {
+	k.c.launches.Add(1)
+	return LaunchArgs(k.inner, f, grid, block, sharedBytes, a)
 }
 
 // Sync counts and forwards.

@@ -65,7 +65,10 @@ type Function interface {
 // scalars, and []byte for an aggregate passed by value (a C struct such as
 // a shape/stride descriptor, which nvcc declares as
 // `.param .align A .b8 name[N]`; the slice holds its N little-endian
-// bytes). A mismatch in count or size is an error.
+// bytes). A mismatch in count or size is an error. A driver that can take
+// the same arguments packed in an Args also implements PackedLauncher,
+// which the backend prefers: boxing each value in an interface costs an
+// allocation per argument.
 type Driver interface {
 	Props() Props
 	// Alloc allocates bytes > 0 of device memory (0 is an error, as with

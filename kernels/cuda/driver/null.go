@@ -14,7 +14,10 @@ type Null struct {
 	next DevPtr
 }
 
-var _ Driver = (*Null)(nil)
+var (
+	_ Driver         = (*Null)(nil)
+	_ PackedLauncher = (*Null)(nil)
+)
 
 // Props describes an imaginary device with 80 SMs.
 func (n *Null) Props() Props {
@@ -57,6 +60,9 @@ func (n *Null) Load(string, string) (Module, error) { return nullModule{}, nil }
 
 // Launch does nothing.
 func (n *Null) Launch(Function, Dim3, Dim3, int, ...any) error { return nil }
+
+// LaunchPacked does nothing.
+func (n *Null) LaunchPacked(Function, Dim3, Dim3, int, *Args) error { return nil }
 
 // Sync does nothing.
 func (n *Null) Sync() error { return nil }
