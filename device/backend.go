@@ -175,10 +175,26 @@ type Info struct {
 
 // MemStats are an allocator's counters, in bytes.
 type MemStats struct {
-	Live   int64 // held by live buffers
+	Live   int64 // held by live buffers (on a GC-managed device: not yet collected)
 	Cached int64 // freed by buffers but kept for reuse
 	Peak   int64 // the largest Live seen
+
+	// The rest is reported by caching allocators (zero elsewhere).
+
+	// PeakReserved is the largest Live+Cached seen: what the process held
+	// from the device at most.
+	PeakReserved int64
+	// Allocs counts allocation requests, CacheHits those the cache served
+	// without asking the driver.
+	Allocs, CacheHits int64
+	// Collections counts the garbage collections the allocator ran to get
+	// dead buffers back: when device garbage outgrew its pressure
+	// threshold, or the device was full.
+	Collections int64
 }
+
+// Reserved returns the bytes held from the device: live plus cached.
+func (m MemStats) Reserved() int64 { return m.Live + m.Cached }
 
 // MatMulArgs describes a batched row-major product
 // C[b] = opA(A[b]) @ opB(B[b]) for b < Batch, with opA(A[b]) M×K and

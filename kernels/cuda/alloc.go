@@ -41,10 +41,39 @@ type allocator struct {
 	drv  driver.Driver
 	free map[int][]driver.DevPtr // by bin size
 	st   device.MemStats
+	// handed counts the bytes handed out (from the cache or the driver)
+	// since the last garbage collection the backend ran: how far device
+	// garbage may have grown since; handedBin counts them by bin size.
+	// kept is what was live right after that collection.
+	handed, kept int64
+	handedBin    map[int]int64
+}
+
+// cached reports whether a request of n bytes would be served from the
+// cache.
+func (a *allocator) cached(n int) bool { return len(a.free[binSize(n)]) > 0 }
+
+// worthCollecting reports whether a request of n bytes that the cache
+// cannot serve should wait for a garbage collection rather than take new
+// device memory, under pressure threshold p: when p bytes went out since
+// the last collection, or when at least two blocks of this very size did
+// (so its garbage is likely waiting) and p/8 bytes in all (so a growing
+// live set does not collect at every request).
+func (a *allocator) worthCollecting(n int, p int64) bool {
+	p = max(p, a.kept/2)
+	size := int64(binSize(n))
+	return a.handed >= p || (a.handedBin[int(size)] >= 2*size && a.handed >= p/8)
+}
+
+// collected resets the counters after a garbage collection.
+func (a *allocator) collected() {
+	a.handed, a.kept = 0, a.st.Live
+	clear(a.handedBin)
+	a.st.Collections++
 }
 
 func newAllocator(drv driver.Driver) allocator {
-	return allocator{drv: drv, free: map[int][]driver.DevPtr{}}
+	return allocator{drv: drv, free: map[int][]driver.DevPtr{}, handedBin: map[int]int64{}}
 }
 
 // get returns a block of binSize(n) bytes, from the cache when one is free.
@@ -56,11 +85,13 @@ func (a *allocator) get(n int) (driver.DevPtr, int, error) {
 	if size == 0 {
 		return 0, 0, nil
 	}
+	a.st.Allocs++
 	if l := a.free[size]; len(l) > 0 {
 		p := l[len(l)-1]
 		a.free[size] = l[:len(l)-1]
 		a.st.Cached -= int64(size)
-		a.track(size)
+		a.st.CacheHits++
+		a.hand(size)
 		return p, size, nil
 	}
 	p, err := a.drv.Alloc(size)
@@ -71,13 +102,18 @@ func (a *allocator) get(n int) (driver.DevPtr, int, error) {
 		p, err = a.drv.Alloc(size)
 	}
 	if err != nil {
+		a.st.Allocs--
 		return 0, 0, err
 	}
-	a.track(size)
+	a.hand(size)
+	a.st.PeakReserved = max(a.st.PeakReserved, a.st.Reserved())
 	return p, size, nil
 }
 
-func (a *allocator) track(size int) {
+// hand counts a block of size bytes handed out.
+func (a *allocator) hand(size int) {
+	a.handed += int64(size)
+	a.handedBin[size] += int64(size)
 	a.st.Live += int64(size)
 	a.st.Peak = max(a.st.Peak, a.st.Live)
 }

@@ -81,23 +81,23 @@ func TestAllocReuseAndCounters(t *testing.T) {
 	b := New(device.CUDASimDevice, f)
 	x, err := b.Alloc(device.Float32, 100) // 400 bytes -> 512
 	require.NoError(t, err)
-	require.Equal(t, device.MemStats{Live: 512, Peak: 512}, b.Memory())
+	require.Equal(t, device.MemStats{Live: 512, Peak: 512, PeakReserved: 512, Allocs: 1}, b.Memory())
 	b.Free(x)
 	b.Free(x) // twice: a no-op
-	require.Equal(t, device.MemStats{Cached: 512, Peak: 512}, b.Memory())
+	require.Equal(t, device.MemStats{Cached: 512, Peak: 512, PeakReserved: 512, Allocs: 1}, b.Memory())
 
 	y, err := b.Alloc(device.Float64, 60) // 480 bytes: the same bin, reused
 	require.NoError(t, err)
 	require.Equal(t, x.(*Buffer).ptr, y.(*Buffer).ptr)
 	require.Equal(t, 1, f.allocs)
-	require.Equal(t, device.MemStats{Live: 512, Peak: 512}, b.Memory())
+	require.Equal(t, device.MemStats{Live: 512, Peak: 512, PeakReserved: 512, Allocs: 2, CacheHits: 1}, b.Memory())
 
 	z, err := b.Alloc(device.Int32, 3<<20/4) // 3 MiB -> 4 MiB
 	require.NoError(t, err)
-	require.Equal(t, device.MemStats{Live: 512 + 4<<20, Peak: 512 + 4<<20}, b.Memory())
+	require.Equal(t, device.MemStats{Live: 512 + 4<<20, Peak: 512 + 4<<20, PeakReserved: 512 + 4<<20, Allocs: 3, CacheHits: 1}, b.Memory())
 	b.Free(z)
 	b.Free(y)
-	require.Equal(t, device.MemStats{Cached: 512 + 4<<20, Peak: 512 + 4<<20}, b.Memory())
+	require.Equal(t, device.MemStats{Cached: 512 + 4<<20, Peak: 512 + 4<<20, PeakReserved: 512 + 4<<20, Allocs: 3, CacheHits: 1}, b.Memory())
 
 	e, err := b.Alloc(device.Float32, 0)
 	require.NoError(t, err)
@@ -128,7 +128,9 @@ func TestAllocOOMEmptiesCacheThenCollects(t *testing.T) {
 	z, err := b.Alloc(device.Float32, 6<<20/4)
 	require.NoError(t, err)
 	require.Equal(t, 1, collected)
-	require.Equal(t, device.MemStats{Live: 6 << 20, Peak: 6 << 20}, b.Memory())
+	m := b.Memory()
+	require.Equal(t, [3]int64{6 << 20, 0, 6 << 20}, [3]int64{m.Live, m.Cached, m.Peak})
+	require.Equal(t, int64(1), m.Collections)
 
 	// Nothing to collect: an out-of-memory error with the request and counters.
 	b.collect = func() { collected++ }
@@ -141,6 +143,40 @@ func TestAllocOOMEmptiesCacheThenCollects(t *testing.T) {
 	}
 	require.Equal(t, 2, collected)
 	b.Free(z)
+}
+
+// TestGCPressure checks that once the driver has handed out more than the
+// pressure threshold since the last collection, a request the cache cannot
+// serve collects garbage first, and that the cache then serves it.
+func TestGCPressure(t *testing.T) {
+	f := newFake(1 << 30)
+	b := New(device.CUDASimDevice, f)
+	b.SetGCPressure(4 << 10)
+	var dead []device.Buffer // what the "GC" finds unreachable
+	b.collect = func() {
+		for _, x := range dead {
+			b.Free(x)
+		}
+		dead = nil
+	}
+	for step := range 50 {
+		for range 4 { // a step's garbage: four 512-byte blocks and one of 1 KiB
+			x, err := b.Alloc(device.Float32, 128)
+			require.NoError(t, err)
+			dead = append(dead, x)
+		}
+		y, err := b.Alloc(device.Float32, 256)
+		require.NoError(t, err)
+		dead = append(dead, y)
+		if step == 10 {
+			require.Positive(t, b.Memory().Collections)
+		}
+	}
+	m := b.Memory()
+	t.Logf("%+v, driver allocations %d", m, f.allocs)
+	require.LessOrEqual(t, f.allocs, 10, "the driver kept being asked: %+v", m)
+	require.Greater(t, m.CacheHits, m.Allocs*9/10)
+	require.LessOrEqual(t, m.PeakReserved, int64(8<<10), "threshold plus what a step keeps")
 }
 
 func TestAllocRejectsBadArguments(t *testing.T) {

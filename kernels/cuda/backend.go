@@ -63,8 +63,9 @@ type Backend struct {
 	// gridCap is the most blocks a 1-D launch uses.
 	gridCap int
 	// collect runs the garbage collector and waits for finalizers to return
-	// dead buffers; tests replace it.
-	collect func()
+	// dead buffers; tests replace it. gcPressure is SetGCPressure's value.
+	collect    func()
+	gcPressure int64
 
 	src     moduleSource
 	mu      sync.Mutex
@@ -96,17 +97,18 @@ func New(dev device.Device, drv driver.Driver) *Backend {
 		maxGrid = 1<<31 - 1
 	}
 	return &Backend{
-		dev:     dev,
-		drv:     tr,
-		count:   count,
-		props:   p,
-		gridCap: max(1, min(maxGrid, max(p.SMs, 1)*wavesPerSM)),
-		collect: collectGarbage,
-		src:     ptxSource,
-		alloc:   newAllocator(tr),
-		modules: map[string]driver.Module{},
-		funcs:   map[kname]driver.Function{},
-		checked: true,
+		dev:        dev,
+		drv:        tr,
+		count:      count,
+		props:      p,
+		gridCap:    max(1, min(maxGrid, max(p.SMs, 1)*wavesPerSM)),
+		collect:    collectGarbage,
+		gcPressure: DefaultGCPressure,
+		src:        ptxSource,
+		alloc:      newAllocator(tr),
+		modules:    map[string]driver.Module{},
+		funcs:      map[kname]driver.Function{},
+		checked:    true,
 	}
 }
 

@@ -109,10 +109,42 @@ func (b *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	return &Buffer{owner: b, dt: dt, n: n, ptr: p, size: size}, nil
 }
 
-// reserve gets bytes from the allocator, collecting garbage and retrying
-// once when the device is full. The caller holds b.mu, which is released
-// while the GC runs so that finalizers can Free.
+// DefaultGCPressure is the least device garbage, in bytes, that makes the
+// backend run a garbage collection (see SetGCPressure).
+const DefaultGCPressure = 64 << 20
+
+// SetGCPressure sets how many bytes the allocator may hand out since the
+// last garbage collection before a request the cache cannot serve makes
+// the backend collect first: p = max(bytes, half of what was live right
+// after that collection); or p/8 when two blocks of the requested size
+// went out since (a training step's garbage of that size is waiting).
+//
+// Device buffers of tensors nobody references come back when the Go
+// garbage collector finds them, but the collector is paced by the Go heap,
+// which a GPU training loop barely touches: without this, device garbage
+// could pile up for hundreds of steps. With it the cache is restocked
+// whenever it runs dry after the threshold's worth of allocations, so a
+// steady training loop stops asking the driver for memory and holds about
+// its live bytes plus the threshold. Smaller values collect more often;
+// 0 restores the default.
+func (b *Backend) SetGCPressure(bytes int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bytes <= 0 {
+		bytes = DefaultGCPressure
+	}
+	b.gcPressure = bytes
+}
+
+// reserve gets bytes from the allocator. When the cache cannot serve the
+// request and the driver has given out more than the pressure threshold
+// since the last collection, it collects garbage first; when the device is
+// full it empties the cache, collects, and retries once. The caller holds
+// b.mu, which is released while the GC runs so that finalizers can Free.
 func (b *Backend) reserve(bytes int) (driver.DevPtr, int, error) {
+	if bytes > 0 && !b.alloc.cached(bytes) && b.alloc.worthCollecting(bytes, b.gcPressure) {
+		b.collectLocked()
+	}
 	p, size, err := b.alloc.get(bytes)
 	if err == nil {
 		return p, size, nil
@@ -120,9 +152,7 @@ func (b *Backend) reserve(bytes int) (driver.DevPtr, int, error) {
 	if !errors.Is(err, driver.ErrOutOfMemory) {
 		return 0, 0, fmt.Errorf("cuda: allocate %d bytes: %w", bytes, err)
 	}
-	b.mu.Unlock()
-	b.collect()
-	b.mu.Lock()
+	b.collectLocked()
 	if p, size, err = b.alloc.get(bytes); err == nil {
 		return p, size, nil
 	}
@@ -132,6 +162,24 @@ func (b *Backend) reserve(bytes int) (driver.DevPtr, int, error) {
 	st := b.alloc.st
 	return 0, 0, fmt.Errorf("cuda: %w: %d bytes requested (%d reserved) with %d live, %d cached, peak %d, after emptying the cache and a GC: %w",
 		ErrOutOfMemory, bytes, binSize(bytes), st.Live, st.Cached, st.Peak, err)
+}
+
+// EmptyCache returns every cached block to the driver (as PyTorch's
+// torch.cuda.empty_cache): live buffers are untouched, and the next
+// allocations ask the driver again.
+func (b *Backend) EmptyCache() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.alloc.release()
+}
+
+// collectLocked runs a garbage collection with b.mu released, so that the
+// finalizers of dead tensors can return their buffers to the cache.
+func (b *Backend) collectLocked() {
+	b.mu.Unlock()
+	b.collect()
+	b.mu.Lock()
+	b.alloc.collected()
 }
 
 // scratch allocates a temporary buffer for one op. The caller holds b.mu
