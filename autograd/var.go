@@ -55,6 +55,9 @@ func (n *node) leaf() bool { return n.inputs == nil }
 // parameter or any input to differentiate with respect to. t must be a
 // float tensor.
 func Param(t *tensor.Tensor) *Var {
+	if t == nil {
+		panic(newError("Param", "the tensor is a nil *Tensor"))
+	}
 	if !t.DType().IsFloat() {
 		panic(withOperands(newError("Param", "needs a float tensor to carry gradients, got %v", t.DType()), t))
 	}
@@ -65,7 +68,12 @@ func Param(t *tensor.Tensor) *Var {
 
 // Const returns a Var holding t that never requires grad: data, labels,
 // masks.
-func Const(t *tensor.Tensor) *Var { return &Var{value: t} }
+func Const(t *tensor.Tensor) *Var {
+	if t == nil {
+		panic(newError("Const", "the tensor is a nil *Tensor"))
+	}
+	return &Var{value: t}
+}
 
 // Value returns the Var's tensor.
 func (v *Var) Value() *tensor.Tensor { return v.value }

@@ -9,6 +9,7 @@ import (
 // Conv2dGeometry returns the ConvParams of a kh×kw window with stride and
 // padding over x [N,C,H,W], panicking when the window does not fit.
 func Conv2dGeometry(op string, x *Tensor, kh, kw, stride, pad int) device.ConvParams {
+	nonNil(op, x)
 	if x.Rank() != 4 {
 		fail(op, []*Tensor{x}, "input must be [N, C, H, W]")
 	}
@@ -29,6 +30,7 @@ func checkGeometry(op string, t *Tensor, want []int) {
 // Im2Col unfolds x [N,C,H,W] into [N, C*KH*KW, OH*OW] columns so that a
 // convolution becomes a matrix product.
 func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
+	nonNil("Im2Col", x)
 	requireFloat("Im2Col", x)
 	checkGeometry("Im2Col", x, []int{p.N, p.C, p.H, p.W})
 	src := x.Contiguous()
@@ -40,6 +42,7 @@ func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
 // Col2Im folds columns [N, C*KH*KW, OH*OW] back to [N,C,H,W], summing
 // overlaps: the adjoint of Im2Col.
 func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
+	nonNil("Col2Im", cols)
 	requireFloat("Col2Im", cols)
 	checkGeometry("Col2Im", cols, []int{p.N, p.C * p.KH * p.KW, p.OutH() * p.OutW()})
 	src := cols.Contiguous()
@@ -51,6 +54,7 @@ func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
 // MaxPool2d returns the window maxima of x [N,C,H,W] and their Int32
 // positions within each H*W plane (for the backward pass).
 func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
+	nonNil("MaxPool2d", x)
 	requireFloat("MaxPool2d", x)
 	checkGeometry("MaxPool2d", x, []int{p.N, p.C, p.H, p.W})
 	src := x.Contiguous()
@@ -63,6 +67,7 @@ func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
 
 // MaxPool2dBackward routes dy to the positions idx chose.
 func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
+	nonNil("MaxPool2dBackward", dy, idx)
 	checkGeometry("MaxPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
 	checkGeometry("MaxPool2dBackward", idx, []int{p.N, p.C, p.OutH(), p.OutW()})
 	requireFloat("MaxPool2dBackward", dy)
@@ -79,6 +84,7 @@ func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 // AvgPool2d returns the window means of x [N,C,H,W] (padding counts as
 // zeros in the mean).
 func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
+	nonNil("AvgPool2d", x)
 	requireFloat("AvgPool2d", x)
 	checkGeometry("AvgPool2d", x, []int{p.N, p.C, p.H, p.W})
 	src := x.Contiguous()
@@ -89,6 +95,7 @@ func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
 
 // AvgPool2dBackward spreads dy evenly over each window.
 func AvgPool2dBackward(dy *Tensor, p device.ConvParams) *Tensor {
+	nonNil("AvgPool2dBackward", dy)
 	checkGeometry("AvgPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
 	g := dy.Contiguous()
 	dx := dy.like("AvgPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})

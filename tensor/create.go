@@ -71,15 +71,18 @@ func (t *Tensor) OnesLike() *Tensor { return t.FullLike(1) }
 
 // FullLike returns v with t's shape, dtype and device.
 func (t *Tensor) FullLike(v float64) *Tensor {
+	nonNil("Full", t)
 	out := t.like("Full", t.dtype, t.shape)
 	check("Full", out.st.be.Fill(out.st.buf, out.layout(), v), t)
 	return out
 }
 
-// scalarLike returns a rank-0 tensor holding v on t's device and dtype.
-func (t *Tensor) scalarLike(v float64) *Tensor {
-	out := t.like("Scalar", t.dtype, nil)
-	check("Scalar", out.st.be.Fill(out.st.buf, out.layout(), v), t)
+// scalarLike returns a rank-0 tensor holding v on t's device and dtype,
+// for op.
+func (t *Tensor) scalarLike(op string, v float64) *Tensor {
+	nonNil(op, t)
+	out := t.like(op, t.dtype, nil)
+	check(op, out.st.be.Fill(out.st.buf, out.layout(), v), t)
 	return out
 }
 

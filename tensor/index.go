@@ -9,6 +9,7 @@ import (
 // Concat joins tensors of equal dtype, device and shape (but for axis)
 // along axis.
 func Concat(axis int, ts ...*Tensor) *Tensor {
+	nonNil("Concat", ts...)
 	if len(ts) == 0 {
 		panic(&Error{Op: "Concat", Msg: "needs at least one tensor"})
 	}
@@ -41,6 +42,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 
 // Stack joins tensors of equal shape along a new axis.
 func Stack(axis int, ts ...*Tensor) *Tensor {
+	nonNil("Stack", ts...)
 	if len(ts) == 0 {
 		panic(&Error{Op: "Stack", Msg: "needs at least one tensor"})
 	}
@@ -82,6 +84,7 @@ func checkIndex(op string, t, idx *Tensor, n int) {
 
 // IndexSelect picks the entries idx (Int32, 1-D) of axis.
 func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
+	nonNil("IndexSelect", t, idx)
 	const op = "IndexSelect"
 	be := sameDevice(op, t, idx)
 	axis = t.axis(op, axis)
@@ -102,6 +105,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 // (Int32, 1-D) of axis; repeated indices accumulate. It is the adjoint of
 // IndexSelect.
 func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
+	nonNil("IndexAdd", t, idx, src)
 	const op = "IndexAdd"
 	be := sameDevice(op, t, idx, src)
 	sameDType(op, t, src)
@@ -124,6 +128,7 @@ func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
 // Gather returns out[..., j, ...] = t[..., idx[..., j, ...], ...] along
 // axis; idx (Int32) has t's shape except along axis.
 func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
+	nonNil("Gather", t, idx)
 	const op = "Gather"
 	be := sameDevice(op, t, idx)
 	axis = t.axis(op, axis)
@@ -139,6 +144,7 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 // ScatterAdd returns a copy of t with src added at t[..., idx[..., j, ...], ...]
 // along axis: the adjoint of Gather. idx and src share a shape.
 func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
+	nonNil("ScatterAdd", t, idx, src)
 	const op = "ScatterAdd"
 	be := sameDevice(op, t, idx, src)
 	sameDType(op, t, src)
@@ -169,6 +175,7 @@ func gatherShapes(op string, t, idx *Tensor, axis int) {
 // OneHot returns labels (Int32, any shape) as one-hot vectors of n
 // classes in dtype dt, with a new last axis.
 func OneHot(labels *Tensor, n int, dt device.DType) *Tensor {
+	nonNil("OneHot", labels)
 	checkIndex("OneHot", labels, labels, n)
 	classes := Arange(labels.Device(), dt, n)
 	return labels.Cast(dt).Unsqueeze(-1).Eq(classes)

@@ -9,6 +9,7 @@ import (
 // added axis is dropped from the result, as NumPy's matmul; leading axes
 // are batch axes and broadcast. Transposed views are used without a copy.
 func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	nonNil("MatMul", t, u)
 	be := sameDevice("MatMul", t, u)
 	sameDType("MatMul", t, u)
 	requireFloat("MatMul", t)
