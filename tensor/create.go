@@ -15,7 +15,7 @@ func NewOn[T Elem](dev device.Device, data []T, shape ...int) *Tensor {
 	if shape == nil {
 		shape = []int{len(data)}
 	}
-	if n := device.Numel(shape); n != len(data) {
+	if n := numel("New", nil, shape); n != len(data) {
 		panic(&Error{Op: "New", Msg: "shape " + fmtShape(shape) + " needs " + itoa(n) + " elements, data has " + itoa(len(data))})
 	}
 	t := alloc("New", backendOf("New", dev), dtypeOf[T](), shape)
@@ -47,6 +47,7 @@ func Scalar(dev device.Device, dt device.DType, v float64) *Tensor {
 
 // Arange returns the 1-D tensor 0, 1, ..., n-1.
 func Arange(dev device.Device, dt device.DType, n int) *Tensor {
+	numel("Arange", nil, []int{n})
 	h := make([]float64, n)
 	for i := range h {
 		h[i] = float64(i)
@@ -56,7 +57,7 @@ func Arange(dev device.Device, dt device.DType, n int) *Tensor {
 
 // Eye returns the n×n identity matrix.
 func Eye(dev device.Device, dt device.DType, n int) *Tensor {
-	h := make([]float64, n*n)
+	h := make([]float64, numel("Eye", nil, []int{n, n}))
 	for i := 0; i < n; i++ {
 		h[i*n+i] = 1
 	}

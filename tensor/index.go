@@ -176,6 +176,9 @@ func gatherShapes(op string, t, idx *Tensor, axis int) {
 // classes in dtype dt, with a new last axis.
 func OneHot(labels *Tensor, n int, dt device.DType) *Tensor {
 	nonNil("OneHot", labels)
+	if n < 0 {
+		fail("OneHot", []*Tensor{labels}, "negative class count %d", n)
+	}
 	checkIndex("OneHot", labels, labels, n)
 	classes := Arange(labels.Device(), dt, n)
 	return labels.Cast(dt).Unsqueeze(-1).Eq(classes)

@@ -32,7 +32,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	if !ok {
 		fail("MatMul", []*Tensor{t, u}, "batch dimensions %v and %v do not broadcast", a.shape[:a.Rank()-2], b.shape[:b.Rank()-2])
 	}
-	nb := device.Numel(batch)
+	nb := numel("MatMul", []*Tensor{t, u}, batch)
 	a = a.Expand(append(append([]int{}, batch...), m, k)...)
 	b = b.Expand(append(append([]int{}, batch...), k, n)...)
 	args := device.MatMulArgs{Batch: nb, M: m, N: n, K: k}

@@ -49,15 +49,25 @@ func backendOf(op string, dev device.Device) device.Backend {
 	return be
 }
 
+// numel returns the number of elements of shape, panicking with an
+// *Error naming op and operands when a dimension is negative or the count
+// would not fit an int (device.CheckedNumel): every shape a tensor can
+// take passes here first, so later products of its dims cannot wrap.
+func numel(op string, operands []*Tensor, shape []int) int {
+	n, ok := device.CheckedNumel(shape)
+	if !ok {
+		if slices.ContainsFunc(shape, func(d int) bool { return d < 0 }) {
+			fail(op, operands, "negative dimension in shape %v", shape)
+		}
+		fail(op, operands, "shape %v has more elements than an int can count", shape)
+	}
+	return n
+}
+
 // alloc returns a new contiguous tensor of shape on be; its contents are
 // undefined.
 func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
-	for _, d := range shape {
-		if d < 0 {
-			panic(&Error{Op: op, Msg: "negative dimension in shape " + fmtShape(shape)})
-		}
-	}
-	buf, err := be.Alloc(dt, device.Numel(shape))
+	buf, err := be.Alloc(dt, numel(op, nil, shape))
 	if err != nil {
 		panic(&Error{Op: op, Msg: "allocating " + fmtShape(shape) + " " + dt.String() + " on " + be.Device().String(), Err: err})
 	}

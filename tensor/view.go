@@ -24,17 +24,20 @@ func fmtShape(s []int) string {
 func (t *Tensor) Reshape(shape ...int) *Tensor {
 	nonNil("Reshape", t)
 	shape = slices.Clone(shape)
-	infer, known := -1, 1
+	infer := -1
 	for i, d := range shape {
 		switch {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
 			fail("Reshape", []*Tensor{t}, "bad target shape %v", shape)
-		default:
-			known *= d
 		}
 	}
+	rest := shape
+	if infer >= 0 {
+		rest = slices.Delete(slices.Clone(shape), infer, infer+1)
+	}
+	known := numel("Reshape", []*Tensor{t}, rest)
 	n := t.Numel()
 	if infer >= 0 {
 		if known == 0 || n%known != 0 {
@@ -188,6 +191,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 	if len(shape) < t.Rank() {
 		fail("Expand", []*Tensor{t}, "target %v has fewer axes than the tensor", shape)
 	}
+	numel("Expand", []*Tensor{t}, shape)
 	st := make([]int, len(shape))
 	lead := len(shape) - t.Rank()
 	for i := range shape {
