@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"fmt"
+	"math"
 	"slices"
 
 	"github.com/tapegrad/tapegrad/device"
@@ -15,10 +17,33 @@ func Conv2dGeometry(op string, x *Tensor, kh, kw, stride, pad int) device.ConvPa
 	}
 	p := device.ConvParams{N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3],
 		KH: kh, KW: kw, StrideH: stride, StrideW: stride, PadH: pad, PadW: pad}
-	if kh < 1 || kw < 1 || stride < 1 || pad < 0 || p.H+2*pad < kh || p.W+2*pad < kw {
-		fail(op, []*Tensor{x}, "window %dx%d, stride %d, padding %d does not fit input %dx%d", kh, kw, stride, pad, p.H, p.W)
-	}
+	checkConv(op, p, false, x)
 	return p
+}
+
+// checkConv panics unless every backend can walk p: kernel and stride at
+// least 1, padding at least 0, and the window fitting the padded input.
+// Pooling (pool) also needs padding at most half the kernel, as PyTorch
+// does: more would make windows of padding alone, with no element to
+// pick or average. Every op taking ConvParams calls it first, so OutH and
+// OutW never divide by zero.
+func checkConv(op string, p device.ConvParams, pool bool, operands ...*Tensor) {
+	window := func() string {
+		return fmt.Sprintf("kernel %dx%d, stride %dx%d, padding %dx%d", p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW)
+	}
+	switch {
+	case p.N < 0 || p.C < 0 || p.H < 0 || p.W < 0:
+		fail(op, operands, "negative size in input [%d %d %d %d]", p.N, p.C, p.H, p.W)
+	case p.KH < 1 || p.KW < 1 || p.StrideH < 1 || p.StrideW < 1:
+		fail(op, operands, "%s: kernel and stride must be at least 1", window())
+	case p.PadH < 0 || p.PadW < 0:
+		fail(op, operands, "%s: padding must not be negative", window())
+	case pool && (p.PadH > p.KH/2 || p.PadW > p.KW/2):
+		fail(op, operands, "%s: padding %dx%d is more than half the kernel %dx%d", window(), p.PadH, p.PadW, p.KH, p.KW)
+	case p.PadH > (math.MaxInt-p.H)/2 || p.PadW > (math.MaxInt-p.W)/2 ||
+		p.H+2*p.PadH < p.KH || p.W+2*p.PadW < p.KW:
+		fail(op, operands, "%s does not fit input %dx%d", window(), p.H, p.W)
+	}
 }
 
 func checkGeometry(op string, t *Tensor, want []int) {
@@ -31,6 +56,7 @@ func checkGeometry(op string, t *Tensor, want []int) {
 // convolution becomes a matrix product.
 func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
 	nonNil("Im2Col", x)
+	checkConv("Im2Col", p, false, x)
 	requireFloat("Im2Col", x)
 	checkGeometry("Im2Col", x, []int{p.N, p.C, p.H, p.W})
 	src := x.Contiguous()
@@ -43,6 +69,7 @@ func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
 // overlaps: the adjoint of Im2Col.
 func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
 	nonNil("Col2Im", cols)
+	checkConv("Col2Im", p, false, cols)
 	requireFloat("Col2Im", cols)
 	checkGeometry("Col2Im", cols, []int{p.N, p.C * p.KH * p.KW, p.OutH() * p.OutW()})
 	src := cols.Contiguous()
@@ -55,6 +82,7 @@ func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
 // positions within each H*W plane (for the backward pass).
 func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
 	nonNil("MaxPool2d", x)
+	checkConv("MaxPool2d", p, true, x)
 	requireFloat("MaxPool2d", x)
 	checkGeometry("MaxPool2d", x, []int{p.N, p.C, p.H, p.W})
 	src := x.Contiguous()
@@ -68,6 +96,7 @@ func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
 // MaxPool2dBackward routes dy to the positions idx chose.
 func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 	nonNil("MaxPool2dBackward", dy, idx)
+	checkConv("MaxPool2dBackward", p, true, dy, idx)
 	checkGeometry("MaxPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
 	checkGeometry("MaxPool2dBackward", idx, []int{p.N, p.C, p.OutH(), p.OutW()})
 	requireFloat("MaxPool2dBackward", dy)
@@ -85,6 +114,7 @@ func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 // zeros in the mean).
 func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
 	nonNil("AvgPool2d", x)
+	checkConv("AvgPool2d", p, true, x)
 	requireFloat("AvgPool2d", x)
 	checkGeometry("AvgPool2d", x, []int{p.N, p.C, p.H, p.W})
 	src := x.Contiguous()
@@ -96,6 +126,7 @@ func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
 // AvgPool2dBackward spreads dy evenly over each window.
 func AvgPool2dBackward(dy *Tensor, p device.ConvParams) *Tensor {
 	nonNil("AvgPool2dBackward", dy)
+	checkConv("AvgPool2dBackward", p, true, dy)
 	checkGeometry("AvgPool2dBackward", dy, []int{p.N, p.C, p.OutH(), p.OutW()})
 	g := dy.Contiguous()
 	dx := dy.like("AvgPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
