@@ -47,21 +47,31 @@ func Scalar(dev device.Device, dt device.DType, v float64) *Tensor {
 
 // Arange returns the 1-D tensor 0, 1, ..., n-1.
 func Arange(dev device.Device, dt device.DType, n int) *Tensor {
-	numel("Arange", nil, []int{n})
-	h := make([]float64, n)
+	out, h := staged("Arange", dev, n)
 	for i := range h {
 		h[i] = float64(i)
 	}
-	return NewOn(dev, h).Cast(dt)
+	check("Arange", out.st.be.Write(out.st.buf, h), out)
+	return out.Cast(dt)
 }
 
 // Eye returns the n×n identity matrix.
 func Eye(dev device.Device, dt device.DType, n int) *Tensor {
-	h := make([]float64, numel("Eye", nil, []int{n, n}))
+	out, h := staged("Eye", dev, n, n)
 	for i := 0; i < n; i++ {
 		h[i*n+i] = 1
 	}
-	return NewOn(dev, h, n, n).Cast(dt)
+	check("Eye", out.st.be.Write(out.st.buf, h), out)
+	return out.Cast(dt)
+}
+
+// staged allocates a float64 tensor of shape on dev and then the host
+// slice that fills it, in that order, so that a size the device has no
+// room for fails with the backend's out-of-memory error before the host
+// slice is made.
+func staged(op string, dev device.Device, shape ...int) (*Tensor, []float64) {
+	out := alloc(op, backendOf(op, dev), device.Float64, shape)
+	return out, make([]float64, out.Numel())
 }
 
 // ZerosLike returns zeros with t's shape, dtype and device.

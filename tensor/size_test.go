@@ -64,4 +64,13 @@ func TestOutOfMemory(t *testing.T) {
 	}
 	err := tensor.Try(func() { tensor.Zeros(cpu, device.Float64, math.MaxInt/8+1) })
 	require.ErrorIs(t, err, device.ErrOutOfMemory)
+	// Ops that fill a host slice first ask the device for the memory.
+	if cpubackend.MemoryLimit() < 8e12 {
+		for _, f := range []func(){
+			func() { tensor.Arange(cpu, device.Float32, 1e12) },
+			func() { tensor.Eye(cpu, device.Float32, 1e6) },
+		} {
+			require.ErrorIs(t, tensor.Try(f), device.ErrOutOfMemory)
+		}
+	}
 }
