@@ -7,7 +7,12 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// anomalyOn is the anomaly-detection switch, process-wide like NoGrad.
+// anomalyOn is the anomaly-detection switch. Unlike grad mode it stays
+// process-wide, as PyTorch's does: it is a debugging switch set once
+// before work starts, and it only adds checks (an op on another
+// goroutine runs slower, or panics where it really made a NaN or Inf),
+// so it cannot change a result or drop a gradient the way a shared
+// no-grad switch did.
 var anomalyOn atomic.Bool
 
 // SetAnomalyDetection turns anomaly mode on or off for the whole process.

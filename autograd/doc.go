@@ -44,7 +44,16 @@
 // *tensor.Error naming the op and the operands' shapes, dtypes and
 // devices, which tensor.Try turns into an error.
 //
-// NoGrad and SetAnomalyDetection are process-wide switches. Check
+// Grad mode is carried by values, never by global state: NoGrad(v)
+// returns a Var that records nothing, and every op with such an input
+// records nothing and returns another, so an evaluation pass started from
+// NoGrad(Const(x)) builds no graph even through Params. One goroutine's
+// evaluation therefore cannot stop another's training from recording.
+// SetAnomalyDetection, by contrast, is a process-wide debugging switch
+// (as PyTorch's is): it only adds checks, which panic where a NaN or Inf
+// appears; set it before starting work on other goroutines.
+//
+// Check
 // compares every VJP with central differences in float64, and Cases lists
 // one gradient-check case per differentiable op, for tests, the
 // conformance suite in devicetest and `tapegrad gradcheck`.

@@ -119,6 +119,10 @@ func TestErrorNoGradPaths(t *testing.T) {
 	require.Contains(t, te.Error(), "input 0 does not require grad")
 	te = tensorError(t, func() { ag.Param(tensor.New([]int32{1})) })
 	require.Contains(t, te.Error(), "float")
+	te = tensorError(t, func() { ag.Param(nil) })
+	require.Equal(t, "tensor: Param: the tensor is a nil *Tensor", te.Error())
+	te = tensorError(t, func() { ag.Const(nil) })
+	require.Equal(t, "Const", te.Op)
 }
 
 func TestAnomalyDetection(t *testing.T) {

@@ -188,7 +188,7 @@ func seedsFor(op string, outputs []*Var, seeds []*Var) []*Var {
 	out := make([]*Var, len(outputs))
 	for i, o := range outputs {
 		if o.node == nil {
-			panic(withOperands(newError(op, "output %d does not require grad: it was not computed from a Param, or was computed under NoGrad", i), o.value))
+			panic(withOperands(newError(op, "output %d does not require grad: it was not computed from a Param, or was computed from a NoGrad Var", i), o.value))
 		}
 		if seeds == nil {
 			if o.Numel() != 1 {

@@ -34,18 +34,21 @@ func TestDetachAndConstStopGradients(t *testing.T) {
 	require.Equal(t, "Param", x.Op())
 }
 
+// NoGrad marks a value: ops on it, even with Params, record nothing and
+// pass the mark on; ops without it record as usual.
 func TestNoGrad(t *testing.T) {
-	x := ag.Param(tensor.New([]float64{1, 2}))
-	var y *ag.Var
-	ag.NoGrad(func() {
-		require.False(t, ag.GradEnabled())
-		y = x.Exp()
-		ag.NoGrad(func() {})
-		require.False(t, ag.GradEnabled(), "scopes nest")
-	})
-	require.True(t, ag.GradEnabled())
+	w := ag.Param(tensor.New([]float64{1, 2}))
+	x := ag.NoGrad(w)
+	require.False(t, x.RequiresGrad())
+	require.True(t, x.IsNoGrad())
+	require.Same(t, w.Value(), x.Value())
+	y := x.Exp().Mul(w).Add(ag.Const(tensor.New([]float64{3, 4})))
 	require.False(t, y.RequiresGrad())
-	require.True(t, x.Exp().RequiresGrad())
+	require.True(t, y.IsNoGrad(), "the mark passes through every op")
+	require.Equal(t, "Var(nograd, ", y.String()[:len("Var(nograd, ")])
+	require.False(t, y.Detach().IsNoGrad())
+	require.True(t, w.Exp().Mul(w).RequiresGrad(), "ops without a NoGrad input record")
+	require.Contains(t, tensorError(t, y.Sum(false).Backward).Error(), "computed from a NoGrad Var")
 }
 
 // Gradients arriving through broadcasts and views are stored dense, as

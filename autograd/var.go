@@ -15,9 +15,10 @@ import (
 //
 // A Var's value is never changed by autograd: every op returns a new Var.
 type Var struct {
-	value *tensor.Tensor
-	node  *node // nil when the Var does not require grad
-	grad  *Var  // accumulated by Backward into leaves
+	value  *tensor.Tensor
+	node   *node // nil when the Var does not require grad
+	grad   *Var  // accumulated by Backward into leaves
+	noGrad bool  // made by NoGrad or from such a Var: records nothing, nor do ops on it
 }
 
 // rule is the vector-Jacobian product of one input of an op: given the
@@ -54,6 +55,9 @@ func (n *node) leaf() bool { return n.inputs == nil }
 // parameter or any input to differentiate with respect to. t must be a
 // float tensor.
 func Param(t *tensor.Tensor) *Var {
+	if t == nil {
+		panic(newError("Param", "the tensor is a nil *Tensor"))
+	}
 	if !t.DType().IsFloat() {
 		panic(withOperands(newError("Param", "needs a float tensor to carry gradients, got %v", t.DType()), t))
 	}
@@ -64,7 +68,12 @@ func Param(t *tensor.Tensor) *Var {
 
 // Const returns a Var holding t that never requires grad: data, labels,
 // masks.
-func Const(t *tensor.Tensor) *Var { return &Var{value: t} }
+func Const(t *tensor.Tensor) *Var {
+	if t == nil {
+		panic(newError("Const", "the tensor is a nil *Tensor"))
+	}
+	return &Var{value: t}
+}
 
 // Value returns the Var's tensor.
 func (v *Var) Value() *tensor.Tensor { return v.value }
@@ -88,7 +97,7 @@ func (v *Var) DType() device.DType { return v.value.DType() }
 func (v *Var) Device() device.Device { return v.value.Device() }
 
 // RequiresGrad reports whether gradients flow into v: it is a Param or
-// was computed (outside NoGrad) from one.
+// was computed from one, and from no NoGrad Var.
 func (v *Var) RequiresGrad() bool { return v.node != nil }
 
 // IsLeaf reports whether v is a Param or a constant rather than the
@@ -152,7 +161,10 @@ func ZeroGrad(vars ...*Var) {
 // String describes v briefly: the op that made it and its value.
 func (v *Var) String() string {
 	op := v.Op()
-	if op == "" {
+	switch {
+	case v.noGrad:
+		op = "nograd"
+	case op == "":
 		op = "const"
 	}
 	return fmt.Sprintf("Var(%s, %v)", op, v.value)
@@ -160,20 +172,23 @@ func (v *Var) String() string {
 
 // record returns the Var holding y, the output of op on inputs x, and
 // records a node with one rule per input when any input requires grad
-// (and grad mode is on). It is the one place ops enter the tape.
+// and none is marked NoGrad (a mark the output then carries on). It is
+// the one place ops enter the tape.
 func record(op string, y *tensor.Tensor, x []*Var, rules ...rule) *Var {
 	if anomalyOn.Load() {
 		checkFinite(op, "the output", "op whose output", y, x)
 	}
 	out := &Var{value: y}
-	if !y.DType().IsFloat() || !GradEnabled() {
-		return out
-	}
+	requires := false
 	for _, in := range x {
-		if in.node != nil {
-			out.node = &node{seq: seqCounter.Add(1), op: op, v: out, inputs: append([]*Var(nil), x...), rules: rules}
-			break
+		if in.noGrad {
+			out.noGrad = true
+			return out
 		}
+		requires = requires || in.node != nil
+	}
+	if requires && y.DType().IsFloat() {
+		out.node = &node{seq: seqCounter.Add(1), op: op, v: out, inputs: append([]*Var(nil), x...), rules: rules}
 	}
 	return out
 }
@@ -183,22 +198,22 @@ func unary(op string, y *tensor.Tensor, x *Var, r func(g, x, y *Var) *Var) *Var 
 	return record(op, y, []*Var{x}, func(g *Var, x []*Var, y *Var) *Var { return r(g, x[0], y) })
 }
 
-// noGradDepth counts active NoGrad scopes, process-wide.
-var noGradDepth atomic.Int64
+// NoGrad returns a Var sharing v's value that records nothing and
+// passes that on: every op with a NoGrad input records nothing and
+// returns a NoGrad Var, even when its other inputs are Params. Starting
+// an evaluation forward pass from NoGrad(Const(x)) therefore builds no
+// graph through the model's parameters, as PyTorch's torch.no_grad()
+// does, but the choice lives in the values, not in global state: it
+// cannot affect another goroutine's ops, and training on one goroutine
+// while evaluating on another is safe. The mark reaches what is computed
+// from v; ops on Params alone (outside the NoGrad value's path) still
+// record, and their graphs are dropped with their outputs. Detach drops
+// the mark.
+func NoGrad(v *Var) *Var { return &Var{value: v.value, noGrad: true} }
 
-// NoGrad runs f with recording off: ops inside compute values but build
-// no graph, as for optimizer updates and evaluation. The switch is
-// process-wide (Go has no goroutine-local state): while f runs, ops on
-// other goroutines record nothing either, so do not overlap NoGrad with
-// training on another goroutine. Scopes nest.
-func NoGrad(f func()) {
-	noGradDepth.Add(1)
-	defer noGradDepth.Add(-1)
-	f()
-}
-
-// GradEnabled reports whether ops record (no NoGrad scope is active).
-func GradEnabled() bool { return noGradDepth.Load() == 0 }
+// IsNoGrad reports whether v carries the NoGrad mark: it was made by
+// NoGrad or computed from such a Var.
+func (v *Var) IsNoGrad() bool { return v.noGrad }
 
 // newError builds the *tensor.Error autograd panics with; operand
 // tensors (nil ones skipped) contribute their shape, dtype and device.

@@ -162,7 +162,7 @@ func convInstance(e *Env, c cnnConv, bwd bool) Instance {
 	if !bwd {
 		var y *tensor.Tensor
 		return Instance{
-			Run:     func() { autograd.NoGrad(func() { y = layer.Forward(autograd.Const(x)).Value() }) },
+			Run:     func() { y = layer.Forward(autograd.NoGrad(autograd.Const(x))).Value() },
 			Outputs: outs(&y),
 		}
 	}

@@ -1,6 +1,16 @@
 package device
 
-import "strconv"
+import (
+	"errors"
+	"math"
+	"strconv"
+)
+
+// ErrOutOfMemory is wrapped by the error of every allocation a backend
+// cannot satisfy, on any device: one more than the device (or the CPU
+// backend's limit) has room for, or one whose byte count does not fit an
+// int. Test for it with errors.Is.
+var ErrOutOfMemory = errors.New("out of memory")
 
 // DType is the element type of a buffer.
 type DType uint8
@@ -20,6 +30,15 @@ func (t DType) Size() int {
 		return 8
 	}
 	return 4
+}
+
+// Bytes returns the size of n elements in bytes, and false when n is
+// negative or the size exceeds math.MaxInt.
+func (t DType) Bytes(n int) (int, bool) {
+	if n < 0 || n > math.MaxInt/t.Size() {
+		return 0, false
+	}
+	return n * t.Size(), true
 }
 
 // IsFloat reports whether t is a floating-point type.

@@ -1,5 +1,11 @@
 package device
 
+import (
+	"fmt"
+	"math"
+	"math/bits"
+)
+
 // MaxRank is the largest tensor rank every backend supports. CUDA kernels
 // pass shapes and strides by value in fixed arrays of this length.
 const MaxRank = 8
@@ -30,13 +36,41 @@ func RowMajorStrides(shape []int) []int {
 	return st
 }
 
-// Numel returns the number of elements of shape (1 for rank 0).
+// Numel returns the number of elements of shape (1 for rank 0). It
+// panics when CheckedNumel would report false: callers (the tensor layer)
+// check shapes before a product of them can wrap around.
 func Numel(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
+	n, ok := CheckedNumel(shape)
+	if !ok {
+		panic(fmt.Sprintf("device: shape %v has a negative dimension or more elements than an int holds", shape))
 	}
 	return n
+}
+
+// CheckedNumel returns the number of elements of shape, and false when a
+// dimension is negative or the product of the non-zero dimensions exceeds
+// math.MaxInt. Ignoring zeros in the check keeps every row-major stride
+// of an accepted shape within an int too, even when the shape is empty.
+func CheckedNumel(shape []int) (int, bool) {
+	n, nz := 1, 1
+	for _, d := range shape {
+		if d < 0 {
+			return 0, false
+		}
+		if d == 0 {
+			n = 0
+			continue
+		}
+		hi, lo := bits.Mul64(uint64(nz), uint64(d))
+		if hi != 0 || lo > math.MaxInt {
+			return 0, false
+		}
+		nz = int(lo)
+	}
+	if n != 0 {
+		n = nz
+	}
+	return n, true
 }
 
 // Size returns the number of elements the layout addresses.

@@ -31,5 +31,7 @@
 //
 // Anomaly detection is autograd's: autograd.SetAnomalyDetection(true)
 // makes the first op whose output (or VJP whose gradient) holds NaN or
-// Inf panic with its name and operand shapes.
+// Inf panic with its name and operand shapes, and the optimizers check
+// every parameter after each Step, naming the optimizer and the parameter
+// an update left non-finite (an infinite learning rate, say).
 package nn

@@ -216,6 +216,12 @@ func TestEmbedding(t *testing.T) {
 	y := e.Forward(autograd.Const(idx)).Value()
 	require.Equal(t, []int{2, 3, 3}, y.Shape())
 	require.Equal(t, e.Weight.Value().Float64s()[12:15], y.Float64s()[:3])
+	// Indices reach the table as a tensor: a NoGrad mark must not be lost.
+	e = nn.NewEmbedding(c, 5, 3)
+	y = e.Forward(autograd.Const(idx)).Value()
+	ev := e.Forward(autograd.NoGrad(autograd.Const(idx)))
+	require.False(t, ev.RequiresGrad())
+	require.Equal(t, y.Float64s(), ev.Value().Float64s())
 }
 
 func TestActivations(t *testing.T) {

@@ -64,14 +64,20 @@ func NewEmbedding(c Config, num, dim int) *Embedding {
 }
 
 // Forward looks up the Int32 indices held by x (any shape) and returns
-// their vectors with a new last axis of size Dim. x carries no gradient.
+// their vectors with a new last axis of size Dim. x carries no gradient;
+// when it is marked autograd.NoGrad, so is the result.
 func (e *Embedding) Forward(x *autograd.Var) *autograd.Var {
 	idx := x.Value()
 	if idx.DType() != device.Int32 {
 		inputError("Embedding", x, "needs int32 indices")
 	}
+	w := e.Weight
+	if x.IsNoGrad() {
+		// The indices enter as a tensor, not a Var: carry the mark over.
+		w = autograd.NoGrad(w)
+	}
 	shape := append(idx.Shape(), e.Dim)
-	return e.Weight.IndexSelect(0, idx.Reshape(-1)).Reshape(shape...)
+	return w.IndexSelect(0, idx.Reshape(-1)).Reshape(shape...)
 }
 
 // Parameters lists the weight.

@@ -2,8 +2,10 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -64,6 +66,25 @@ func (o *params) grad(i int) *tensor.Tensor {
 	return g.Contiguous()
 }
 
+// checkUpdate is anomaly mode's check of an optimizer step: in that mode
+// a parameter the update left holding NaN or Inf panics with a
+// *tensor.Error naming the optimizer and the parameter, so a bad learning
+// rate is blamed on the step rather than on the next forward pass.
+func checkUpdate(opt string, p NamedParam, lr float64) {
+	if !autograd.AnomalyDetection() {
+		return
+	}
+	v := p.Var.Value()
+	for i, x := range v.Float64s() {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			panic(&tensor.Error{Op: opt + ".Step",
+				Msg: fmt.Sprintf("anomaly detected: parameter %q holds %v at element %d after this update (lr %g)",
+					p.Name, x, i, lr),
+				Shapes: [][]int{v.Shape()}, DTypes: []device.DType{v.DType()}, Devices: []device.Device{v.Device()}})
+		}
+	}
+}
+
 // SGD is stochastic gradient descent with optional momentum, Nesterov
 // momentum and L2 weight decay, exactly as device.SGDParams (PyTorch's
 // torch.optim.SGD with dampening 0).
@@ -99,6 +120,7 @@ func (o *SGD) Step() {
 			o.mom[i] = p.Var.Value().ZerosLike()
 		}
 		tensor.SGDStep(p.Var.Value(), g, o.mom[i], o.H)
+		checkUpdate("SGD", p, o.H.LR)
 	}
 }
 
@@ -186,6 +208,7 @@ func (o *Adam) Step() {
 		h := o.H
 		h.Step = o.count[i]
 		tensor.AdamStep(p.Var.Value(), g, o.m[i], o.v[i], h)
+		checkUpdate("Adam", p, o.H.LR)
 	}
 }
 

@@ -2,6 +2,8 @@ package nn_test
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -201,5 +203,44 @@ func TestClipSharedGradient(t *testing.T) {
 	for i := range ga {
 		require.InDelta(t, ga[i]*coef, a.Grad().Float64s()[i], 1e-12)
 		require.InDelta(t, gb[i]*coef, b.Grad().Float64s()[i], 1e-12)
+	}
+}
+
+// In anomaly mode an update that leaves a parameter non-finite (here an
+// infinite learning rate) stops at the optimizer step, naming the
+// parameter and the optimizer, instead of at the next forward pass.
+func TestOptimizerAnomaly(t *testing.T) {
+	seed := testSeed(t)
+	rng := tensor.NewRNG(seed)
+	w, b := rng.Normal(cpu, device.Float64, 0, 1, 3, 2), rng.Normal(cpu, device.Float64, 0, 1, 2)
+	gw, gb := rng.Normal(cpu, device.Float64, 0, 1, 6).Float64s(), rng.Normal(cpu, device.Float64, 0, 1, 2).Float64s()
+	fresh := func() []nn.NamedParam {
+		return []nn.NamedParam{{Name: "fc.weight", Var: autograd.Param(w.Clone())}, {Name: "fc.bias", Var: autograd.Param(b.Clone())}}
+	}
+	for _, mk := range []func(ps []nn.NamedParam, lr float64) nn.Optimizer{
+		func(ps []nn.NamedParam, lr float64) nn.Optimizer { return nn.NewSGD(ps, device.SGDParams{LR: lr}) },
+		func(ps []nn.NamedParam, lr float64) nn.Optimizer { return nn.NewAdam(ps, nn.AdamDefaults(lr)) },
+	} {
+		step := func(lr float64, anomaly bool) (nn.Optimizer, error) {
+			opt := mk(fresh(), lr)
+			setGrads(opt.Params(), gw, gb)
+			autograd.SetAnomalyDetection(anomaly)
+			defer autograd.SetAnomalyDetection(false)
+			return opt, tensor.Try(opt.Step)
+		}
+		opt, err := step(math.Inf(1), false)
+		name := fmt.Sprintf("%T", opt)[len("*nn."):]
+		require.NoError(t, err, "%s: anomaly mode is off", name)
+		require.True(t, math.IsInf(opt.Params()[0].Var.Value().Float64s()[0], 0) || math.IsNaN(opt.Params()[0].Var.Value().Float64s()[0]))
+
+		_, err = step(math.Inf(1), true)
+		var te *tensor.Error
+		require.ErrorAs(t, err, &te, name)
+		require.Equal(t, name+".Step", te.Op)
+		require.ErrorContains(t, err, `parameter "fc.weight"`)
+		require.ErrorContains(t, err, "anomaly detected")
+
+		_, err = step(0.1, true)
+		require.NoError(t, err, "%s: a finite step passes", name)
 	}
 }

@@ -41,11 +41,9 @@ func trainSlice(t *testing.T, ds *data.Dataset, seed uint64, n, epochs int) ([]f
 	require.NoError(t, err)
 	var correct float64
 	m.Train(false)
-	autograd.NoGrad(func() {
-		for x, y := range test.Batches(0) {
-			correct += m.Forward(autograd.Const(x)).Value().ArgMax(1, false).Eq(y).Sum(false).Item()
-		}
-	})
+	for x, y := range test.Batches(0) {
+		correct += m.Forward(autograd.NoGrad(autograd.Const(x))).Value().ArgMax(1, false).Eq(y).Sum(false).Item()
+	}
 	return losses, correct / 1000
 }
 

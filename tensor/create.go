@@ -15,7 +15,7 @@ func NewOn[T Elem](dev device.Device, data []T, shape ...int) *Tensor {
 	if shape == nil {
 		shape = []int{len(data)}
 	}
-	if n := device.Numel(shape); n != len(data) {
+	if n := numel("New", nil, shape); n != len(data) {
 		panic(&Error{Op: "New", Msg: "shape " + fmtShape(shape) + " needs " + itoa(n) + " elements, data has " + itoa(len(data))})
 	}
 	t := alloc("New", backendOf("New", dev), dtypeOf[T](), shape)
@@ -54,20 +54,31 @@ func Scalar(dev device.Device, dt device.DType, v float64) *Tensor {
 
 // Arange returns the 1-D tensor 0, 1, ..., n-1.
 func Arange(dev device.Device, dt device.DType, n int) *Tensor {
-	h := make([]float64, n)
+	out, h := staged("Arange", dev, n)
 	for i := range h {
 		h[i] = float64(i)
 	}
-	return NewOn(dev, h).Cast(dt)
+	check("Arange", out.st.be.Write(out.st.buf, h), out)
+	return out.Cast(dt)
 }
 
 // Eye returns the n×n identity matrix.
 func Eye(dev device.Device, dt device.DType, n int) *Tensor {
-	h := make([]float64, n*n)
+	out, h := staged("Eye", dev, n, n)
 	for i := 0; i < n; i++ {
 		h[i*n+i] = 1
 	}
-	return NewOn(dev, h, n, n).Cast(dt)
+	check("Eye", out.st.be.Write(out.st.buf, h), out)
+	return out.Cast(dt)
+}
+
+// staged allocates a float64 tensor of shape on dev and then the host
+// slice that fills it, in that order, so that a size the device has no
+// room for fails with the backend's out-of-memory error before the host
+// slice is made.
+func staged(op string, dev device.Device, shape ...int) (*Tensor, []float64) {
+	out := alloc(op, backendOf(op, dev), device.Float64, shape)
+	return out, make([]float64, out.Numel())
 }
 
 // ZerosLike returns zeros with t's shape, dtype and device.
@@ -78,15 +89,18 @@ func (t *Tensor) OnesLike() *Tensor { return t.FullLike(1) }
 
 // FullLike returns v with t's shape, dtype and device.
 func (t *Tensor) FullLike(v float64) *Tensor {
+	nonNil("Full", t)
 	out := t.like("Full", t.dtype, t.shape)
 	check("Full", out.st.be.Fill(out.st.buf, out.layout(), v), t)
 	return out
 }
 
-// scalarLike returns a rank-0 tensor holding v on t's device and dtype.
-func (t *Tensor) scalarLike(v float64) *Tensor {
-	out := t.like("Scalar", t.dtype, nil)
-	check("Scalar", out.st.be.Fill(out.st.buf, out.layout(), v), t)
+// scalarLike returns a rank-0 tensor holding v on t's device and dtype,
+// for op.
+func (t *Tensor) scalarLike(op string, v float64) *Tensor {
+	nonNil(op, t)
+	out := t.like(op, t.dtype, nil)
+	check(op, out.st.be.Fill(out.st.buf, out.layout(), v), t)
 	return out
 }
 

@@ -7,11 +7,14 @@
 // tensor; binary ops broadcast as NumPy does.
 //
 // Programmer errors (a shape, dtype or device mismatch, a bad axis or
-// index) panic with a *Error that names the op, the shapes, dtypes and
-// devices; Try turns such a panic into an ordinary error. A backend
-// failure inside an op (out of device memory, a failed kernel launch)
-// panics the same way, wrapping the backend's error, so Try catches it
-// too. Opening a device is the caller's business (device.Open), and
+// index, a nil *Tensor operand, a shape whose element count does not fit
+// an int, a convolution or pooling window no backend can walk) panic
+// with a *Error that names the op, the shapes, dtypes and devices; Try
+// turns such a panic into an ordinary error. A backend failure inside an
+// op (out of memory, a failed kernel launch) panics the same way,
+// wrapping the backend's error, so Try catches it too; an allocation no
+// device has room for wraps device.ErrOutOfMemory on every backend (the
+// CPU's limit is its physical memory, see cpu.SetMemoryLimit). Opening a device is the caller's business (device.Open), and
 // returns an error as usual.
 //
 // Device buffers are returned to their backend when the last tensor that

@@ -34,6 +34,7 @@ func BroadcastShapes(a, b []int) ([]int, bool) {
 // Unary applies op with parameter p elementwise. The named methods (Exp,
 // ReLU, ...) are the usual way in; Unary serves generic code.
 func Unary(op device.UnaryOp, p float64, x *Tensor) *Tensor {
+	nonNil(op.String(), x)
 	name := op.String()
 	requireFloat(name, x)
 	out := x.like(name, x.dtype, x.shape)
@@ -44,6 +45,7 @@ func Unary(op device.UnaryOp, p float64, x *Tensor) *Tensor {
 // Binary applies op with parameter p elementwise to a and b, broadcasting
 // them against each other.
 func Binary(op device.BinaryOp, p float64, a, b *Tensor) *Tensor {
+	nonNil(op.String(), a, b)
 	name := op.String()
 	be := sameDevice(name, a, b)
 	sameDType(name, a, b)
@@ -115,19 +117,19 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor { return Binary(device.Maximum, 0, t
 func (t *Tensor) Minimum(u *Tensor) *Tensor { return Binary(device.Minimum, 0, t, u) }
 
 // AddScalar returns t + v.
-func (t *Tensor) AddScalar(v float64) *Tensor { return t.Add(t.scalarLike(v)) }
+func (t *Tensor) AddScalar(v float64) *Tensor { return t.Add(t.scalarLike("AddScalar", v)) }
 
 // SubScalar returns t - v.
-func (t *Tensor) SubScalar(v float64) *Tensor { return t.Sub(t.scalarLike(v)) }
+func (t *Tensor) SubScalar(v float64) *Tensor { return t.Sub(t.scalarLike("SubScalar", v)) }
 
 // MulScalar returns t * v.
-func (t *Tensor) MulScalar(v float64) *Tensor { return t.Mul(t.scalarLike(v)) }
+func (t *Tensor) MulScalar(v float64) *Tensor { return t.Mul(t.scalarLike("MulScalar", v)) }
 
 // DivScalar returns t / v.
-func (t *Tensor) DivScalar(v float64) *Tensor { return t.Div(t.scalarLike(v)) }
+func (t *Tensor) DivScalar(v float64) *Tensor { return t.Div(t.scalarLike("DivScalar", v)) }
 
 // RSubScalar returns v - t.
-func (t *Tensor) RSubScalar(v float64) *Tensor { return t.scalarLike(v).Sub(t) }
+func (t *Tensor) RSubScalar(v float64) *Tensor { return t.scalarLike("RSubScalar", v).Sub(t) }
 
 // Eq returns a mask (1 where t == u, else 0) in t's dtype.
 func (t *Tensor) Eq(u *Tensor) *Tensor { return Binary(device.Eq, 0, t, u) }
@@ -148,11 +150,12 @@ func (t *Tensor) Gt(u *Tensor) *Tensor { return Binary(device.Gt, 0, t, u) }
 func (t *Tensor) Ge(u *Tensor) *Tensor { return Binary(device.Ge, 0, t, u) }
 
 // GtScalar returns a mask of t > v.
-func (t *Tensor) GtScalar(v float64) *Tensor { return t.Gt(t.scalarLike(v)) }
+func (t *Tensor) GtScalar(v float64) *Tensor { return t.Gt(t.scalarLike("GtScalar", v)) }
 
 // Where returns a where cond is nonzero, else b; all three broadcast. A
 // cond of another dtype is cast to a's.
 func Where(cond, a, b *Tensor) *Tensor {
+	nonNil("Where", cond, a, b)
 	be := sameDevice("Where", cond, a, b)
 	sameDType("Where", a, b)
 	if cond.dtype != a.dtype {
@@ -174,6 +177,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 // Cast returns t converted to dt (t itself when it already has dt).
 // Float to Int32 truncates toward zero.
 func (t *Tensor) Cast(dt device.DType) *Tensor {
+	nonNil("Cast", t)
 	if dt == t.dtype {
 		return t
 	}
@@ -185,6 +189,7 @@ func (t *Tensor) Cast(dt device.DType) *Tensor {
 // SumTo sums t over broadcast axes down to shape, which must broadcast to
 // t's shape: the adjoint of Expand, used by every broadcasting VJP.
 func (t *Tensor) SumTo(shape ...int) *Tensor {
+	nonNil("SumTo", t)
 	if slices.Equal(t.shape, shape) {
 		return t
 	}

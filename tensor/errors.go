@@ -90,3 +90,14 @@ func check(op string, err error, operands ...*Tensor) {
 	}
 	runtime.KeepAlive(operands)
 }
+
+// nonNil panics with an *Error naming op and the operand when one of ts
+// is nil, which would otherwise die on a nil pointer dereference inside
+// the op. Operands count from 0 in the order of the call, receiver first.
+func nonNil(op string, ts ...*Tensor) {
+	for i, t := range ts {
+		if t == nil {
+			panic(&Error{Op: op, Msg: fmt.Sprintf("operand %d is a nil *Tensor", i)})
+		}
+	}
+}

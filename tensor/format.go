@@ -19,8 +19,12 @@ const (
 //	tensor([[1, 2.5],
 //	        [3, 4]], dtype=float32, device=cpu)
 //
-// Large tensors are summarised with "...".
+// Large tensors are summarised with "...". A nil *Tensor prints as
+// "<nil>", as fmt prints other nil pointers.
 func (t *Tensor) String() string {
+	if t == nil {
+		return "<nil>"
+	}
 	vals := t.Float64s()
 	strs := make([]string, len(vals))
 	width := 0

@@ -9,6 +9,7 @@ import (
 // Concat joins tensors of equal dtype, device and shape (but for axis)
 // along axis.
 func Concat(axis int, ts ...*Tensor) *Tensor {
+	nonNil("Concat", ts...)
 	if len(ts) == 0 {
 		panic(&Error{Op: "Concat", Msg: "needs at least one tensor"})
 	}
@@ -41,6 +42,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 
 // Stack joins tensors of equal shape along a new axis.
 func Stack(axis int, ts ...*Tensor) *Tensor {
+	nonNil("Stack", ts...)
 	if len(ts) == 0 {
 		panic(&Error{Op: "Stack", Msg: "needs at least one tensor"})
 	}
@@ -80,6 +82,7 @@ func checkIndex(op string, t, idx *Tensor) {
 
 // IndexSelect picks the entries idx (Int32, 1-D) of axis.
 func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
+	nonNil("IndexSelect", t, idx)
 	const op = "IndexSelect"
 	be := sameDevice(op, t, idx)
 	axis = t.axis(op, axis)
@@ -100,6 +103,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 // (Int32, 1-D) of axis; repeated indices accumulate. It is the adjoint of
 // IndexSelect.
 func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
+	nonNil("IndexAdd", t, idx, src)
 	const op = "IndexAdd"
 	be := sameDevice(op, t, idx, src)
 	sameDType(op, t, src)
@@ -124,6 +128,7 @@ func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
 // t's (a shorter one reads the leading part, as PyTorch's gather). The
 // output has idx's shape.
 func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
+	nonNil("Gather", t, idx)
 	const op = "Gather"
 	be := sameDevice(op, t, idx)
 	axis = t.axis(op, axis)
@@ -141,6 +146,7 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 // along axis: the adjoint of Gather. idx and src share a shape, which
 // outside axis may be shorter than t's, as for Gather.
 func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
+	nonNil("ScatterAdd", t, idx, src)
 	const op = "ScatterAdd"
 	be := sameDevice(op, t, idx, src)
 	sameDType(op, t, src)
@@ -221,6 +227,7 @@ func (t *Tensor) index(op string, pos []int) *Tensor {
 // error from ScatterAdd, which builds the result (on an asynchronous
 // device, at the next Sync or Read).
 func OneHot(labels *Tensor, n int, dt device.DType) *Tensor {
+	nonNil("OneHot", labels)
 	checkIndex("OneHot", labels, labels)
 	if n < 0 {
 		fail("OneHot", []*Tensor{labels}, "negative class count %d", n)

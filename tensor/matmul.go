@@ -9,6 +9,7 @@ import (
 // added axis is dropped from the result, as NumPy's matmul; leading axes
 // are batch axes and broadcast. Transposed views are used without a copy.
 func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	nonNil("MatMul", t, u)
 	be := sameDevice("MatMul", t, u)
 	sameDType("MatMul", t, u)
 	requireFloat("MatMul", t)
@@ -31,7 +32,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	if !ok {
 		fail("MatMul", []*Tensor{t, u}, "batch dimensions %v and %v do not broadcast", a.shape[:a.Rank()-2], b.shape[:b.Rank()-2])
 	}
-	nb := device.Numel(batch)
+	nb := numel("MatMul", []*Tensor{t, u}, batch)
 	a = a.Expand(append(append([]int{}, batch...), m, k)...)
 	b = b.Expand(append(append([]int{}, batch...), k, n)...)
 	args := device.MatMulArgs{Batch: nb, M: m, N: n, K: k}

@@ -28,6 +28,7 @@ func inPlace(op string, param *Tensor, others ...*Tensor) {
 // the momentum buffer (nil when h.Momentum is 0), updated in place too.
 func SGDStep(param, grad, mom *Tensor, h device.SGDParams) {
 	const op = "SGDStep"
+	nonNil(op, param, grad)
 	var mb device.Buffer
 	if h.Momentum != 0 {
 		if mom == nil {
@@ -44,6 +45,7 @@ func SGDStep(param, grad, mom *Tensor, h device.SGDParams) {
 // AdamStep updates param and its moment buffers m and v in place from
 // grad with one fused Adam (or AdamW, h.Decoupled) step.
 func AdamStep(param, grad, m, v *Tensor, h device.AdamParams) {
+	nonNil("AdamStep", param, grad, m, v)
 	const op = "AdamStep"
 	inPlace(op, param, grad, m, v)
 	if h.Step < 1 {

@@ -8,6 +8,7 @@ import (
 // axes are permuted last (a view, no copy) and the backend writes the
 // kept axes contiguously.
 func (t *Tensor) reduce(op device.ReduceOp, keepdim bool, axes []int) *Tensor {
+	nonNil(op.String(), t)
 	name := op.String()
 	r := t.Rank()
 	red := make([]bool, r)
@@ -71,10 +72,12 @@ func (t *Tensor) Min(keepdim bool, axes ...int) *Tensor { return t.reduce(device
 
 // ArgMax returns the Int32 position of the first maximum along axis.
 func (t *Tensor) ArgMax(axis int, keepdim bool) *Tensor {
+	nonNil("ArgMax", t)
 	return t.reduce(device.ArgMax, keepdim, []int{axis})
 }
 
 // ArgMin returns the Int32 position of the first minimum along axis.
 func (t *Tensor) ArgMin(axis int, keepdim bool) *Tensor {
+	nonNil("ArgMin", t)
 	return t.reduce(device.ArgMin, keepdim, []int{axis})
 }

@@ -40,6 +40,7 @@ func fromRows(y *Tensor, undo []int) *Tensor {
 }
 
 func (t *Tensor) softmax(op string, axis int, log bool) *Tensor {
+	nonNil(op, t)
 	requireFloat(op, t)
 	if t.Rank() == 0 {
 		return t.Reshape(1).softmax(op, rankZeroAxis(op, t, axis), log).Reshape()
@@ -70,6 +71,7 @@ func (t *Tensor) LogSoftmax(axis int) *Tensor { return t.softmax("LogSoftmax", a
 // SoftmaxBackward returns the gradient of (log-)softmax along axis at its
 // output y for output gradient dy: the fused VJP kernel.
 func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
+	nonNil("SoftmaxBackward", y, dy)
 	const op = "SoftmaxBackward"
 	sameDevice(op, y, dy)
 	sameDType(op, y, dy)
@@ -100,6 +102,7 @@ func checkLabels(op string, logits, labels *Tensor, rows int) {
 // t = (1-smoothing)*onehot + smoothing/classes: the fused log-softmax +
 // NLL kernel.
 func CrossEntropy(logits, labels *Tensor, smoothing float64) *Tensor {
+	nonNil("CrossEntropy", logits, labels)
 	const op = "CrossEntropy"
 	sameDevice(op, logits, labels)
 	requireFloat(op, logits)
@@ -117,6 +120,7 @@ func CrossEntropy(logits, labels *Tensor, smoothing float64) *Tensor {
 // CrossEntropyBackward returns d loss / d logits for the per-row loss
 // gradient dloss [rows]: dloss[r]*(softmax(logits)[r]-t[r]).
 func CrossEntropyBackward(logits, labels, dloss *Tensor, smoothing float64) *Tensor {
+	nonNil("CrossEntropyBackward", logits, labels, dloss)
 	const op = "CrossEntropyBackward"
 	sameDevice(op, logits, labels, dloss)
 	sameDType(op, logits, dloss)

@@ -49,15 +49,25 @@ func backendOf(op string, dev device.Device) device.Backend {
 	return be
 }
 
+// numel returns the number of elements of shape, panicking with an
+// *Error naming op and operands when a dimension is negative or the count
+// would not fit an int (device.CheckedNumel): every shape a tensor can
+// take passes here first, so later products of its dims cannot wrap.
+func numel(op string, operands []*Tensor, shape []int) int {
+	n, ok := device.CheckedNumel(shape)
+	if !ok {
+		if slices.ContainsFunc(shape, func(d int) bool { return d < 0 }) {
+			fail(op, operands, "negative dimension in shape %v", shape)
+		}
+		fail(op, operands, "shape %v has more elements than an int can count", shape)
+	}
+	return n
+}
+
 // alloc returns a new contiguous tensor of shape on be; its contents are
 // undefined.
 func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
-	for _, d := range shape {
-		if d < 0 {
-			panic(&Error{Op: op, Msg: "negative dimension in shape " + fmtShape(shape)})
-		}
-	}
-	buf, err := be.Alloc(dt, device.Numel(shape))
+	buf, err := be.Alloc(dt, numel(op, nil, shape))
 	if err != nil {
 		panic(&Error{Op: op, Msg: "allocating " + fmtShape(shape) + " " + dt.String() + " on " + be.Device().String(), Err: err})
 	}
@@ -73,37 +83,65 @@ func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
 
 // like allocates a contiguous tensor on t's device.
 func (t *Tensor) like(op string, dt device.DType, shape []int) *Tensor {
+	nonNil(op, t)
 	return alloc(op, t.st.be, dt, shape)
 }
 
 // DType returns the element type.
-func (t *Tensor) DType() device.DType { return t.dtype }
+func (t *Tensor) DType() device.DType {
+	nonNil("DType", t)
+	return t.dtype
+}
 
 // Shape returns a copy of the dimensions: an empty, non-nil slice for a
 // rank-0 tensor, so that NewOn(dev, data, t.Shape()...) rebuilds a scalar
 // as a scalar (a nil shape would mean 1-D).
-func (t *Tensor) Shape() []int { return append([]int{}, t.shape...) }
+func (t *Tensor) Shape() []int {
+	nonNil("Shape", t)
+	return append([]int{}, t.shape...)
+}
 
 // Strides returns a copy of the element strides (non-nil, as Shape).
-func (t *Tensor) Strides() []int { return append([]int{}, t.strides...) }
+func (t *Tensor) Strides() []int {
+	nonNil("Strides", t)
+	return append([]int{}, t.strides...)
+}
 
 // Rank returns the number of dimensions.
-func (t *Tensor) Rank() int { return len(t.shape) }
+func (t *Tensor) Rank() int {
+	nonNil("Rank", t)
+	return len(t.shape)
+}
 
 // Dim returns the size of axis (negative counts from the end).
-func (t *Tensor) Dim(axis int) int { return t.shape[t.axis("Dim", axis)] }
+func (t *Tensor) Dim(axis int) int {
+	nonNil("Dim", t)
+	return t.shape[t.axis("Dim", axis)]
+}
 
 // Numel returns the number of elements.
-func (t *Tensor) Numel() int { return device.Numel(t.shape) }
+func (t *Tensor) Numel() int {
+	nonNil("Numel", t)
+	return device.Numel(t.shape)
+}
 
 // Device returns where the tensor lives.
-func (t *Tensor) Device() device.Device { return t.st.be.Device() }
+func (t *Tensor) Device() device.Device {
+	nonNil("Device", t)
+	return t.st.be.Device()
+}
 
 // Backend returns the backend that runs t's ops.
-func (t *Tensor) Backend() device.Backend { return t.st.be }
+func (t *Tensor) Backend() device.Backend {
+	nonNil("Backend", t)
+	return t.st.be
+}
 
 // IsContiguous reports whether t is in row-major order without gaps.
-func (t *Tensor) IsContiguous() bool { return t.layout().IsContiguous() }
+func (t *Tensor) IsContiguous() bool {
+	nonNil("IsContiguous", t)
+	return t.layout().IsContiguous()
+}
 
 // layout returns t's view of its buffer.
 func (t *Tensor) layout() device.Layout {
@@ -166,6 +204,7 @@ func (t *Tensor) dense() bool {
 // To returns t on dev: t itself when it is already there, else a copy
 // through host memory.
 func (t *Tensor) To(dev device.Device) *Tensor {
+	nonNil("To", t)
 	if t.Device() == dev {
 		return t
 	}
@@ -205,6 +244,7 @@ func hostCopy[T Elem](t *Tensor) []T {
 // Float32s copies t to host memory in row-major order, converting to
 // float32 if t has another dtype.
 func (t *Tensor) Float32s() []float32 {
+	nonNil("Float32s", t)
 	if t.dtype != device.Float32 {
 		return t.Cast(device.Float32).Float32s()
 	}
@@ -213,6 +253,7 @@ func (t *Tensor) Float32s() []float32 {
 
 // Float64s copies t to host memory as float64s.
 func (t *Tensor) Float64s() []float64 {
+	nonNil("Float64s", t)
 	if t.dtype != device.Float64 {
 		return t.Cast(device.Float64).Float64s()
 	}
@@ -221,6 +262,7 @@ func (t *Tensor) Float64s() []float64 {
 
 // Int32s copies t to host memory as int32s (floats truncate toward zero).
 func (t *Tensor) Int32s() []int32 {
+	nonNil("Int32s", t)
 	if t.dtype != device.Int32 {
 		return t.Cast(device.Int32).Int32s()
 	}
@@ -229,6 +271,7 @@ func (t *Tensor) Int32s() []int32 {
 
 // Item returns the value of a one-element tensor.
 func (t *Tensor) Item() float64 {
+	nonNil("Item", t)
 	if t.Numel() != 1 {
 		fail("Item", []*Tensor{t}, "needs exactly one element, have %d", t.Numel())
 	}

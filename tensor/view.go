@@ -22,18 +22,22 @@ func fmtShape(s []int) string {
 // row-major order; one dimension may be -1 (inferred). It is a view when
 // t's layout allows, else a copy.
 func (t *Tensor) Reshape(shape ...int) *Tensor {
+	nonNil("Reshape", t)
 	shape = slices.Clone(shape)
-	infer, known := -1, 1
+	infer := -1
 	for i, d := range shape {
 		switch {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
 			fail("Reshape", []*Tensor{t}, "bad target shape %v", shape)
-		default:
-			known *= d
 		}
 	}
+	rest := shape
+	if infer >= 0 {
+		rest = slices.Delete(slices.Clone(shape), infer, infer+1)
+	}
+	known := numel("Reshape", []*Tensor{t}, rest)
 	n := t.Numel()
 	if infer >= 0 {
 		if known == 0 || n%known != 0 {
@@ -111,6 +115,7 @@ func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
 // Permute returns a view with axes reordered: axis i of the result is
 // axis axes[i] of t.
 func (t *Tensor) Permute(axes ...int) *Tensor {
+	nonNil("Permute", t)
 	if len(axes) != t.Rank() {
 		fail("Permute", []*Tensor{t}, "got %d axes for rank %d", len(axes), t.Rank())
 	}
@@ -130,6 +135,7 @@ func (t *Tensor) Permute(axes ...int) *Tensor {
 
 // Transpose returns a view with axes a and b swapped.
 func (t *Tensor) Transpose(a, b int) *Tensor {
+	nonNil("Transpose", t)
 	a, b = t.axis("Transpose", a), t.axis("Transpose", b)
 	axes := make([]int, t.Rank())
 	for i := range axes {
@@ -141,6 +147,7 @@ func (t *Tensor) Transpose(a, b int) *Tensor {
 
 // T returns the transpose of the last two axes.
 func (t *Tensor) T() *Tensor {
+	nonNil("T", t)
 	if t.Rank() < 2 {
 		fail("T", []*Tensor{t}, "needs rank >= 2")
 	}
@@ -149,6 +156,7 @@ func (t *Tensor) T() *Tensor {
 
 // Narrow returns a view of length elements of axis starting at start.
 func (t *Tensor) Narrow(axis, start, length int) *Tensor {
+	nonNil("Narrow", t)
 	axis = t.axis("Narrow", axis)
 	if start < 0 || length < 0 || start+length > t.shape[axis] {
 		fail("Narrow", []*Tensor{t}, "range [%d, %d) outside axis %d of size %d", start, start+length, axis, t.shape[axis])
@@ -161,6 +169,7 @@ func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 // Slice returns a view of elements [start, end) of axis; negative bounds
 // count from the end.
 func (t *Tensor) Slice(axis, start, end int) *Tensor {
+	nonNil("Slice", t)
 	axis = t.axis("Slice", axis)
 	n := t.shape[axis]
 	if start < 0 {
@@ -178,9 +187,11 @@ func (t *Tensor) Slice(axis, start, end int) *Tensor {
 // Expand returns a view broadcast to shape: size-1 axes repeat (stride 0)
 // and new leading axes are added, as NumPy's broadcast_to.
 func (t *Tensor) Expand(shape ...int) *Tensor {
+	nonNil("Expand", t)
 	if len(shape) < t.Rank() {
 		fail("Expand", []*Tensor{t}, "target %v has fewer axes than the tensor", shape)
 	}
+	numel("Expand", []*Tensor{t}, shape)
 	st := make([]int, len(shape))
 	lead := len(shape) - t.Rank()
 	for i := range shape {
@@ -203,6 +214,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 // Squeeze removes the given size-1 axes, or every size-1 axis when none
 // are given.
 func (t *Tensor) Squeeze(axes ...int) *Tensor {
+	nonNil("Squeeze", t)
 	drop := make([]bool, t.Rank())
 	if len(axes) == 0 {
 		for i, d := range t.shape {
@@ -228,6 +240,7 @@ func (t *Tensor) Squeeze(axes ...int) *Tensor {
 
 // Unsqueeze inserts a size-1 axis at position axis (-1 appends).
 func (t *Tensor) Unsqueeze(axis int) *Tensor {
+	nonNil("Unsqueeze", t)
 	r := t.Rank() + 1
 	if axis < -r || axis >= r {
 		fail("Unsqueeze", []*Tensor{t}, "axis %d out of range for result rank %d", axis, r)
@@ -247,6 +260,7 @@ func (t *Tensor) Unsqueeze(axis int) *Tensor {
 // Contiguous returns t if it is row-major from the start of its own
 // buffer, else a contiguous copy.
 func (t *Tensor) Contiguous() *Tensor {
+	nonNil("Contiguous", t)
 	if t.dense() {
 		return t
 	}
@@ -257,6 +271,7 @@ func (t *Tensor) Contiguous() *Tensor {
 
 // Clone returns a contiguous copy of t that shares nothing with it.
 func (t *Tensor) Clone() *Tensor {
+	nonNil("Clone", t)
 	out := t.like("Clone", t.dtype, t.shape)
 	check("Clone", t.st.be.Copy(out.st.buf, out.layout(), t.st.buf, t.layout()), t)
 	return out
@@ -265,6 +280,7 @@ func (t *Tensor) Clone() *Tensor {
 // Assign copies src into t in place (t may be a view; src broadcasts to
 // t's shape). It is how a slice of a bigger tensor is written.
 func (t *Tensor) Assign(src *Tensor) {
+	nonNil("Assign", t, src)
 	sameDevice("Assign", t, src)
 	sameDType("Assign", t, src)
 	s := src.Expand(t.shape...)
@@ -273,5 +289,6 @@ func (t *Tensor) Assign(src *Tensor) {
 
 // Fill sets every element of t (which may be a view) to v, in place.
 func (t *Tensor) Fill(v float64) {
+	nonNil("Fill", t)
 	check("Fill", t.st.be.Fill(t.st.buf, t.layout(), v), t)
 }

@@ -406,13 +406,11 @@ func evaluate(m nn.Module, l *nn.Loader) (loss, acc float64) {
 	m.Train(false)
 	defer m.Train(true)
 	var sum, correct float64
-	autograd.NoGrad(func() {
-		for x, y := range l.Batches(0) {
-			logits := m.Forward(autograd.Const(x)).Value()
-			sum += tensor.CrossEntropy(logits, y, 0).Sum(false).Item()
-			correct += logits.ArgMax(1, false).Eq(y).Sum(false).Item()
-		}
-	})
+	for x, y := range l.Batches(0) {
+		logits := m.Forward(autograd.NoGrad(autograd.Const(x))).Value()
+		sum += tensor.CrossEntropy(logits, y, 0).Sum(false).Item()
+		correct += logits.ArgMax(1, false).Eq(y).Sum(false).Item()
+	}
 	n := float64(l.Samples())
 	return sum / n, correct / n
 }

@@ -27,4 +27,9 @@
 //
 // Work is synchronous: every method has finished when it returns, and Sync
 // is a no-op.
+//
+// Alloc checks each request against a memory limit (the machine's physical
+// memory unless SetMemoryLimit says otherwise) before making the slice,
+// and fails with device.ErrOutOfMemory, as the CUDA backend does, where Go
+// would end the process.
 package cpu

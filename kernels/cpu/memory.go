@@ -1,9 +1,15 @@
 package cpu
 
 import (
+	"fmt"
 	"math"
+	"os"
 	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/tapegrad/tapegrad/device"
 )
@@ -57,9 +63,16 @@ func isInt[T num]() bool {
 }
 
 // Alloc returns a zeroed buffer of n elements (Go has no cheaper memory).
+// A request the memory limit (SetMemoryLimit) has no room for fails with
+// an error wrapping device.ErrOutOfMemory before any memory is taken: Go
+// would otherwise end the process ("fatal error: out of memory") or
+// panic in make.
 func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	if n < 0 {
 		return nil, opError("Alloc", "negative length %d", n)
+	}
+	if err := be.admit(dt, n); err != nil {
+		return nil, err
 	}
 	b := &Buffer{dt: dt, n: n}
 	switch dt {
@@ -76,6 +89,86 @@ func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	be.track(b.acct.bytes)
 	runtime.AddCleanup(b, func(a *account) { a.settle() }, b.acct)
 	return b, nil
+}
+
+// memLimit is the most bytes live CPU buffers may hold.
+var memLimit atomic.Int64
+
+func init() { memLimit.Store(physicalMemory()) }
+
+// SetMemoryLimit sets the most bytes the CPU backend's live buffers may
+// hold together and returns the previous limit; bytes <= 0 restores the
+// default, the machine's physical memory (no limit where it is unknown).
+// An allocation past the limit, after a garbage collection, fails with
+// device.ErrOutOfMemory.
+func SetMemoryLimit(bytes int64) int64 {
+	if bytes <= 0 {
+		bytes = physicalMemory()
+	}
+	return memLimit.Swap(bytes)
+}
+
+// MemoryLimit returns the limit SetMemoryLimit sets.
+func MemoryLimit() int64 { return memLimit.Load() }
+
+// physicalMemory returns MemTotal from /proc/meminfo, or math.MaxInt64
+// where that cannot be read.
+func physicalMemory() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return math.MaxInt64
+	}
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[0] == "MemTotal:" && f[2] == "kB" {
+			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil && kb > 0 && kb <= math.MaxInt64/1024 {
+				return kb * 1024
+			}
+		}
+	}
+	return math.MaxInt64
+}
+
+// admitWait bounds how long a request over the limit waits, after a
+// collection, for cleanups to take dead buffers off the live count.
+const admitWait = 50 * time.Millisecond
+
+// admit checks a request of n elements of dt against the memory limit.
+// The common case costs one atomic load. The live count includes buffers
+// that are garbage but not yet reclaimed, so a request over the limit
+// first runs a collection; the live buffers then hold at most the smaller
+// of the live count and the heap the collector found live, and the count
+// falls as cleanups settle dead buffers, which admit waits for (up to
+// admitWait) before it gives up.
+func (be *Backend) admit(dt device.DType, n int) error {
+	limit := memLimit.Load()
+	bytes, ok := dt.Bytes(n)
+	if ok && int64(bytes) <= limit-be.live.Load() {
+		return nil
+	}
+	if ok && int64(bytes) <= limit {
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(s)
+		heap := int64(math.MaxInt64)
+		if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() < math.MaxInt64 {
+			heap = int64(s[0].Value.Uint64())
+		}
+		for deadline := time.Now().Add(admitWait); ; time.Sleep(time.Millisecond) {
+			if int64(bytes) <= limit-min(heap, be.live.Load()) {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+		}
+	}
+	size := "more than an int can count"
+	if ok {
+		size = strconv.Itoa(bytes)
+	}
+	return fmt.Errorf("cpu: Alloc: %w: %d %v elements (%s bytes) requested with %d bytes live; the limit is %d bytes (physical memory unless cpu.SetMemoryLimit changed it)",
+		device.ErrOutOfMemory, n, dt, size, be.live.Load(), limit)
 }
 
 // track adds delta bytes to the live count and raises the peak to match.

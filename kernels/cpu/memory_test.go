@@ -207,3 +207,47 @@ func TestDroppedBufferSettlesCounters(t *testing.T) {
 	require.Equal(t, int64(8<<16), be.Memory().Peak)
 	require.True(t, be.GarbageCollected())
 }
+
+// An allocation past the memory limit fails with device.ErrOutOfMemory
+// before any memory is taken, after a collection has had its chance; the
+// default limit is the machine's memory, so a 4 TB request fails rather
+// than killing the process.
+func TestAllocMemoryLimit(t *testing.T) {
+	be := &Backend{}
+	require.Positive(t, MemoryLimit())
+	if MemoryLimit() < 1<<42 {
+		_, err := be.Alloc(device.Float32, 1e12)
+		require.ErrorIs(t, err, device.ErrOutOfMemory)
+		require.ErrorContains(t, err, "4000000000000 bytes")
+	}
+	for _, n := range []int{1e18, math.MaxInt} {
+		_, err := be.Alloc(device.Float32, n)
+		require.ErrorIs(t, err, device.ErrOutOfMemory, "%d elements", n)
+	}
+
+	prev := SetMemoryLimit(8 << 20)
+	defer SetMemoryLimit(prev)
+	require.Equal(t, int64(8<<20), MemoryLimit())
+	a, err := be.Alloc(device.Float64, 768<<10) // 6 MiB
+	require.NoError(t, err)
+	_, err = be.Alloc(device.Float64, 512<<10) // 4 MiB more: over
+	require.ErrorIs(t, err, device.ErrOutOfMemory)
+	require.ErrorContains(t, err, "6291456 bytes live; the limit is 8388608 bytes")
+	require.Equal(t, int64(6<<20), be.Memory().Live, "a refused request takes nothing")
+	be.Free(a)
+	b, err := be.Alloc(device.Float64, 512<<10)
+	require.NoError(t, err, "freed memory is room again")
+
+	// Garbage the collector has not reclaimed yet is on the live count
+	// until the collection the refused path runs.
+	_, err = be.Alloc(device.Float32, 1<<20) // 4 MiB, dropped at once
+	require.NoError(t, err)
+	require.Equal(t, int64(8<<20), be.Memory().Live)
+	c, err := be.Alloc(device.Float32, 1<<20)
+	require.NoError(t, err, "the dead buffer is reclaimed for the request")
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(c)
+
+	SetMemoryLimit(0)
+	require.Equal(t, physicalMemory(), MemoryLimit(), "0 restores the default")
+}

@@ -3,15 +3,18 @@ package cuda
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
 // ErrOutOfMemory is wrapped by the error of an allocation the device could
-// not satisfy even after the cache was emptied and a GC ran. It is
-// driver.ErrOutOfMemory, so either matches with errors.Is.
-var ErrOutOfMemory = driver.ErrOutOfMemory
+// not satisfy even after the cache was emptied and a GC ran, or whose byte
+// count does not fit an int. It is device.ErrOutOfMemory, so one errors.Is
+// test serves every backend; the driver's own error (driver.ErrOutOfMemory)
+// is wrapped too.
+var ErrOutOfMemory = device.ErrOutOfMemory
 
 // Size classes of the caching allocator: requests below bigAlloc round up
 // to smallRound bytes, larger ones to bigRound. Coarse classes make a
@@ -22,7 +25,11 @@ const (
 	bigRound   = 2 << 20
 )
 
-// binSize is the number of bytes reserved for a request of n bytes.
+// maxRequest is the largest request binSize can round without wrapping.
+const maxRequest = math.MaxInt - bigRound
+
+// binSize is the number of bytes reserved for a request of n bytes, at
+// most maxRequest (callers refuse larger ones).
 func binSize(n int) int {
 	switch {
 	case n <= 0:

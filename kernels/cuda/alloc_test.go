@@ -3,6 +3,7 @@ package cuda
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -185,6 +186,15 @@ func TestAllocRejectsBadArguments(t *testing.T) {
 	require.Error(t, err)
 	_, err = b.Alloc(device.DType(9), 1)
 	require.Error(t, err)
+	// Byte counts that wrap an int (1<<62 float32s is 1<<64 bytes) or
+	// that the size classes cannot round are out of memory, not a null
+	// buffer.
+	for _, n := range []int{1 << 62, math.MaxInt, math.MaxInt/4 - 100} {
+		x, err := b.Alloc(device.Float32, n)
+		require.ErrorIs(t, err, device.ErrOutOfMemory, "%d elements", n)
+		require.Nil(t, x)
+	}
+	require.Equal(t, device.MemStats{}, b.Memory())
 }
 
 func TestCollectGarbageRunsFinalizers(t *testing.T) {

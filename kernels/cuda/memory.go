@@ -102,11 +102,7 @@ func (b *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p, size, err := b.reserve(n * dt.Size())
-	if err != nil {
-		return nil, err
-	}
-	return &Buffer{owner: b, dt: dt, n: n, ptr: p, size: size}, nil
+	return b.scratch(dt, n)
 }
 
 // DefaultGCPressure is the least device garbage, in bytes, that makes the
@@ -187,7 +183,11 @@ func (b *Backend) collectLocked() {
 // are queued: later work that reuses the block runs after them in stream
 // order.
 func (b *Backend) scratch(dt device.DType, n int) (*Buffer, error) {
-	p, size, err := b.reserve(n * dt.Size())
+	bytes, ok := dt.Bytes(n)
+	if !ok || bytes > maxRequest {
+		return nil, fmt.Errorf("cuda: %w: %d %v elements are more bytes than an int can count", ErrOutOfMemory, n, dt)
+	}
+	p, size, err := b.reserve(bytes)
 	if err != nil {
 		return nil, err
 	}
