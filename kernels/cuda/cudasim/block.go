@@ -30,6 +30,10 @@ type block struct {
 	epoch  uint32 // barrier intervals completed, for race checks
 	stamp  uint32 // executed warp instructions, identifies one instruction's accesses
 	steps  int64
+	// pending is the first read of unwritten shared memory in this
+	// barrier interval, reported when the interval ends unless a write
+	// by another warp turns it into a race first.
+	pending *Fault
 	// waitBar and waitSync are scratch lists for releaseBarrier
 	waitBar, waitSync []waiter
 }
@@ -113,6 +117,7 @@ func (b *block) reset(idx int) {
 	b.linear = idx
 	b.ctaid = [3]int{idx % g[0], idx / g[0] % g[1], idx / (g[0] * g[1])}
 	b.epoch, b.stamp, b.steps = 1, 0, 0
+	b.pending = nil
 	clear(b.shadow[:b.dirty])
 	b.dirty = 0
 	nthreads := b.dims[0] * b.dims[1] * b.dims[2]
@@ -150,7 +155,7 @@ func (b *block) run() *Fault {
 			done = false
 			n, f := w.run(timeSlice)
 			if f != nil {
-				return f
+				return b.settle(f)
 			}
 			if n > 0 {
 				ran = true
@@ -161,7 +166,7 @@ func (b *block) run() *Fault {
 			}
 		}
 		if done {
-			return nil
+			return b.pending
 		}
 		if !ran {
 			if f := b.releaseBarrier(); f != nil {
@@ -169,6 +174,16 @@ func (b *block) run() *Fault {
 			}
 		}
 	}
+}
+
+// settle chooses the fault a block reports: a race stands, but any other
+// fault after an unwritten shared read in the same interval is likely its
+// consequence, so the read is reported instead.
+func (b *block) settle(f *Fault) *Fault {
+	if f.Kind != Race && b.pending != nil {
+		return b.pending
+	}
+	return f
 }
 
 // waiter is a group of lanes blocked at an instruction.
@@ -200,6 +215,9 @@ func (b *block) releaseBarrier() *Fault {
 		}
 	}
 	b.waitBar, b.waitSync = atBar, atSync
+	if b.pending != nil {
+		return b.pending
+	}
 	if len(atSync) == 0 && arrived == live && onePC {
 		b.finishBarrier(atBar)
 		return nil

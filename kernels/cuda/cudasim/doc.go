@@ -17,7 +17,10 @@
 //     or guard predicate, or data stored to global or shared memory;
 //   - Race: two threads touching one shared word between the same two
 //     barriers, at least one writing (atomics, and lanes of one warp in one
-//     instruction, never race);
+//     instruction, never race). A read of a word that no thread has
+//     written yet is judged when the barrier interval ends: a race if
+//     another warp writes the word later in the interval, an uninitialised
+//     read otherwise;
 //   - BarrierDivergence and Deadlock: threads waiting at different
 //     bar.sync instructions, or at barriers and warp-synchronous
 //     instructions that the others never reach;
