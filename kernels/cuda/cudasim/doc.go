@@ -24,8 +24,10 @@
 //   - BarrierDivergence and Deadlock: threads waiting at different
 //     bar.sync instructions, or at barriers and warp-synchronous
 //     instructions that the others never reach;
-//   - Trap (trap, a failed device assert), StepLimit (a block that never
-//     ends) and Unsupported (an internal simulator error).
+//   - Trap (trap, a failed device assert), StepLimit (a block that runs
+//     past its time limit, 5 s of wall-clock time by default, or its step
+//     limit; the fault names a thread that was spinning, not one waiting
+//     after the loop) and Unsupported (an internal simulator error).
 //
 // PTX that cudasim cannot run (an unknown instruction or modifier, an
 // indirect or recursive call, a partial barrier) fails Load with a

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
@@ -20,8 +21,17 @@ const (
 	DefaultTotalMem = 16 << 30
 	// DefaultStepLimit is how many warp instructions one block may execute
 	// before the launch fails with StepLimit: far more than any real block
-	// needs, and reached in seconds by a block that spins forever.
+	// needs. It is a deterministic backstop; DefaultTimeLimit usually
+	// stops a spinning block first.
 	DefaultStepLimit = 1 << 30
+	// DefaultTimeLimit is how long one block may run before the launch
+	// fails with StepLimit. The heaviest blocks of the backend's kernels
+	// run for milliseconds, so even a slow, shared CI machine stays far
+	// below it, while a hang is reported in seconds.
+	DefaultTimeLimit = 5 * time.Second
+	// TimeLimitEnv names the environment variable that overrides
+	// DefaultTimeLimit for simulators made by New (a Go duration, "20s").
+	TimeLimitEnv = "TAPEGRAD_CUDASIM_TIMEOUT"
 	// MaxSharedPerBlock is sm_70's shared memory per block without opt-in.
 	MaxSharedPerBlock = 48 << 10
 	// maxModuleData bounds a module's .global and .const data.
@@ -36,6 +46,8 @@ type Sim struct {
 	total     int64
 	workers   int
 	stepLimit int64
+	timeLimit time.Duration
+	optErr    error // a bad environment setting, returned by Launch
 	raceCheck bool
 	out       io.Writer
 	launches  uint64
@@ -56,6 +68,14 @@ func WithTotalMem(bytes int64) Option { return func(s *Sim) { s.total = bytes } 
 // infinite loop fails with StepLimit instead of hanging.
 func WithStepLimit(n int64) Option { return func(s *Sim) { s.stepLimit = n } }
 
+// WithTimeLimit bounds the wall-clock time one block may run (default
+// DefaultTimeLimit, or TAPEGRAD_CUDASIM_TIMEOUT), so a kernel that spins
+// forever fails with StepLimit, naming a spinning thread, instead of
+// hanging. The bound is per block rather than per launch so that it does
+// not grow with the grid: a legitimate launch may run long, but no
+// legitimate block does.
+func WithTimeLimit(d time.Duration) Option { return func(s *Sim) { s.timeLimit = d } }
+
 // WithRaceCheck turns shared-memory race detection on (the default) or off
 // (slightly faster; out-of-bounds and uninitialised reads are still checked).
 func WithRaceCheck(on bool) Option { return func(s *Sim) { s.raceCheck = on } }
@@ -66,7 +86,14 @@ func WithPrintf(w io.Writer) Option { return func(s *Sim) { s.out = w } }
 // New returns a simulated device.
 func New(opts ...Option) *Sim {
 	s := &Sim{mem: newMemTable(), total: DefaultTotalMem, workers: runtime.GOMAXPROCS(0),
-		stepLimit: DefaultStepLimit, raceCheck: true, out: os.Stdout}
+		stepLimit: DefaultStepLimit, timeLimit: DefaultTimeLimit, raceCheck: true, out: os.Stdout}
+	if v := os.Getenv(TimeLimitEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			s.optErr = fmt.Errorf("%w: %s=%q is not a positive duration such as 20s", ErrInvalidValue, TimeLimitEnv, v)
+		}
+		s.timeLimit = d
+	}
 	for _, o := range opts {
 		o(s)
 	}

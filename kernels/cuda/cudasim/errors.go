@@ -46,8 +46,10 @@ const (
 	Deadlock
 	// Trap is trap, __trap() or a failed device-side assert.
 	Trap
-	// StepLimit is a block that ran more instructions than the configured
-	// limit (see WithStepLimit): an infinite loop or a livelock.
+	// StepLimit is a block that ran longer or more instructions than the
+	// configured limits (see WithTimeLimit and WithStepLimit): an
+	// infinite loop or a livelock. The fault names a thread that was
+	// executing when the block was stopped.
 	StepLimit
 	// Unsupported is a state cudasim cannot execute (PTX it cannot run is
 	// rejected by Load instead), or an internal simulator error.
@@ -62,7 +64,7 @@ var kindNames = [...]string{
 	BarrierDivergence: "divergent barrier",
 	Deadlock:          "deadlock",
 	Trap:              "trap",
-	StepLimit:         "step limit exceeded",
+	StepLimit:         "block never ends",
 	Unsupported:       "unsupported operation",
 }
 
