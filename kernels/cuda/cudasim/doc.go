@@ -13,8 +13,11 @@
 //     writes to .const data);
 //   - Misaligned: an address that is not a multiple of the access size;
 //   - UninitRead: a read of shared memory no thread of the block wrote in
-//     this launch, or an uninitialised value used as an address, a branch
-//     or guard predicate, or data stored to global or shared memory;
+//     this launch; a load or atomic reading device memory from Alloc that
+//     neither the host (CopyHtoD, Memset, CopyDtoD of written bytes) nor a
+//     kernel has written, as compute-sanitizer's initcheck reports it
+//     (WithInitCheck); or an uninitialised value used as an address, a
+//     branch or guard predicate, or data stored to global or shared memory;
 //   - Race: two threads touching one shared word between the same two
 //     barriers, at least one writing (atomics, and lanes of one warp in one
 //     instruction, never race). A read of a word that no thread has

@@ -49,6 +49,7 @@ type Sim struct {
 	timeLimit time.Duration
 	optErr    error // a bad environment setting, returned by Launch
 	raceCheck bool
+	initCheck bool
 	out       io.Writer
 	launches  uint64
 	spare     [][]*block // blocks of recent launches, by shape, for reuse
@@ -80,13 +81,22 @@ func WithTimeLimit(d time.Duration) Option { return func(s *Sim) { s.timeLimit =
 // (slightly faster; out-of-bounds and uninitialised reads are still checked).
 func WithRaceCheck(on bool) Option { return func(s *Sim) { s.raceCheck = on } }
 
+// WithInitCheck turns the global-memory initialisation check on (the
+// default) or off. On, cudasim tracks which bytes of each Alloc'ed block
+// the host (CopyHtoD, Memset, CopyDtoD of defined bytes) or a kernel has
+// written, and a kernel load or atomic that reads an unwritten byte
+// faults with UninitRead, as compute-sanitizer's initcheck reports it.
+// Copies to the host are not checked. Memory that the backend's caching
+// allocator hands out again keeps what was written before, as on a GPU.
+func WithInitCheck(on bool) Option { return func(s *Sim) { s.initCheck = on } }
+
 // WithPrintf sets where device printf output goes (default os.Stdout).
 func WithPrintf(w io.Writer) Option { return func(s *Sim) { s.out = w } }
 
 // New returns a simulated device.
 func New(opts ...Option) *Sim {
 	s := &Sim{mem: newMemTable(), total: DefaultTotalMem, workers: runtime.GOMAXPROCS(0),
-		stepLimit: DefaultStepLimit, timeLimit: DefaultTimeLimit, raceCheck: true, out: os.Stdout}
+		stepLimit: DefaultStepLimit, timeLimit: DefaultTimeLimit, raceCheck: true, initCheck: true, out: os.Stdout}
 	if v := os.Getenv(TimeLimitEnv); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -117,8 +127,11 @@ func (s *Sim) LiveBytes() int64 {
 	return s.mem.live
 }
 
-// Alloc returns zeroed device memory. Like cuMemAlloc it rejects a
-// non-positive size; beyond TotalMem it returns ErrOutOfMemory.
+// Alloc returns device memory. Its bytes are zero, but with the
+// initialisation check on (the default) a kernel that reads them before
+// anything writes them faults with UninitRead, since cuMemAlloc's memory
+// holds garbage on a GPU. Like cuMemAlloc it rejects a non-positive size;
+// beyond TotalMem it returns ErrOutOfMemory.
 func (s *Sim) Alloc(bytes int) (driver.DevPtr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,6 +143,9 @@ func (s *Sim) Alloc(bytes int) (driver.DevPtr, error) {
 			ErrOutOfMemory, bytes, s.mem.live, s.total)
 	}
 	a := s.mem.add(bytes, false, "")
+	if s.initCheck {
+		a.def = make([]uint32, (bytes+31)/32)
+	}
 	s.mem.live += int64(bytes)
 	return driver.DevPtr(a.base), nil
 }
@@ -146,26 +162,29 @@ func (s *Sim) Free(p driver.DevPtr) error {
 	return nil
 }
 
-// span returns n bytes of device memory at p, or an error naming op.
-func (s *Sim) span(op string, p driver.DevPtr, n int) ([]byte, error) {
+// span returns n bytes of device memory at p, with their allocation and
+// offset in it, or an error naming op.
+func (s *Sim) span(op string, p driver.DevPtr, n int) ([]byte, *allocation, uint64, error) {
 	if n < 0 {
-		return nil, fmt.Errorf("%w: %s of %d bytes", ErrInvalidValue, op, n)
+		return nil, nil, 0, fmt.Errorf("%w: %s of %d bytes", ErrInvalidValue, op, n)
 	}
-	b, ok := s.mem.span(uint64(p), n)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s of %d bytes at %#x: %s", ErrInvalidPointer, op, n, uint64(p),
+	a := s.mem.find(uint64(p))
+	if a == nil || uint64(n) > a.size-(uint64(p)-a.base) {
+		return nil, nil, 0, fmt.Errorf("%w: %s of %d bytes at %#x: %s", ErrInvalidPointer, op, n, uint64(p),
 			s.mem.describe(uint64(p), n))
 	}
-	return b, nil
+	off := uint64(p) - a.base
+	return a.data[off : off+uint64(n)], a, off, nil
 }
 
 // CopyHtoD copies host bytes to device memory.
 func (s *Sim) CopyHtoD(dst driver.DevPtr, src []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.span("CopyHtoD", dst, len(src))
+	b, a, off, err := s.span("CopyHtoD", dst, len(src))
 	if err == nil {
 		copy(b, src)
+		a.defineRange(off, uint64(len(src)))
 	}
 	return err
 }
@@ -174,7 +193,7 @@ func (s *Sim) CopyHtoD(dst driver.DevPtr, src []byte) error {
 func (s *Sim) CopyDtoH(dst []byte, src driver.DevPtr) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.span("CopyDtoH", src, len(dst))
+	b, _, _, err := s.span("CopyDtoH", src, len(dst))
 	if err == nil {
 		copy(dst, b)
 	}
@@ -185,13 +204,14 @@ func (s *Sim) CopyDtoH(dst []byte, src driver.DevPtr) error {
 func (s *Sim) CopyDtoD(dst, src driver.DevPtr, bytes int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from, err := s.span("CopyDtoD source", src, bytes)
+	from, fa, foff, err := s.span("CopyDtoD source", src, bytes)
 	if err != nil {
 		return err
 	}
-	to, err := s.span("CopyDtoD destination", dst, bytes)
+	to, ta, toff, err := s.span("CopyDtoD destination", dst, bytes)
 	if err == nil {
 		copy(to, from)
+		copyDefined(ta, toff, fa, foff, uint64(bytes))
 	}
 	return err
 }
@@ -200,11 +220,12 @@ func (s *Sim) CopyDtoD(dst, src driver.DevPtr, bytes int) error {
 func (s *Sim) Memset(dst driver.DevPtr, value byte, bytes int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.span("Memset", dst, bytes)
+	b, a, off, err := s.span("Memset", dst, bytes)
 	if err == nil {
 		for i := range b {
 			b[i] = value
 		}
+		a.defineRange(off, uint64(bytes))
 	}
 	return err
 }

@@ -32,7 +32,8 @@ const (
 	// Misaligned is an access whose address is not a multiple of its size.
 	Misaligned
 	// UninitRead is a read of shared memory that no thread of the block has
-	// written in this launch, or a use of an uninitialised register as an
+	// written in this launch, a read of device memory that nothing has
+	// written since Alloc, or a use of an uninitialised register as an
 	// address, a branch condition or stored data.
 	UninitRead
 	// Race is a pair of shared-memory accesses to the same word by two
