@@ -35,6 +35,18 @@ func init() {
 	}
 }
 
+// unsupportedOps are instruction families that nvcc emits for features
+// tapegrad's kernels do not use, named in Load's error.
+var unsupportedOps = map[string]string{
+	"mma": "tensor-core matrix multiply", "wmma": "tensor-core matrix multiply",
+	"ldmatrix": "tensor-core fragment load", "stmatrix": "tensor-core fragment store",
+	"cp": "asynchronous copy", "mbarrier": "asynchronous barrier", "redux": "warp reduction",
+	"dp4a": "integer dot product", "dp2a": "integer dot product", "lop3": "three-input logic",
+	"elect": "warp leader election", "alloca": "dynamic stack allocation",
+	"mapa": "cluster shared memory", "getctarank": "cluster shared memory",
+	"tex": "texture", "tld4": "texture", "suld": "surface", "sust": "surface",
+}
+
 // instruction decodes one parsed instruction.
 func (d *decoder) instruction(in *instr) inst {
 	zero := d.constant(0)
@@ -46,9 +58,15 @@ func (d *decoder) instruction(in *instr) inst {
 	}
 	dec, ok := opDecoders[in.op]
 	if !ok {
-		d.failf("unsupported instruction %s", in.op)
+		if what, known := unsupportedOps[in.op]; known {
+			d.failf("%s (%s) is not supported", in.op, what)
+		}
+		d.failf("instruction %s is not supported", in.op)
 	}
 	m := classifyMods(in.mods)
+	if m.unsupported != "" {
+		d.failf(".%s is not supported (cudasim computes in f32 and f64; half precision only as .b16 data and cvt to and from .f16)", m.unsupported)
+	}
 	dec(d, in, &out, &m)
 	if len(m.words) > 0 {
 		d.failf("unsupported modifier .%s on %s", strings.Join(m.words, "."), in.op)

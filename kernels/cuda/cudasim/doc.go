@@ -1,6 +1,8 @@
 // Package cudasim is a driver.Driver that runs CUDA kernels without a GPU by
-// interpreting the PTX that nvcc emits (PTX ISA 7.x, as written by nvcc 11.8
-// for compute_70 up to compute_90).
+// interpreting PTX: the subset below, which covers what nvcc 11.8 emits
+// for tapegrad's kernels and for ordinary f32/f64/integer CUDA C (SIMT
+// code, shared memory, atomics, warp intrinsics) for compute_70 up to
+// compute_90.
 //
 // It exists so that every kernel of the CUDA backend can be checked against
 // the CPU reference in CI, and so that a user can select the "cudasim"
@@ -32,9 +34,43 @@
 //     limit; the fault names a thread that was spinning, not one waiting
 //     after the loop) and Unsupported (an internal simulator error).
 //
-// PTX that cudasim cannot run (an unknown instruction or modifier, an
-// indirect or recursive call, a partial barrier) fails Load with a
-// *ParseError naming the line, never silently at run time.
+// # Supported PTX
+//
+// Types: .b8 to .b64, .u8 to .u64, .s8 to .s64, .f32, .f64 and .pred;
+// .f16 only as .b16 data and in cvt to and from .f16. Instructions:
+//
+//   - integer: add, sub, mul, mad (.lo, .hi, .wide, .sat, .cc), addc,
+//     subc, madc, mul24, mad24, div, rem, min, max, abs, neg, not, cnot,
+//     popc, clz, brev, bfind, bfe, bfi, prmt, sad, shf, shl, shr, and, or,
+//     xor;
+//   - f32 and f64 (.rn, .rz, .rm, .rp, .ftz, .sat, .approx, .full): add,
+//     sub, mul, fma, mad, div, min, max (.NaN), abs, neg, rcp, sqrt, rsqrt,
+//     ex2, lg2, sin, cos, tanh, copysign, testp;
+//   - setp (with .and, .or, .xor), selp, slct, mov (with vector packing),
+//     cvt between those types (.rni and friends, .sat, .ftz), cvta,
+//     isspacep;
+//   - ld, ldu, st (.v2, .v4; global, shared, local, param, const and
+//     generic addresses; cache and ordering qualifiers are accepted and
+//     have no effect), atom and red (integer; f32 and f64 add), prefetch;
+//   - bra, call (direct, non-recursive, to device functions with .param
+//     arguments, and the vprintf and __assertfail builtins), ret, exit,
+//     trap, brkpt;
+//   - bar.sync and barrier.sync without a thread count, bar.red (.popc,
+//     .and, .or), bar.warp.sync, shfl.sync, vote.sync, match.sync,
+//     activemask, membar, fence, nanosleep;
+//   - the special registers %tid, %ntid, %ctaid, %nctaid, %laneid,
+//     %warpid, %nwarpid, %smid, %nsmid, %gridid, %lanemask_*, %clock,
+//     %clock64, %total_smem_size and %dynamic_smem_size.
+//
+// Not supported, and rejected by Load with a *ParseError that names the
+// line and the feature: f16, f16x2 and bf16 arithmetic and comparisons;
+// cvt with .f16x2, .bf16, .bf16x2, .tf32 or fp8 types
+// (cvt.rn.f16x2.f32, cvt.rn.bf16.f32); mma, wmma, ldmatrix and stmatrix;
+// cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
+// barriers with a thread count and bar.arrive; set; textures, surfaces,
+// alloca, cluster instructions and registers, %globaltimer; indirect and
+// recursive calls; any other instruction or modifier not listed above.
+// Nothing unsupported is ever skipped silently at run time.
 //
 // Register definedness is tracked like valgrind's memcheck: a result is
 // defined where its operands are, and only the uses above fault, because
