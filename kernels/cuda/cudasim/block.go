@@ -145,6 +145,7 @@ func (b *block) reset(idx int) {
 		w.live = uint32(1<<n - 1)
 		w.groups = append(w.groups[:0], group{pc: 0, mask: w.live})
 		w.syncEp, w.carry, w.cache = 0, 0, nil
+		w.streak, w.turn = 0, 0
 		for l := range w.stack {
 			w.stack[l] = w.stack[l][:0]
 		}

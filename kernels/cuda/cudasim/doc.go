@@ -82,8 +82,11 @@
 // Blocks run in parallel over a pool of goroutines (WithWorkers); a block
 // runs on one goroutine, its warps executing 32 lanes in lock step under
 // an active mask. Lanes that diverge form groups with their own PC; the
-// warp always runs the group with the lowest PC, so groups meet again at
-// the first instruction both paths reach, where they merge.
+// warp runs the group with the lowest PC, so groups meet again at the
+// first instruction both paths reach, where they merge. A warp that stays
+// diverged gives its other groups turns of 1024 instructions, as Volta's
+// independent thread scheduling lets every lane progress, so that a lane
+// holding a spin lock releases it while the rest of its warp spins.
 // Warp-synchronous instructions (shfl, vote, match, bar.warp.sync) wait
 // for the live lanes of their member mask; bar.sync waits for every
 // thread of the block that has not exited. Global memory is shared
