@@ -3,6 +3,7 @@ package cudasim
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -114,6 +115,10 @@ func decArith(d *decoder, in *instr, out *inst, m *mods) {
 		case "add", "sub", "mul", "div":
 			f := floatArith(o)
 			out.f2, out.exec = func(a, b uint64) uint64 { return f(a, b, 0) }, exec2
+			if d.gpu && op == "div" && t == tF32 && (slices.Contains(in.mods, "approx") || slices.Contains(in.mods, "full")) {
+				out.f2 = approxGPU(op, out.f2)
+				return
+			}
 		case "mad", "fma":
 			out.f3, out.exec = floatArith(o), exec3
 		default:
@@ -240,6 +245,10 @@ func decUnary(d *decoder, in *instr, out *inst, m *mods) {
 	out.nd, out.ns, out.exec = 1, 1, exec1
 	if t.float() {
 		out.f1 = floatUnary(fop{op: in.op, t: t, rnd: m.rnd, ftz: m.ftz, sat: m.sat})
+		if f := out.f1; f != nil && d.gpu && t == tF32 && slices.Contains(in.mods, "approx") {
+			g := approxGPU(in.op, func(a, _ uint64) uint64 { return f(a) })
+			out.f1 = func(a uint64) uint64 { return g(a, 0) }
+		}
 	} else {
 		out.f1 = intUnary(in.op, t, m.take("shiftamt"))
 	}

@@ -97,8 +97,20 @@
 // Floating point follows PTX rather than Go where they differ: min/max NaN
 // rules, canonical f32 NaNs, .ftz, .sat, the .rz/.rm/.rp rounding modes,
 // saturating float-to-integer conversion, unordered comparisons, and
-// integer division by zero (no panic). The .approx functions return the
-// correctly rounded value, which meets PTX's error bounds.
+// integer division by zero (no panic). By default (ModeExact) every
+// instruction is rounded as PTX defines it and the .approx functions
+// return the correctly rounded value. ModeGPU (WithMode, or
+// TAPEGRAD_CUDASIM_MODE=gpu) computes as ptxas-compiled code may on a
+// GPU: an f32/f64 mul followed by an add or sub of its result, neither
+// with a rounding modifier, becomes one fused multiply-add, and f32
+// .approx results (and div.full) are moved, a few ulps at most, to the
+// edge of the PTX ISA's error bound, in a direction fixed by a hash of the
+// operands so that every run gives the same numbers. The bounds: rcp 1
+// ulp, div 2 ulp, ex2 2 ulp (exact at integers, as the hardware is),
+// sqrt 2^-23 and rsqrt 2^-22.9 relative, tanh 2^-10.987 relative, lg2
+// 2^-22.6 and sin/cos 2^-20.9 absolute; no result is made worse than
+// correctly rounded, and zero, infinite, NaN and subnormal results are
+// kept. f64 .approx results stay correctly rounded.
 //
 // Launch runs the kernel to completion before it returns, so its error is
 // the kernel's fault, and Sync has nothing left to wait for.

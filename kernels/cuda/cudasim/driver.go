@@ -50,6 +50,7 @@ type Sim struct {
 	optErr    error // a bad environment setting, returned by Launch
 	raceCheck bool
 	initCheck bool
+	mode      Mode
 	out       io.Writer
 	launches  uint64
 	spare     [][]*block // blocks of recent launches, by shape, for reuse
@@ -103,6 +104,11 @@ func New(opts ...Option) *Sim {
 			s.optErr = fmt.Errorf("%w: %s=%q is not a positive duration such as 20s", ErrInvalidValue, TimeLimitEnv, v)
 		}
 		s.timeLimit = d
+	}
+	if m, err := parseMode(os.Getenv(ModeEnv)); err != nil {
+		s.optErr = err
+	} else {
+		s.mode = m
 	}
 	for _, o := range opts {
 		o(s)
@@ -277,7 +283,7 @@ func (s *Sim) Load(name, ptx string) (driver.Module, error) {
 		if !f.entry || !f.defined {
 			continue
 		}
-		p, err := decodeKernel(mod, globals, f)
+		p, err := decodeKernel(mod, globals, f, s.mode)
 		if err != nil {
 			return nil, err
 		}
