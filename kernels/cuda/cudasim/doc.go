@@ -7,8 +7,9 @@
 // It exists so that every kernel of the CUDA backend can be checked against
 // the CPU reference in CI, and so that a user can select the "cudasim"
 // device to debug a kernel: where a GPU returns garbage or hangs, cudasim
-// stops the launch with a *Fault that names the kernel, the PTX line, the
-// thread, the block and the address. Fault kinds:
+// stops the launch with a *Fault that names the kernel, the PTX line (and
+// the CUDA file and line, when the PTX was built with -lineinfo or -G),
+// the thread, the block and the address. Fault kinds:
 //
 //   - OutOfBounds: a global, shared, local or parameter access outside its
 //     allocation, block, frame or buffer (including use after Free and

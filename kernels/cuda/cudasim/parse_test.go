@@ -131,6 +131,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(inline(body))
 	}
 	f.Add(formsPTX)
+	f.Add(lineinfoPTX)
 	f.Fuzz(func(t *testing.T, src string) {
 		_, err := New().Load("fuzz.ptx", src)
 		var pe *ParseError

@@ -67,6 +67,7 @@ func (w *warp) fault(in *inst, l int, k Kind, detail string) *Fault {
 	if n := int(in.line) - 1; n >= 0 && n < len(p.module.lines) {
 		f.Inst = strings.Join(strings.Fields(p.module.lines[n]), " ")
 	}
+	f.SourceFile, f.SourceLine, _ = p.module.source(int(in.line))
 	return f
 }
 
