@@ -25,19 +25,6 @@ func TestConformanceSmallGrid(t *testing.T) {
 	devicetest.Backend(t, cuda.NewWithGridCap(device.CUDASimDevice, cudasim.New(), 2))
 }
 
-// TestConformanceGPUMode runs the backend suite once more with cudasim in
-// ModeGPU (mul+add contracted into FMA as ptxas does, .approx results at
-// their error bound), so a tolerance that only holds for correctly
-// rounded arithmetic fails here rather than on a GPU. The backend suite
-// launches every kernel of every dtype; TAPEGRAD_CUDASIM_MODE=gpu runs
-// the whole package in that mode.
-func TestConformanceGPUMode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
-	devicetest.Backend(t, cuda.New(device.CUDASimDevice, cudasim.New(cudasim.WithMode(cudasim.ModeGPU))))
-}
-
 func TestInfo(t *testing.T) {
 	b := device.MustOpen(device.CUDASimDevice)
 	info := b.Info()
