@@ -106,12 +106,15 @@
 // with a rounding modifier, becomes one fused multiply-add, and f32
 // .approx results (and div.full) are moved, a few ulps at most, to the
 // edge of the PTX ISA's error bound, in a direction fixed by a hash of the
-// operands so that every run gives the same numbers. The bounds: rcp 1
-// ulp, div 2 ulp, ex2 2 ulp (exact at integers, as the hardware is),
-// sqrt 2^-23 and rsqrt 2^-22.9 relative, tanh 2^-10.987 relative, lg2
-// 2^-22.6 and sin/cos 2^-20.9 absolute; no result is made worse than
-// correctly rounded, and zero, infinite, NaN and subnormal results are
-// kept. f64 .approx results stay correctly rounded.
+// operands so that every run gives the same numbers. The bounds, from
+// the PTX ISA: rcp 1 ulp and div.approx/div.full 2 ulp of the exact
+// result; ex2 2 ulp of the correctly rounded result (exact at integers,
+// as the hardware is and libdevice assumes); sqrt 2^-23, rsqrt 2^-22.9
+// and tanh 2^-11 relative; lg2 2^-22 absolute on (0.5, 2) and relative
+// elsewhere; sin and cos 2^-20.5 absolute on [-2pi, 2pi] and 2^-14.7 on
+// [-100pi, 100pi] (beyond, where the ISA promises nothing, the result is
+// kept). Zero, infinite, NaN and subnormal results are kept, and f64
+// .approx results stay correctly rounded.
 //
 // Launch runs the kernel to completion before it returns, so its error is
 // the kernel's fault, and Sync has nothing left to wait for.

@@ -42,40 +42,71 @@ func parseMode(v string) (Mode, error) {
 	return ModeExact, fmt.Errorf("%w: %s=%q; want exact or gpu", ErrInvalidValue, ModeEnv, v)
 }
 
-// approxBound is the documented error bound of an f32 .approx
-// instruction: abs is an absolute error, rel one relative to the exact
-// result, ulps one in units in the last place of the exact result.
+// approxBound is the documented error bound of an f32 approximate
+// instruction: allowed returns how far from the exact result y (of
+// operands x, z) the result may lie, given the correctly rounded result
+// r, and false where the PTX ISA guarantees nothing (then r is kept).
 type approxBound struct {
-	abs, rel, ulps float64
-	exact          func(x, y float64) float64
-	// exactAtIntegers: the hardware returns exact powers of two for
-	// integer arguments of ex2, and libdevice relies on it (its f64 exp
-	// and tanh build 2^k with ex2.approx.ftz.f32).
-	exactAtIntegers bool
+	exact   func(x, z float64) float64
+	allowed func(x, y, r float64) (float64, bool)
 }
 
-func isInt(x float32) bool { return x == float32(math.Trunc(float64(x))) }
+// Bound shapes of the PTX ISA: k ulps from the correctly rounded result,
+// k ulps from the exact one, a relative error.
+func ulpsFromRounded(k float64) func(x, y, r float64) (float64, bool) {
+	return func(_, y, r float64) (float64, bool) { return math.Abs(r-y) + k*ulp32(r), true }
+}
+
+func ulpsFromExact(k float64) func(x, y, r float64) (float64, bool) {
+	return func(_, y, _ float64) (float64, bool) { return k * ulp32(y), true }
+}
+
+func relative(e float64) func(x, y, r float64) (float64, bool) {
+	return func(_, y, _ float64) (float64, bool) { return e * math.Abs(y), true }
+}
+
+// trigBound is sin's and cos's absolute error: 2^-20.5 on [-2pi, 2pi],
+// 2^-14.7 on [-100pi, 100pi], no guarantee beyond.
+func trigBound(x, _, _ float64) (float64, bool) {
+	switch a := math.Abs(x); {
+	case a <= 2*math.Pi:
+		return math.Exp2(-20.5), true
+	case a <= 100*math.Pi:
+		return math.Exp2(-14.7), true
+	}
+	return 0, false
+}
+
+// lg2Bound is an absolute error of 2^-22 for arguments in (0.5, 2) and a
+// relative one of 2^-22 elsewhere.
+func lg2Bound(x, y, _ float64) (float64, bool) {
+	if x > 0.5 && x < 2 {
+		return math.Exp2(-22), true
+	}
+	return math.Exp2(-22) * math.Abs(y), true
+}
 
 // approxBounds are the PTX ISA's error bounds for the f32 approximate
-// instructions (PTX ISA 7.x and 8.x, "Floating-Point Instructions").
-// sin and cos use the bound for arguments in [-pi, pi].
+// instructions (PTX ISA 8.x, "Floating Point Instructions": rcp, div,
+// sqrt, rsqrt, sin, cos, lg2, ex2, tanh).
 var approxBounds = map[string]approxBound{
-	"rcp":   {ulps: 1, exact: func(x, _ float64) float64 { return 1 / x }},
-	"div":   {ulps: 2, exact: func(x, y float64) float64 { return x / y }},
-	"sqrt":  {rel: math.Exp2(-23), exact: func(x, _ float64) float64 { return math.Sqrt(x) }},
-	"rsqrt": {rel: math.Exp2(-22.9), exact: func(x, _ float64) float64 { return 1 / math.Sqrt(x) }},
-	"ex2":   {ulps: 2, exact: func(x, _ float64) float64 { return math.Exp2(x) }, exactAtIntegers: true},
-	"lg2":   {abs: math.Exp2(-22.6), exact: func(x, _ float64) float64 { return math.Log2(x) }},
-	"sin":   {abs: math.Exp2(-20.9), exact: func(x, _ float64) float64 { return math.Sin(x) }},
-	"cos":   {abs: math.Exp2(-20.9), exact: func(x, _ float64) float64 { return math.Cos(x) }},
-	"tanh":  {rel: math.Exp2(-10.987), exact: func(x, _ float64) float64 { return math.Tanh(x) }},
+	"rcp":   {func(x, _ float64) float64 { return 1 / x }, ulpsFromExact(1)},
+	"div":   {func(x, z float64) float64 { return x / z }, ulpsFromExact(2)},
+	"sqrt":  {func(x, _ float64) float64 { return math.Sqrt(x) }, relative(math.Exp2(-23))},
+	"rsqrt": {func(x, _ float64) float64 { return 1 / math.Sqrt(x) }, relative(math.Exp2(-22.9))},
+	"ex2":   {func(x, _ float64) float64 { return math.Exp2(x) }, ulpsFromRounded(2)},
+	"lg2":   {func(x, _ float64) float64 { return math.Log2(x) }, lg2Bound},
+	"sin":   {func(x, _ float64) float64 { return math.Sin(x) }, trigBound},
+	"cos":   {func(x, _ float64) float64 { return math.Cos(x) }, trigBound},
+	"tanh":  {func(x, _ float64) float64 { return math.Tanh(x) }, relative(math.Exp2(-11))},
 }
 
 // approxGPU wraps f, the correctly rounded f32 result of op, to return
-// the float32 farthest from the exact result, in one direction, that is
-// still within op's error bound. The direction is a hash of the operand
-// bits, so a result is the same on every run and failures replay; zero,
-// infinite, NaN and subnormal results are left alone.
+// the float32 farthest from the exact result, on one side, that is still
+// within op's error bound (or the correctly rounded result, if that is
+// farther). The side is a hash of the operand bits, so a result is the
+// same on every run and failures replay; zero, infinite, NaN and
+// subnormal results, and results whose sign would change, are kept.
 func approxGPU(op string, f func(a, b uint64) uint64) func(a, b uint64) uint64 {
 	bd, ok := approxBounds[op]
 	if !ok {
@@ -83,21 +114,31 @@ func approxGPU(op string, f func(a, b uint64) uint64) func(a, b uint64) uint64 {
 	}
 	return func(a, b uint64) uint64 {
 		r := math.Float32frombits(uint32(f(a, b)))
-		if r == 0 || r != r || math.IsInf(float64(r), 0) || math.Abs(float64(r)) < 0x1p-126 || bd.exactAtIntegers && isInt(f32(a)) {
+		// The hardware's ex2 is exact at integers, and libdevice relies on
+		// it: its f64 exp and tanh build 2^k with ex2.approx.ftz.f32.
+		if r == 0 || r != r || math.IsInf(float64(r), 0) || math.Abs(float64(r)) < 0x1p-126 || op == "ex2" && isInt(f32(a)) {
 			return uint64(math.Float32bits(r))
 		}
-		exact := bd.exact(float64(f32(a)), float64(f32(b)))
-		allowed := bd.abs + bd.rel*math.Abs(exact) + bd.ulps*ulp32(exact)
-		dir := float32(math.Inf(1))
-		if (uint32(a)*0x9e3779b1^uint32(b)*0x85ebca6b)>>31 == 1 {
-			dir = float32(math.Inf(-1))
+		x := float64(f32(a))
+		exact := bd.exact(x, float64(f32(b)))
+		allowed, ok := bd.allowed(x, exact, float64(r))
+		if !ok {
+			return uint64(math.Float32bits(r))
 		}
-		for range 64 {
-			next := math.Nextafter32(r, dir)
-			if math.IsInf(float64(next), 0) || math.Abs(float64(next)-exact) > allowed || (next == 0) {
+		if (uint32(a)*0x9e3779b1^uint32(b)*0x85ebca6b)>>31 == 1 {
+			allowed = -allowed
+		}
+		c := float32(exact + allowed)
+		for range 4 {
+			if math.Abs(float64(c)-exact) <= math.Abs(allowed) {
 				break
 			}
-			r = next
+			c = math.Nextafter32(c, float32(exact))
+		}
+		d := math.Abs(float64(c) - exact)
+		if d <= math.Abs(allowed) && d > math.Abs(float64(r)-exact) && c != 0 && !math.IsInf(float64(c), 0) &&
+			math.Signbit(float64(c)) == math.Signbit(float64(r)) {
+			r = c
 		}
 		return uint64(canon32(r))
 	}
@@ -185,3 +226,5 @@ func plainFloat(mods []string) (t string, ftz, ok bool) {
 	}
 	return rest[0], len(rest) != len(mods), true
 }
+
+func isInt(x float32) bool { return x == float32(math.Trunc(float64(x))) }
