@@ -1,6 +1,9 @@
 package cudasim
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // ptype is a PTX fundamental type.
 type ptype uint8
@@ -100,6 +103,27 @@ type module struct {
 	lines []string // source lines, for fault messages
 	vars  []*varDecl
 	funcs []*function
+	// files are the .file directives (-lineinfo), by number; srcLines
+	// maps the PTX line of an instruction to the .loc in effect there.
+	files    map[int]string
+	srcLines map[int]srcLoc
+}
+
+// srcLoc is a CUDA source position from a .loc directive.
+type srcLoc struct{ file, line int }
+
+// source returns the CUDA file and line of the instruction at PTX line
+// ptxLine, if the module has line information for it.
+func (m *module) source(ptxLine int) (string, int, bool) {
+	loc, ok := m.srcLines[ptxLine]
+	if !ok {
+		return "", 0, false
+	}
+	file, ok := m.files[loc.file]
+	if !ok {
+		file = fmt.Sprintf("file %d", loc.file)
+	}
+	return file, loc.line, true
 }
 
 // varDecl declares a variable in a state space: module data, a .shared

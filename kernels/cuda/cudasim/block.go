@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
@@ -30,6 +31,15 @@ type block struct {
 	epoch  uint32 // barrier intervals completed, for race checks
 	stamp  uint32 // executed warp instructions, identifies one instruction's accesses
 	steps  int64
+	start  time.Time // when the block started, for the time limit
+	clock  int64     // steps at the last look at the clock
+	// spinner is the warp that last used a whole time slice: when the
+	// block runs out of time, a thread of it is the one to name.
+	spinner *warp
+	// pending is the first read of unwritten shared memory in this
+	// barrier interval, reported when the interval ends unless a write
+	// by another warp turns it into a race first.
+	pending *Fault
 	// waitBar and waitSync are scratch lists for releaseBarrier
 	waitBar, waitSync []waiter
 }
@@ -113,6 +123,8 @@ func (b *block) reset(idx int) {
 	b.linear = idx
 	b.ctaid = [3]int{idx % g[0], idx / g[0] % g[1], idx / (g[0] * g[1])}
 	b.epoch, b.stamp, b.steps = 1, 0, 0
+	b.pending, b.spinner, b.clock = nil, nil, 0
+	b.start = time.Now()
 	clear(b.shadow[:b.dirty])
 	b.dirty = 0
 	nthreads := b.dims[0] * b.dims[1] * b.dims[2]
@@ -133,6 +145,7 @@ func (b *block) reset(idx int) {
 		w.live = uint32(1<<n - 1)
 		w.groups = append(w.groups[:0], group{pc: 0, mask: w.live})
 		w.syncEp, w.carry, w.cache = 0, 0, nil
+		w.streak, w.turn = 0, 0
 		for l := range w.stack {
 			w.stack[l] = w.stack[l][:0]
 		}
@@ -150,18 +163,21 @@ func (b *block) run() *Fault {
 			done = false
 			n, f := w.run(timeSlice)
 			if f != nil {
-				return f
+				return b.settle(f)
 			}
 			if n > 0 {
 				ran = true
 				b.steps += int64(n)
-				if b.steps > b.l.stepLimit {
-					return b.stepFault()
+				if n == timeSlice {
+					b.spinner = w
+				}
+				if f := b.checkLimits(); f != nil {
+					return b.settle(f)
 				}
 			}
 		}
 		if done {
-			return nil
+			return b.pending
 		}
 		if !ran {
 			if f := b.releaseBarrier(); f != nil {
@@ -169,6 +185,16 @@ func (b *block) run() *Fault {
 			}
 		}
 	}
+}
+
+// settle chooses the fault a block reports: a race stands, but any other
+// fault after an unwritten shared read in the same interval is likely its
+// consequence, so the read is reported instead.
+func (b *block) settle(f *Fault) *Fault {
+	if f.Kind != Race && b.pending != nil {
+		return b.pending
+	}
+	return f
 }
 
 // waiter is a group of lanes blocked at an instruction.
@@ -200,6 +226,9 @@ func (b *block) releaseBarrier() *Fault {
 		}
 	}
 	b.waitBar, b.waitSync = atBar, atSync
+	if b.pending != nil {
+		return b.pending
+	}
 	if len(atSync) == 0 && arrived == live && onePC {
 		b.finishBarrier(atBar)
 		return nil
@@ -286,12 +315,45 @@ func b2u(v bool) uint64 {
 	return 0
 }
 
-func (b *block) stepFault() *Fault {
+// clockEvery is how many warp instructions run between looks at the
+// clock: a few milliseconds of work, so the check costs nothing.
+const clockEvery = 1 << 17
+
+// checkLimits returns a StepLimit fault once the block has run more
+// instructions or longer than the launch allows.
+func (b *block) checkLimits() *Fault {
+	if b.steps > b.l.stepLimit {
+		return b.stepFault(fmt.Sprintf("block ran more than %d instructions", b.l.stepLimit), "")
+	}
+	if b.l.timeLimit > 0 && b.steps-b.clock >= clockEvery {
+		b.clock = b.steps
+		if d := time.Since(b.start); d > b.l.timeLimit {
+			return b.stepFault(fmt.Sprintf("block still running after %v (%d warp instructions)", d.Round(time.Millisecond), b.steps),
+				fmt.Sprintf(" (if it is legitimately this slow, raise %s or use WithTimeLimit)", TimeLimitEnv))
+		}
+	}
+	return nil
+}
+
+// stepFault reports a block that does not end, naming a thread that was
+// executing when it was stopped: a lane of the warp that last used a
+// whole time slice, rather than one waiting at a barrier after the loop.
+func (b *block) stepFault(detail, hint string) *Fault {
+	ws := b.warps
+	if b.spinner != nil {
+		ws = append([]*warp{b.spinner}, ws...)
+	}
+	for _, w := range ws {
+		if gi := w.pick(); gi >= 0 {
+			g := w.groups[gi]
+			return w.fault(&b.prog.code[g.pc], bits.TrailingZeros32(g.mask), StepLimit,
+				fmt.Sprintf("%s: an infinite loop or a livelock; warp %d lanes %s are executing here%s", detail, w.id, laneSet(g.mask), hint))
+		}
+	}
 	for _, w := range b.warps {
 		if len(w.groups) > 0 {
 			g := w.groups[0]
-			return w.fault(&b.prog.code[g.pc], bits.TrailingZeros32(g.mask), StepLimit,
-				fmt.Sprintf("block ran more than %d instructions", b.l.stepLimit))
+			return w.fault(&b.prog.code[g.pc], bits.TrailingZeros32(g.mask), StepLimit, detail+hint)
 		}
 	}
 	return nil

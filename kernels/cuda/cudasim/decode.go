@@ -41,6 +41,7 @@ type decoder struct {
 	preds map[string]int32
 	syms  map[string]symInfo
 	cur   *instr
+	gpu   bool // ModeGPU: contract mul+add, perturb .approx results
 }
 
 // decodeFailure unwinds the decoder like errAt unwinds the parser.
@@ -58,9 +59,9 @@ func (d *decoder) failf(format string, args ...any) {
 }
 
 // decodeKernel builds the program of entry.
-func decodeKernel(mod *module, globals map[string]*allocation, entry *function) (p *program, err error) {
+func decodeKernel(mod *module, globals map[string]*allocation, entry *function, mode Mode) (p *program, err error) {
 	d := &decoder{mod: mod, globals: globals, funcs: map[string]*function{}, base: map[*function]int32{},
-		consts: map[uint64]int32{}, slots: nSpecial}
+		consts: map[uint64]int32{}, slots: nSpecial, gpu: mode == ModeGPU}
 	for _, f := range mod.funcs {
 		if f.defined || d.funcs[f.name] == nil {
 			d.funcs[f.name] = f
@@ -234,8 +235,14 @@ func (d *decoder) function(f *function) {
 		}
 	}
 	d.symbols(f)
-	for _, in := range f.body {
+	for i, in := range f.body {
 		d.cur = in
+		if d.gpu {
+			if fused := d.contract(f, i); fused != nil {
+				p.code = append(p.code, *fused)
+				continue
+			}
+		}
 		p.code = append(p.code, d.instruction(in))
 	}
 	d.cur = nil

@@ -42,6 +42,9 @@ func decCvt(d *decoder, in *instr, out *inst, m *mods) {
 	if len(m.types) != 2 {
 		d.failf("cvt needs a destination and a source type")
 	}
+	if m.types[0] == tF16x2 || m.types[1] == tF16x2 {
+		d.failf("cvt to or from .f16x2 is not supported (only .f16)")
+	}
 	c := cvtSpec{dst: m.types[0], src: m.types[1], rnd: m.rnd, rint: m.rint, ftz: m.ftz, sat: m.sat}
 	if c.src.float() && c.dst.integer() && !m.rint {
 		d.failf("cvt from %s to %s needs .rni, .rzi, .rmi or .rpi", c.src, c.dst)

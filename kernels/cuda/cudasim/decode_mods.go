@@ -18,6 +18,9 @@ type mods struct {
 	vec    int
 	to     bool // cvta.to
 	words  []string
+	// unsupported is a type word cudasim has no arithmetic for (bf16,
+	// f16x2 in cvt, tf32, the fp8 pairs), so Load names it.
+	unsupported string
 }
 
 // ignoredMods are cache, scope and memory-order qualifiers. The simulator
@@ -32,6 +35,9 @@ var ignoredMods = map[string]bool{
 	// correctly rounded result, which meets them.
 	"approx": true, "full": true,
 }
+
+var unsupportedTypes = map[string]bool{"bf16": true, "bf16x2": true, "tf32": true,
+	"e4m3x2": true, "e5m2x2": true, "e4m3": true, "e5m2": true}
 
 var roundNames = map[string]uint8{"rn": rndN, "rz": rndZ, "rm": rndM, "rp": rndP}
 
@@ -67,6 +73,8 @@ func classifyMods(list []string) mods {
 			m.vec = int(w[1] - '0')
 		case w == "to":
 			m.to = true
+		case unsupportedTypes[w]:
+			m.unsupported = w
 		case ignoredMods[w] || strings.HasPrefix(w, "L1::") || strings.HasPrefix(w, "L2::"):
 		default:
 			m.words = append(m.words, w)

@@ -3,6 +3,7 @@ package cudasim
 import (
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -35,6 +36,18 @@ func init() {
 	}
 }
 
+// unsupportedOps are instruction families that nvcc emits for features
+// tapegrad's kernels do not use, named in Load's error.
+var unsupportedOps = map[string]string{
+	"mma": "tensor-core matrix multiply", "wmma": "tensor-core matrix multiply",
+	"ldmatrix": "tensor-core fragment load", "stmatrix": "tensor-core fragment store",
+	"cp": "asynchronous copy", "mbarrier": "asynchronous barrier", "redux": "warp reduction",
+	"dp4a": "integer dot product", "dp2a": "integer dot product", "lop3": "three-input logic",
+	"elect": "warp leader election", "alloca": "dynamic stack allocation",
+	"mapa": "cluster shared memory", "getctarank": "cluster shared memory",
+	"tex": "texture", "tld4": "texture", "suld": "surface", "sust": "surface",
+}
+
 // instruction decodes one parsed instruction.
 func (d *decoder) instruction(in *instr) inst {
 	zero := d.constant(0)
@@ -46,9 +59,15 @@ func (d *decoder) instruction(in *instr) inst {
 	}
 	dec, ok := opDecoders[in.op]
 	if !ok {
-		d.failf("unsupported instruction %s", in.op)
+		if what, known := unsupportedOps[in.op]; known {
+			d.failf("%s (%s) is not supported", in.op, what)
+		}
+		d.failf("instruction %s is not supported", in.op)
 	}
 	m := classifyMods(in.mods)
+	if m.unsupported != "" {
+		d.failf(".%s is not supported (cudasim computes in f32 and f64; half precision only as .b16 data and cvt to and from .f16)", m.unsupported)
+	}
 	dec(d, in, &out, &m)
 	if len(m.words) > 0 {
 		d.failf("unsupported modifier .%s on %s", strings.Join(m.words, "."), in.op)
@@ -96,6 +115,10 @@ func decArith(d *decoder, in *instr, out *inst, m *mods) {
 		case "add", "sub", "mul", "div":
 			f := floatArith(o)
 			out.f2, out.exec = func(a, b uint64) uint64 { return f(a, b, 0) }, exec2
+			if d.gpu && op == "div" && t == tF32 && (slices.Contains(in.mods, "approx") || slices.Contains(in.mods, "full")) {
+				out.f2 = approxGPU(op, out.f2)
+				return
+			}
 		case "mad", "fma":
 			out.f3, out.exec = floatArith(o), exec3
 		default:
@@ -222,6 +245,10 @@ func decUnary(d *decoder, in *instr, out *inst, m *mods) {
 	out.nd, out.ns, out.exec = 1, 1, exec1
 	if t.float() {
 		out.f1 = floatUnary(fop{op: in.op, t: t, rnd: m.rnd, ftz: m.ftz, sat: m.sat})
+		if f := out.f1; f != nil && d.gpu && t == tF32 && slices.Contains(in.mods, "approx") {
+			g := approxGPU(in.op, func(a, _ uint64) uint64 { return f(a) })
+			out.f1 = func(a uint64) uint64 { return g(a, 0) }
+		}
 	} else {
 		out.f1 = intUnary(in.op, t, m.take("shiftamt"))
 	}

@@ -1,32 +1,77 @@
 // Package cudasim is a driver.Driver that runs CUDA kernels without a GPU by
-// interpreting the PTX that nvcc emits (PTX ISA 7.x, as written by nvcc 11.8
-// for compute_70 up to compute_90).
+// interpreting PTX: the subset below, which covers what nvcc 11.8 emits
+// for tapegrad's kernels and for ordinary f32/f64/integer CUDA C (SIMT
+// code, shared memory, atomics, warp intrinsics) for compute_70 up to
+// compute_90.
 //
 // It exists so that every kernel of the CUDA backend can be checked against
 // the CPU reference in CI, and so that a user can select the "cudasim"
 // device to debug a kernel: where a GPU returns garbage or hangs, cudasim
-// stops the launch with a *Fault that names the kernel, the PTX line, the
-// thread, the block and the address. Fault kinds:
+// stops the launch with a *Fault that names the kernel, the PTX line (and
+// the CUDA file and line, when the PTX was built with -lineinfo or -G),
+// the thread, the block and the address. Fault kinds:
 //
 //   - OutOfBounds: a global, shared, local or parameter access outside its
 //     allocation, block, frame or buffer (including use after Free and
 //     writes to .const data);
 //   - Misaligned: an address that is not a multiple of the access size;
 //   - UninitRead: a read of shared memory no thread of the block wrote in
-//     this launch, or an uninitialised value used as an address, a branch
-//     or guard predicate, or data stored to global or shared memory;
+//     this launch; a load or atomic reading device memory from Alloc that
+//     neither the host (CopyHtoD, Memset, CopyDtoD of written bytes) nor a
+//     kernel has written, as compute-sanitizer's initcheck reports it
+//     (WithInitCheck); or an uninitialised value used as an address, a
+//     branch or guard predicate, or data stored to global or shared memory;
 //   - Race: two threads touching one shared word between the same two
 //     barriers, at least one writing (atomics, and lanes of one warp in one
-//     instruction, never race);
+//     instruction, never race). A read of a word that no thread has
+//     written yet is judged when the barrier interval ends: a race if
+//     another warp writes the word later in the interval, an uninitialised
+//     read otherwise;
 //   - BarrierDivergence and Deadlock: threads waiting at different
 //     bar.sync instructions, or at barriers and warp-synchronous
 //     instructions that the others never reach;
-//   - Trap (trap, a failed device assert), StepLimit (a block that never
-//     ends) and Unsupported (an internal simulator error).
+//   - Trap (trap, a failed device assert), StepLimit (a block that runs
+//     past its time limit, 5 s of wall-clock time by default, or its step
+//     limit; the fault names a thread that was spinning, not one waiting
+//     after the loop) and Unsupported (an internal simulator error).
 //
-// PTX that cudasim cannot run (an unknown instruction or modifier, an
-// indirect or recursive call, a partial barrier) fails Load with a
-// *ParseError naming the line, never silently at run time.
+// # Supported PTX
+//
+// Types: .b8 to .b64, .u8 to .u64, .s8 to .s64, .f32, .f64 and .pred;
+// .f16 only as .b16 data and in cvt to and from .f16. Instructions:
+//
+//   - integer: add, sub, mul, mad (.lo, .hi, .wide, .sat, .cc), addc,
+//     subc, madc, mul24, mad24, div, rem, min, max, abs, neg, not, cnot,
+//     popc, clz, brev, bfind, bfe, bfi, prmt, sad, shf, shl, shr, and, or,
+//     xor;
+//   - f32 and f64 (.rn, .rz, .rm, .rp, .ftz, .sat, .approx, .full): add,
+//     sub, mul, fma, mad, div, min, max (.NaN), abs, neg, rcp, sqrt, rsqrt,
+//     ex2, lg2, sin, cos, tanh, copysign, testp;
+//   - setp (with .and, .or, .xor), selp, slct, mov (with vector packing),
+//     cvt between those types (.rni and friends, .sat, .ftz), cvta,
+//     isspacep;
+//   - ld, ldu, st (.v2, .v4; global, shared, local, param, const and
+//     generic addresses; cache and ordering qualifiers are accepted and
+//     have no effect), atom and red (integer; f32 and f64 add), prefetch;
+//   - bra, call (direct, non-recursive, to device functions with .param
+//     arguments, and the vprintf and __assertfail builtins), ret, exit,
+//     trap, brkpt;
+//   - bar.sync and barrier.sync without a thread count, bar.red (.popc,
+//     .and, .or), bar.warp.sync, shfl.sync, vote.sync, match.sync,
+//     activemask, membar, fence, nanosleep;
+//   - the special registers %tid, %ntid, %ctaid, %nctaid, %laneid,
+//     %warpid, %nwarpid, %smid, %nsmid, %gridid, %lanemask_*, %clock,
+//     %clock64, %total_smem_size and %dynamic_smem_size.
+//
+// Not supported, and rejected by Load with a *ParseError that names the
+// line and the feature: f16, f16x2 and bf16 arithmetic and comparisons;
+// cvt with .f16x2, .bf16, .bf16x2, .tf32 or fp8 types
+// (cvt.rn.f16x2.f32, cvt.rn.bf16.f32); mma, wmma, ldmatrix and stmatrix;
+// cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
+// barriers with a thread count and bar.arrive; set; textures, surfaces,
+// alloca, cluster instructions and registers, %globaltimer; indirect and
+// recursive calls; any other instruction or modifier not listed above.
+// Nothing unsupported is ever skipped silently at run time.
 //
 // Register definedness is tracked like valgrind's memcheck: a result is
 // defined where its operands are, and only the uses above fault, because
@@ -38,8 +83,11 @@
 // Blocks run in parallel over a pool of goroutines (WithWorkers); a block
 // runs on one goroutine, its warps executing 32 lanes in lock step under
 // an active mask. Lanes that diverge form groups with their own PC; the
-// warp always runs the group with the lowest PC, so groups meet again at
-// the first instruction both paths reach, where they merge.
+// warp runs the group with the lowest PC, so groups meet again at the
+// first instruction both paths reach, where they merge. A warp that stays
+// diverged gives its other groups turns of 1024 instructions, as Volta's
+// independent thread scheduling lets every lane progress, so that a lane
+// holding a spin lock releases it while the rest of its warp spins.
 // Warp-synchronous instructions (shfl, vote, match, bar.warp.sync) wait
 // for the live lanes of their member mask; bar.sync waits for every
 // thread of the block that has not exited. Global memory is shared
@@ -50,8 +98,23 @@
 // Floating point follows PTX rather than Go where they differ: min/max NaN
 // rules, canonical f32 NaNs, .ftz, .sat, the .rz/.rm/.rp rounding modes,
 // saturating float-to-integer conversion, unordered comparisons, and
-// integer division by zero (no panic). The .approx functions return the
-// correctly rounded value, which meets PTX's error bounds.
+// integer division by zero (no panic). By default (ModeExact) every
+// instruction is rounded as PTX defines it and the .approx functions
+// return the correctly rounded value. ModeGPU (WithMode, or
+// TAPEGRAD_CUDASIM_MODE=gpu) computes as ptxas-compiled code may on a
+// GPU: an f32/f64 mul followed by an add or sub of its result, neither
+// with a rounding modifier, becomes one fused multiply-add, and f32
+// .approx results (and div.full) are moved, a few ulps at most, to the
+// edge of the PTX ISA's error bound, in a direction fixed by a hash of the
+// operands so that every run gives the same numbers. The bounds, from
+// the PTX ISA: rcp 1 ulp and div.approx/div.full 2 ulp of the exact
+// result; ex2 2 ulp of the correctly rounded result (exact at integers,
+// as the hardware is and libdevice assumes); sqrt 2^-23, rsqrt 2^-22.9
+// and tanh 2^-11 relative; lg2 2^-22 absolute on (0.5, 2) and relative
+// elsewhere; sin and cos 2^-20.5 absolute on [-2pi, 2pi] and 2^-14.7 on
+// [-100pi, 100pi] (beyond, where the ISA promises nothing, the result is
+// kept). Zero, infinite, NaN and subnormal results are kept, and f64
+// .approx results stay correctly rounded.
 //
 // Launch runs the kernel to completion before it returns, so its error is
 // the kernel's fault, and Sync has nothing left to wait for.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
@@ -20,8 +21,17 @@ const (
 	DefaultTotalMem = 16 << 30
 	// DefaultStepLimit is how many warp instructions one block may execute
 	// before the launch fails with StepLimit: far more than any real block
-	// needs, and reached in seconds by a block that spins forever.
+	// needs. It is a deterministic backstop; DefaultTimeLimit usually
+	// stops a spinning block first.
 	DefaultStepLimit = 1 << 30
+	// DefaultTimeLimit is how long one block may run before the launch
+	// fails with StepLimit. The heaviest blocks of the backend's kernels
+	// run for milliseconds, so even a slow, shared CI machine stays far
+	// below it, while a hang is reported in seconds.
+	DefaultTimeLimit = 5 * time.Second
+	// TimeLimitEnv names the environment variable that overrides
+	// DefaultTimeLimit for simulators made by New (a Go duration, "20s").
+	TimeLimitEnv = "TAPEGRAD_CUDASIM_TIMEOUT"
 	// MaxSharedPerBlock is sm_70's shared memory per block without opt-in.
 	MaxSharedPerBlock = 48 << 10
 	// maxModuleData bounds a module's .global and .const data.
@@ -36,7 +46,11 @@ type Sim struct {
 	total     int64
 	workers   int
 	stepLimit int64
+	timeLimit time.Duration
+	optErr    error // a bad environment setting, returned by Launch
 	raceCheck bool
+	initCheck bool
+	mode      Mode
 	out       io.Writer
 	launches  uint64
 	spare     [][]*block // blocks of recent launches, by shape, for reuse
@@ -56,9 +70,26 @@ func WithTotalMem(bytes int64) Option { return func(s *Sim) { s.total = bytes } 
 // infinite loop fails with StepLimit instead of hanging.
 func WithStepLimit(n int64) Option { return func(s *Sim) { s.stepLimit = n } }
 
+// WithTimeLimit bounds the wall-clock time one block may run (default
+// DefaultTimeLimit, or TAPEGRAD_CUDASIM_TIMEOUT), so a kernel that spins
+// forever fails with StepLimit, naming a spinning thread, instead of
+// hanging. The bound is per block rather than per launch so that it does
+// not grow with the grid: a legitimate launch may run long, but no
+// legitimate block does.
+func WithTimeLimit(d time.Duration) Option { return func(s *Sim) { s.timeLimit = d } }
+
 // WithRaceCheck turns shared-memory race detection on (the default) or off
 // (slightly faster; out-of-bounds and uninitialised reads are still checked).
 func WithRaceCheck(on bool) Option { return func(s *Sim) { s.raceCheck = on } }
+
+// WithInitCheck turns the global-memory initialisation check on (the
+// default) or off. On, cudasim tracks which bytes of each Alloc'ed block
+// the host (CopyHtoD, Memset, CopyDtoD of defined bytes) or a kernel has
+// written, and a kernel load or atomic that reads an unwritten byte
+// faults with UninitRead, as compute-sanitizer's initcheck reports it.
+// Copies to the host are not checked. Memory that the backend's caching
+// allocator hands out again keeps what was written before, as on a GPU.
+func WithInitCheck(on bool) Option { return func(s *Sim) { s.initCheck = on } }
 
 // WithPrintf sets where device printf output goes (default os.Stdout).
 func WithPrintf(w io.Writer) Option { return func(s *Sim) { s.out = w } }
@@ -66,7 +97,19 @@ func WithPrintf(w io.Writer) Option { return func(s *Sim) { s.out = w } }
 // New returns a simulated device.
 func New(opts ...Option) *Sim {
 	s := &Sim{mem: newMemTable(), total: DefaultTotalMem, workers: runtime.GOMAXPROCS(0),
-		stepLimit: DefaultStepLimit, raceCheck: true, out: os.Stdout}
+		stepLimit: DefaultStepLimit, timeLimit: DefaultTimeLimit, raceCheck: true, initCheck: true, out: os.Stdout}
+	if v := os.Getenv(TimeLimitEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			s.optErr = fmt.Errorf("%w: %s=%q is not a positive duration such as 20s", ErrInvalidValue, TimeLimitEnv, v)
+		}
+		s.timeLimit = d
+	}
+	if m, err := parseMode(os.Getenv(ModeEnv)); err != nil {
+		s.optErr = err
+	} else {
+		s.mode = m
+	}
 	for _, o := range opts {
 		o(s)
 	}
@@ -90,8 +133,11 @@ func (s *Sim) LiveBytes() int64 {
 	return s.mem.live
 }
 
-// Alloc returns zeroed device memory. Like cuMemAlloc it rejects a
-// non-positive size; beyond TotalMem it returns ErrOutOfMemory.
+// Alloc returns device memory. Its bytes are zero, but with the
+// initialisation check on (the default) a kernel that reads them before
+// anything writes them faults with UninitRead, since cuMemAlloc's memory
+// holds garbage on a GPU. Like cuMemAlloc it rejects a non-positive size;
+// beyond TotalMem it returns ErrOutOfMemory.
 func (s *Sim) Alloc(bytes int) (driver.DevPtr, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -103,6 +149,9 @@ func (s *Sim) Alloc(bytes int) (driver.DevPtr, error) {
 			ErrOutOfMemory, bytes, s.mem.live, s.total)
 	}
 	a := s.mem.add(bytes, false, "")
+	if s.initCheck {
+		a.def = make([]uint32, (bytes+31)/32)
+	}
 	s.mem.live += int64(bytes)
 	return driver.DevPtr(a.base), nil
 }
@@ -119,26 +168,29 @@ func (s *Sim) Free(p driver.DevPtr) error {
 	return nil
 }
 
-// span returns n bytes of device memory at p, or an error naming op.
-func (s *Sim) span(op string, p driver.DevPtr, n int) ([]byte, error) {
+// span returns n bytes of device memory at p, with their allocation and
+// offset in it, or an error naming op.
+func (s *Sim) span(op string, p driver.DevPtr, n int) ([]byte, *allocation, uint64, error) {
 	if n < 0 {
-		return nil, fmt.Errorf("%w: %s of %d bytes", ErrInvalidValue, op, n)
+		return nil, nil, 0, fmt.Errorf("%w: %s of %d bytes", ErrInvalidValue, op, n)
 	}
-	b, ok := s.mem.span(uint64(p), n)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s of %d bytes at %#x: %s", ErrInvalidPointer, op, n, uint64(p),
+	a := s.mem.find(uint64(p))
+	if a == nil || uint64(n) > a.size-(uint64(p)-a.base) {
+		return nil, nil, 0, fmt.Errorf("%w: %s of %d bytes at %#x: %s", ErrInvalidPointer, op, n, uint64(p),
 			s.mem.describe(uint64(p), n))
 	}
-	return b, nil
+	off := uint64(p) - a.base
+	return a.data[off : off+uint64(n)], a, off, nil
 }
 
 // CopyHtoD copies host bytes to device memory.
 func (s *Sim) CopyHtoD(dst driver.DevPtr, src []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.span("CopyHtoD", dst, len(src))
+	b, a, off, err := s.span("CopyHtoD", dst, len(src))
 	if err == nil {
 		copy(b, src)
+		a.defineRange(off, uint64(len(src)))
 	}
 	return err
 }
@@ -147,7 +199,7 @@ func (s *Sim) CopyHtoD(dst driver.DevPtr, src []byte) error {
 func (s *Sim) CopyDtoH(dst []byte, src driver.DevPtr) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.span("CopyDtoH", src, len(dst))
+	b, _, _, err := s.span("CopyDtoH", src, len(dst))
 	if err == nil {
 		copy(dst, b)
 	}
@@ -158,13 +210,14 @@ func (s *Sim) CopyDtoH(dst []byte, src driver.DevPtr) error {
 func (s *Sim) CopyDtoD(dst, src driver.DevPtr, bytes int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	from, err := s.span("CopyDtoD source", src, bytes)
+	from, fa, foff, err := s.span("CopyDtoD source", src, bytes)
 	if err != nil {
 		return err
 	}
-	to, err := s.span("CopyDtoD destination", dst, bytes)
+	to, ta, toff, err := s.span("CopyDtoD destination", dst, bytes)
 	if err == nil {
 		copy(to, from)
+		copyDefined(ta, toff, fa, foff, uint64(bytes))
 	}
 	return err
 }
@@ -173,11 +226,12 @@ func (s *Sim) CopyDtoD(dst, src driver.DevPtr, bytes int) error {
 func (s *Sim) Memset(dst driver.DevPtr, value byte, bytes int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, err := s.span("Memset", dst, bytes)
+	b, a, off, err := s.span("Memset", dst, bytes)
 	if err == nil {
 		for i := range b {
 			b[i] = value
 		}
+		a.defineRange(off, uint64(bytes))
 	}
 	return err
 }
@@ -229,7 +283,7 @@ func (s *Sim) Load(name, ptx string) (driver.Module, error) {
 		if !f.entry || !f.defined {
 			continue
 		}
-		p, err := decodeKernel(mod, globals, f)
+		p, err := decodeKernel(mod, globals, f, s.mode)
 		if err != nil {
 			return nil, err
 		}

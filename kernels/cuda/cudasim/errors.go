@@ -32,7 +32,8 @@ const (
 	// Misaligned is an access whose address is not a multiple of its size.
 	Misaligned
 	// UninitRead is a read of shared memory that no thread of the block has
-	// written in this launch, or a use of an uninitialised register as an
+	// written in this launch, a read of device memory that nothing has
+	// written since Alloc, or a use of an uninitialised register as an
 	// address, a branch condition or stored data.
 	UninitRead
 	// Race is a pair of shared-memory accesses to the same word by two
@@ -46,8 +47,10 @@ const (
 	Deadlock
 	// Trap is trap, __trap() or a failed device-side assert.
 	Trap
-	// StepLimit is a block that ran more instructions than the configured
-	// limit (see WithStepLimit): an infinite loop or a livelock.
+	// StepLimit is a block that ran longer or more instructions than the
+	// configured limits (see WithTimeLimit and WithStepLimit): an
+	// infinite loop or a livelock. The fault names a thread that was
+	// executing when the block was stopped.
 	StepLimit
 	// Unsupported is a state cudasim cannot execute (PTX it cannot run is
 	// rejected by Load instead), or an internal simulator error.
@@ -62,7 +65,7 @@ var kindNames = [...]string{
 	BarrierDivergence: "divergent barrier",
 	Deadlock:          "deadlock",
 	Trap:              "trap",
-	StepLimit:         "step limit exceeded",
+	StepLimit:         "block never ends",
 	Unsupported:       "unsupported operation",
 }
 
@@ -77,23 +80,32 @@ func (k Kind) String() string {
 // Fault is the error a launch returns when a kernel misbehaves. Its message
 // carries every field, so a test log alone locates the bug.
 type Fault struct {
-	Kind    Kind
-	Kernel  string      // .entry name
-	Module  string      // name given to Load
-	Line    int         // PTX source line of the faulting instruction
-	Inst    string      // that line's text, trimmed
-	Thread  driver.Dim3 // %tid of the faulting thread
-	Block   driver.Dim3 // %ctaid of its block
-	Addr    uint64      // address involved, when there is one
-	HasAddr bool        // whether Addr is meaningful
-	Detail  string      // what exactly went wrong
+	Kind   Kind
+	Kernel string // .entry name
+	Module string // name given to Load
+	Line   int    // PTX source line of the faulting instruction
+	Inst   string // that line's text, trimmed
+	// SourceFile and SourceLine are the CUDA source position of the
+	// instruction when the PTX carries line information (nvcc -lineinfo
+	// or -G); SourceLine is 0 otherwise.
+	SourceFile string
+	SourceLine int
+	Thread     driver.Dim3 // %tid of the faulting thread
+	Block      driver.Dim3 // %ctaid of its block
+	Addr       uint64      // address involved, when there is one
+	HasAddr    bool        // whether Addr is meaningful
+	Detail     string      // what exactly went wrong
 }
 
 // Error formats the fault on one line:
-// "cudasim: <kind> in kernel K at M:L `inst`, thread (x,y,z) block (x,y,z), address 0x..: detail".
+// "cudasim: <kind> in kernel K at M:L (file.cu:N) `inst`, thread (x,y,z) block (x,y,z), address 0x..: detail",
+// the source position only with line information.
 func (f *Fault) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cudasim: %s in kernel %s at %s:%d", f.Kind, f.Kernel, f.Module, f.Line)
+	if f.SourceLine > 0 {
+		fmt.Fprintf(&b, " (%s:%d)", f.SourceFile, f.SourceLine)
+	}
 	if f.Inst != "" {
 		fmt.Fprintf(&b, " `%s`", f.Inst)
 	}

@@ -51,6 +51,16 @@ func (w *warp) access(in *inst, l int, sp space, addr uint64, n int, write, atom
 	if write && a.readOnly {
 		return nil, false, w.faultAt(in, l, OutOfBounds, addr, "write to "+a.describe()+", which is read-only")
 	}
+	if a.def != nil {
+		if (!write || atom) && !a.defined(off, n) {
+			return nil, false, w.faultAt(in, l, UninitRead, addr, fmt.Sprintf(
+				"%d-byte read at offset %d of %s, whose byte %d nothing has written (Alloc leaves device memory uninitialised: write it with CopyHtoD, Memset or a kernel first)",
+				n, off, a.describe(), a.firstUndefined(off, uint64(n))-int64(off)))
+		}
+		if write {
+			a.define(off, n)
+		}
+	}
 	return a.data[off : off+uint64(n)], true, nil
 }
 

@@ -13,6 +13,16 @@ import (
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
+// TestMain keeps this package's tests independent of the environment
+// variables that configure New (each test that wants a mode or a time
+// limit asks for it): TAPEGRAD_CUDASIM_MODE=gpu is meant for the
+// backend's conformance suite, not for tests pinned to exact rounding.
+func TestMain(m *testing.M) {
+	os.Unsetenv(ModeEnv)
+	os.Unsetenv(TimeLimitEnv)
+	os.Exit(m.Run())
+}
+
 // seeded returns a generator whose seed is logged (and can be forced with
 // CUDASIM_SEED) so a failure replays.
 func seeded(t testing.TB) *rand.Rand {

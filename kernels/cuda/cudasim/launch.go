@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
@@ -22,6 +23,7 @@ type launch struct {
 	workers    int
 	raceCheck  bool
 	stepLimit  int64
+	timeLimit  time.Duration
 	gridid     uint64
 	outMu      sync.Mutex
 	out        io.Writer
@@ -88,6 +90,9 @@ func (s *Sim) Launch(f driver.Function, grid, blockDim driver.Dim3, sharedBytes 
 		return fmt.Errorf("%w: kernel %s needs %d bytes of static and %d of dynamic shared memory; the limit is %d",
 			ErrInvalidValue, p.kernel, p.shared, sharedBytes, MaxSharedPerBlock)
 	}
+	if s.optErr != nil {
+		return s.optErr
+	}
 	params, err := marshalParams(p, args)
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func (s *Sim) Launch(f driver.Function, grid, blockDim driver.Dim3, sharedBytes 
 	nblocks := g[0] * g[1] * g[2]
 	l := &launch{prog: p, mem: s.mem, params: params, grid: g, block: b, dynShared: max(sharedBytes, 0),
 		sharedSize: shared, workers: min(s.workers, nblocks), raceCheck: s.raceCheck,
-		stepLimit: s.stepLimit, gridid: s.launches, out: s.out}
+		stepLimit: s.stepLimit, timeLimit: s.timeLimit, gridid: s.launches, out: s.out}
 	l.blocks = s.takeSpare(p, b, shared, l.workers)
 	flt := l.run(nblocks)
 	s.keepSpare(l.blocks)

@@ -3,6 +3,7 @@ package cudasim
 import (
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -32,6 +33,93 @@ type allocation struct {
 	data       []byte
 	readOnly   bool   // .const data
 	label      string // module symbol, "" for Alloc
+	// def has bit i set when byte i has been written (by the host or a
+	// kernel), as compute-sanitizer's initcheck tracks it; nil for
+	// module data, which its initializer defines, and with the check off.
+	def []uint32
+}
+
+// defMask returns the bits of def's word covering the n bytes at off,
+// which must not cross a 32-byte boundary (true of aligned accesses).
+func defMask(off uint64, n int) uint32 {
+	if n >= 32 {
+		return ^uint32(0)
+	}
+	return uint32(1<<n-1) << (off & 31)
+}
+
+// defined reports whether the n bytes at off (an aligned kernel access)
+// have been written. Blocks update def concurrently, hence the atomics.
+func (a *allocation) defined(off uint64, n int) bool {
+	m := defMask(off, n)
+	return a.def == nil || atomic.LoadUint32(&a.def[off>>5])&m == m
+}
+
+// define marks the n bytes at off (an aligned kernel access) as written.
+func (a *allocation) define(off uint64, n int) {
+	if a.def != nil {
+		atomic.OrUint32(&a.def[off>>5], defMask(off, n))
+	}
+}
+
+// defineRange marks the bytes [off, off+n) as written (by the host).
+func (a *allocation) defineRange(off, n uint64) {
+	if a.def == nil {
+		return
+	}
+	for i := off; i < off+n; {
+		if i&31 == 0 && off+n-i >= 32 {
+			a.def[i>>5] = ^uint32(0)
+			i += 32
+			continue
+		}
+		a.def[i>>5] |= 1 << (i & 31)
+		i++
+	}
+}
+
+// copyDefined gives dst's bytes [doff, doff+n) the definedness of src's
+// bytes [soff, soff+n), as a device-to-device copy carries it.
+func copyDefined(dst *allocation, doff uint64, src *allocation, soff, n uint64) {
+	if dst.def == nil {
+		return
+	}
+	if src.firstUndefined(soff, n) < 0 {
+		dst.defineRange(doff, n)
+		return
+	}
+	bits := make([]bool, n) // read first: the ranges may overlap
+	for i := range bits {
+		j := soff + uint64(i)
+		bits[i] = src.def[j>>5]&(1<<(j&31)) != 0
+	}
+	for i, d := range bits {
+		j := doff + uint64(i)
+		if d {
+			dst.def[j>>5] |= 1 << (j & 31)
+		} else {
+			dst.def[j>>5] &^= 1 << (j & 31)
+		}
+	}
+}
+
+// firstUndefined returns the offset of the first unwritten byte in
+// [off, off+n), or -1.
+func (a *allocation) firstUndefined(off, n uint64) int64 {
+	if a.def == nil {
+		return -1
+	}
+	for i := off; i < off+n; {
+		if i&31 == 0 && off+n-i >= 32 && a.def[i>>5] == ^uint32(0) {
+			i += 32
+			continue
+		}
+		if atomic.LoadUint32(&a.def[i>>5])&(1<<(i&31)) == 0 {
+			return int64(i)
+		}
+		i++
+	}
+	return -1
 }
 
 // memTable is the device heap. Bases only grow and are never reused, so a
@@ -85,16 +173,6 @@ func (t *memTable) remove(base uint64) (*allocation, bool) {
 	}
 	t.freed = append(t.freed, a)
 	return a, true
-}
-
-// span returns the bytes [addr, addr+n) if they lie inside one allocation.
-func (t *memTable) span(addr uint64, n int) ([]byte, bool) {
-	a := t.find(addr)
-	if a == nil || uint64(n) > a.size-(addr-a.base) {
-		return nil, false
-	}
-	off := addr - a.base
-	return a.data[off : off+uint64(n)], true
 }
 
 // describe explains where an address that failed a bounds check lies.

@@ -22,6 +22,7 @@ type parser struct {
 	fn     *function
 	scopes []map[string]string // nested { } scopes: declared name -> unique name
 	nscope int
+	loc    srcLoc // the last .loc of the current function, line 0 for none
 }
 
 // errAt is the panic value parse helpers use to unwind; parse recovers it
@@ -146,8 +147,10 @@ func (p *parser) module() {
 			p.failf("unexpected %q at module scope", t.text)
 		}
 		switch t.text {
-		case ".version", ".target", ".address_size", ".file":
+		case ".version", ".target", ".address_size":
 			p.skipLine()
+		case ".file":
+			p.fileDirective()
 		case ".pragma":
 			p.advance()
 			p.advance()
@@ -157,6 +160,47 @@ func (p *parser) module() {
 		default:
 			p.linkageItem()
 		}
+	}
+}
+
+// fileDirective records `.file N "name"` (and ignores the optional
+// timestamp and size that follow).
+func (p *parser) fileDirective() {
+	line := p.advance().line
+	n, name := p.peek(), p.toks[min(p.pos+1, len(p.toks)-1)]
+	if n.kind == tokNumber && name.kind == tokString && n.line == line && name.line == line {
+		if k, err := strconv.Atoi(n.text); err == nil {
+			if p.mod.files == nil {
+				p.mod.files = map[int]string{}
+			}
+			p.mod.files[k] = name.text
+		}
+	}
+	p.skipRest(line)
+}
+
+// locDirective records `.loc file line column` as the source position of
+// the instructions that follow; an inlined_at suffix is ignored, so the
+// position is the innermost (inlined) one.
+func (p *parser) locDirective() {
+	line := p.advance().line
+	var v [2]int
+	for i := range v {
+		t := p.peek()
+		if t.kind != tokNumber || t.line != line {
+			p.skipRest(line)
+			return
+		}
+		v[i], _ = strconv.Atoi(p.advance().text)
+	}
+	p.loc = srcLoc{file: v[0], line: v[1]}
+	p.skipRest(line)
+}
+
+// skipRest drops the tokens left on PTX line line.
+func (p *parser) skipRest(line int) {
+	for p.peek().kind != tokEOF && p.peek().line == line && !p.isPunct("{") {
+		p.advance()
 	}
 }
 

@@ -41,6 +41,7 @@ func (p *parser) function(entry bool) {
 	f.defined = true
 	p.fn = f
 	p.scopes = p.scopes[:0]
+	p.loc = srcLoc{}
 	p.body()
 	p.fn = nil
 }
@@ -116,7 +117,14 @@ func (p *parser) body() {
 			}
 			p.fn.labels[t.text] = len(p.fn.body)
 		default:
-			p.fn.body = append(p.fn.body, p.instruction())
+			in := p.instruction()
+			if p.loc.line > 0 {
+				if p.mod.srcLines == nil {
+					p.mod.srcLines = map[int]srcLoc{}
+				}
+				p.mod.srcLines[in.line] = p.loc
+			}
+			p.fn.body = append(p.fn.body, in)
 		}
 	}
 }
@@ -165,8 +173,10 @@ func (p *parser) bodyDirective() {
 		p.advance()
 		p.advance()
 		p.expect(";")
-	case ".loc", ".file":
-		p.skipLine()
+	case ".loc":
+		p.locDirective()
+	case ".file":
+		p.fileDirective()
 	default:
 		p.failf("unsupported directive %q in function body", p.peek().text)
 	}

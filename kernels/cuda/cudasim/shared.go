@@ -49,7 +49,16 @@ func (w *warp) sharedAccess(in *inst, l int, off uint64, n int, write, atomic bo
 	for wi := off >> 2; wi <= end; wi++ {
 		sw := &b.shadow[wi]
 		if (!write || atomic) && sw.init&need != need {
-			return nil, w.faultAt(in, l, UninitRead, off, "read of shared memory that no thread of the block has written")
+			f := w.faultAt(in, l, UninitRead, off, "read of shared memory that no thread of the block has written")
+			if atomic || !b.l.raceCheck {
+				return nil, f
+			}
+			// Another warp may still write the word in this barrier
+			// interval, which makes this read a race rather than an
+			// uninitialised read; the verdict waits for the barrier.
+			if b.pending == nil {
+				b.pending = f
+			}
 		}
 		if write {
 			sw.init |= need

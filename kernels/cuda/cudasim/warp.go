@@ -19,10 +19,11 @@ const (
 
 // group is a set of lanes of one warp at the same PC. A converged warp has
 // one group; a branch that splits the lanes makes two, and groups that
-// reach the same PC merge again. The scheduler always runs the runnable
-// group with the lowest PC, so lanes reconverge at the first instruction
-// that all paths reach (for the forward-branching code nvcc emits, the
-// immediate post-dominator).
+// reach the same PC merge again. The scheduler runs the runnable group
+// with the lowest PC, so lanes reconverge at the first instruction that
+// all paths reach (for the forward-branching code nvcc emits, the
+// immediate post-dominator), but gives the other groups of a long-diverged
+// warp turns, as Volta's independent thread scheduling does (see pick).
 type group struct {
 	pc   int32
 	mask uint32
@@ -46,6 +47,8 @@ type warp struct {
 	syncEp  uint32 // counts warp-level synchronisations, for race checks
 	carry   uint32 // CC.CF per lane
 	cache   *allocation
+	streak  int    // instructions run while diverged since the last turn
+	turn    uint32 // lanes whose groups run first during their turn, 0 for none
 }
 
 // row returns slot s of all 32 lanes.
@@ -64,6 +67,7 @@ func (w *warp) fault(in *inst, l int, k Kind, detail string) *Fault {
 	if n := int(in.line) - 1; n >= 0 && n < len(p.module.lines) {
 		f.Inst = strings.Join(strings.Fields(p.module.lines[n]), " ")
 	}
+	f.SourceFile, f.SourceLine, _ = p.module.source(int(in.line))
 	return f
 }
 
@@ -74,15 +78,81 @@ func (w *warp) faultAt(in *inst, l int, k Kind, addr uint64, detail string) *Fau
 	return f
 }
 
-// pick returns the runnable group with the lowest PC, or -1.
+// fairSlice is how many instructions a diverged warp runs before another
+// of its runnable groups gets a turn. Volta's independent thread
+// scheduling guarantees every lane eventually progresses, and kernels
+// rely on it (a lane holding a spin lock while the others of its warp
+// spin); lowest-PC-first alone would run the spinners forever. The slice
+// is long enough that ordinary divergence (short if/else, loops that
+// lanes leave at different times) reconverges before a turn comes up.
+const fairSlice = 1 << 10
+
+// pick returns the group to run next, or -1 when none is runnable: the
+// runnable group with the lowest PC, so that paths meet again where they
+// join, except that a diverged warp gives other groups turns (see
+// fairSlice), during which the lowest-PC group holding the turn's lanes
+// runs.
 func (w *warp) pick() int {
+	if len(w.groups) == 1 {
+		if w.groups[0].wait == waitNone {
+			return 0
+		}
+		return -1
+	}
+	if w.streak++; w.streak >= fairSlice {
+		w.streak = 0
+		w.rotate()
+	}
+	if w.turn != 0 {
+		if best := w.lowest(w.turn); best >= 0 {
+			return best
+		}
+		w.turn = 0
+	}
+	return w.lowest(fullMask)
+}
+
+// lowest returns the runnable group with the lowest PC among those
+// holding lanes of m, or -1.
+func (w *warp) lowest(m uint32) int {
 	best := -1
 	for i := range w.groups {
-		if w.groups[i].wait == waitNone && (best < 0 || w.groups[i].pc < w.groups[best].pc) {
+		g := &w.groups[i]
+		if g.wait == waitNone && g.mask&m != 0 && (best < 0 || g.pc < w.groups[best].pc) {
 			best = i
 		}
 	}
 	return best
+}
+
+// rotate hands the turn to the runnable group whose first lane comes
+// next after the running group's first lane, cyclically, so every
+// runnable group gets a turn.
+func (w *warp) rotate() {
+	cur := -1
+	if w.turn != 0 {
+		cur = w.lowest(w.turn)
+	}
+	if cur < 0 {
+		cur = w.lowest(fullMask)
+	}
+	if cur < 0 {
+		return
+	}
+	from := bits.TrailingZeros32(w.groups[cur].mask)
+	next, dist := -1, 33
+	for i := range w.groups {
+		g := &w.groups[i]
+		if i == cur || g.wait != waitNone {
+			continue
+		}
+		if d := (bits.TrailingZeros32(g.mask) - from + 32) % 32; d < dist {
+			next, dist = i, d
+		}
+	}
+	if next >= 0 {
+		w.turn = w.groups[next].mask
+	}
 }
 
 // moveTo sets group gi's PC and merges it with any group already there.
@@ -97,6 +167,7 @@ func (w *warp) moveTo(gi int, pc int32) {
 			w.groups[j].mask |= w.groups[gi].mask
 			w.groups[j].wait = waitNone
 			w.removeGroup(gi)
+			w.joined()
 			return
 		}
 	}
@@ -126,10 +197,19 @@ func (w *warp) merge() {
 			}
 		}
 	}
+	w.joined()
 }
 
 func (w *warp) removeGroup(i int) {
 	w.groups = append(w.groups[:i], w.groups[i+1:]...)
+}
+
+// joined ends the turns of a warp whose groups have merged into one, so
+// its next divergence starts lowest-PC-first.
+func (w *warp) joined() {
+	if len(w.groups) <= 1 {
+		w.turn, w.streak = 0, 0
+	}
 }
 
 // exitLanes retires the lanes m of group gi.
@@ -138,6 +218,7 @@ func (w *warp) exitLanes(gi int, m uint32) {
 	w.groups[gi].mask &^= m
 	if w.groups[gi].mask == 0 {
 		w.removeGroup(gi)
+		w.joined()
 	} else {
 		w.moveTo(gi, w.groups[gi].pc+1)
 	}

@@ -1,0 +1,36 @@
+package cudasim
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestUnsupportedPTXNamed: the PTX families the package doc lists as not
+// supported fail Load with a ParseError at their line that names them.
+func TestUnsupportedPTXNamed(t *testing.T) {
+	for _, tc := range []struct{ body, want string }{
+		{"add.rn.f16 %h1, %h2, %h3;", "half-precision arithmetic is not supported"},
+		{"fma.rn.f16x2 %r2, %r3, %r4, %r5;", "half-precision arithmetic is not supported"},
+		{"add.rn.bf16 %h1, %h2, %h3;", ".bf16 is not supported"},
+		{"cvt.rn.f16x2.f32 %r2, %f1, %f2;", ".f16x2 is not supported"},
+		{"cvt.rn.bf16.f32 %h1, %f1;", ".bf16 is not supported"},
+		{"cvt.rna.tf32.f32 %r2, %f1;", ".tf32 is not supported"},
+		{"mma.sync.aligned.m16n8k8.row.col.f32.f16.f16.f32 {%f1,%f2,%f3,%f1}, {%r1,%r2}, {%r3}, {%f1,%f2,%f3,%f1};", "mma (tensor-core matrix multiply) is not supported"},
+		{"wmma.load.a.sync.aligned.row.m16n16k16.global.f16 {%r1,%r2,%r3,%r4,%r5,%r6,%r7,%r1}, [%rd1];", "wmma (tensor-core matrix multiply) is not supported"},
+		{"cp.async.ca.shared.global [%rd1], [%rd2], 4;", "cp (asynchronous copy) is not supported"},
+		{"redux.sync.add.u32 %r2, %r1, -1;", "redux (warp reduction) is not supported"},
+		{"bar.sync 0, 64;", "barriers with a thread count are not supported"},
+	} {
+		t.Run(strings.Fields(tc.body)[0], func(t *testing.T) {
+			_, err := New().Load("k.ptx", inline(".reg .b16 %h<4>;\n"+tc.body))
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Load gave %v, want a *ParseError", err)
+			}
+			if pe.Line != 14 || !strings.Contains(pe.Msg, tc.want) {
+				t.Errorf("Load gave %v, want line 14 and %q", err, tc.want)
+			}
+		})
+	}
+}
