@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,28 @@ func (r *Runner) Report(ws []Workload, targets []Target) *Report {
 	rep.Ceilings = r.Ceilings(targets)
 	rep.Results = r.Run(ws, targets)
 	FillCeilingPct(rep.Results, rep.Ceilings)
+	rep.Memory = memoryOf(targets)
 	return rep
+}
+
+// memoryOf reads each target device's allocator statistics, once per
+// device, in target order.
+func memoryOf(targets []Target) []DeviceMemory {
+	var out []DeviceMemory
+	for _, t := range targets {
+		name := t.Dev.String()
+		if slices.ContainsFunc(out, func(m DeviceMemory) bool { return m.Device == name }) {
+			continue
+		}
+		be, err := device.Open(t.Dev)
+		if err != nil {
+			continue
+		}
+		m := be.Memory()
+		out = append(out, DeviceMemory{Device: name, PeakLive: m.Peak, PeakReserved: m.PeakReserved,
+			Allocs: m.Allocs, CacheHits: m.CacheHits, Collections: m.Collections})
+	}
+	return out
 }
 
 // thisHost describes the machine from /proc/cpuinfo where there is one.

@@ -24,6 +24,20 @@ type Report struct {
 	Count    int       `json:"count"` // timed samples per row
 	Ceilings []Ceiling `json:"ceilings"`
 	Results  []Result  `json:"results"`
+	// Memory is each device's allocator statistics after the run.
+	Memory []DeviceMemory `json:"memory,omitempty"`
+}
+
+// DeviceMemory is a device's allocator statistics (device.MemStats) at the end
+// of a run: the peaks show what the largest workload needed, the cache
+// hits how often the caching allocator served a request itself.
+type DeviceMemory struct {
+	Device       string `json:"device"`
+	PeakLive     int64  `json:"peak_live"`
+	PeakReserved int64  `json:"peak_reserved,omitempty"`
+	Allocs       int64  `json:"allocs,omitempty"`
+	CacheHits    int64  `json:"cache_hits,omitempty"`
+	Collections  int64  `json:"collections,omitempty"`
 }
 
 // Host describes the machine.

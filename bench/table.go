@@ -162,7 +162,24 @@ func (t *Table) Write(w io.Writer) error {
 			}
 		}
 	}
+	for _, m := range r.Memory {
+		fmt.Fprintln(w, memoryLine(m))
+	}
 	return nil
+}
+
+// memoryLine describes a device's allocator statistics in one line.
+func memoryLine(m DeviceMemory) string {
+	const mib = 1 << 20
+	line := fmt.Sprintf("memory %s: peak %.1f MiB live", m.Device, float64(m.PeakLive)/mib)
+	if m.PeakReserved > 0 {
+		line += fmt.Sprintf(", %.1f MiB reserved", float64(m.PeakReserved)/mib)
+	}
+	if m.Allocs > 0 {
+		line += fmt.Sprintf("; %d allocations, %.1f%% from the cache, %d collections",
+			m.Allocs, 100*float64(m.CacheHits)/float64(m.Allocs), m.Collections)
+	}
+	return line
 }
 
 // writeCells writes one tab-separated line; the first three columns are
