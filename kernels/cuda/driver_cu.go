@@ -47,6 +47,20 @@ import (
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
+// Staging ring for host-to-device copies: see CopyHtoD.
+const (
+	stagingSlots = 4
+	stagingBytes = 4 << 20
+)
+
+// stagingSlot is a pinned host buffer and the event recorded after the
+// last copy queued from it.
+type stagingSlot struct {
+	host   unsafe.Pointer // stagingBytes of page-locked memory
+	event  C.CUevent
+	queued bool
+}
+
 // cuDriver is a driver.Driver on the CUDA driver API. A CUDA context is
 // current per OS thread, so every call locks the calling goroutine to its
 // thread and makes the device's primary context current there (a
@@ -64,6 +78,11 @@ type cuDriver struct {
 	ordinal int
 	props   driver.Props
 	ctx     C.CUcontext
+
+	// staging is the ring CopyHtoD copies through (allocated on first
+	// use); next is the slot the next copy takes.
+	staging []stagingSlot
+	next    int
 
 	// args packs Launch's values; offs holds each argument's offset in
 	// the blob of the Args being launched. Both are reused by every launch.
@@ -176,18 +195,78 @@ func (d *cuDriver) Free(p driver.DevPtr) error {
 	return nil
 }
 
-// CopyHtoD copies host bytes to the device, after all queued work. From
-// pageable memory the call returns once src may be reused.
+// CopyHtoD copies host bytes to the device, in stream order after the
+// work queued before it, without making the host wait for that work.
+//
+// A copy from pageable memory (a Go slice) makes the CUDA driver
+// synchronise the stream first, so every batch a training loop uploaded
+// stalled the host until the GPU had finished the previous step, and the
+// GPU then idled while the host queued the next one. Instead, copies of up
+// to stagingSlots*stagingBytes go through a ring of pinned buffers: the
+// bytes are copied into the next slot (waiting only if that slot's last
+// copy, four uploads ago, has not finished) and queued with
+// cuMemcpyHtoDAsync, so src is free to reuse when CopyHtoD returns. Larger
+// copies use the synchronous pageable path.
 func (d *cuDriver) CopyHtoD(dst driver.DevPtr, src []byte) error {
 	if len(src) == 0 {
 		return nil
 	}
-	err := d.call("cuMemcpyHtoD", func() C.CUresult {
-		return C.cuMemcpyHtoD(C.CUdeviceptr(dst), unsafe.Pointer(unsafe.SliceData(src)), C.size_t(len(src)))
-	})
-	if err != nil {
-		return fmt.Errorf("%d bytes: %w", len(src), err)
+	if len(src) > stagingSlots*stagingBytes {
+		err := d.call("cuMemcpyHtoD", func() C.CUresult {
+			return C.cuMemcpyHtoD(C.CUdeviceptr(dst), unsafe.Pointer(unsafe.SliceData(src)), C.size_t(len(src)))
+		})
+		if err != nil {
+			return fmt.Errorf("%d bytes: %w", len(src), err)
+		}
+		return nil
 	}
+	if err := d.enter(); err != nil {
+		return err
+	}
+	defer d.leave()
+	if err := d.initStaging(); err != nil {
+		return err
+	}
+	for off := 0; off < len(src); {
+		n := min(len(src)-off, stagingBytes)
+		s := &d.staging[d.next]
+		d.next = (d.next + 1) % len(d.staging)
+		if s.queued {
+			if err := check("cuEventSynchronize", C.cuEventSynchronize(s.event)); err != nil {
+				return fmt.Errorf("staging slot: %w", err)
+			}
+		}
+		copy(unsafe.Slice((*byte)(s.host), n), src[off:off+n])
+		r := C.cuMemcpyHtoDAsync(C.CUdeviceptr(dst)+C.CUdeviceptr(off), s.host, C.size_t(n), nil)
+		if err := check("cuMemcpyHtoDAsync", r); err != nil {
+			return fmt.Errorf("%d bytes: %w", n, err)
+		}
+		if err := check("cuEventRecord", C.cuEventRecord(s.event, nil)); err != nil {
+			return err
+		}
+		s.queued = true
+		off += n
+	}
+	return nil
+}
+
+// initStaging allocates the pinned ring and its events on first use; the
+// context is current.
+func (d *cuDriver) initStaging() error {
+	if d.staging != nil {
+		return nil
+	}
+	ring := make([]stagingSlot, stagingSlots)
+	for i := range ring {
+		s := &ring[i]
+		if err := check("cuMemHostAlloc", C.cuMemHostAlloc(&s.host, stagingBytes, 0)); err != nil {
+			return fmt.Errorf("pinned staging buffer of %d bytes: %w", stagingBytes, err)
+		}
+		if err := check("cuEventCreate", C.cuEventCreate(&s.event, C.CU_EVENT_DISABLE_TIMING)); err != nil {
+			return err
+		}
+	}
+	d.staging = ring
 	return nil
 }
 
