@@ -52,13 +52,15 @@ func Binary(op device.BinaryOp, p float64, a, b *Tensor) *Tensor {
 	if op >= device.ReLUGrad {
 		requireFloat(name, a)
 	}
-	shape, ok := BroadcastShapes(a.shape, b.shape)
-	if !ok {
-		fail(name, []*Tensor{a, b}, "shapes %v and %v do not broadcast", a.shape, b.shape)
+	shape := a.shape
+	if !slices.Equal(a.shape, b.shape) {
+		var ok bool
+		if shape, ok = BroadcastShapes(a.shape, b.shape); !ok {
+			fail(name, []*Tensor{a, b}, "shapes %v and %v do not broadcast", a.shape, b.shape)
+		}
 	}
-	ea, eb := a.Expand(shape...), b.Expand(shape...)
 	out := alloc(name, be, a.dtype, shape)
-	check(name, be.Binary(op, p, out.st.buf, ea.st.buf, ea.layout(), eb.st.buf, eb.layout()), a, b)
+	check(name, be.Binary(op, p, out.st.buf, a.st.buf, a.broadcastLayout(name, out.shape), b.st.buf, b.broadcastLayout(name, out.shape)), a, b)
 	return out
 }
 
@@ -168,9 +170,10 @@ func Where(cond, a, b *Tensor) *Tensor {
 	if !ok {
 		fail("Where", []*Tensor{cond, a, b}, "shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape)
 	}
-	ec, ea, eb := cond.Expand(shape...), a.Expand(shape...), b.Expand(shape...)
 	out := alloc("Where", be, a.dtype, shape)
-	check("Where", be.Where(out.st.buf, ec.st.buf, ec.layout(), ea.st.buf, ea.layout(), eb.st.buf, eb.layout()), cond, a, b)
+	s := out.shape
+	check("Where", be.Where(out.st.buf, cond.st.buf, cond.broadcastLayout("Where", s), a.st.buf, a.broadcastLayout("Where", s),
+		b.st.buf, b.broadcastLayout("Where", s)), cond, a, b)
 	return out
 }
 

@@ -18,8 +18,9 @@ type Tensor struct {
 	st      *storage
 }
 
-// storage is a buffer shared by a tensor and its views; it goes back to
-// its backend when the last of them is collected.
+// storage is a buffer shared by a tensor and its views; on a device the
+// collector cannot see, it goes back to its backend when the last of them
+// is collected.
 type storage struct {
 	buf device.Buffer
 	be  device.Backend
@@ -64,21 +65,56 @@ func numel(op string, operands []*Tensor, shape []int) int {
 	return n
 }
 
+// inlineRank is the largest rank whose shape and strides alloc keeps in
+// the tensor's own allocation.
+const inlineRank = 4
+
+// block is what alloc makes in one heap allocation: the storage, the
+// first tensor viewing it, and room for that tensor's shape and strides.
+// Views made later point into it, which keeps it alive.
+type block struct {
+	st   storage
+	t    Tensor
+	dims [2 * inlineRank]int
+}
+
+// freeBuffer is the cleanup of a device buffer's storage.
+type freeBuffer struct {
+	be  device.Backend
+	buf device.Buffer
+}
+
 // alloc returns a new contiguous tensor of shape on be; its contents are
-// undefined.
+// undefined. It costs one allocation besides the backend's (the queueing
+// of an op is on every op's path).
 func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
 	buf, err := be.Alloc(dt, numel(op, nil, shape))
 	if err != nil {
 		panic(&Error{Op: op, Msg: "allocating " + fmtShape(shape) + " " + dt.String() + " on " + be.Device().String(), Err: err})
 	}
-	st := &storage{buf: buf, be: be}
+	b := &block{st: storage{buf: buf, be: be}}
 	if gc, ok := be.(device.GarbageCollected); !ok || !gc.GarbageCollected() {
 		// Device memory is invisible to the collector: hand it back when
-		// the last view of it is gone.
-		runtime.SetFinalizer(st, func(s *storage) { s.be.Free(s.buf) })
+		// the last view of it is gone. A cleanup, unlike a finalizer, runs
+		// even though the block points to itself.
+		runtime.AddCleanup(&b.st, func(f freeBuffer) { f.be.Free(f.buf) }, freeBuffer{be, buf})
 	}
-	shape = slices.Clone(shape)
-	return &Tensor{dtype: dt, shape: shape, strides: device.RowMajorStrides(shape), st: st}
+	r := len(shape)
+	var dims []int
+	if r <= inlineRank {
+		dims = b.dims[: 2*r : 2*r]
+	} else {
+		dims = make([]int, 2*r)
+	}
+	copy(dims, shape)
+	strides := dims[r:]
+	stride := 1
+	for i := r - 1; i >= 0; i-- {
+		strides[i] = stride
+		stride *= shape[i]
+	}
+	b.t = Tensor{dtype: dt, shape: dims[:r:r], strides: strides, st: &b.st}
+	return &b.t
 }
 
 // like allocates a contiguous tensor on t's device.

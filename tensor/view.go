@@ -211,6 +211,26 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 	return t.view(slices.Clone(shape), st, t.offset)
 }
 
+// broadcastLayout is t's geometry broadcast to shape (which must be t's
+// shape or one it broadcasts to): t's own layout when the shapes match,
+// which costs no allocation, else Expand's strides without a new tensor.
+func (t *Tensor) broadcastLayout(op string, shape []int) device.Layout {
+	if slices.Equal(t.shape, shape) {
+		return t.layout()
+	}
+	st := make([]int, len(shape))
+	lead := len(shape) - len(t.shape)
+	for i := lead; i < len(shape); i++ {
+		switch d := t.shape[i-lead]; {
+		case d == shape[i]:
+			st[i] = t.strides[i-lead]
+		case d != 1:
+			fail(op, []*Tensor{t}, "cannot broadcast axis %d of size %d to %d (target %v)", i-lead, d, shape[i], shape)
+		}
+	}
+	return device.Layout{Shape: shape, Strides: st, Offset: t.offset}
+}
+
 // Squeeze removes the given size-1 axes, or every size-1 axis when none
 // are given.
 func (t *Tensor) Squeeze(axes ...int) *Tensor {

@@ -64,12 +64,13 @@ func (a *allocator) cached(n int) bool { return len(a.free[binSize(n)]) > 0 }
 // cannot serve should wait for a garbage collection rather than take new
 // device memory, under pressure threshold p: when p bytes went out since
 // the last collection, or when at least two blocks of this very size did
-// (so its garbage is likely waiting) and p/8 bytes in all (so a growing
-// live set does not collect at every request).
+// (so its garbage is likely waiting) and p/2 bytes in all (so a growing
+// live set does not collect at every request, and a steady loop collects
+// at most once per p/2 bytes).
 func (a *allocator) worthCollecting(n int, p int64) bool {
 	p = max(p, a.kept/2)
 	size := int64(binSize(n))
-	return a.handed >= p || (a.handedBin[int(size)] >= 2*size && a.handed >= p/8)
+	return a.handed >= p || (a.handedBin[int(size)] >= 2*size && a.handed >= p/2)
 }
 
 // collected resets the counters after a garbage collection.

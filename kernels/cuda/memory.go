@@ -112,7 +112,7 @@ const DefaultGCPressure = 64 << 20
 // SetGCPressure sets how many bytes the allocator may hand out since the
 // last garbage collection before a request the cache cannot serve makes
 // the backend collect first: p = max(bytes, half of what was live right
-// after that collection); or p/8 when two blocks of the requested size
+// after that collection); or p/2 when two blocks of the requested size
 // went out since (a training step's garbage of that size is waiting).
 //
 // Device buffers of tensors nobody references come back when the Go
