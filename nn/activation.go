@@ -55,6 +55,9 @@ type Dropout struct {
 	train bool
 }
 
+// RNGs returns the generator the masks come from.
+func (d *Dropout) RNGs() []*tensor.RNG { return []*tensor.RNG{d.RNG} }
+
 // NewDropout returns a dropout layer drawing its masks from rng.
 func NewDropout(p float64, rng *tensor.RNG) *Dropout {
 	if p < 0 || p >= 1 {

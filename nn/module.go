@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -86,6 +87,14 @@ func prefixTensors(prefix string, ts []NamedTensor) []NamedTensor {
 type Sequential struct {
 	names  []string
 	layers []Module
+	every  int // checkpoint every this many layers (0: off)
+}
+
+// Random is implemented by modules that draw random numbers (Dropout):
+// RNGs lists their generators, so that gradient checkpointing can replay
+// the same draws when it recomputes them.
+type Random interface {
+	RNGs() []*tensor.RNG
 }
 
 // NewSequential returns the layers in order, named by position.
@@ -120,12 +129,63 @@ func (s *Sequential) Len() int { return len(s.layers) }
 // Layer returns layer i and its name.
 func (s *Sequential) Layer(i int) (string, Module) { return s.names[i], s.layers[i] }
 
+// CheckpointEvery makes Forward run the layers in groups of k through
+// autograd.Checkpoint: only each group's input is kept for backward, and
+// the group's activations are recomputed there, trading one more forward
+// pass for memory (about n/k + k layers' activations instead of n).
+// Gradients are bit-identical to running without it; dropout masks are
+// replayed from the Random layers' generators. A layer that changes state
+// in its forward pass (BatchNorm's running statistics in training mode)
+// changes it again when recomputed, as with torch.utils.checkpoint.
+// k <= 0 turns it off. It returns s, for chaining.
+func (s *Sequential) CheckpointEvery(k int) *Sequential {
+	s.every = max(k, 0)
+	return s
+}
+
 // Forward feeds x through every layer.
 func (s *Sequential) Forward(x *autograd.Var) *autograd.Var {
-	for _, m := range s.layers {
-		x = m.Forward(x)
+	if s.every == 0 {
+		for _, m := range s.layers {
+			x = m.Forward(x)
+		}
+		return x
+	}
+	for lo := 0; lo < len(s.layers); lo += s.every {
+		group := s.layers[lo:min(lo+s.every, len(s.layers))]
+		var opts autograd.CheckpointOptions
+		for _, m := range group {
+			for _, p := range m.Parameters() {
+				opts.Params = append(opts.Params, p.Var)
+			}
+			if r, ok := m.(Random); ok {
+				opts.RNGs = append(opts.RNGs, r.RNGs()...)
+			}
+		}
+		x = autograd.Checkpoint(func(in []*autograd.Var) *autograd.Var {
+			y := in[0]
+			for _, m := range group {
+				y = m.Forward(y)
+			}
+			return y
+		}, []*autograd.Var{x}, opts)
 	}
 	return x
+}
+
+// RNGs lists the generators of the layers that draw random numbers.
+func (s *Sequential) RNGs() []*tensor.RNG {
+	var out []*tensor.RNG
+	for _, m := range s.layers {
+		if r, ok := m.(Random); ok {
+			for _, g := range r.RNGs() {
+				if !slices.Contains(out, g) {
+					out = append(out, g)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // Parameters lists every layer's parameters, in layer order.
