@@ -260,3 +260,21 @@ func Permutation(seed, stream uint64, n int) []int {
 	}
 	return p
 }
+
+// NewIDXDataset returns the samples of two IDX files (data.ReadIDXFile)
+// whose first dimension counts them: inputs as float32 (unscaled), and
+// targets as Int32 class labels when their type is an integer, else as
+// float32.
+func NewIDXDataset(inputs, targets *data.IDX) (*TensorDataset, error) {
+	if len(inputs.Dims) == 0 || len(targets.Dims) == 0 {
+		return nil, fmt.Errorf("nn: IDX data set: inputs %v and targets %v need a sample dimension", inputs.Dims, targets.Dims)
+	}
+	x := tensor.New(inputs.Float32s(), inputs.Dims...)
+	var y *tensor.Tensor
+	if targets.IsInteger() {
+		y = tensor.New(targets.Int32s(), targets.Dims...)
+	} else {
+		y = tensor.New(targets.Float32s(), targets.Dims...)
+	}
+	return NewTensorDataset(x, y)
+}

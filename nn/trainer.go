@@ -83,13 +83,17 @@ type EpochStats struct {
 	Metrics       []MetricValue `json:"metrics,omitempty"`
 }
 
-// Better reports whether e is a better evaluation than o: a higher
-// accuracy for a classifier, else a lower loss.
+// Better reports whether e is a better epoch than o: a higher accuracy
+// for a classifier, else a lower evaluation loss, else (without an
+// evaluation set, where both are 0) a lower training loss.
 func (e EpochStats) Better(o EpochStats) bool {
 	if e.TestAcc != o.TestAcc {
 		return e.TestAcc > o.TestAcc
 	}
-	return e.TestLoss < o.TestLoss
+	if e.TestLoss != o.TestLoss {
+		return e.TestLoss < o.TestLoss
+	}
+	return e.TrainLoss < o.TrainLoss
 }
 
 // EvalResult is an evaluation's means over a data set.

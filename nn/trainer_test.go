@@ -1,8 +1,11 @@
 package nn_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/nn/data"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -178,4 +182,45 @@ func TestTrainerCallbackError(t *testing.T) {
 	}})
 	require.ErrorIs(t, tr.Fit(context.Background(), train, eval), stopErr)
 	require.Equal(t, 3, tr.Step())
+}
+
+// An IDX pair (here int16 inputs and uint8 labels, written by hand)
+// becomes a data set whose batches hold the decoded values.
+func TestIDXDataset(t *testing.T) {
+	rng := rand.New(rand.NewPCG(testSeed(t), 1))
+	const n, d = 6, 3
+	in := []byte{0, 0, data.TypeInt16, 2, 0, 0, 0, n, 0, 0, 0, d}
+	want := make([]float32, n*d)
+	for i := range want {
+		v := int16(rng.IntN(2000) - 1000)
+		want[i] = float32(v)
+		in = binary.BigEndian.AppendUint16(in, uint16(v))
+	}
+	lab := []byte{0, 0, data.TypeUint8, 1, 0, 0, 0, n}
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(rng.IntN(10))
+		lab = append(lab, byte(labels[i]))
+	}
+	x, err := data.ReadIDX(bytes.NewReader(in))
+	require.NoError(t, err)
+	y, err := data.ReadIDX(bytes.NewReader(lab))
+	require.NoError(t, err)
+	ds, err := nn.NewIDXDataset(x, y)
+	require.NoError(t, err)
+	require.Equal(t, n, ds.Len())
+	bx, by := ds.Batch(cpu, []int{4, 1})
+	require.Equal(t, []int{2, d}, bx.Shape())
+	require.Equal(t, append(append([]float32{}, want[4*d:5*d]...), want[d:2*d]...), bx.Float32s())
+	require.Equal(t, []int32{labels[4], labels[1]}, by.Int32s())
+	require.Equal(t, device.Int32, by.DType())
+}
+
+// Without an evaluation set the best epoch is the one of lowest training
+// loss; with one, the highest accuracy, then the lowest loss.
+func TestEpochStatsBetter(t *testing.T) {
+	require.True(t, nn.EpochStats{TrainLoss: 1}.Better(nn.EpochStats{TrainLoss: 2}))
+	require.True(t, nn.EpochStats{TestAcc: 0.9, TestLoss: 3}.Better(nn.EpochStats{TestAcc: 0.8, TestLoss: 1}))
+	require.True(t, nn.EpochStats{TestAcc: 0.9, TestLoss: 1, TrainLoss: 9}.Better(nn.EpochStats{TestAcc: 0.9, TestLoss: 2}))
+	require.False(t, nn.EpochStats{TestLoss: 1}.Better(nn.EpochStats{TestLoss: 1}))
 }

@@ -296,8 +296,11 @@ func (r *run) interrupted() error {
 	if err := r.writeOutputs(); err != nil {
 		return err
 	}
-	return &interruptedError{fmt.Sprintf("interrupted in epoch %d after batch %d (step %d); checkpoint %s; continue with: tapegrad train --resume %s",
-		r.trainer.Epoch()+1, r.trainer.Batch(), r.trainer.Step(), path, path)}
+	where := fmt.Sprintf("after epoch %d (step %d)", r.trainer.Epoch(), r.trainer.Step())
+	if r.trainer.Batch() > 0 {
+		where = fmt.Sprintf("in epoch %d after batch %d (step %d)", r.trainer.Epoch()+1, r.trainer.Batch(), r.trainer.Step())
+	}
+	return &interruptedError{fmt.Sprintf("interrupted %s; checkpoint %s; continue with: tapegrad train --resume %s", where, path, path)}
 }
 
 // stepDone feeds the progress display.

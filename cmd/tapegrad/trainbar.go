@@ -79,11 +79,15 @@ func (p *progress) runETA(s nn.StepEnd) string {
 		return "?"
 	}
 	eta := time.Duration(float64(el) / float64(p.steps) * float64(left))
+	if eta < 10*time.Second {
+		return eta.Round(100 * time.Millisecond).String()
+	}
 	return eta.Round(time.Second).String()
 }
 
 func (p *progress) newBar(s nn.StepEnd) {
 	p.finish()
+	p.lastDesc = time.Time{} // describe the new bar at its first step
 	p.bar = progressbar.NewOptions(s.Batches,
 		progressbar.OptionSetWriter(os.Stderr),
 		progressbar.OptionSetDescription(fmt.Sprintf("epoch %d/%d", s.Epoch, p.r.cfg.Epochs)),
