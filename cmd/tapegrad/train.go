@@ -263,6 +263,7 @@ func (r *run) loop(ctx context.Context) error {
 			fmt.Fprintf(r.stdout, "resumed after epoch %d (step %d)\n", r.trainer.Epoch(), r.trainer.Step())
 		}
 	}
+	r.progress.begin()
 	err := r.trainer.Fit(ctx, r.train, r.test)
 	r.progress.finish()
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -315,7 +316,8 @@ func (r *run) stepDone(s nn.StepEnd) error {
 // epochDone prints a finished epoch's line and rewrites log.json and the
 // plot (the trainer has written the checkpoint).
 func (r *run) epochDone(rec nn.EpochStats) error {
-	r.progress.epochEnd(rec)
+	r.progress.epochEnd()
+	defer r.progress.nextEpoch()
 	fmt.Fprintf(r.stdout, "epoch %2d/%d  train loss %.4f  test loss %.4f  test acc %.2f%%  %.0f samples/s  %.1fs\n",
 		rec.Epoch, r.cfg.Epochs, rec.TrainLoss, rec.TestLoss, 100*rec.TestAcc, rec.SamplesPerSec, rec.Seconds)
 	if r.opts.memStats {

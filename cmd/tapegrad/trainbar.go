@@ -23,9 +23,9 @@ type progress struct {
 	bar    *progressbar.ProgressBar
 	useBar bool
 
-	start     time.Time // of this process's training
+	start     time.Time // of this process's training (begin)
 	steps     int       // steps done by this process
-	epochFrom time.Time // of the current epoch
+	epochFrom time.Time // when the current epoch's training began
 	lastLine  time.Time
 	lastDesc  time.Time
 }
@@ -42,15 +42,15 @@ func newProgress(r *run, o trainOptions) *progress {
 	return p
 }
 
+// begin starts the clocks, just before training.
+func (p *progress) begin() {
+	now := time.Now()
+	p.start, p.epochFrom, p.lastLine = now, now, now
+}
+
 // step counts a finished step, and prints or redraws when it is time.
 func (p *progress) step(s nn.StepEnd) {
 	now := time.Now()
-	if p.steps == 0 {
-		p.start, p.lastLine = now, now
-	}
-	if s.Batch == 1 || p.epochFrom.IsZero() {
-		p.epochFrom = now
-	}
 	if p.useBar && (s.Batch == 1 || p.bar == nil) {
 		p.newBar(s)
 	}
@@ -75,7 +75,7 @@ func (p *progress) step(s nn.StepEnd) {
 func (p *progress) runETA(s nn.StepEnd) string {
 	left := p.r.cfg.Epochs*s.Batches - s.Step
 	el := time.Since(p.start)
-	if p.steps == 0 || el <= 0 {
+	if p.steps == 0 {
 		return "?"
 	}
 	eta := time.Duration(float64(el) / float64(p.steps) * float64(left))
@@ -103,7 +103,11 @@ func (p *progress) newBar(s nn.StepEnd) {
 }
 
 // epochEnd clears the bar, leaving the line for the epoch's summary.
-func (p *progress) epochEnd(nn.EpochStats) { p.finish() }
+func (p *progress) epochEnd() { p.finish() }
+
+// nextEpoch notes that the next epoch's training begins now, once the
+// epoch's outputs are written.
+func (p *progress) nextEpoch() { p.epochFrom = time.Now() }
 
 // finish clears the bar, if any.
 func (p *progress) finish() {
