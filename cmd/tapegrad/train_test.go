@@ -15,6 +15,16 @@ import (
 	"github.com/tapegrad/tapegrad/nn/data"
 )
 
+// The trainer's checkpoint metadata keys, as the tests name them.
+const (
+	metaEpoch   = nn.MetaEpoch
+	metaStep    = nn.MetaStep
+	metaHistory = nn.MetaHistory
+)
+
+// metaDropout is the key of the dropout generator's offset.
+var metaDropout = nn.MetaRNG(dropoutRNG)
+
 // needData skips a test when Fashion-MNIST is not installed.
 func needData(t *testing.T) {
 	t.Helper()

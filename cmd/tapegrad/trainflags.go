@@ -44,19 +44,13 @@ type trainOptions struct {
 	progressEvery                   time.Duration
 }
 
-// Checkpoint metadata keys of the train command.
-// The trainer's keys (epoch, step, history, generator offsets) are nn's;
-// the command adds its settings.
+// The command's checkpoint metadata: its settings, beside the trainer's
+// keys (nn.MetaEpoch, ...), and the name of the dropout generator whose
+// offset the trainer saves.
 const (
-	metaConfig  = "tapegrad.config"
-	metaEpoch   = nn.MetaEpoch
-	metaStep    = nn.MetaStep
-	metaHistory = nn.MetaHistory
-	dropoutRNG  = "dropout" // the generator dropout draws from
+	metaConfig = "tapegrad.config"
+	dropoutRNG = "dropout"
 )
-
-// metaDropout is the checkpoint key of the dropout generator's offset.
-var metaDropout = nn.MetaRNG(dropoutRNG)
 
 func defaultTrainConfig() trainConfig {
 	return trainConfig{Model: "mlp", Optimizer: "adam", LR: 1e-3, Momentum: 0.9, Schedule: "cosine",
