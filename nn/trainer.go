@@ -283,7 +283,8 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 
 // Evaluate returns the mean EvalLoss, the accuracy (for a classifier) and
 // the Metrics of the model on l, in evaluation mode and without recording
-// (autograd.NoGrad). Sums stay on the device until the end.
+// (autograd.NoGrad), then puts the model back in training mode. Sums stay
+// on the device until the end.
 func (t *Trainer) Evaluate(l *Loader) EvalResult {
 	t.model.Train(false)
 	defer t.model.Train(true)

@@ -18,7 +18,8 @@ type LayerSummary struct {
 
 // Summarize runs x (a batch, typically of one sample) through m in
 // evaluation mode without recording, and returns one row per layer of a
-// Sequential (one row for any other module). It changes nothing in m.
+// Sequential (one row for any other module). It changes no parameter or
+// buffer; m is left in training mode, as Trainer.Evaluate leaves it.
 func Summarize(m Module, x *tensor.Tensor) []LayerSummary {
 	m.Train(false)
 	defer m.Train(true)

@@ -78,4 +78,7 @@ func TestVersion(t *testing.T) {
 	require.Contains(t, stdout, "go1.")
 	status, _, _ = cli(t, "version", "extra")
 	require.Equal(t, 2, status)
+	status, stdout, _ = cli(t, "version", "-h")
+	require.Equal(t, 0, status)
+	require.Contains(t, stdout, "usage: tapegrad version")
 }
