@@ -1,6 +1,6 @@
 // Package nn builds and trains neural networks on autograd: layers,
 // losses, initialisers, optimizers, learning-rate schedules, gradient
-// clipping, checkpoints and a batch loader.
+// clipping, checkpoints, data sets and loaders, and a Trainer.
 //
 // A Module maps a batch Var to a Var and lists its parameters (and
 // buffers, such as BatchNorm's running statistics) with stable dotted
@@ -24,10 +24,24 @@
 // metadata. Loading checks every name, shape and dtype before assigning
 // anything, and reports every mismatch.
 //
-// A Loader cuts a data.Split (nn/data reads Fashion-MNIST) into batches
-// of float32 images and int32 labels on a device, normalised, in an order
-// that is a pure function of the seed and the epoch, so a resumed run sees
-// the batches an uninterrupted one would.
+// A Dataset is any set of samples addressable by index: TensorDataset
+// holds in-memory tensors, ImageDataset an image split read from IDX files
+// (nn/data reads Fashion-MNIST), and a program may implement its own. A
+// Loader shuffles and batches one onto a device, in an order that is a
+// pure function of the seed and the epoch, so a resumed run sees the
+// batches an uninterrupted one would (BatchesFrom skips to mid-epoch).
+//
+// A Trainer fits a Module on a Loader with an Optimizer, a Schedule, a
+// Loss (CrossEntropyLoss, MSELoss or a program's) and Metrics, under a
+// context.Context: cancelling it stops at a step boundary and writes the
+// last checkpoint. TrainerOptions (an options struct) set clipping, the
+// generators to checkpoint (Dropout's), last and best checkpoints, and
+// OnStep/OnEpoch callbacks. A step never waits for the device: the loss is
+// summed there and read once per epoch, and clipping (ClipGradNorm)
+// returns a device scalar; evaluation runs in evaluation mode under
+// autograd.NoGrad. Resume restores model, optimizer and position (mid-epoch
+// too), and the resumed run's numbers are the uninterrupted run's to the
+// bit. Summarize gives a per-layer table (output shape, parameters).
 //
 // Anomaly detection is autograd's: autograd.SetAnomalyDetection(true)
 // makes the first op whose output (or VJP whose gradient) holds NaN or

@@ -9,64 +9,71 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// Fashion-MNIST's training-set pixel mean and standard deviation (pixels
-// scaled to [0, 1]), the usual normalisation constants.
-const (
-	FashionMNISTMean = 0.2860
-	FashionMNISTStd  = 0.3530
-)
+// Dataset is a set of samples addressable by index: in-memory tensors
+// (TensorDataset), images read from IDX files (ImageDataset), or a user's
+// own. A Loader asks it for batches in the order it chooses.
+type Dataset interface {
+	// Len returns the number of samples.
+	Len() int
+	// Batch returns the samples idx, in that order, as one batch on dev:
+	// inputs with the batch as their first axis, and targets (Int32 class
+	// labels [B] for a classifier, float32 [B, ...] for a regression).
+	Batch(dev device.Device, idx []int) (x, y *tensor.Tensor)
+}
 
-// LoaderConfig says how a Loader cuts a split into batches.
+// LoaderConfig says how a Loader cuts a data set into batches.
 type LoaderConfig struct {
 	Batch    int           // samples per batch (> 0)
 	Shuffle  bool          // a fresh permutation every epoch
 	Seed     uint64        // the permutations' seed
 	DropLast bool          // skip a last, smaller batch
 	Device   device.Device // where batches go
-	Flat     bool          // images as [B, Rows·Cols] instead of [B, 1, Rows, Cols]
-	// Mean and Std normalise pixels to (x - Mean)/Std; Std 0 leaves them
-	// as they are.
+	// Flat, Mean and Std are used by NewLoader only: they describe the
+	// ImageDataset it builds (see ImageOptions).
+	Flat      bool
 	Mean, Std float64
 }
 
-// Loader serves a data.Split as batches of float32 images and int32
-// labels on a device. Shuffling is a pure function of (Seed, epoch), so a
-// run resumed at epoch e sees the batches an uninterrupted run would.
+// Loader serves a Dataset as batches on a device. Shuffling is a pure
+// function of (Seed, epoch), so a run resumed at epoch e sees the batches
+// an uninterrupted run would.
 type Loader struct {
-	cfg    LoaderConfig
-	images []float32 // normalised copy of the split's pixels
-	labels []int32
-	n, px  int // samples; pixels per sample
-	rows   int
-	cols   int
+	cfg LoaderConfig
+	ds  Dataset
+	n   int
 }
 
-// NewLoader returns a loader over s. A split whose images have no pixels
-// (a valid IDX file may say 0 rows) is an error, not a batch that fails
-// later inside a layer.
+// NewDataLoader returns a loader over ds.
+func NewDataLoader(ds Dataset, cfg LoaderConfig) (*Loader, error) {
+	if cfg.Batch <= 0 {
+		return nil, fmt.Errorf("nn: loader batch size %d must be positive", cfg.Batch)
+	}
+	n := ds.Len()
+	if n < 0 {
+		return nil, fmt.Errorf("nn: data set of %d samples", n)
+	}
+	return &Loader{cfg: cfg, ds: ds, n: n}, nil
+}
+
+// NewLoader returns a loader over an image split (an MNIST-format IDX data
+// set, say), normalised and shaped as cfg's Flat, Mean and Std say. A
+// split whose images have no pixels (a valid IDX file may say 0 rows) is
+// an error, not a batch that fails later inside a layer.
 func NewLoader(s data.Split, cfg LoaderConfig) (*Loader, error) {
 	if cfg.Batch <= 0 {
 		return nil, fmt.Errorf("nn: loader batch size %d must be positive", cfg.Batch)
 	}
-	if s.Rows <= 0 || s.Cols <= 0 || s.N < 0 {
-		return nil, fmt.Errorf("nn: split of %d %dx%d images: want images of at least 1x1 pixel", s.N, s.Rows, s.Cols)
+	ds, err := NewImageDataset(s, ImageOptions{Flat: cfg.Flat, Mean: cfg.Mean, Std: cfg.Std})
+	if err != nil {
+		return nil, err
 	}
-	px := s.Rows * s.Cols
-	if len(s.Images) != s.N*px || len(s.Labels) != s.N {
-		return nil, fmt.Errorf("nn: split of %d %dx%d images has %d pixels and %d labels", s.N, s.Rows, s.Cols, len(s.Images), len(s.Labels))
-	}
-	images := make([]float32, len(s.Images))
-	copy(images, s.Images)
-	if cfg.Std != 0 {
-		m, inv := float32(cfg.Mean), float32(1/cfg.Std)
-		for i, v := range images {
-			images[i] = (v - m) * inv
-		}
-	}
-	return &Loader{cfg: cfg, images: images, labels: s.Labels, n: s.N, px: px, rows: s.Rows, cols: s.Cols}, nil
+	return NewDataLoader(ds, cfg)
 }
 
-// Samples returns the number of samples in the split.
+// Dataset returns the data set the loader serves.
+func (l *Loader) Dataset() Dataset { return l.ds }
+
+// Samples returns the number of samples in the data set.
 func (l *Loader) Samples() int { return l.n }
 
 // Len returns the number of batches per epoch.
@@ -77,17 +84,24 @@ func (l *Loader) Len() int {
 	return (l.n + l.cfg.Batch - 1) / l.cfg.Batch
 }
 
-// Batches yields the batches of epoch (counted from 0): images
-// [B, 1, Rows, Cols] (or [B, Rows·Cols] when Flat) and labels [B].
+// Batches yields the batches of epoch (counted from 0): inputs and
+// targets, as the Dataset makes them.
 func (l *Loader) Batches(epoch int) iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
+	return l.BatchesFrom(epoch, 0)
+}
+
+// BatchesFrom yields the batches of epoch from batch first on (counted
+// from 0), the ones Batches would yield after its first `first`, without
+// making the skipped ones: how a run resumed mid-epoch continues.
+func (l *Loader) BatchesFrom(epoch, first int) iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
 	return func(yield func(*tensor.Tensor, *tensor.Tensor) bool) {
 		order := identity(l.n)
 		if l.cfg.Shuffle {
 			order = Permutation(l.cfg.Seed, uint64(epoch), l.n)
 		}
-		for b := 0; b < l.Len(); b++ {
+		for b := max(first, 0); b < l.Len(); b++ {
 			idx := order[b*l.cfg.Batch : min((b+1)*l.cfg.Batch, l.n)]
-			x, y := l.gather(idx)
+			x, y := l.ds.Batch(l.cfg.Device, idx)
 			if !yield(x, y) {
 				return
 			}
@@ -95,19 +109,112 @@ func (l *Loader) Batches(epoch int) iter.Seq2[*tensor.Tensor, *tensor.Tensor] {
 	}
 }
 
-// gather copies the samples idx into one batch on the device.
-func (l *Loader) gather(idx []int) (x, y *tensor.Tensor) {
-	img := make([]float32, len(idx)*l.px)
-	lab := make([]int32, len(idx))
+// ImageOptions say how an ImageDataset shapes and normalises its images.
+type ImageOptions struct {
+	Flat bool // images as [B, Rows·Cols] instead of [B, 1, Rows, Cols]
+	// Mean and Std normalise pixels to (x - Mean)/Std; Std 0 leaves them
+	// as they are (data.FashionMNISTMean and data.FashionMNISTStd are
+	// Fashion-MNIST's).
+	Mean, Std float64
+}
+
+// ImageDataset is a data.Split (grey images with class labels, as read
+// from IDX files) held in memory, normalised once.
+type ImageDataset struct {
+	opts   ImageOptions
+	images []float32 // normalised copy of the split's pixels
+	labels []int32
+	n, px  int // samples; pixels per sample
+	rows   int
+	cols   int
+}
+
+// NewImageDataset returns s as a Dataset, normalised as o says.
+func NewImageDataset(s data.Split, o ImageOptions) (*ImageDataset, error) {
+	if s.Rows <= 0 || s.Cols <= 0 || s.N < 0 {
+		return nil, fmt.Errorf("nn: split of %d %dx%d images: want images of at least 1x1 pixel", s.N, s.Rows, s.Cols)
+	}
+	px := s.Rows * s.Cols
+	if len(s.Images) != s.N*px || len(s.Labels) != s.N {
+		return nil, fmt.Errorf("nn: split of %d %dx%d images has %d pixels and %d labels", s.N, s.Rows, s.Cols, len(s.Images), len(s.Labels))
+	}
+	images := make([]float32, len(s.Images))
+	copy(images, s.Images)
+	if o.Std != 0 {
+		m, inv := float32(o.Mean), float32(1/o.Std)
+		for i, v := range images {
+			images[i] = (v - m) * inv
+		}
+	}
+	return &ImageDataset{opts: o, images: images, labels: s.Labels, n: s.N, px: px, rows: s.Rows, cols: s.Cols}, nil
+}
+
+// Len returns the number of images.
+func (d *ImageDataset) Len() int { return d.n }
+
+// Batch copies the images idx into one batch on dev: images [B, 1, Rows,
+// Cols] (or [B, Rows·Cols] when Flat) and Int32 labels [B].
+func (d *ImageDataset) Batch(dev device.Device, idx []int) (x, y *tensor.Tensor) {
+	img := gatherRows(d.images, d.px, idx)
+	lab := gatherRows(d.labels, 1, idx)
+	shape := []int{len(idx), 1, d.rows, d.cols}
+	if d.opts.Flat {
+		shape = []int{len(idx), d.px}
+	}
+	return tensor.NewOn(dev, img, shape...), tensor.NewOn(dev, lab)
+}
+
+// TensorDataset is a data set held as two host tensors whose first axis
+// counts the samples: inputs [N, ...] and targets [N, ...].
+type TensorDataset struct {
+	x, y   *tensor.Tensor // contiguous, on the CPU
+	xs, ys []int          // shape of one sample
+}
+
+// NewTensorDataset returns the samples of x and y (Float32 or Int32, any
+// device; they are copied to the host once), which must agree in their
+// first axis.
+func NewTensorDataset(x, y *tensor.Tensor) (*TensorDataset, error) {
+	xs, ys := x.Shape(), y.Shape()
+	if len(xs) == 0 || len(ys) == 0 || xs[0] != ys[0] {
+		return nil, fmt.Errorf("nn: tensor data set: inputs %v and targets %v must share a first (sample) axis", xs, ys)
+	}
+	for _, t := range []*tensor.Tensor{x, y} {
+		if dt := t.DType(); dt != device.Float32 && dt != device.Int32 {
+			return nil, fmt.Errorf("nn: tensor data set: dtype %v: want float32 or int32", dt)
+		}
+	}
+	return &TensorDataset{x: x.To(device.CPUDevice).Contiguous(), y: y.To(device.CPUDevice).Contiguous(), xs: xs[1:], ys: ys[1:]}, nil
+}
+
+// Len returns the number of samples.
+func (d *TensorDataset) Len() int { return d.x.Shape()[0] }
+
+// Batch gathers the samples idx onto dev.
+func (d *TensorDataset) Batch(dev device.Device, idx []int) (x, y *tensor.Tensor) {
+	return gatherTensor(d.x, d.xs, dev, idx), gatherTensor(d.y, d.ys, dev, idx)
+}
+
+// gatherTensor copies the rows idx of t (whose rows have shape row) to dev.
+func gatherTensor(t *tensor.Tensor, row []int, dev device.Device, idx []int) *tensor.Tensor {
+	size := 1
+	for _, s := range row {
+		size *= s
+	}
+	shape := append([]int{len(idx)}, row...)
+	if t.DType() == device.Int32 {
+		return tensor.NewOn(dev, gatherRows(t.Int32s(), size, idx), shape...)
+	}
+	return tensor.NewOn(dev, gatherRows(t.Float32s(), size, idx), shape...)
+}
+
+// gatherRows copies the rows idx of src (rows of size elements).
+func gatherRows[T float32 | int32](src []T, size int, idx []int) []T {
+	out := make([]T, len(idx)*size)
 	for i, j := range idx {
-		copy(img[i*l.px:(i+1)*l.px], l.images[j*l.px:(j+1)*l.px])
-		lab[i] = l.labels[j]
+		copy(out[i*size:(i+1)*size], src[j*size:(j+1)*size])
 	}
-	shape := []int{len(idx), 1, l.rows, l.cols}
-	if l.cfg.Flat {
-		shape = []int{len(idx), l.px}
-	}
-	return tensor.NewOn(l.cfg.Device, img, shape...), tensor.NewOn(l.cfg.Device, lab)
+	return out
 }
 
 func identity(n int) []int {
@@ -152,4 +259,22 @@ func Permutation(seed, stream uint64, n int) []int {
 		p[i], p[j] = p[j], p[i]
 	}
 	return p
+}
+
+// NewIDXDataset returns the samples of two IDX files (data.ReadIDXFile)
+// whose first dimension counts them: inputs as float32 (unscaled), and
+// targets as Int32 class labels when their type is an integer, else as
+// float32.
+func NewIDXDataset(inputs, targets *data.IDX) (*TensorDataset, error) {
+	if len(inputs.Dims) == 0 || len(targets.Dims) == 0 {
+		return nil, fmt.Errorf("nn: IDX data set: inputs %v and targets %v need a sample dimension", inputs.Dims, targets.Dims)
+	}
+	x := tensor.New(inputs.Float32s(), inputs.Dims...)
+	var y *tensor.Tensor
+	if targets.IsInteger() {
+		y = tensor.New(targets.Int32s(), targets.Dims...)
+	} else {
+		y = tensor.New(targets.Float32s(), targets.Dims...)
+	}
+	return NewTensorDataset(x, y)
 }

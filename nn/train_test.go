@@ -18,7 +18,7 @@ import (
 func trainSlice(t *testing.T, ds *data.Dataset, seed uint64, n, epochs int) ([]float64, float64) {
 	head := data.Split{Images: ds.Train.Images[:n*784], Labels: ds.Train.Labels[:n], N: n, Rows: 28, Cols: 28}
 	train, err := nn.NewLoader(head, nn.LoaderConfig{Batch: 64, Shuffle: true, Seed: seed, Flat: true,
-		Mean: nn.FashionMNISTMean, Std: nn.FashionMNISTStd, Device: cpu})
+		Mean: data.FashionMNISTMean, Std: data.FashionMNISTStd, Device: cpu})
 	require.NoError(t, err)
 	c := nn.Config{Device: cpu, DType: device.Float32, RNG: tensor.NewRNG(seed)}
 	m := nn.NewSequential().Add("fc1", nn.NewLinear(c, 784, 256, true)).Add("relu1", nn.ReLU()).
@@ -37,7 +37,7 @@ func trainSlice(t *testing.T, ds *data.Dataset, seed uint64, n, epochs int) ([]f
 		losses = append(losses, sum/float64(n))
 	}
 	testHead := data.Split{Images: ds.Test.Images[:1000*784], Labels: ds.Test.Labels[:1000], N: 1000, Rows: 28, Cols: 28}
-	test, err := nn.NewLoader(testHead, nn.LoaderConfig{Batch: 1000, Flat: true, Mean: nn.FashionMNISTMean, Std: nn.FashionMNISTStd, Device: cpu})
+	test, err := nn.NewLoader(testHead, nn.LoaderConfig{Batch: 1000, Flat: true, Mean: data.FashionMNISTMean, Std: data.FashionMNISTStd, Device: cpu})
 	require.NoError(t, err)
 	var correct float64
 	m.Train(false)

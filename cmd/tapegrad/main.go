@@ -6,12 +6,15 @@
 //	tapegrad devices
 //	tapegrad gradcheck [--device cpu] [--seed N]
 //	tapegrad train [--model mlp|cnn] [--epochs 10] [--device cuda:0] ...
+//	tapegrad version
 //	tapegrad bench [--device cpu,cudasim] [--run REGEXP] [--json FILE] [--baseline FILE] [--png FILE]
 //
 // Run `tapegrad help` for every command and `tapegrad CMD -h` for its flags.
 //
 // Every flag is checked before any work starts. The exit status is 0 on
-// success (and for -h), 1 when a run fails, and 2 for a bad command line.
+// success (and for -h), 1 when a run fails, 2 for a bad command line, and
+// 130 for a training run stopped by SIGINT or SIGTERM (after saving a
+// checkpoint to resume from).
 // An error is one line on stderr; an internal error (a panic) too, unless
 // TAPEGRAD_TRACEBACK=1 is set, which adds the Go stack.
 package main
@@ -32,15 +35,18 @@ import (
 
 // Exit statuses.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // the run failed
-	exitUsage    = 2 // a bad command line
-	tracebackEnv = "TAPEGRAD_TRACEBACK"
+	exitOK     = 0
+	exitFailed = 1 // the run failed
+	exitUsage  = 2 // a bad command line
+	// exitInterrupted is the shell's status for a SIGINT death (128+2),
+	// which a train run stopped by a signal returns after its checkpoint.
+	exitInterrupted = 130
+	tracebackEnv    = "TAPEGRAD_TRACEBACK"
 )
 
 // exitStatusDoc ends every usage text.
 const exitStatusDoc = `Exit status: 0 on success (and for -h), 1 when the run fails, 2 for a bad
-command line. Errors are one line on stderr; set TAPEGRAD_TRACEBACK=1 to
+command line, 130 for a train run stopped by SIGINT or SIGTERM. Errors are one line on stderr; set TAPEGRAD_TRACEBACK=1 to
 add the Go stack to an internal error.`
 
 type command struct {
@@ -54,6 +60,7 @@ func commands() []command {
 		{"gradcheck", "check every op's gradient against finite differences", runGradcheck},
 		{"train", "train a Fashion-MNIST classifier (mlp or cnn)", runTrain},
 		{"bench", "benchmark every workload on each device, against a baseline", runBench},
+		{"version", "print the version and commit of this build", runVersion},
 	}
 }
 
@@ -113,6 +120,11 @@ func runCommand(c command, args []string, stdout, stderr io.Writer) (status int)
 	if err == nil {
 		return exitOK
 	}
+	var ie *interruptedError
+	if errors.As(err, &ie) {
+		fmt.Fprintf(stderr, "tapegrad %s: %s\n", c.name, oneLine(err.Error()))
+		return exitInterrupted
+	}
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "tapegrad %s: %s (tapegrad %s -h for usage)\n", c.name, oneLine(err.Error()), c.name)
@@ -132,6 +144,12 @@ func oneLine(s string) string {
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+
+// interruptedError is a run stopped by a signal after saving what it
+// needs to resume. It gives exit status 130.
+type interruptedError struct{ msg string }
+
+func (e *interruptedError) Error() string { return e.msg }
 
 // usagef returns a *usageError.
 func usagef(format string, args ...any) error {

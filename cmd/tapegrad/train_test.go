@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -10,8 +11,19 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
 )
+
+// The trainer's checkpoint metadata keys, as the tests name them.
+const (
+	metaEpoch   = nn.MetaEpoch
+	metaStep    = nn.MetaStep
+	metaHistory = nn.MetaHistory
+)
+
+// metaDropout is the key of the dropout generator's offset.
+var metaDropout = nn.MetaRNG(dropoutRNG)
 
 // needData skips a test when Fashion-MNIST is not installed.
 func needData(t *testing.T) {
@@ -61,9 +73,11 @@ func TestRunTrain(t *testing.T) {
 	require.NoError(t, err)
 }
 
-// A run resumed from its epoch-1 checkpoint continues the loss curve of
-// an uninterrupted run exactly, with the settings taken from the
-// checkpoint (here dropout, SGD and a cosine schedule planned for 2 epochs).
+// A run interrupted after any step (here at the end of epoch 1 and in
+// the middle of epoch 2) and resumed from its checkpoint continues the
+// loss curve of an uninterrupted run exactly, with the settings taken from
+// the checkpoint (here dropout, SGD, clipping and a cosine schedule
+// planned for 2 epochs).
 func TestRunTrainResume(t *testing.T) {
 	needData(t)
 	flags := append([]string{"--epochs", "2", "--optimizer", "sgd", "--lr", "0.05", "--dropout", "0.2", "--clip", "5"}, quick...)
@@ -71,26 +85,38 @@ func TestRunTrainResume(t *testing.T) {
 	require.NoError(t, runTrain(append([]string{"--out", straight}, flags...), io.Discard))
 	want := readLog(t, straight).Epochs
 
-	// The first run stops after one of its two epochs.
-	first := t.TempDir()
-	ck := filepath.Join(first, "ck.safetensors")
-	cfg, opts, err := parseTrain(append([]string{"--out", first, "--save", ck}, flags...), io.Discard)
-	require.NoError(t, err)
-	r, err := newRun(cfg, opts, io.Discard)
-	require.NoError(t, err)
-	require.NoError(t, r.epochDone(r.runEpoch()))
+	for _, c := range []struct {
+		stop int
+		says string
+	}{{12, "resumed after epoch 1 (step 12)"}, {17, "resumed in epoch 2 after batch 5 (step 17)"}} {
+		first := t.TempDir()
+		ck := filepath.Join(first, "ck.safetensors")
+		cfg, opts, err := parseTrain(append([]string{"--out", first, "--save", ck}, flags...), io.Discard)
+		require.NoError(t, err)
+		r, err := newRun(cfg, opts, io.Discard)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		r.afterStep = func(s nn.StepEnd) {
+			if s.Step == c.stop {
+				cancel()
+			}
+		}
+		var ie *interruptedError
+		require.ErrorAs(t, r.loop(ctx), &ie)
+		require.Contains(t, ie.Error(), "--resume "+ck)
 
-	resumed := t.TempDir()
-	var stdout bytes.Buffer
-	require.NoError(t, runTrain([]string{"--resume", ck, "--out", resumed, "--quiet"}, &stdout))
-	require.Contains(t, stdout.String(), "resumed after epoch 1")
-	got := readLog(t, resumed)
-	require.Equal(t, "sgd", got.Config.Optimizer)
-	require.Len(t, got.Epochs, 2)
-	for i := range want {
-		require.Equal(t, want[i].TrainLoss, got.Epochs[i].TrainLoss, "epoch %d", i+1)
-		require.Equal(t, want[i].TestLoss, got.Epochs[i].TestLoss, "epoch %d", i+1)
-		require.Equal(t, want[i].Step, got.Epochs[i].Step)
+		resumed := t.TempDir()
+		var stdout bytes.Buffer
+		require.NoError(t, runTrain([]string{"--resume", ck, "--out", resumed, "--quiet"}, &stdout))
+		require.Contains(t, stdout.String(), c.says)
+		got := readLog(t, resumed)
+		require.Equal(t, "sgd", got.Config.Optimizer)
+		require.Len(t, got.Epochs, 2)
+		for i := range want {
+			require.Equal(t, want[i].TrainLoss, got.Epochs[i].TrainLoss, "stop %d, epoch %d", c.stop, i+1)
+			require.Equal(t, want[i].TestLoss, got.Epochs[i].TestLoss, "stop %d, epoch %d", c.stop, i+1)
+			require.Equal(t, want[i].Step, got.Epochs[i].Step)
+		}
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/nn/data"
 	"github.com/tapegrad/tapegrad/nn/safetensors"
 )
@@ -38,16 +40,16 @@ type trainConfig struct {
 // trainOptions are the flags that do not change the numbers.
 type trainOptions struct {
 	device, data, out, save, resume string
-	quiet, anomaly                  bool
+	quiet, anomaly, memStats        bool
+	progressEvery                   time.Duration
 }
 
-// Checkpoint metadata keys of the train command.
+// The command's checkpoint metadata: its settings, beside the trainer's
+// keys (nn.MetaEpoch, ...), and the name of the dropout generator whose
+// offset the trainer saves.
 const (
-	metaConfig  = "tapegrad.config"
-	metaEpoch   = "tapegrad.epoch"
-	metaStep    = "tapegrad.step"
-	metaHistory = "tapegrad.history"
-	metaDropout = "tapegrad.rng.dropout.offset"
+	metaConfig = "tapegrad.config"
+	dropoutRNG = "dropout"
 )
 
 func defaultTrainConfig() trainConfig {
@@ -78,21 +80,25 @@ func trainFlags(c *trainConfig, o *trainOptions) *flag.FlagSet {
 	fs.StringVar(&o.out, "out", o.out, "directory for log.json and curves.png (default: a new folder under ./runs)")
 	fs.StringVar(&o.save, "save", o.save, "write a checkpoint (safetensors) to this file after every epoch")
 	fs.StringVar(&o.resume, "resume", o.resume, "continue from this checkpoint; flags not given take its values")
-	fs.BoolVar(&o.quiet, "quiet", o.quiet, "no progress bar")
+	fs.BoolVar(&o.quiet, "quiet", o.quiet, "no progress bar or progress lines")
+	fs.BoolVar(&o.memStats, "mem-stats", o.memStats, "print the device's memory statistics after each epoch")
+	fs.DurationVar(&o.progressEvery, "progress", o.progressEvery, "when stdout is not a terminal (a log, a pipe), print a progress line this often and at each epoch's end (0: only at the epoch's end)")
 	fs.BoolVar(&o.anomaly, "detect-anomaly", o.anomaly, "stop at the first op producing NaN or Inf (slow)")
 	return fs
 }
 
 // maxEpochs bounds --epochs, so that epochs times batches per epoch (the
 // schedule's step count) cannot overflow.
-const maxEpochs = 1_000_000
+const maxEpochs = nn.MaxEpochs
 
 // trainSynopsis and trainAbout head `tapegrad train -h`.
 const (
 	trainSynopsis = "tapegrad train [flags]"
 	trainAbout    = `Trains an MLP or CNN on Fashion-MNIST, printing a line per epoch, and
 writes log.json and curves.png into --out and a checkpoint to --save after
-every epoch. Every flag, the data's image size and the output paths are
+every epoch. SIGINT or SIGTERM stop it after the step under way, save a
+checkpoint (--save, else interrupted.safetensors in --out) and exit with
+status 130; --resume continues from it mid-epoch. Every flag, the data's image size and the output paths are
 checked before training starts.`
 )
 
@@ -101,7 +107,7 @@ checked before training starts.`
 // stdout and returns flag.ErrHelp. A bad flag is a *usageError; a
 // checkpoint that cannot be read is a plain error.
 func parseTrain(args []string, stdout io.Writer) (trainConfig, trainOptions, error) {
-	c, o := defaultTrainConfig(), trainOptions{}
+	c, o := defaultTrainConfig(), trainOptions{progressEvery: 10 * time.Second}
 	if help, err := parseFlags(trainFlags(&c, &o), args, stdout, trainSynopsis, trainAbout); help {
 		return c, o, flag.ErrHelp
 	} else if err != nil {
@@ -111,6 +117,9 @@ func parseTrain(args []string, stdout io.Writer) (trainConfig, trainOptions, err
 	// before a checkpoint's settings fill in the rest.
 	if err := c.check(); err != nil {
 		return c, o, err
+	}
+	if o.progressEvery < 0 {
+		return c, o, usagef("--progress %v: want a duration of 0 or more", o.progressEvery)
 	}
 	if o.device != "" {
 		if _, err := device.Parse(o.device); err != nil {

@@ -19,7 +19,8 @@
 // ErrMagic, ErrTruncated, ErrTooLarge, ErrCorrupt, ErrLabel or ErrMismatch
 // under errors.Is.
 //
-// DefaultDir says where to look: $TAPEGRAD_DATA, or the directory of
+// FashionMNISTMean and FashionMNISTStd are Fashion-MNIST's usual
+// normalisation constants. DefaultDir says where to look: $TAPEGRAD_DATA, or the directory of
 // Debian's dataset-fashion-mnist package.
 //
 // data imports nothing of this module.

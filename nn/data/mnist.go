@@ -141,3 +141,10 @@ func find(dir, base string) (string, error) {
 	}
 	return "", fmt.Errorf("data: no %s or %s.gz in %s: %w", base, base, dir, fs.ErrNotExist)
 }
+
+// Fashion-MNIST's training-set pixel mean and standard deviation (pixels
+// scaled to [0, 1]), the usual normalisation constants.
+const (
+	FashionMNISTMean = 0.2860
+	FashionMNISTStd  = 0.3530
+)
