@@ -1,0 +1,49 @@
+package autograd_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// checkJVPCases checks every registered op's JVP in float64 on dev:
+// against central differences along a random direction and against its
+// VJP (<J v, u> = <v, Jᵀ u>), first order and, with second, forward over
+// reverse (the JVP of the gradient, so every VJP's ops carry tangents).
+func checkJVPCases(t *testing.T, dev device.Device, rounds uint64, second bool) {
+	seed := testSeed(t)
+	for _, c := range autograd.Cases() {
+		orders := []bool{false}
+		if second {
+			orders = append(orders, true)
+		}
+		for _, so := range orders {
+			name := c.Name
+			if so {
+				name += "/second"
+			}
+			t.Run(name, func(t *testing.T) {
+				for k := range rounds {
+					xs := c.Inputs(dev, device.Float64, seed+k)
+					opts := c.Options
+					opts.Seed, opts.SecondOrder, opts.Forward = seed+k, so, true
+					rep, err := autograd.Check(c.F, xs, opts)
+					require.NoError(t, err)
+					var shapes [][]int
+					for _, x := range xs {
+						shapes = append(shapes, x.Shape())
+					}
+					require.True(t, rep.Pass, "seed %d inputs %v: %v", seed+k, shapes, rep)
+					require.True(t, rep.Forward)
+					require.Positive(t, rep.Checked)
+				}
+			})
+		}
+	}
+}
+
+// TestCasesJVP checks every op's JVP on the CPU, first and second order.
+func TestCasesJVP(t *testing.T) { checkJVPCases(t, device.CPUDevice, 3, true) }
