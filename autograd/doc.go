@@ -66,6 +66,12 @@
 // (Hessian-vector products) works; Detach drops the tangent with the
 // gradient, and a JVP inside a JVP is refused.
 //
+// The functional forms follow JAX: JVP and VJP of a function of Vars;
+// JacobianFwd and JacobianRev (jacfwd, jacrev), and Jacobian, which picks
+// reverse mode when the output has fewer elements than the input and
+// forward mode otherwise; Hessian (forward over reverse) and HVP, the
+// Hessian times a vector without forming the Hessian.
+//
 // Check compares every VJP (or, with CheckOptions.Forward, every JVP,
 // against central differences and against the VJP) in float64, and Cases
 // lists one gradient-check case per differentiable op, for tests, the

@@ -81,6 +81,10 @@ func callJVP(op string, i int, r tangentRule, t *Var, x []*Var, y *Var) *Var {
 	return r(t, x, y)
 }
 
+// Tangent returns the tangent v carries inside a JVP (its derivative
+// along the JVP's direction), or nil: not in forward mode, or zero.
+func (v *Var) Tangent() *Var { return v.tan }
+
 // primal returns v without its tangent: the same value, node and NoGrad
 // mark. JVP rules see primals, so the ops they run do not propagate
 // tangents a second time, yet still record (for reverse-over-forward).
