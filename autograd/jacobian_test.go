@@ -177,3 +177,19 @@ func TestJVPErrors(t *testing.T) {
 	err = tensor.Try(func() { ag.Hessian(func(x *ag.Var) *ag.Var { return x.Exp() }, x) })
 	require.ErrorContains(t, err, "f must return a single element")
 }
+
+// The JVP rules are Var ops on primals that keep their nodes, so a
+// tangent is differentiable in reverse mode: the gradient of the
+// directional derivative J v of a scalar f is H v (reverse over forward),
+// the HVP's value.
+func TestReverseOverForwardIsHVP(t *testing.T) {
+	g := tensor.NewRNG(testSeed(t))
+	w := ag.Const(uniform(cpu, g, -1, 1, 4, 3))
+	f := func(x *ag.Var) *ag.Var { return x.MatMul(w).Sigmoid().Pow(2).Sum(false).Mul(x.Exp().Mean(false)) }
+	xt, vt := uniform(cpu, g, -1, 1, 4), uniform(cpu, g, -1, 1, 4)
+	x := ag.Param(xt)
+	_, jv := ag.JVP(func(xs []*ag.Var) *ag.Var { return f(xs[0]) }, []*ag.Var{x}, []*ag.Var{ag.Const(vt)})
+	require.True(t, jv.RequiresGrad(), "the tangent was computed by recorded ops")
+	hv := ag.Grad([]*ag.Var{jv}, []*ag.Var{x}, ag.GradOptions{})[0].Value()
+	requireClose(t, ag.HVP(f, ag.Const(xt), ag.Const(vt)).Value(), hv, 1e-13, "reverse over forward")
+}
