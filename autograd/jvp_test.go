@@ -7,6 +7,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // checkJVPCases checks every registered op's JVP in float64 on dev:
@@ -47,3 +48,18 @@ func checkJVPCases(t *testing.T, dev device.Device, rounds uint64, second bool) 
 
 // TestCasesJVP checks every op's JVP on the CPU, first and second order.
 func TestCasesJVP(t *testing.T) { checkJVPCases(t, device.CPUDevice, 3, true) }
+
+// To has no case of its own (Cases run on one device): its tangent
+// travels with the value, there and back.
+func TestJVPThroughTo(t *testing.T) {
+	if _, err := device.Open(device.CUDASimDevice); err != nil {
+		t.Fatalf("cudasim: %v", err)
+	}
+	g := tensor.NewRNG(testSeed(t))
+	x, v := g.Uniform(cpu, device.Float64, -1, 1, 5), g.Uniform(cpu, device.Float64, -1, 1, 5)
+	f := func(xs []*autograd.Var) *autograd.Var { return xs[0].To(device.CUDASimDevice).Exp().To(cpu) }
+	y, jv := autograd.JVP(f, []*autograd.Var{autograd.Const(x)}, []*autograd.Var{autograd.Const(v)})
+	require.Equal(t, cpu, jv.Device())
+	requireClose(t, x.Exp().Mul(v), jv.Value(), 1e-15, "tangent")
+	requireClose(t, x.Exp(), y.Value(), 1e-15, "value")
+}
