@@ -40,6 +40,16 @@ func TestJacobianOfLinearMapIsTheMatrix(t *testing.T) {
 		for i, jac := range []func(func(*ag.Var) *ag.Var, *ag.Var) *ag.Var{ag.Jacobian, ag.JacobianFwd, ag.JacobianRev} {
 			requireClose(t, a, jac(f, x).Value(), 1e-15, []string{"auto", "fwd", "rev"}[i])
 		}
+		// Jacobian's choice shows in how often it evaluates f: once for
+		// reverse mode (fewer outputs than inputs), once to see the shapes
+		// and once per input for forward mode.
+		calls := 0
+		ag.Jacobian(func(x *ag.Var) *ag.Var { calls++; return f(x) }, x)
+		want := 1
+		if mn[0] >= mn[1] {
+			want = 1 + mn[1]
+		}
+		require.Equal(t, want, calls, "A is %dx%d", mn[0], mn[1])
 	}
 }
 
