@@ -63,3 +63,17 @@ func TestJVPThroughTo(t *testing.T) {
 	requireClose(t, x.Exp().Mul(v), jv.Value(), 1e-15, "tangent")
 	requireClose(t, x.Exp(), y.Value(), 1e-15, "value")
 }
+
+// NoGrad stops recording, not forward mode: the tangent flows through a
+// NoGrad evaluation (and builds no graph); Detach stops it.
+func TestJVPThroughNoGradAndDetach(t *testing.T) {
+	g := tensor.NewRNG(testSeed(t))
+	x, v := g.Uniform(cpu, device.Float64, -1, 1, 4), g.Uniform(cpu, device.Float64, -1, 1, 4)
+	xs, vs := []*autograd.Var{autograd.Param(x)}, []*autograd.Var{autograd.Const(v)}
+	y, jv := autograd.JVP(func(xs []*autograd.Var) *autograd.Var { return autograd.NoGrad(xs[0]).Exp() }, xs, vs)
+	requireClose(t, x.Exp().Mul(v), jv.Value(), 1e-15, "tangent under NoGrad")
+	require.False(t, y.RequiresGrad())
+	require.False(t, jv.RequiresGrad())
+	_, jv = autograd.JVP(func(xs []*autograd.Var) *autograd.Var { return xs[0].Detach().Exp() }, xs, vs)
+	requireClose(t, x.ZerosLike(), jv.Value(), 0, "tangent after Detach")
+}

@@ -130,7 +130,8 @@ func (v *Var) Op() string {
 }
 
 // Detach returns a Var sharing v's value that records nothing and so
-// stops gradients.
+// stops gradients; it drops v's tangent too (a constant, as JAX's
+// stop_gradient).
 func (v *Var) Detach() *Var { return &Var{value: v.value} }
 
 // Grad returns the gradient Backward accumulated into v, or nil if none
@@ -232,8 +233,9 @@ func unary(op string, y *tensor.Tensor, x *Var, r, j func(g, x, y *Var) *Var) *V
 // while evaluating on another is safe. The mark reaches what is computed
 // from v; ops on Params alone (outside the NoGrad value's path) still
 // record, and their graphs are dropped with their outputs. Detach drops
-// the mark.
-func NoGrad(v *Var) *Var { return &Var{value: v.value, noGrad: true} }
+// the mark. A tangent (forward mode) is kept: NoGrad stops recording,
+// not differentiation, as torch.no_grad leaves forward-mode AD alone.
+func NoGrad(v *Var) *Var { return &Var{value: v.value, noGrad: true, tan: v.tan} }
 
 // IsNoGrad reports whether v carries the NoGrad mark: it was made by
 // NoGrad or computed from such a Var.
