@@ -32,9 +32,9 @@ type CheckpointOptions struct {
 // inputs, drawing random numbers only from opts.RNGs. Its output's value
 // and the gradients through it are then bit-identical to calling f
 // directly. Params inside f that are not listed in opts.Params get no
-// gradient from the checkpoint. The checkpoint has no forward-mode rule;
-// with GradOptions.CreateGraph the recomputation is recorded, so grad of
-// grad works through it.
+// gradient from the checkpoint. Forward mode passes through: the first
+// run carries the inputs' tangents. With GradOptions.CreateGraph the
+// recomputation is recorded, so grad of grad works through it.
 func Checkpoint(f func(inputs []*Var) *Var, inputs []*Var, opts CheckpointOptions) *Var {
 	const op = "Checkpoint"
 	var rngs []*tensor.RNG // each once: several layers may share one
@@ -113,9 +113,19 @@ func Checkpoint(f func(inputs []*Var) *Var, inputs []*Var, opts CheckpointOption
 		lastG = g
 		return grads
 	}
-	rules := make([]rule, len(all))
+	// Forward mode: the first run already carried the inputs' tangents
+	// through f (NoGrad keeps them), so y's tangent is the whole JVP; the
+	// first input with a tangent contributes it, the others nothing.
+	first := slices.IndexFunc(all, func(v *Var) bool { return v.Tangent() != nil })
+	ds := make([]deriv, len(all))
 	for i := range all {
-		rules[i] = func(g *Var, x []*Var, _ *Var) *Var { return recompute(g, x)[i] }
+		ds[i].vjp = func(g *Var, x []*Var, _ *Var) *Var { return recompute(g, x)[i] }
+		ds[i].jvp = func(*Var, []*Var, *Var) *Var {
+			if i == first {
+				return y.Tangent()
+			}
+			return nil
+		}
 	}
-	return record(op, y.Value(), all, rules...)
+	return record(op, y.Value(), all, ds...)
 }

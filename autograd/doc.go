@@ -1,6 +1,7 @@
-// Package autograd is tapegrad's reverse-mode automatic differentiation:
-// a tape of Vars over tensors, with a vector-Jacobian product (VJP) for
-// every tensor op.
+// Package autograd is tapegrad's automatic differentiation: a reverse-
+// mode tape of Vars over tensors, with a vector-Jacobian product (VJP)
+// for every tensor op, and forward mode, with a Jacobian-vector product
+// (JVP) for every op beside its VJP.
 //
 // A Var wraps a *tensor.Tensor. Param makes a leaf that requires grad,
 // Const one that does not; every op on Vars computes its value eagerly
@@ -53,8 +54,26 @@
 // (as PyTorch's is): it only adds checks, which panic where a NaN or Inf
 // appears; set it before starting work on other goroutines.
 //
-// Check
-// compares every VJP with central differences in float64, and Cases lists
-// one gradient-check case per differentiable op, for tests, the
+// Forward mode: JVP evaluates a function at primals that carry tangents,
+// and every op whose inputs carry one computes its output's tangent in
+// the same pass with its JVP rule (written in Var ops, like the VJPs, and
+// beside them in the same constructor), so one pass gives f(x) and J·v:
+// one pass per input direction, the mirror of reverse mode's one pass per
+// output direction. The tangent is carried by the values, as grad mode
+// is. An op with a VJP but no JVP panics naming itself in forward mode
+// rather than passing on a zero tangent. Tangents flow through the ops of
+// a backward pass recorded with CreateGraph, so forward over reverse
+// (Hessian-vector products) works; Detach drops the tangent with the
+// gradient, and a JVP inside a JVP is refused.
+//
+// The functional forms follow JAX: JVP and VJP of a function of Vars;
+// JacobianFwd and JacobianRev (jacfwd, jacrev), and Jacobian, which picks
+// reverse mode when the output has fewer elements than the input and
+// forward mode otherwise; Hessian (forward over reverse) and HVP, the
+// Hessian times a vector without forming the Hessian.
+//
+// Check compares every VJP (or, with CheckOptions.Forward, every JVP,
+// against central differences and against the VJP) in float64, and Cases
+// lists one gradient-check case per differentiable op, for tests, the
 // conformance suite in devicetest and `tapegrad gradcheck`.
 package autograd

@@ -23,6 +23,14 @@ type CheckOptions struct {
 	// replaced by Σ_i <∂f/∂x_i, v_i> for fixed random v_i, computed with
 	// CreateGraph, and that is checked against central differences.
 	SecondOrder bool
+	// Forward checks the JVP (forward mode) instead of the VJP: the
+	// tangent of f along a fixed random direction against the central
+	// difference along it, element by element of the output, and
+	// <J v, u> against <v, Jᵀ u> for a random u (the JVP against the
+	// VJP). With SecondOrder it checks the JVP of the gradient (forward
+	// over reverse, as HVP computes), so tangents must flow through the
+	// ops of a backward pass.
+	Forward bool
 }
 
 func (o CheckOptions) withDefaults() CheckOptions {
@@ -50,6 +58,12 @@ type Report struct {
 	Numeric   float64 // and its central difference
 	Checked   int     // elements compared
 	Pass      bool    // every element within ATol + RTol*|numeric|
+	// Forward marks a JVP check (CheckOptions.Forward): then Index is
+	// the worst output element, Analytic its tangent and Numeric its
+	// central difference along the direction, Input is 0, and
+	// AdjointErr is |<J v, u> - <v, Jᵀ u>| / max(1, |<J v, u>|).
+	Forward    bool
+	AdjointErr float64
 }
 
 // String formats the report on one line.
@@ -57,6 +71,10 @@ func (r Report) String() string {
 	verdict := "FAIL"
 	if r.Pass {
 		verdict = "pass"
+	}
+	if r.Forward {
+		return fmt.Sprintf("JVP: max abs err %.3g, max rel err %.3g, worst output element %d (tangent %.6g, numeric %.6g), JVP-VJP adjoint err %.3g, %d elements: %s",
+			r.MaxAbsErr, r.MaxRelErr, r.Index, r.Analytic, r.Numeric, r.AdjointErr, r.Checked, verdict)
 	}
 	return fmt.Sprintf("max abs err %.3g, max rel err %.3g, worst input %d element %d (analytic %.6g, numeric %.6g), %d elements: %s",
 		r.MaxAbsErr, r.MaxRelErr, r.Input, r.Index, r.Analytic, r.Numeric, r.Checked, verdict)
@@ -69,7 +87,8 @@ func (r Report) String() string {
 // reduced to a scalar by a fixed random projection. f must be a pure
 // function of its inputs (the same inputs give the same output); apply
 // views (transposes, narrows) inside f to check strided operands. A
-// *tensor.Error raised inside f is returned as the error.
+// *tensor.Error raised inside f is returned as the error. With
+// opts.Forward it checks f's JVP instead (see CheckOptions.Forward).
 func Check(f func(xs []*Var) *Var, inputs []*tensor.Tensor, opts CheckOptions) (rep Report, err error) {
 	opts = opts.withDefaults()
 	err = tensor.Try(func() { rep = check(f, inputs, opts) })
@@ -79,6 +98,9 @@ func Check(f func(xs []*Var) *Var, inputs []*tensor.Tensor, opts CheckOptions) (
 func check(f func(xs []*Var) *Var, inputs []*tensor.Tensor, opts CheckOptions) Report {
 	if opts.SecondOrder {
 		f = secondOrder(f, opts.Seed)
+	}
+	if opts.Forward {
+		return checkForward(f, inputs, opts)
 	}
 	xs := make([]*tensor.Tensor, len(inputs))
 	host := make([][]float64, len(inputs))
@@ -188,8 +210,9 @@ func randomLike(t *tensor.Tensor, seed, stream uint64) *tensor.Tensor {
 
 // secondOrder returns h(xs) = Σ_i <∂f/∂x_i, v_i> over the float inputs,
 // with fixed random directions v_i, computed with CreateGraph so that h's
-// own gradient exercises every VJP's VJP. Inputs that do not require grad
-// (the constants of a numeric evaluation) are made Params locally.
+// own gradient exercises every VJP's VJP (and h's tangent every VJP's
+// JVP). Inputs that do not require grad (the constants of a numeric
+// evaluation) are made leaves locally.
 func secondOrder(f func(xs []*Var) *Var, seed uint64) func(xs []*Var) *Var {
 	return func(xs []*Var) *Var {
 		ps := make([]*Var, len(xs))
@@ -198,9 +221,7 @@ func secondOrder(f func(xs []*Var) *Var, seed uint64) func(xs []*Var) *Var {
 		for i, x := range xs {
 			ps[i] = x
 			if x.DType().IsFloat() {
-				if !x.RequiresGrad() {
-					ps[i] = Param(x.value)
-				}
+				ps[i] = differentiable(x) // keeps a JVP's tangent
 				diff = append(diff, ps[i])
 				at = append(at, i)
 			}

@@ -14,14 +14,18 @@ func Concat(axis int, vs ...*Var) *Var {
 		ts[i] = v.value
 	}
 	y := tensor.Concat(axis, ts...)
-	rules := make([]rule, len(vs))
+	ds := make([]deriv, len(vs))
 	at := 0
 	for i, v := range vs {
 		start, n := at, v.Dim(axis)
-		rules[i] = func(g *Var, _ []*Var, _ *Var) *Var { return g.Narrow(axis, start, n) }
+		ds[i] = deriv{
+			vjp: func(g *Var, _ []*Var, _ *Var) *Var { return g.Narrow(axis, start, n) },
+			// The tangent of one input, placed in zeros at its part.
+			jvp: func(t *Var, _ []*Var, y *Var) *Var { return narrowBackward(t, y.Shape(), axis, start) },
+		}
 		at += n
 	}
-	return record("Concat", y, vs, rules...)
+	return record("Concat", y, vs, ds...)
 }
 
 // Stack joins Vars of equal shape along a new axis.
@@ -44,9 +48,9 @@ func Stack(axis int, vs ...*Var) *Var {
 // shorter one reads the leading part, as PyTorch's gather). Its gradient
 // scatter-adds g back, so repeated indices accumulate.
 func (x *Var) Gather(axis int, idx *tensor.Tensor) *Var {
-	return unary("Gather", x.value.Gather(axis, idx), x, func(g, x, y *Var) *Var {
-		return Const(x.value.ZerosLike()).ScatterAdd(axis, idx, g)
-	})
+	return unary("Gather", x.value.Gather(axis, idx), x,
+		func(g, x, y *Var) *Var { return Const(x.value.ZerosLike()).ScatterAdd(axis, idx, g) },
+		func(t, x, y *Var) *Var { return t.Gather(axis, idx) })
 }
 
 // ScatterAdd returns a copy of x with src added at
@@ -55,15 +59,17 @@ func (x *Var) Gather(axis int, idx *tensor.Tensor) *Var {
 func (x *Var) ScatterAdd(axis int, idx *tensor.Tensor, src *Var) *Var {
 	return binary("ScatterAdd", x.value.ScatterAdd(axis, idx, src.value), x, src,
 		func(g, x, src, y *Var) *Var { return g },
-		func(g, x, src, y *Var) *Var { return g.Gather(axis, idx) })
+		func(g, x, src, y *Var) *Var { return g.Gather(axis, idx) },
+		func(t, x, src, y *Var) *Var { return t },
+		func(t, x, src, y *Var) *Var { return Const(x.value.ZerosLike()).ScatterAdd(axis, idx, t) })
 }
 
 // IndexSelect picks the entries idx (Int32, 1-D) of axis. Its gradient
 // index-adds g back, so repeated indices accumulate.
 func (x *Var) IndexSelect(axis int, idx *tensor.Tensor) *Var {
-	return unary("IndexSelect", x.value.IndexSelect(axis, idx), x, func(g, x, y *Var) *Var {
-		return Const(x.value.ZerosLike()).IndexAdd(axis, idx, g)
-	})
+	return unary("IndexSelect", x.value.IndexSelect(axis, idx), x,
+		func(g, x, y *Var) *Var { return Const(x.value.ZerosLike()).IndexAdd(axis, idx, g) },
+		func(t, x, y *Var) *Var { return t.IndexSelect(axis, idx) })
 }
 
 // IndexAdd returns a copy of x with src's entries added at positions idx
@@ -71,5 +77,7 @@ func (x *Var) IndexSelect(axis int, idx *tensor.Tensor) *Var {
 func (x *Var) IndexAdd(axis int, idx *tensor.Tensor, src *Var) *Var {
 	return binary("IndexAdd", x.value.IndexAdd(axis, idx, src.value), x, src,
 		func(g, x, src, y *Var) *Var { return g },
-		func(g, x, src, y *Var) *Var { return g.IndexSelect(axis, idx) })
+		func(g, x, src, y *Var) *Var { return g.IndexSelect(axis, idx) },
+		func(t, x, src, y *Var) *Var { return t },
+		func(t, x, src, y *Var) *Var { return Const(x.value.ZerosLike()).IndexAdd(axis, idx, t) })
 }

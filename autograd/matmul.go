@@ -4,7 +4,8 @@ package autograd
 // leading axes are batch axes and broadcast, and a 1-D operand is a row
 // (left) or column (right) vector whose added axis is dropped from the
 // result. The gradients are products with the other operand transposed
-// (a view, not a copy), summed over broadcast batch axes.
+// (a view, not a copy), summed over broadcast batch axes; the tangent is
+// ta b + a tb.
 func (a *Var) MatMul(b *Var) *Var {
 	if a.Rank() == 0 || b.Rank() == 0 {
 		panic(withOperands(newError("MatMul", "operands need rank >= 1"), a.value, b.value))
@@ -20,7 +21,9 @@ func (a *Var) MatMul(b *Var) *Var {
 	}
 	out := binary("MatMul", a2.value.MatMul(b2.value), a2, b2,
 		func(g, a, b, y *Var) *Var { return g.MatMul(b.T()).SumTo(a.Shape()...) },
-		func(g, a, b, y *Var) *Var { return a.T().MatMul(g).SumTo(b.Shape()...) })
+		func(g, a, b, y *Var) *Var { return a.T().MatMul(g).SumTo(b.Shape()...) },
+		func(t, a, b, y *Var) *Var { return t.MatMul(b) },
+		func(t, a, b, y *Var) *Var { return a.MatMul(t) })
 	if b.Rank() == 1 {
 		out = out.Squeeze(-1)
 	}

@@ -29,7 +29,9 @@ func keptShape(x *Var, axes []int) []int {
 func (x *Var) Sum(keepdim bool, axes ...int) *Var {
 	y := x.value.Sum(keepdim, axes...)
 	keep := keptShape(x, axes)
-	return unary("Sum", y, x, func(g, x, y *Var) *Var { return g.Reshape(keep...).Expand(x.Shape()...) })
+	return unary("Sum", y, x,
+		func(g, x, y *Var) *Var { return g.Reshape(keep...).Expand(x.Shape()...) },
+		func(t, x, y *Var) *Var { return t.Sum(keepdim, axes...) })
 }
 
 // Mean averages x over axes (all when none are given).
@@ -37,32 +39,37 @@ func (x *Var) Mean(keepdim bool, axes ...int) *Var {
 	y := x.value.Mean(keepdim, axes...)
 	keep := keptShape(x, axes)
 	n := float64(x.Numel()) / float64(max(y.Numel(), 1))
-	return unary("Mean", y, x, func(g, x, y *Var) *Var { return g.DivScalar(n).Reshape(keep...).Expand(x.Shape()...) })
+	return unary("Mean", y, x,
+		func(g, x, y *Var) *Var { return g.DivScalar(n).Reshape(keep...).Expand(x.Shape()...) },
+		func(t, x, y *Var) *Var { return t.Mean(keepdim, axes...) })
 }
 
 // Max returns the maximum over axes (all when none are given). Where
 // several elements tie for the maximum the gradient is split evenly
 // among them.
 func (x *Var) Max(keepdim bool, axes ...int) *Var {
-	return x.extremum("Max", x.value.Max(keepdim, axes...), axes)
+	return x.extremum("Max", x.value.Max(keepdim, axes...), keepdim, axes)
 }
 
 // Min returns the minimum over axes (all when none are given); ties split
 // the gradient evenly.
 func (x *Var) Min(keepdim bool, axes ...int) *Var {
-	return x.extremum("Min", x.value.Min(keepdim, axes...), axes)
+	return x.extremum("Min", x.value.Min(keepdim, axes...), keepdim, axes)
 }
 
 // extremum records Max or Min with output y. The gradient goes to the
 // elements equal to the result, each getting 1/(number of ties): a
-// constant weight, since it is piecewise constant in x.
-func (x *Var) extremum(op string, y *tensor.Tensor, axes []int) *Var {
+// constant weight, since it is piecewise constant in x. The tangent is
+// the same weighted sum of x's tangent, so JVP and VJP stay adjoint.
+func (x *Var) extremum(op string, y *tensor.Tensor, keepdim bool, axes []int) *Var {
 	keep := keptShape(x, axes)
-	return unary(op, y, x, func(g, x, y *Var) *Var {
+	weights := func(x, y *Var) *Var {
 		hit := x.value.Eq(y.value.Reshape(keep...))
-		w := hit.Div(hit.Sum(true, axes...))
-		return g.Reshape(keep...).Mul(Const(w))
-	})
+		return Const(hit.Div(hit.Sum(true, axes...)))
+	}
+	return unary(op, y, x,
+		func(g, x, y *Var) *Var { return g.Reshape(keep...).Mul(weights(x, y)) },
+		func(t, x, y *Var) *Var { return t.Mul(weights(x, y)).Sum(keepdim, axes...) })
 }
 
 // ArgMax returns the Int32 position of the first maximum along axis: a

@@ -10,7 +10,9 @@ func (x *Var) Softmax(axis int) *Var {
 	if x.Rank() == 0 {
 		return x.Reshape(1).Softmax(rankZeroAxis("Softmax", x, axis)).Reshape()
 	}
-	return unary("Softmax", x.value.Softmax(axis), x, func(g, x, y *Var) *Var { return SoftmaxBackward(y, g, axis, false) })
+	// The Jacobian diag(y) - y yᵀ is symmetric: the VJP is the JVP.
+	r := func(g, x, y *Var) *Var { return SoftmaxBackward(y, g, axis, false) }
+	return unary("Softmax", x.value.Softmax(axis), x, r, r)
 }
 
 // LogSoftmax returns x - log Σexp(x) along axis; 0 for a rank-0 x.
@@ -18,7 +20,9 @@ func (x *Var) LogSoftmax(axis int) *Var {
 	if x.Rank() == 0 {
 		return x.Reshape(1).LogSoftmax(rankZeroAxis("LogSoftmax", x, axis)).Reshape()
 	}
-	return unary("LogSoftmax", x.value.LogSoftmax(axis), x, func(g, x, y *Var) *Var { return SoftmaxBackward(y, g, axis, true) })
+	return unary("LogSoftmax", x.value.LogSoftmax(axis), x,
+		func(g, x, y *Var) *Var { return SoftmaxBackward(y, g, axis, true) },
+		func(t, x, y *Var) *Var { return t.Sub(y.Exp().Mul(t).Sum(true, axis)) }) // (I - 1 softmaxᵀ) t
 }
 
 // SoftmaxBackward returns the VJP of Softmax (or LogSoftmax when log)
@@ -32,21 +36,40 @@ func SoftmaxBackward(y, dy *Var, axis int, log bool) *Var {
 	dx := tensor.SoftmaxBackward(y.value, dy.value, axis, log)
 	if log {
 		return record("LogSoftmaxBackward", dx, []*Var{y, dy},
-			func(gg *Var, in []*Var, _ *Var) *Var { // d/dy of dy - e^y Σdy
-				y, dy := in[0], in[1]
-				return gg.Mul(y.Exp()).Mul(dy.Sum(true, axis)).Neg()
+			deriv{
+				vjp: func(gg *Var, in []*Var, _ *Var) *Var { // d/dy of dy - e^y Σdy
+					y, dy := in[0], in[1]
+					return gg.Mul(y.Exp()).Mul(dy.Sum(true, axis)).Neg()
+				},
+				jvp: func(t *Var, in []*Var, _ *Var) *Var { // diagonal in y: the same product
+					y, dy := in[0], in[1]
+					return t.Mul(y.Exp()).Mul(dy.Sum(true, axis)).Neg()
+				},
 			},
-			func(gg *Var, in []*Var, _ *Var) *Var { // d/ddy: gg - Σ gg*e^y
-				return gg.Sub(gg.Mul(in[0].Exp()).Sum(true, axis))
+			deriv{
+				vjp: func(gg *Var, in []*Var, _ *Var) *Var { // d/ddy: gg - Σ gg*e^y
+					return gg.Sub(gg.Mul(in[0].Exp()).Sum(true, axis))
+				},
+				jvp: func(t *Var, in []*Var, _ *Var) *Var { // t - e^y Σt
+					return t.Sub(in[0].Exp().Mul(t.Sum(true, axis)))
+				},
 			})
 	}
 	return record("SoftmaxBackward", dx, []*Var{y, dy},
-		func(gg *Var, in []*Var, _ *Var) *Var { // d/dy of y*dy - y*Σdy*y
-			y, dy := in[0], in[1]
-			return gg.Mul(dy.Sub(dy.Mul(y).Sum(true, axis))).Sub(dy.Mul(gg.Mul(y).Sum(true, axis)))
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { // d/dy of y*dy - y*Σdy*y
+				y, dy := in[0], in[1]
+				return gg.Mul(dy.Sub(dy.Mul(y).Sum(true, axis))).Sub(dy.Mul(gg.Mul(y).Sum(true, axis)))
+			},
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { // t*(dy - Σdy*y) - y*Σdy*t
+				y, dy := in[0], in[1]
+				return t.Mul(dy.Sub(dy.Mul(y).Sum(true, axis))).Sub(y.Mul(dy.Mul(t).Sum(true, axis)))
+			},
 		},
-		func(gg *Var, in []*Var, _ *Var) *Var { // linear in dy with a symmetric Jacobian
-			return SoftmaxBackward(in[0], gg, axis, false)
+		deriv{
+			// Linear in dy with a symmetric Jacobian: VJP and JVP agree.
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { return SoftmaxBackward(in[0], gg, axis, false) },
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { return SoftmaxBackward(in[0], t, axis, false) },
 		})
 }
 
@@ -65,9 +88,11 @@ func rankZeroAxis(op string, x *Var, axis int) int {
 // t = (1-smoothing)*onehot + smoothing/classes, through the fused kernel.
 // Average it with Mean for the usual batch loss.
 func CrossEntropy(logits *Var, labels *tensor.Tensor, smoothing float64) *Var {
-	return unary("CrossEntropy", tensor.CrossEntropy(logits.value, labels, smoothing), logits, func(g, x, y *Var) *Var {
-		return CrossEntropyBackward(x, labels, g, smoothing)
-	})
+	return unary("CrossEntropy", tensor.CrossEntropy(logits.value, labels, smoothing), logits,
+		func(g, x, y *Var) *Var { return CrossEntropyBackward(x, labels, g, smoothing) },
+		func(t, x, y *Var) *Var {
+			return t.Mul(x.Softmax(1).Sub(Const(targets(x, labels, smoothing)))).Sum(false, 1)
+		})
 }
 
 // CrossEntropyBackward returns dloss[r]*(softmax(logits)[r]-t[r]), the
@@ -76,14 +101,25 @@ func CrossEntropy(logits *Var, labels *tensor.Tensor, smoothing float64) *Var {
 // SoftmaxBackward), so cross-entropy is differentiable to any order.
 func CrossEntropyBackward(logits *Var, labels *tensor.Tensor, dloss *Var, smoothing float64) *Var {
 	dx := tensor.CrossEntropyBackward(logits.value, labels, dloss.value, smoothing)
+	// The softmax Jacobian is symmetric, so the logits' VJP is their JVP.
+	dlogits := func(gg *Var, in []*Var, _ *Var) *Var { // dloss * (softmax Jacobian)ᵀ gg
+		return in[1].Unsqueeze(1).Mul(SoftmaxBackward(in[0].Softmax(1), gg, 1, false))
+	}
 	return record("CrossEntropyBackward", dx, []*Var{logits, dloss},
-		func(gg *Var, in []*Var, _ *Var) *Var { // dloss * (softmax Jacobian)ᵀ gg
-			return in[1].Unsqueeze(1).Mul(SoftmaxBackward(in[0].Softmax(1), gg, 1, false))
-		},
-		func(gg *Var, in []*Var, _ *Var) *Var { // Σ_c gg*(softmax - t) per row
-			logits := in[0].value
-			classes := logits.Dim(1)
-			t := tensor.OneHot(labels, classes, logits.DType()).MulScalar(1 - smoothing).AddScalar(smoothing / float64(classes))
-			return gg.Mul(in[0].Softmax(1).Sub(Const(t))).Sum(false, 1)
+		deriv{vjp: dlogits, jvp: dlogits},
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { // Σ_c gg*(softmax - t) per row
+				return gg.Mul(in[0].Softmax(1).Sub(Const(targets(in[0], labels, smoothing)))).Sum(false, 1)
+			},
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { // t[r]*(softmax - t)[r]
+				return t.Unsqueeze(1).Mul(in[0].Softmax(1).Sub(Const(targets(in[0], labels, smoothing))))
+			},
 		})
+}
+
+// targets returns the smoothed one-hot targets of CrossEntropy for
+// logits [rows, classes]: (1-smoothing)*onehot + smoothing/classes.
+func targets(logits *Var, labels *tensor.Tensor, smoothing float64) *tensor.Tensor {
+	classes := logits.Dim(1)
+	return tensor.OneHot(labels, classes, logits.DType()).MulScalar(1 - smoothing).AddScalar(smoothing / float64(classes))
 }

@@ -7,15 +7,15 @@ import (
 
 // Neg returns -x.
 func (x *Var) Neg() *Var {
-	return unary("Neg", x.value.Neg(), x, func(g, x, y *Var) *Var { return g.Neg() })
+	return unary("Neg", x.value.Neg(), x, negate, negate)
 }
 
 // Abs returns |x|. Its gradient is sign(x), 0 at 0.
 func (x *Var) Abs() *Var {
-	return unary("Abs", x.value.Abs(), x, func(g, x, y *Var) *Var {
-		// sign(x) is piecewise constant: a mask, not a function of x.
-		return g.Mul(Const(x.value.Sign()))
-	})
+	// sign(x) is piecewise constant: a mask, not a function of x. The
+	// Jacobian is diagonal, so the JVP is the VJP.
+	r := func(g, x, y *Var) *Var { return g.Mul(Const(x.value.Sign())) }
+	return unary("Abs", x.value.Abs(), x, r, r)
 }
 
 // Sign returns -1, 0 or 1 elementwise: a constant, since its derivative
@@ -24,60 +24,75 @@ func (x *Var) Sign() *Var { return Const(x.value.Sign()) }
 
 // Exp returns e^x.
 func (x *Var) Exp() *Var {
-	return unary("Exp", x.value.Exp(), x, func(g, x, y *Var) *Var { return g.Mul(y) })
+	return unary("Exp", x.value.Exp(), x, exp, exp)
 }
 
 // Log returns ln x.
 func (x *Var) Log() *Var {
-	return unary("Log", x.value.Log(), x, func(g, x, y *Var) *Var { return g.Div(x) })
+	return unary("Log", x.value.Log(), x, log, log)
 }
 
 // Sqrt returns √x.
 func (x *Var) Sqrt() *Var {
-	return unary("Sqrt", x.value.Sqrt(), x, func(g, x, y *Var) *Var { return g.Div(y.MulScalar(2)) })
+	return unary("Sqrt", x.value.Sqrt(), x, sqrt, sqrt)
 }
 
 // Pow returns x^p for a scalar exponent p.
 func (x *Var) Pow(p float64) *Var {
-	return unary("Pow", x.value.Pow(p), x, func(g, x, y *Var) *Var {
+	r := func(g, x, y *Var) *Var {
 		if p == 0 {
 			return nil // x^0 is constant; p*x^-1 would be NaN at 0
 		}
 		return g.Mul(x.Pow(p - 1).MulScalar(p))
-	})
+	}
+	return unary("Pow", x.value.Pow(p), x, r, r)
 }
 
 // Tanh returns tanh x.
 func (x *Var) Tanh() *Var {
-	return unary("Tanh", x.value.Tanh(), x, func(g, x, y *Var) *Var { return TanhGrad(y, g) })
+	return unary("Tanh", x.value.Tanh(), x, tanh, tanh)
 }
 
 // Sigmoid returns 1/(1+e^-x).
 func (x *Var) Sigmoid() *Var {
-	return unary("Sigmoid", x.value.Sigmoid(), x, func(g, x, y *Var) *Var { return SigmoidGrad(y, g) })
+	return unary("Sigmoid", x.value.Sigmoid(), x, sigmoid, sigmoid)
 }
 
 // ReLU returns max(x, 0); its gradient at 0 is 0.
 func (x *Var) ReLU() *Var {
-	return unary("ReLU", x.value.ReLU(), x, func(g, x, y *Var) *Var { return ReLUGrad(x, g) })
+	return unary("ReLU", x.value.ReLU(), x, relu, relu)
 }
 
 // LeakyReLU returns x where x > 0, else slope*x.
 func (x *Var) LeakyReLU(slope float64) *Var {
-	return unary("LeakyReLU", x.value.LeakyReLU(slope), x, func(g, x, y *Var) *Var { return LeakyReLUGrad(x, g, slope) })
+	r := func(g, x, y *Var) *Var { return LeakyReLUGrad(x, g, slope) }
+	return unary("LeakyReLU", x.value.LeakyReLU(slope), x, r, r)
 }
 
 // GELU returns the tanh approximation of the Gaussian error linear unit.
 func (x *Var) GELU() *Var {
-	return unary("GELU", x.value.GELU(), x, func(g, x, y *Var) *Var { return GELUGrad(x, g) })
+	return unary("GELU", x.value.GELU(), x, gelu, gelu)
 }
 
 // Cast returns x converted to dt (sharing x's value when it has dt
 // already). Between float dtypes the gradient is cast back; a cast to or
 // from Int32 carries none.
 func (x *Var) Cast(dt device.DType) *Var {
-	return unary("Cast", x.value.Cast(dt), x, func(g, x, y *Var) *Var { return g.Cast(x.DType()) })
+	return unary("Cast", x.value.Cast(dt), x,
+		func(g, x, y *Var) *Var { return g.Cast(x.DType()) },
+		func(t, x, y *Var) *Var { return t.Cast(y.DType()) })
 }
+
+// The elementwise ops' Jacobians are diagonal, so each rule below is its
+// op's VJP and JVP at once: the derivative times g (a gradient or a
+// tangent).
+func exp(g, x, y *Var) *Var     { return g.Mul(y) }
+func log(g, x, y *Var) *Var     { return g.Div(x) }
+func sqrt(g, x, y *Var) *Var    { return g.Div(y.MulScalar(2)) }
+func tanh(g, x, y *Var) *Var    { return TanhGrad(y, g) }
+func sigmoid(g, x, y *Var) *Var { return SigmoidGrad(y, g) }
+func relu(g, x, y *Var) *Var    { return ReLUGrad(x, g) }
+func gelu(g, x, y *Var) *Var    { return GELUGrad(x, g) }
 
 // The fused VJP kernels, as ops of their own. Each takes the saved
 // forward value and an incoming gradient g (broadcasting like any binary
@@ -86,51 +101,68 @@ func (x *Var) Cast(dt device.DType) *Var {
 
 // fused records a fused-VJP op: tensor.Binary(op, p, a, g) with the
 // rules for a and for g.
-func fused(op device.BinaryOp, name string, p float64, a, g *Var, ra, rg rule) *Var {
+func fused(op device.BinaryOp, name string, p float64, a, g *Var, ra, rg deriv) *Var {
 	return record(name, tensor.Binary(op, p, a.value, g.value), []*Var{a, g}, ra, rg)
 }
 
 // ReLUGrad returns g where x > 0, else 0: the VJP of ReLU at x. It is
 // linear in g and piecewise constant in x, which gets no gradient.
 func ReLUGrad(x, g *Var) *Var {
-	return fused(device.ReLUGrad, "ReLUGrad", 0, x, g, nil, func(gg *Var, in []*Var, _ *Var) *Var {
-		return ReLUGrad(in[0], gg).SumTo(in[1].Shape()...)
+	return fused(device.ReLUGrad, "ReLUGrad", 0, x, g, deriv{}, deriv{
+		vjp: func(gg *Var, in []*Var, _ *Var) *Var { return ReLUGrad(in[0], gg).SumTo(in[1].Shape()...) },
+		jvp: func(t *Var, in []*Var, _ *Var) *Var { return ReLUGrad(in[0], t) },
 	})
 }
 
 // LeakyReLUGrad returns g where x > 0, else slope*g: the VJP of
 // LeakyReLU at x. Like ReLUGrad, x gets no gradient.
 func LeakyReLUGrad(x, g *Var, slope float64) *Var {
-	return fused(device.LeakyReLUGrad, "LeakyReLUGrad", slope, x, g, nil, func(gg *Var, in []*Var, _ *Var) *Var {
-		return LeakyReLUGrad(in[0], gg, slope).SumTo(in[1].Shape()...)
+	return fused(device.LeakyReLUGrad, "LeakyReLUGrad", slope, x, g, deriv{}, deriv{
+		vjp: func(gg *Var, in []*Var, _ *Var) *Var { return LeakyReLUGrad(in[0], gg, slope).SumTo(in[1].Shape()...) },
+		jvp: func(t *Var, in []*Var, _ *Var) *Var { return LeakyReLUGrad(in[0], t, slope) },
 	})
 }
 
 // SigmoidGrad returns g*y*(1-y), the VJP of Sigmoid at its output y.
 func SigmoidGrad(y, g *Var) *Var {
+	dy := func(gg *Var, in []*Var) *Var { return gg.Mul(in[1]).Mul(in[0].MulScalar(-2).AddScalar(1)) } // d/dy g*y*(1-y) = g*(1-2y)
 	return fused(device.SigmoidGrad, "SigmoidGrad", 0, y, g,
-		func(gg *Var, in []*Var, _ *Var) *Var { // d/dy g*y*(1-y) = g*(1-2y)
-			return gg.Mul(in[1]).Mul(in[0].MulScalar(-2).AddScalar(1)).SumTo(in[0].Shape()...)
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { return dy(gg, in).SumTo(in[0].Shape()...) },
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { return dy(t, in) },
 		},
-		func(gg *Var, in []*Var, _ *Var) *Var { return SigmoidGrad(in[0], gg).SumTo(in[1].Shape()...) })
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { return SigmoidGrad(in[0], gg).SumTo(in[1].Shape()...) },
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { return SigmoidGrad(in[0], t) },
+		})
 }
 
 // TanhGrad returns g*(1-y²), the VJP of Tanh at its output y.
 func TanhGrad(y, g *Var) *Var {
+	dy := func(gg *Var, in []*Var) *Var { return gg.Mul(in[1]).Mul(in[0].MulScalar(-2)) } // d/dy g*(1-y²) = -2gy
 	return fused(device.TanhGrad, "TanhGrad", 0, y, g,
-		func(gg *Var, in []*Var, _ *Var) *Var { // d/dy g*(1-y²) = -2gy
-			return gg.Mul(in[1]).Mul(in[0].MulScalar(-2)).SumTo(in[0].Shape()...)
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { return dy(gg, in).SumTo(in[0].Shape()...) },
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { return dy(t, in) },
 		},
-		func(gg *Var, in []*Var, _ *Var) *Var { return TanhGrad(in[0], gg).SumTo(in[1].Shape()...) })
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { return TanhGrad(in[0], gg).SumTo(in[1].Shape()...) },
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { return TanhGrad(in[0], t) },
+		})
 }
 
 // GELUGrad returns g*gelu'(x), the VJP of GELU at x.
 func GELUGrad(x, g *Var) *Var {
+	dx := func(gg *Var, in []*Var) *Var { return gg.Mul(in[1]).Mul(geluSecond(in[0])) }
 	return fused(device.GELUGrad, "GELUGrad", 0, x, g,
-		func(gg *Var, in []*Var, _ *Var) *Var {
-			return gg.Mul(in[1]).Mul(geluSecond(in[0])).SumTo(in[0].Shape()...)
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { return dx(gg, in).SumTo(in[0].Shape()...) },
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { return dx(t, in) },
 		},
-		func(gg *Var, in []*Var, _ *Var) *Var { return GELUGrad(in[0], gg).SumTo(in[1].Shape()...) })
+		deriv{
+			vjp: func(gg *Var, in []*Var, _ *Var) *Var { return GELUGrad(in[0], gg).SumTo(in[1].Shape()...) },
+			jvp: func(t *Var, in []*Var, _ *Var) *Var { return GELUGrad(in[0], t) },
+		})
 }
 
 // GELU's tanh form: √(2/π) and the cubic coefficient.

@@ -19,6 +19,7 @@ type Var struct {
 	node   *node // nil when the Var does not require grad
 	grad   *Var  // accumulated by Backward into leaves
 	noGrad bool  // made by NoGrad or from such a Var: records nothing, nor do ops on it
+	tan    *Var  // forward mode: the tangent carried alongside value (nil: zero)
 }
 
 // rule is the vector-Jacobian product of one input of an op: given the
@@ -29,6 +30,21 @@ type Var struct {
 // Captured tensors, axes and constants are fine: they are the op's saved
 // state, dropped when the graph is released.
 type rule func(g *Var, x []*Var, y *Var) *Var
+
+// tangentRule is the Jacobian-vector product of one input of an op: given
+// the tangent t of input i and the op's inputs x and output y (tangent-
+// free, so the rule's own ops do not propagate tangents again), it
+// returns that input's contribution to the output's tangent (nil meaning
+// zero). A contribution may have any shape that broadcasts to y's.
+type tangentRule func(t *Var, x []*Var, y *Var) *Var
+
+// deriv holds the derivative rules of one input of an op, side by side:
+// vjp for reverse mode, jvp for forward mode. Both are nil for an input
+// that carries no derivative (the condition of Where, the x of ReLUGrad).
+type deriv struct {
+	vjp rule
+	jvp tangentRule
+}
 
 // node is the record of one op (or a leaf): which Var it made, from which
 // inputs, and the rule for each input. seq orders nodes: an op's node
@@ -114,7 +130,8 @@ func (v *Var) Op() string {
 }
 
 // Detach returns a Var sharing v's value that records nothing and so
-// stops gradients.
+// stops gradients; it drops v's tangent too (a constant, as JAX's
+// stop_gradient).
 func (v *Var) Detach() *Var { return &Var{value: v.value} }
 
 // Grad returns the gradient Backward accumulated into v, or nil if none
@@ -170,32 +187,40 @@ func (v *Var) String() string {
 	return fmt.Sprintf("Var(%s, %v)", op, v.value)
 }
 
-// record returns the Var holding y, the output of op on inputs x, and
-// records a node with one rule per input when any input requires grad
-// and none is marked NoGrad (a mark the output then carries on). It is
-// the one place ops enter the tape.
-func record(op string, y *tensor.Tensor, x []*Var, rules ...rule) *Var {
+// record returns the Var holding y, the output of op on inputs x, with
+// ds[i] the derivative rules of x[i]. It records a node with the VJP
+// rules when any input requires grad and none is marked NoGrad (a mark
+// the output then carries on), and, when any input carries a tangent
+// (forward mode, see JVP), computes the output's tangent with the JVP
+// rules. It is the one place ops enter the tape.
+func record(op string, y *tensor.Tensor, x []*Var, ds ...deriv) *Var {
 	if anomalyOn.Load() {
 		checkFinite(op, "the output", "op whose output", y, x)
 	}
 	out := &Var{value: y}
 	requires := false
 	for _, in := range x {
-		if in.noGrad {
-			out.noGrad = true
-			return out
-		}
+		out.noGrad = out.noGrad || in.noGrad
 		requires = requires || in.node != nil
 	}
-	if requires && y.DType().IsFloat() {
+	if requires && !out.noGrad && y.DType().IsFloat() {
+		rules := make([]rule, len(ds))
+		for i, d := range ds {
+			rules[i] = d.vjp
+		}
 		out.node = &node{seq: seqCounter.Add(1), op: op, v: out, inputs: append([]*Var(nil), x...), rules: rules}
 	}
+	out.tan = tangentOf(op, out, x, ds)
 	return out
 }
 
-// unary records an op of one input with its rule written over (g, x, y).
-func unary(op string, y *tensor.Tensor, x *Var, r func(g, x, y *Var) *Var) *Var {
-	return record(op, y, []*Var{x}, func(g *Var, x []*Var, y *Var) *Var { return r(g, x[0], y) })
+// unary records an op of one input with its VJP r and JVP j written over
+// (g or t, x, y).
+func unary(op string, y *tensor.Tensor, x *Var, r, j func(g, x, y *Var) *Var) *Var {
+	return record(op, y, []*Var{x}, deriv{
+		vjp: func(g *Var, x []*Var, y *Var) *Var { return r(g, x[0], y) },
+		jvp: func(t *Var, x []*Var, y *Var) *Var { return j(t, x[0], y) },
+	})
 }
 
 // NoGrad returns a Var sharing v's value that records nothing and
@@ -208,8 +233,9 @@ func unary(op string, y *tensor.Tensor, x *Var, r func(g, x, y *Var) *Var) *Var 
 // while evaluating on another is safe. The mark reaches what is computed
 // from v; ops on Params alone (outside the NoGrad value's path) still
 // record, and their graphs are dropped with their outputs. Detach drops
-// the mark.
-func NoGrad(v *Var) *Var { return &Var{value: v.value, noGrad: true} }
+// the mark. A tangent (forward mode) is kept: NoGrad stops recording,
+// not differentiation, as torch.no_grad leaves forward-mode AD alone.
+func NoGrad(v *Var) *Var { return &Var{value: v.value, noGrad: true, tan: v.tan} }
 
 // IsNoGrad reports whether v carries the NoGrad mark: it was made by
 // NoGrad or computed from such a Var.

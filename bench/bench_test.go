@@ -33,6 +33,7 @@ func BenchmarkConv(b *testing.B)        { benchGroup(b, "conv") }
 func BenchmarkOptim(b *testing.B)       { benchGroup(b, "optim") }
 func BenchmarkTrain(b *testing.B)       { benchGroup(b, "train") }
 func BenchmarkOverhead(b *testing.B)    { benchGroup(b, "overhead") }
+func BenchmarkJacobian(b *testing.B)    { benchGroup(b, "jacobian") }
 
 func benchGroup(b *testing.B, group string) {
 	for _, ds := range strings.Split(*benchDevices, ",") {

@@ -49,7 +49,7 @@ const (
 // name) bench/torch/bench.py.
 type Workload struct {
 	// Group is the family (gemm, elementwise, reduce, softmax, conv, optim,
-	// train, overhead); Name tells the workload apart within it and keeps
+	// train, overhead, jacobian); Name tells the workload apart within it and keeps
 	// the Full scale's shape, so that rows match across devices, scales
 	// and PyTorch. ID joins them.
 	Group, Name string
@@ -110,7 +110,7 @@ func (w Workload) Tolerance(dt device.DType) float64 {
 func Workloads() []Workload {
 	var ws []Workload
 	for _, group := range [][]Workload{gemmWorkloads(), elementwiseWorkloads(), reduceWorkloads(),
-		softmaxWorkloads(), convWorkloads(), optimWorkloads(), trainWorkloads(), overheadWorkloads()} {
+		softmaxWorkloads(), convWorkloads(), optimWorkloads(), trainWorkloads(), overheadWorkloads(), jacobianWorkloads()} {
 		ws = append(ws, group...)
 	}
 	return ws

@@ -51,7 +51,7 @@ func TestWorkloadsTiny(t *testing.T) {
 func TestWorkloadList(t *testing.T) {
 	ws := Workloads()
 	var ids []string
-	groups := []string{"gemm", "elementwise", "reduce", "softmax", "conv", "optim", "train", "overhead"}
+	groups := []string{"gemm", "elementwise", "reduce", "softmax", "conv", "optim", "train", "overhead", "jacobian"}
 	for _, w := range ws {
 		if slices.Contains(ids, w.ID()) {
 			t.Errorf("duplicate workload %s", w.ID())
@@ -71,7 +71,8 @@ func TestWorkloadList(t *testing.T) {
 	for _, want := range []string{"gemm/n=256", "gemm/n=2048", "gemm/mlp-fwd", "gemm/mlp-dw", "gemm/mlp-dx", "gemm/batched",
 		"elementwise/sigmoid/16M", "elementwise/bias-add/1M", "reduce/sum-cols/16M", "softmax/softmax/4096x1000",
 		"softmax/xent/128x10", "conv/conv2-fwdbwd", "conv/maxpool-fwdbwd", "optim/adam-mlp", "train/mlp-sgd",
-		"train/mlp-adam", "train/cnn-adam", "overhead/add4", "overhead/add4-grad", "overhead/chain64"} {
+		"train/mlp-adam", "train/cnn-adam", "overhead/add4", "overhead/add4-grad", "overhead/chain64",
+		"jacobian/fwd/in1024-out16", "jacobian/rev/in1024-out16", "jacobian/fwd/in16-out1024", "jacobian/rev/in16-out1024"} {
 		if !slices.Contains(ids, want) {
 			t.Errorf("no workload %s", want)
 		}

@@ -34,6 +34,19 @@ try:
 except ImportError:  # --list needs only the workload table
     torch = None
 
+# jacfwd/jacrev: torch.func from PyTorch 2.0, functorch in 1.13 (Debian's
+# python3-torch may have neither); without them the jacobian rows are
+# skipped with a note.
+jacfwd = jacrev = None
+if torch is not None:
+    try:
+        from torch.func import jacfwd, jacrev
+    except ImportError:
+        try:
+            from functorch import jacfwd, jacrev
+        except ImportError:
+            pass
+
 SCHEMA = "tapegrad-bench/1"
 SCALES = ("full", "small", "tiny")
 DTYPES = {"f32": torch.float32, "f64": torch.float64} if torch else {}
@@ -104,8 +117,8 @@ class Workload(NamedTuple):
         return self.tol or DEFAULT_TOL
 
 
-# The workload table. It mirrors bench/gemm.go, elementwise.go, nnops.go
-# and train.go: the same IDs, sizes at every scale, Shape strings, FLOPs
+# The workload table. It mirrors bench/gemm.go, elementwise.go, nnops.go,
+# train.go and jacobian.go: the same IDs, sizes at every scale, Shape strings, FLOPs
 # and Moved formulas, and the same inputs (distributions and draw order).
 # Keep it in sync with them; the Go comments give each formula's reasoning.
 
@@ -412,9 +425,32 @@ def overhead_workloads():
     return [add("add4", False), add("add4-grad", True), Workload("overhead", "chain64", "overhead", chain)]
 
 
+def jacobian_workloads():
+    # bench/jacobian.go: the Jacobian [m, n] of tanh(A x) by jacfwd and
+    # jacrev (which vmap the directions, where tapegrad loops over them).
+    ws = []
+    for n_in, n_out, small, tiny in ((1024, 16, (128, 4), (12, 3)), (16, 1024, (4, 128), (3, 12))):
+        for fwd in (True, False):
+            def size(s, n_in=n_in, n_out=n_out, small=small, tiny=tiny, fwd=fwd):
+                n = pick(s, n_in, small[0], tiny[0])
+                m = pick(s, n_out, small[1], tiny[1])
+                mn = float(m * n)
+                flops, moved = (4 * mn * n, 2 * mn * n + mn) if fwd else (2 * mn * (m + 1), (m + 2) * mn)
+
+                def setup(e):
+                    a = e.normal(1 / math.sqrt(n), m, n)
+                    x = e.normal(1, n)
+                    jac = (jacfwd if fwd else jacrev)(lambda x: torch.tanh(a @ x))
+                    return Instance(lambda: jac(x))
+                return Size(f"{n} -> {m}", flops, moved, setup)
+            ws.append(Workload("jacobian", f"{'fwd' if fwd else 'rev'}/in{n_in}-out{n_out}", "overhead", size))
+    return ws
+
+
 def workloads():
     return (gemm_workloads() + elementwise_workloads() + reduce_workloads() + softmax_workloads()
-            + conv_workloads() + optim_workloads() + train_workloads() + overhead_workloads())
+            + conv_workloads() + optim_workloads() + train_workloads() + overhead_workloads()
+            + jacobian_workloads())
 
 
 def outputs_of(inst):
@@ -750,9 +786,14 @@ def main():
             notes.append(f"measured at {opts.scale} sizes")
         ceilings.append({"device": "cpu", "dtype": name, "copy_gbps": copy,
                          "fma_gflops": opts.fma.get(name, 0.0), "note": "; ".join(notes)})
-    results = []
+    results, skipped = [], []
     for w in workloads():
         if not opts.run.search(w.id):
+            continue
+        if w.group == "jacobian" and jacfwd is None:
+            print(f"{w.id:<26} skipped: needs torch.func (PyTorch >= 2.0) or functorch (1.13) for jacfwd/jacrev",
+                  file=sys.stderr)
+            skipped.append(w.id)
             continue
         for dtype in opts.dtypes:
             gc.collect()
@@ -774,6 +815,8 @@ def main():
              "softmax, xent, maxpool: the aten kernels autograd runs, without a graph"]
     notes += [f"{v}={os.environ[v]}" for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
                                                "OMP_NUM_THREADS", "OMP_WAIT_POLICY") if v in os.environ]
+    if skipped:
+        notes.append(f"skipped (no torch.func or functorch for jacfwd/jacrev): {', '.join(skipped)}")
     if warning:
         notes.insert(0, "WARNING: " + warning)
     report = {

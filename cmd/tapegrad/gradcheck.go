@@ -16,7 +16,8 @@ import (
 )
 
 // runGradcheck checks every registered op's VJP against central
-// differences in float64 on one device and prints a table.
+// differences, and its JVP against central differences and against the
+// VJP, in float64 on one device, and prints a table.
 func runGradcheck(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("gradcheck", flag.ContinueOnError)
 	devFlag := fs.String("device", "", "device to check on (default: the best available)")
@@ -25,7 +26,7 @@ func runGradcheck(args []string, w io.Writer) error {
 	only := fs.String("op", "", "check only ops whose name contains this")
 	second := fs.Bool("second-order", false, "also check the gradient of the gradient")
 	if help, err := parseFlags(fs, args, w, "tapegrad gradcheck [flags]",
-		"Checks every op's gradient (its VJP) against central differences in\nfloat64 on one device, and prints a table; fails when any op does."); help || err != nil {
+		"Checks every op's gradient (its VJP) against central differences, and its\nforward-mode derivative (its JVP) against central differences and against\nthe VJP, in float64 on one device, and prints a table; fails when any op does."); help || err != nil {
 		return err
 	}
 	var cases []autograd.Case
@@ -49,26 +50,39 @@ func runGradcheck(args []string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "gradcheck on %v, float64, seed %d\n", dev, seed.v)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "op\tshape\tmax abs err\tmax rel err\tpass")
+	fmt.Fprintln(tw, "op\tshape\tmax abs err\tmax rel err\tjvp rel err\tjvp-vjp err\tpass")
 	failed, ran := 0, 0
 	for _, c := range cases {
 		ran++
 		inputs := c.Inputs(dev, device.Float64, seed.v)
 		opts := c.Options
 		opts.SecondOrder = opts.SecondOrder || *second
-		var rep autograd.Report
-		err := tensor.Try(func() { rep, err = autograd.Check(c.F, inputs, opts) })
+		var rep, fwd autograd.Report
+		err := tensor.Try(func() {
+			if rep, err = autograd.Check(c.F, inputs, opts); err != nil {
+				return
+			}
+			opts.Forward = true
+			fwd, err = autograd.Check(c.F, inputs, opts)
+		})
 		if err != nil {
 			failed++
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\tERROR: %v\n", c.Name, shapes(inputs), err)
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\tERROR: %v\n", c.Name, shapes(inputs), err)
 			continue
 		}
 		verdict := "pass"
-		if !rep.Pass {
-			failed++
-			verdict = "FAIL"
+		switch {
+		case !rep.Pass && !fwd.Pass:
+			verdict = "FAIL (vjp, jvp)"
+		case !rep.Pass:
+			verdict = "FAIL (vjp)"
+		case !fwd.Pass:
+			verdict = "FAIL (jvp)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.2e\t%.2e\t%s\n", c.Name, shapes(inputs), rep.MaxAbsErr, rep.MaxRelErr, verdict)
+		if verdict != "pass" {
+			failed++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2e\t%.2e\t%.2e\t%.2e\t%s\n", c.Name, shapes(inputs), rep.MaxAbsErr, rep.MaxRelErr, fwd.MaxRelErr, fwd.AdjointErr, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
