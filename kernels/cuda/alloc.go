@@ -54,6 +54,9 @@ type allocator struct {
 	// kept is what was live right after that collection.
 	handed, kept int64
 	handedBin    map[int]int64
+	// undef, when the driver tracks written bytes (cudasim), marks a
+	// reused block unwritten, as a fresh one is.
+	undef driver.Undefiner
 }
 
 // cached reports whether a request of n bytes would be served from the
@@ -100,6 +103,11 @@ func (a *allocator) get(n int) (driver.DevPtr, int, error) {
 		a.st.Cached -= int64(size)
 		a.st.CacheHits++
 		a.hand(size)
+		if a.undef != nil {
+			if err := a.undef.Undefine(p, size); err != nil {
+				return 0, 0, fmt.Errorf("cuda: mark a reused block unwritten: %w", err)
+			}
+		}
 		return p, size, nil
 	}
 	p, err := a.drv.Alloc(size)

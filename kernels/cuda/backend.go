@@ -96,7 +96,7 @@ func New(dev device.Device, drv driver.Driver) *Backend {
 	if maxGrid <= 0 {
 		maxGrid = 1<<31 - 1
 	}
-	return &Backend{
+	b := &Backend{
 		dev:        dev,
 		drv:        tr,
 		count:      count,
@@ -110,6 +110,10 @@ func New(dev device.Device, drv driver.Driver) *Backend {
 		funcs:      map[kname]driver.Function{},
 		checked:    true,
 	}
+	if u, ok := drv.(driver.Undefiner); ok {
+		b.alloc.undef = u
+	}
+	return b
 }
 
 // Device returns the device this backend runs on.

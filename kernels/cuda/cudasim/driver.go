@@ -236,6 +236,21 @@ func (s *Sim) Memset(dst driver.DevPtr, value byte, bytes int) error {
 	return err
 }
 
+// Undefine marks bytes of device memory as never written, as if freshly
+// allocated: the CUDA backend calls it (driver.Undefiner) when its
+// caching allocator hands out a block again, so that a kernel reading what
+// the block's previous owner left behind is reported as an uninitialised
+// read, as on a fresh allocation.
+func (s *Sim) Undefine(dst driver.DevPtr, bytes int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, a, off, err := s.span("Undefine", dst, bytes)
+	if err == nil && s.initCheck {
+		a.undefineRange(off, uint64(bytes))
+	}
+	return err
+}
+
 // Sync returns nil: Launch runs kernels to completion and returns their
 // faults itself.
 func (s *Sim) Sync() error { return nil }

@@ -78,6 +78,22 @@ func (a *allocation) defineRange(off, n uint64) {
 	}
 }
 
+// undefineRange clears the written bits of n bytes at off.
+func (a *allocation) undefineRange(off, n uint64) {
+	if a.def == nil {
+		return
+	}
+	for i := off; i < off+n; {
+		if i&31 == 0 && off+n-i >= 32 {
+			a.def[i>>5] = 0
+			i += 32
+			continue
+		}
+		a.def[i>>5] &^= 1 << (i & 31)
+		i++
+	}
+}
+
 // copyDefined gives dst's bytes [doff, doff+n) the definedness of src's
 // bytes [soff, soff+n), as a device-to-device copy carries it.
 func copyDefined(dst *allocation, doff uint64, src *allocation, soff, n uint64) {

@@ -86,3 +86,11 @@ type Driver interface {
 	// error.
 	Sync() error
 }
+
+// Undefiner is implemented by drivers that track which device bytes were
+// written (cudasim): the caching allocator calls Undefine when it hands a
+// cached block out again, so that reading what the previous owner left is
+// caught like reading fresh memory.
+type Undefiner interface {
+	Undefine(p DevPtr, bytes int) error
+}
