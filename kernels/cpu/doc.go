@@ -14,7 +14,8 @@
 // the thread count. Float32 math is done in float64 and rounded once where
 // that is cheap (reductions, softmax, optimizers, most unary ops); float32
 // Exp, Log, Tanh and Sigmoid have float32 kernels within 1-2 ulp (AVX-512
-// assembly with a Go loop of the same operations as fallback). GEMM is
+// and AVX2 assembly with a Go loop of the same operations as fallback, all
+// bit-identical). GEMM is
 // a GotoBLAS-shaped packed GEMM accumulating in the element type: packed
 // panels of A and B, an MR×NR register-tile micro-kernel (amd64 assembly
 // for AVX-512F and AVX2+FMA, chosen at run time with golang.org/x/sys/cpu;

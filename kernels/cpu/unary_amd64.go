@@ -5,12 +5,16 @@ package cpu
 import "golang.org/x/sys/cpu"
 
 // unaryF32Sets lists the float32 transcendental kernels this machine runs,
-// fastest first: AVX-512F (16 lanes, masked tail), then the portable loop.
+// fastest first: AVX-512F (16 lanes, masked tail), AVX2 (8 lanes: the
+// Haswell-and-later machines without AVX-512), then the portable loop.
 // All give bit-identical results (see unary_f32.go).
 var unaryF32Sets = func() []unaryF32Set {
 	var ss []unaryF32Set
 	if cpu.X86.HasAVX512F {
 		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512})
+	}
+	if cpu.X86.HasAVX2 {
+		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2})
 	}
 	return append(ss, goUnaryF32)
 }()
@@ -27,3 +31,15 @@ func tanhAVX512(dst, x []float32)
 
 // sigmoidAVX512 is sigmoidF32 over x, as expAVX512.
 func sigmoidAVX512(dst, x []float32)
+
+// expAVX2 is expAVX512 on 8 lanes (unary_avx2_amd64.s).
+func expAVX2(dst, x []float32)
+
+// logAVX2 is logAVX512 on 8 lanes.
+func logAVX2(dst, x []float32)
+
+// tanhAVX2 is tanhAVX512 on 8 lanes.
+func tanhAVX2(dst, x []float32)
+
+// sigmoidAVX2 is sigmoidAVX512 on 8 lanes.
+func sigmoidAVX2(dst, x []float32)
