@@ -7,16 +7,60 @@ import (
 )
 
 // sumBlock fixes the summation order of long rows: a row of more than
-// sumBlock elements is summed block by block, each block sequentially from
-// zero, and the block sums are then added in order. Blocks can be reduced
-// on different goroutines, yet the order never depends on the thread count.
+// sumBlock elements is summed block by block, each block from zero, and
+// the block sums are then added in order. Blocks can be reduced on
+// different goroutines, yet the order never depends on the thread count.
 const sumBlock = 1 << 16
+
+// sumLanes is how many independent float64 accumulators a block's float
+// sum keeps: element p of the row goes to lane p%sumLanes, each lane sums
+// its elements in order, and the lanes are added pairwise at the end of
+// the block (laneSum). A single chain would wait out the latency of every
+// add; eight keep the adders busy, and the order is still fixed by the
+// row's length alone, so the row and column paths agree bit for bit.
+const sumLanes = 8
+
+// laneSum adds the lanes of one block in a fixed tree.
+func laneSum(a *[sumLanes]float64) float64 {
+	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+}
+
+// addLanes adds x[i], the element at position pos+i of its row, to lane
+// (pos+i)%sumLanes of acc, in order within each lane: a scalar head up to
+// the next multiple of sumLanes, then eight independent accumulators held
+// in registers, then a scalar tail.
+func addLanes[T num](acc *[sumLanes]float64, x []T, pos int) {
+	i := 0
+	for ; i < len(x) && (pos+i)%sumLanes != 0; i++ {
+		acc[(pos+i)%sumLanes] += float64(x[i])
+	}
+	s0, s1, s2, s3, s4, s5, s6, s7 := acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]
+	for ; i+sumLanes <= len(x); i += sumLanes {
+		v := x[i : i+sumLanes : i+sumLanes]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+		s4 += float64(v[4])
+		s5 += float64(v[5])
+		s6 += float64(v[6])
+		s7 += float64(v[7])
+	}
+	acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7] = s0, s1, s2, s3, s4, s5, s6, s7
+	for j := 0; i < len(x); i, j = i+1, j+1 {
+		acc[j] += float64(x[i])
+	}
+}
 
 // Reduce reduces the last nreduce dims of sl into dst, one output element
 // per position of the kept dims, in row-major order. Reference, per output
 // row x[0..m) (read through the layout):
 //
-//	Sum:    s := 0.0; for each block of sumBlock: b := 0.0; for v in block: b += float64(v); s += b
+//	Sum:    s := 0.0
+//	        for each block of sumBlock positions:
+//	                var lane [sumLanes]float64
+//	                for p, v in block: lane[p%sumLanes] += float64(v)
+//	                s += laneSum(lane)
 //	Mean:   Sum / m, NaN when m == 0
 //	Max:    the first NaN if any, else the largest (Min: smallest)
 //	ArgMax: the position of that element, the first one on ties
@@ -156,6 +200,7 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 	w.seek(lo)
 	p := partial[T]{val: src[w.off[0]], idx: lo}
 	intSum := isInt[T]()
+	var lanes [sumLanes]float64
 	for pos := lo; pos < hi; {
 		r := min(w.run(), hi-pos)
 		var x []T
@@ -173,9 +218,7 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 					p.isum += int64(v)
 				}
 			} else {
-				for _, v := range x {
-					p.sum += float64(v)
-				}
+				addLanes(&lanes, x, pos)
 			}
 		case device.Max, device.ArgMax:
 			for i, v := range x {
@@ -193,6 +236,7 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 		w.advance(r)
 		pos += r
 	}
+	p.sum = laneSum(&lanes)
 	return p
 }
 
@@ -205,14 +249,27 @@ const colGroup = 256
 // elements at a large stride, it folds up to colGroup neighbouring outputs
 // at once: each reduced position contributes one contiguous vector, one
 // element per output. Every output still folds its elements in row-major
-// order with the same sumBlock partials, so the results equal the row
-// path's bit for bit.
+// order with the same sumBlock partials and the same sumLanes lanes (a
+// lane-major array of colGroup sums per lane for float sums), so the
+// results equal the row path's bit for bit.
 func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 	cols := keptW.shape[keptW.rank-1]
 	groups := (cols + colGroup - 1) / colGroup
 	intSum := isInt[T]()
 	parallelFor(r.outer/cols*groups, r.m*min(cols, colGroup), func(lo, hi int) {
 		blk, tot := make([]partial[T], colGroup), make([]partial[T], colGroup)
+		lanes := make([]float64, sumLanes*colGroup)
+		// finish ends a block: the lanes of each float sum add up into blk.
+		finish := func(n int) {
+			for g := range blk[:n] {
+				var a [sumLanes]float64
+				for j := range a {
+					a[j] = lanes[j*colGroup+g]
+				}
+				blk[g].sum = laneSum(&a)
+			}
+			clear(lanes)
+		}
 		for it := lo; it < hi; it++ {
 			out := it/groups*cols + it%groups*colGroup
 			n := min(colGroup, cols-out%cols)
@@ -225,6 +282,7 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 				for i := range run {
 					x := src[w.off[0]+i*s:][:n]
 					if p := pos + i; p%sumBlock == 0 { // a new block
+						finish(n)
 						for g, v := range x {
 							if p > 0 {
 								tot[g] = combine(r.op, tot[g], blk[g])
@@ -234,11 +292,12 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 							blk[g] = partial[T]{val: v, idx: p}
 						}
 					}
-					foldVec(r.op, blk[:n], x, pos+i, intSum)
+					foldVec(r.op, blk[:n], lanes, x, pos+i, intSum)
 				}
 				w.advance(run)
 				pos += run
 			}
+			finish(n)
 			for g := range n {
 				store(r, d, out+g, combine(r.op, tot[g], blk[g]))
 			}
@@ -247,16 +306,20 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 }
 
 // foldVec folds x[g], the element at position pos of output g's row, into
-// ps[g] for every g.
-func foldVec[T num](op device.ReduceOp, ps []partial[T], x []T, pos int, intSum bool) {
+// ps[g] for every g; float sums go to lane pos%sumLanes of lanes, whose
+// lane j holds output g's sum at j*colGroup+g.
+func foldVec[T num](op device.ReduceOp, ps []partial[T], lanes []float64, x []T, pos int, intSum bool) {
 	switch op {
 	case device.Sum, device.Mean:
-		for g, v := range x {
-			if intSum {
+		if intSum {
+			for g, v := range x {
 				ps[g].isum += int64(v)
-			} else {
-				ps[g].sum += float64(v)
 			}
+			return
+		}
+		acc := lanes[pos%sumLanes*colGroup:][:len(x)]
+		for g, v := range x {
+			acc[g] += float64(v)
 		}
 	case device.Max, device.ArgMax:
 		for g, v := range x {

@@ -121,49 +121,102 @@ func TestReduceSpecialValues(t *testing.T) {
 }
 
 // TestReduceLongRows covers rows longer than sumBlock, whose blocks are
-// reduced in parallel: the sum must follow the documented block order and
-// no result may depend on GOMAXPROCS.
+// reduced in parallel: the sum must follow the documented block and lane
+// order (float64 data shows every bit of it), the row path (contiguous
+// rows) and the column path (a transposed view) must agree, and no result
+// may depend on GOMAXPROCS.
 func TestReduceLongRows(t *testing.T) {
 	r := newRand(t)
-	const rows, m = 3, 2*sumBlock + 1234
-	v := randVals(r, device.Float32, rows*m)
-	v[rows*m-5] = 4 // the max, in the last block of the last row
-	src := upload(t, device.Float32, v)
-	// columns of a transposed view: stride rows along the reduced dim
-	lt := device.Layout{Shape: []int{rows, m}, Strides: []int{1, rows}}
-	for _, l := range []device.Layout{device.Contiguous([]int{rows, m}), lt} {
-		x := elems(v, l)
-		var results [][]float64
-		for _, procs := range []int{1, 2, 3} {
-			old := runtime.GOMAXPROCS(procs)
-			var got []float64
-			for _, op := range device.ReduceOps() {
-				out := device.Float32
-				if op == device.ArgMax || op == device.ArgMin {
-					out = device.Int32
+	const rows, m = 3, 2*sumBlock + 1237
+	for _, dt := range floatTypes {
+		v := randVals(r, dt, rows*m)
+		v[rows*m-5] = 4 // the max, in the last block of the last row
+		src := upload(t, dt, v)
+		// columns of a transposed view: stride rows along the reduced dim
+		lt := device.Layout{Shape: []int{rows, m}, Strides: []int{1, rows}}
+		for _, l := range []device.Layout{device.Contiguous([]int{rows, m}), lt} {
+			x := elems(v, l)
+			var results [][]float64
+			for _, procs := range []int{1, 2, 16} {
+				old := runtime.GOMAXPROCS(procs)
+				var got []float64
+				for _, op := range device.ReduceOps() {
+					out := dt
+					if op == device.ArgMax || op == device.ArgMin {
+						out = device.Int32
+					}
+					dst := alloc(t, out, rows)
+					require.NoError(t, shared.Reduce(op, dst, src, l, 1))
+					got = append(got, download(t, dst)...)
 				}
-				dst := alloc(t, out, rows)
-				require.NoError(t, shared.Reduce(op, dst, src, l, 1))
-				got = append(got, download(t, dst)...)
+				runtime.GOMAXPROCS(old)
+				results = append(results, got)
 			}
-			runtime.GOMAXPROCS(old)
-			results = append(results, got)
+			require.Equal(t, results[0], results[1])
+			require.Equal(t, results[0], results[2])
+			for o := range rows {
+				row := x[o*m : (o+1)*m]
+				s := 0.0
+				for b := 0; b < m; b += sumBlock {
+					var lane [sumLanes]float64
+					for p := b; p < min(b+sumBlock, m); p++ {
+						lane[p%sumLanes] += row[p]
+					}
+					s += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]))
+				}
+				require.Equal(t, roundTo(dt, s), results[0][o], "%v %v row %d: block- and lane-ordered sum", dt, l, o)
+				for k, op := range device.ReduceOps()[1:] {
+					requireClose(t, []float64{roundTo(dt, refReduce(op, row))}, results[0][(k+1)*rows+o:][:1], 1e-6, op)
+				}
+			}
 		}
-		require.Equal(t, results[0], results[1])
-		require.Equal(t, results[0], results[2])
-		for o := range rows {
-			row := x[o*m : (o+1)*m]
-			s := 0.0
-			for b := 0; b < m; b += sumBlock {
-				bs := 0.0
-				for _, v := range row[b:min(b+sumBlock, m)] {
-					bs += v
-				}
-				s += bs
+	}
+}
+
+// TestReduceSumLanes requires the same float sums, bit for bit, from the
+// row path over contiguous rows, the row path over runs of 7 (so runs start
+// at every lane) and the column path, on rows of 91 and 7 elements, and
+// the documented lane order from all three.
+func TestReduceSumLanes(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	const rows, a, b = 300, 13, 7
+	for _, dt := range floatTypes {
+		x := randVals(r, dt, rows*a*b) // x[(o*a+i)*b+j]: output o, position i*b+j
+		layouts := []device.Layout{
+			device.Contiguous([]int{rows, a, b}),
+			{Shape: []int{rows, a, b}, Strides: []int{a * (b + 1), b + 1, 1}, Offset: 3},
+			{Shape: []int{rows, a, b}, Strides: []int{1, rows * b, rows}},
+		}
+		for _, nr := range []int{2, 1} {
+			m := a * b
+			if nr == 1 {
+				m = b
 			}
-			require.Equal(t, float64(float32(s)), results[0][o], "row %d: block-ordered sum", o)
-			for k, op := range device.ReduceOps()[1:] {
-				requireClose(t, []float64{roundTo(device.Float32, refReduce(op, row))}, results[0][(k+1)*rows+o:][:1], 1e-6, op)
+			want := make([]float64, rows*a*b/m)
+			for o := range want {
+				var lane [sumLanes]float64
+				for p, v := range x[o*m : (o+1)*m] {
+					lane[p%sumLanes] += v
+				}
+				want[o] = roundTo(dt, laneSum(&lane))
+			}
+			for k, l := range layouts {
+				size := l.Offset + 1
+				for d, n := range l.Shape {
+					size += (n - 1) * l.Strides[d]
+				}
+				v := randVals(r, dt, size)
+				for o := range rows {
+					for i := range a {
+						for j := range b {
+							v[l.Offset+o*l.Strides[0]+i*l.Strides[1]+j*l.Strides[2]] = x[(o*a+i)*b+j]
+						}
+					}
+				}
+				dst := alloc(t, dt, len(want))
+				require.NoError(t, shared.Reduce(device.Sum, dst, upload(t, dt, v), l, nr))
+				require.Equal(t, want, download(t, dst), "%v layout %d reducing %d dims", dt, k, nr)
 			}
 		}
 	}
