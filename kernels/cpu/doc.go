@@ -24,7 +24,9 @@
 //
 // The other assembly is FMAProbe's loop (amd64 AVX-512F and AVX+FMA; a Go
 // loop under `-tags purego` and elsewhere), which the bench package times
-// for the machine's peak.
+// for the machine's peak, and the float sums of Reduce (AVX, eight
+// float64 lanes per block whose order is fixed by the row length; the same
+// lanes in Go under `-tags purego`).
 //
 // Work is synchronous: every method has finished when it returns, and Sync
 // is a no-op.

@@ -12,46 +12,6 @@ import (
 // different goroutines, yet the order never depends on the thread count.
 const sumBlock = 1 << 16
 
-// sumLanes is how many independent float64 accumulators a block's float
-// sum keeps: element p of the row goes to lane p%sumLanes, each lane sums
-// its elements in order, and the lanes are added pairwise at the end of
-// the block (laneSum). A single chain would wait out the latency of every
-// add; eight keep the adders busy, and the order is still fixed by the
-// row's length alone, so the row and column paths agree bit for bit.
-const sumLanes = 8
-
-// laneSum adds the lanes of one block in a fixed tree.
-func laneSum(a *[sumLanes]float64) float64 {
-	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
-}
-
-// addLanes adds x[i], the element at position pos+i of its row, to lane
-// (pos+i)%sumLanes of acc, in order within each lane: a scalar head up to
-// the next multiple of sumLanes, then eight independent accumulators held
-// in registers, then a scalar tail.
-func addLanes[T num](acc *[sumLanes]float64, x []T, pos int) {
-	i := 0
-	for ; i < len(x) && (pos+i)%sumLanes != 0; i++ {
-		acc[(pos+i)%sumLanes] += float64(x[i])
-	}
-	s0, s1, s2, s3, s4, s5, s6, s7 := acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]
-	for ; i+sumLanes <= len(x); i += sumLanes {
-		v := x[i : i+sumLanes : i+sumLanes]
-		s0 += float64(v[0])
-		s1 += float64(v[1])
-		s2 += float64(v[2])
-		s3 += float64(v[3])
-		s4 += float64(v[4])
-		s5 += float64(v[5])
-		s6 += float64(v[6])
-		s7 += float64(v[7])
-	}
-	acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7] = s0, s1, s2, s3, s4, s5, s6, s7
-	for j := 0; i < len(x); i, j = i+1, j+1 {
-		acc[j] += float64(x[i])
-	}
-}
-
 // Reduce reduces the last nreduce dims of sl into dst, one output element
 // per position of the kept dims, in row-major order. Reference, per output
 // row x[0..m) (read through the layout):
@@ -317,10 +277,7 @@ func foldVec[T num](op device.ReduceOp, ps []partial[T], lanes []float64, x []T,
 			}
 			return
 		}
-		acc := lanes[pos%sumLanes*colGroup:][:len(x)]
-		for g, v := range x {
-			acc[g] += float64(v)
-		}
+		addVec(lanes[pos%sumLanes*colGroup:][:len(x)], x)
 	case device.Max, device.ArgMax:
 		for g, v := range x {
 			if maxWins(v, ps[g].val) {

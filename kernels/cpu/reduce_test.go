@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -176,11 +177,20 @@ func TestReduceLongRows(t *testing.T) {
 // TestReduceSumLanes requires the same float sums, bit for bit, from the
 // row path over contiguous rows, the row path over runs of 7 (so runs start
 // at every lane) and the column path, on rows of 91 and 7 elements, and
-// the documented lane order from all three.
+// the documented lane order from all three, with every kernel set.
 func TestReduceSumLanes(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
+	t.Cleanup(func() { sumKernels = sumSets[0] })
 	const rows, a, b = 300, 13, 7
+	for _, set := range sumSets {
+		sumKernels = set
+		t.Run(set.name, func(t *testing.T) { checkSumLanes(t, r, rows, a, b) })
+	}
+}
+
+// checkSumLanes is TestReduceSumLanes for one kernel set.
+func checkSumLanes(t *testing.T, r *rand.Rand, rows, a, b int) {
 	for _, dt := range floatTypes {
 		x := randVals(r, dt, rows*a*b) // x[(o*a+i)*b+j]: output o, position i*b+j
 		layouts := []device.Layout{
@@ -218,6 +228,48 @@ func TestReduceSumLanes(t *testing.T) {
 				require.NoError(t, shared.Reduce(device.Sum, dst, upload(t, dt, v), l, nr))
 				require.Equal(t, want, download(t, dst), "%v layout %d reducing %d dims", dt, k, nr)
 			}
+		}
+	}
+}
+
+// TestSumKernels requires every set's kernels to give the portable ones'
+// sums bit for bit on every length from 0 to 70, from accumulators that
+// already hold values, and to touch no accumulator past len(x).
+func TestSumKernels(t *testing.T) {
+	r := newRand(t)
+	for _, set := range sumSets[:len(sumSets)-1] {
+		for n := range 71 {
+			x32, x64 := make([]float32, n), make([]float64, n)
+			for i := range x64 {
+				x64[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(60)-30))
+				x32[i] = float32(x64[i])
+			}
+			var start [sumLanes]float64
+			for i := range start {
+				start[i] = r.NormFloat64()
+			}
+			n8 := n / sumLanes * sumLanes
+			want32, got32, want64, got64 := start, start, start, start
+			goSum.lanes32(&want32, x32[:n8])
+			set.lanes32(&got32, x32[:n8])
+			goSum.lanes64(&want64, x64[:n8])
+			set.lanes64(&got64, x64[:n8])
+			require.Equal(t, want32, got32, "%s lanes32 n=%d", set.name, n8)
+			require.Equal(t, want64, got64, "%s lanes64 n=%d", set.name, n8)
+
+			n4 := n &^ 3
+			acc := make([]float64, n+4)
+			for i := range acc {
+				acc[i] = r.NormFloat64()
+			}
+			w32, g32 := append([]float64(nil), acc...), append([]float64(nil), acc...)
+			goSum.vec32(w32, x32[:n4])
+			set.vec32(g32, x32[:n4])
+			require.Equal(t, w32, g32, "%s vec32 n=%d", set.name, n4)
+			w64, g64 := append([]float64(nil), acc...), append([]float64(nil), acc...)
+			goSum.vec64(w64, x64[:n4])
+			set.vec64(g64, x64[:n4])
+			require.Equal(t, w64, g64, "%s vec64 n=%d", set.name, n4)
 		}
 	}
 }
