@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"runtime"
 
 	"github.com/tapegrad/tapegrad/device"
 )
@@ -200,50 +201,70 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 	return p
 }
 
-// colGroup is how many neighbouring outputs reduceColumns folds together.
-const colGroup = 256
+// colGroup and colGroupMax bound how many neighbouring outputs
+// reduceColumns folds together: as many as give each goroutine one group,
+// so that each reads long contiguous stretches of every row (in 8 KB
+// pieces at most: the lanes of float sums, 8 float64s per output, stay in
+// L2), but at least colGroup. The width changes only the speed: every
+// output's order is its own.
+const colGroup, colGroupMax = 256, 2048
+
+// colWidth returns reduceColumns' group width for rows of cols outputs.
+func colWidth(cols int) int {
+	procs := runtime.GOMAXPROCS(0)
+	return min(colGroupMax, max(colGroup, (cols+procs-1)/procs))
+}
 
 // reduceColumns is the path for layouts whose kept dims end in a run that
 // is contiguous in src while the reduced dims are not, such as a sum over
 // the batch dim of [batch, features]. Rather than gathering each output's
-// elements at a large stride, it folds up to colGroup neighbouring outputs
-// at once: each reduced position contributes one contiguous vector, one
-// element per output. Every output still folds its elements in row-major
-// order with the same sumBlock partials and the same sumLanes lanes (a
-// lane-major array of colGroup sums per lane for float sums), so the
-// results equal the row path's bit for bit.
+// elements at a large stride, it folds a group of neighbouring outputs
+// (colWidth) at once: each reduced position contributes one contiguous
+// vector, one element per output. Every output still folds its elements
+// in row-major order with the same sumBlock partials and the same sumLanes
+// lanes (for float sums a lane-major array, lane j of output g at
+// j*width+g), so the results equal the row path's bit for bit.
 func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 	cols := keptW.shape[keptW.rank-1]
-	groups := (cols + colGroup - 1) / colGroup
+	width := colWidth(cols)
+	groups := (cols + width - 1) / width
 	intSum := isInt[T]()
-	parallelFor(r.outer/cols*groups, r.m*min(cols, colGroup), func(lo, hi int) {
-		blk, tot := make([]partial[T], colGroup), make([]partial[T], colGroup)
-		lanes := make([]float64, sumLanes*colGroup)
+	floatSum := !intSum && (r.op == device.Sum || r.op == device.Mean)
+	vec := vecKernel[T]()
+	parallelFor(r.outer/cols*groups, r.m*min(cols, width), func(lo, hi int) {
+		blk, tot := make([]partial[T], width), make([]partial[T], width)
+		var lanes []float64
+		if floatSum {
+			lanes = make([]float64, sumLanes*width)
+		}
 		// finish ends a block: the lanes of each float sum add up into blk.
 		finish := func(n int) {
+			if !floatSum {
+				return
+			}
 			for g := range blk[:n] {
 				var a [sumLanes]float64
 				for j := range a {
-					a[j] = lanes[j*colGroup+g]
+					a[j] = lanes[j*width+g]
 				}
 				blk[g].sum = laneSum(&a)
 			}
 			clear(lanes)
 		}
 		for it := lo; it < hi; it++ {
-			out := it/groups*cols + it%groups*colGroup
-			n := min(colGroup, cols-out%cols)
+			out := it/groups*cols + it%groups*width
+			n := min(width, cols-out%cols)
 			kw := keptW
 			kw.seek(out)
 			w := redW
 			w.off[0] = kw.off[0]
 			for pos := 0; pos < r.m; {
 				run, s := w.run(), w.inner(0)
-				for i := range run {
-					x := src[w.off[0]+i*s:][:n]
-					if p := pos + i; p%sumBlock == 0 { // a new block
+				for i := 0; i < run; {
+					p := pos + i
+					if p%sumBlock == 0 { // a new block
 						finish(n)
-						for g, v := range x {
+						for g, v := range src[w.off[0]+i*s:][:n] {
 							if p > 0 {
 								tot[g] = combine(r.op, tot[g], blk[g])
 							} else {
@@ -252,7 +273,14 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 							blk[g] = partial[T]{val: v, idx: p}
 						}
 					}
-					foldVec(r.op, blk[:n], lanes, x, pos+i, intSum)
+					if floatSum { // the rest of the run in this block, straight into the lanes
+						for end := min(run, i+sumBlock-p%sumBlock); i < end; i++ {
+							vec(lanes[(pos+i)%sumLanes*width:][:n], src[w.off[0]+i*s:][:n])
+						}
+						continue
+					}
+					foldVec(r.op, blk[:n], src[w.off[0]+i*s:][:n], p, intSum)
+					i++
 				}
 				w.advance(run)
 				pos += run
@@ -266,18 +294,13 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 }
 
 // foldVec folds x[g], the element at position pos of output g's row, into
-// ps[g] for every g; float sums go to lane pos%sumLanes of lanes, whose
-// lane j holds output g's sum at j*colGroup+g.
-func foldVec[T num](op device.ReduceOp, ps []partial[T], lanes []float64, x []T, pos int, intSum bool) {
+// ps[g] for every g: the reductions other than float sums.
+func foldVec[T num](op device.ReduceOp, ps []partial[T], x []T, pos int, intSum bool) {
 	switch op {
 	case device.Sum, device.Mean:
-		if intSum {
-			for g, v := range x {
-				ps[g].isum += int64(v)
-			}
-			return
+		for g, v := range x {
+			ps[g].isum += int64(v)
 		}
-		addVec(lanes[pos%sumLanes*colGroup:][:len(x)], x)
 	case device.Max, device.ArgMax:
 		for g, v := range x {
 			if maxWins(v, ps[g].val) {

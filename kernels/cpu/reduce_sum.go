@@ -86,18 +86,29 @@ func addLanes[T num](acc *[sumLanes]float64, x []T, pos int) {
 	}
 }
 
-// addVec adds x[i] to acc[i] for every i < len(x) through sumKernels.
-func addVec[T num](acc []float64, x []T) {
+// vecKernel returns sumKernels' vec32 or vec64 for T, through vecAdd so
+// that it takes any length, or nil for int32.
+func vecKernel[T num]() func(acc []float64, x []T) {
+	var k func(acc []float64, x []T)
+	switch f := any(sumKernels.vec32).(type) {
+	case func([]float64, []T):
+		k = f
+	}
+	if f, ok := any(sumKernels.vec64).(func([]float64, []T)); ok {
+		k = f
+	}
+	if k == nil {
+		return nil
+	}
+	return func(acc []float64, x []T) { vecAdd(k, acc, x) }
+}
+
+// vecAdd adds x[i] to acc[i] for every i < len(x): the multiples of 4
+// through k, the rest here.
+func vecAdd[T num](k func(acc []float64, x []T), acc []float64, x []T) {
 	acc = acc[:len(x)]
 	n := len(x) &^ 3
-	switch xs := any(x[:n]).(type) {
-	case []float32:
-		sumKernels.vec32(acc, xs)
-	case []float64:
-		sumKernels.vec64(acc, xs)
-	default:
-		n = 0
-	}
+	k(acc, x[:n])
 	for i := n; i < len(x); i++ {
 		acc[i] += float64(x[i])
 	}

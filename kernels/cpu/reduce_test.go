@@ -273,3 +273,38 @@ func TestSumKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestReduceColumnsWidths requires reduceColumns to give the row path's
+// results bit for bit for every op whatever its group width, which follows
+// GOMAXPROCS: 1100 outputs in one group, or in groups of 367 and 366.
+func TestReduceColumnsWidths(t *testing.T) {
+	r := newRand(t)
+	const m, cols = 37, 1100
+	for _, dt := range floatTypes {
+		v := randVals(r, dt, m*cols) // [m, cols]: output j's row is column j
+		vt := make([]float64, len(v))
+		for i := range m {
+			for j := range cols {
+				vt[j*m+i] = v[i*cols+j]
+			}
+		}
+		src, srcT := upload(t, dt, v), upload(t, dt, vt)
+		cl := device.Layout{Shape: []int{cols, m}, Strides: []int{1, cols}}
+		for _, op := range device.ReduceOps() {
+			out := dt
+			if op == device.ArgMax || op == device.ArgMin {
+				out = device.Int32
+			}
+			want := alloc(t, out, cols)
+			require.NoError(t, shared.Reduce(op, want, srcT, device.Contiguous([]int{cols, m}), 1))
+			for _, procs := range []int{1, 3} {
+				old := runtime.GOMAXPROCS(procs)
+				got := alloc(t, out, cols)
+				err := shared.Reduce(op, got, src, cl, 1)
+				runtime.GOMAXPROCS(old)
+				require.NoError(t, err)
+				require.Equal(t, download(t, want), download(t, got), "%v %v GOMAXPROCS %d", dt, op, procs)
+			}
+		}
+	}
+}
