@@ -125,12 +125,20 @@ func reduce[T num](r reduction, d *Buffer, src []T) {
 		return fold(r.op, src, w, lo, hi, scratch)
 	}
 	if nb == 1 {
+		// Float sums of contiguous rows skip the walker: fold's one run.
+		contiguous := !isInt[T]() && (r.op == device.Sum || r.op == device.Mean) && redW.rank == 1 && redW.inner(0) == 1
 		parallelFor(r.outer, r.m, func(lo, hi int) {
 			kw := keptW
 			kw.seek(lo)
 			scratch := make([]T, chunk)
 			for row := lo; row < hi; row++ {
-				store(r, d, row, rowPart(kw.off[0], 0, r.m, scratch))
+				if contiguous {
+					var lanes [sumLanes]float64
+					addLanes(&lanes, src[kw.off[0]:][:r.m], 0)
+					store(r, d, row, partial[T]{sum: laneSum(&lanes)})
+				} else {
+					store(r, d, row, rowPart(kw.off[0], 0, r.m, scratch))
+				}
 				kw.advance(1)
 			}
 		})
