@@ -14,7 +14,8 @@
 // the thread count. Float32 math is done in float64 and rounded once where
 // that is cheap (reductions, softmax, optimizers, most unary ops); float32
 // Exp, Log, Tanh and Sigmoid have float32 kernels within 1-2 ulp (AVX-512
-// assembly with a Go loop of the same operations as fallback). GEMM is
+// and AVX2 assembly with a Go loop of the same operations as fallback, all
+// bit-identical). GEMM is
 // a GotoBLAS-shaped packed GEMM accumulating in the element type: packed
 // panels of A and B, an MR×NR register-tile micro-kernel (amd64 assembly
 // for AVX-512F and AVX2+FMA, chosen at run time with golang.org/x/sys/cpu;
@@ -23,7 +24,9 @@
 //
 // The other assembly is FMAProbe's loop (amd64 AVX-512F and AVX+FMA; a Go
 // loop under `-tags purego` and elsewhere), which the bench package times
-// for the machine's peak.
+// for the machine's peak, and the float sums of Reduce (AVX, eight
+// float64 lanes per block whose order is fixed by the row length; the same
+// lanes in Go under `-tags purego`).
 //
 // Work is synchronous: every method has finished when it returns, and Sync
 // is a no-op.

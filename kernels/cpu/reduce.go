@@ -2,21 +2,26 @@ package cpu
 
 import (
 	"math"
+	"runtime"
 
 	"github.com/tapegrad/tapegrad/device"
 )
 
 // sumBlock fixes the summation order of long rows: a row of more than
-// sumBlock elements is summed block by block, each block sequentially from
-// zero, and the block sums are then added in order. Blocks can be reduced
-// on different goroutines, yet the order never depends on the thread count.
+// sumBlock elements is summed block by block, each block from zero, and
+// the block sums are then added in order. Blocks can be reduced on
+// different goroutines, yet the order never depends on the thread count.
 const sumBlock = 1 << 16
 
 // Reduce reduces the last nreduce dims of sl into dst, one output element
 // per position of the kept dims, in row-major order. Reference, per output
 // row x[0..m) (read through the layout):
 //
-//	Sum:    s := 0.0; for each block of sumBlock: b := 0.0; for v in block: b += float64(v); s += b
+//	Sum:    s := 0.0
+//	        for each block of sumBlock positions:
+//	                var lane [sumLanes]float64
+//	                for p, v in block: lane[p%sumLanes] += float64(v)
+//	                s += laneSum(lane)
 //	Mean:   Sum / m, NaN when m == 0
 //	Max:    the first NaN if any, else the largest (Min: smallest)
 //	ArgMax: the position of that element, the first one on ties
@@ -120,12 +125,20 @@ func reduce[T num](r reduction, d *Buffer, src []T) {
 		return fold(r.op, src, w, lo, hi, scratch)
 	}
 	if nb == 1 {
+		// Float sums of contiguous rows skip the walker: fold's one run.
+		contiguous := !isInt[T]() && (r.op == device.Sum || r.op == device.Mean) && redW.rank == 1 && redW.inner(0) == 1
 		parallelFor(r.outer, r.m, func(lo, hi int) {
 			kw := keptW
 			kw.seek(lo)
 			scratch := make([]T, chunk)
 			for row := lo; row < hi; row++ {
-				store(r, d, row, rowPart(kw.off[0], 0, r.m, scratch))
+				if contiguous {
+					var lanes [sumLanes]float64
+					addLanes(&lanes, src[kw.off[0]:][:r.m], 0)
+					store(r, d, row, partial[T]{sum: laneSum(&lanes)})
+				} else {
+					store(r, d, row, rowPart(kw.off[0], 0, r.m, scratch))
+				}
 				kw.advance(1)
 			}
 		})
@@ -156,6 +169,7 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 	w.seek(lo)
 	p := partial[T]{val: src[w.off[0]], idx: lo}
 	intSum := isInt[T]()
+	var lanes [sumLanes]float64
 	for pos := lo; pos < hi; {
 		r := min(w.run(), hi-pos)
 		var x []T
@@ -173,9 +187,7 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 					p.isum += int64(v)
 				}
 			} else {
-				for _, v := range x {
-					p.sum += float64(v)
-				}
+				addLanes(&lanes, x, pos)
 			}
 		case device.Max, device.ArgMax:
 			for i, v := range x {
@@ -193,39 +205,74 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 		w.advance(r)
 		pos += r
 	}
+	p.sum = laneSum(&lanes)
 	return p
 }
 
-// colGroup is how many neighbouring outputs reduceColumns folds together.
-const colGroup = 256
+// colGroup and colGroupMax bound how many neighbouring outputs
+// reduceColumns folds together: as many as give each goroutine one group,
+// so that each reads long contiguous stretches of every row (in 8 KB
+// pieces at most: the lanes of float sums, 8 float64s per output, stay in
+// L2), but at least colGroup. The width changes only the speed: every
+// output's order is its own.
+const colGroup, colGroupMax = 256, 2048
+
+// colWidth returns reduceColumns' group width for rows of cols outputs.
+func colWidth(cols int) int {
+	procs := runtime.GOMAXPROCS(0)
+	return min(colGroupMax, max(colGroup, (cols+procs-1)/procs))
+}
 
 // reduceColumns is the path for layouts whose kept dims end in a run that
 // is contiguous in src while the reduced dims are not, such as a sum over
 // the batch dim of [batch, features]. Rather than gathering each output's
-// elements at a large stride, it folds up to colGroup neighbouring outputs
-// at once: each reduced position contributes one contiguous vector, one
-// element per output. Every output still folds its elements in row-major
-// order with the same sumBlock partials, so the results equal the row
-// path's bit for bit.
+// elements at a large stride, it folds a group of neighbouring outputs
+// (colWidth) at once: each reduced position contributes one contiguous
+// vector, one element per output. Every output still folds its elements
+// in row-major order with the same sumBlock partials and the same sumLanes
+// lanes (for float sums a lane-major array, lane j of output g at
+// j*width+g), so the results equal the row path's bit for bit.
 func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 	cols := keptW.shape[keptW.rank-1]
-	groups := (cols + colGroup - 1) / colGroup
+	width := colWidth(cols)
+	groups := (cols + width - 1) / width
 	intSum := isInt[T]()
-	parallelFor(r.outer/cols*groups, r.m*min(cols, colGroup), func(lo, hi int) {
-		blk, tot := make([]partial[T], colGroup), make([]partial[T], colGroup)
+	floatSum := !intSum && (r.op == device.Sum || r.op == device.Mean)
+	vec := vecKernel[T]()
+	parallelFor(r.outer/cols*groups, r.m*min(cols, width), func(lo, hi int) {
+		blk, tot := make([]partial[T], width), make([]partial[T], width)
+		var lanes []float64
+		if floatSum {
+			lanes = make([]float64, sumLanes*width)
+		}
+		// finish ends a block: the lanes of each float sum add up into blk.
+		finish := func(n int) {
+			if !floatSum {
+				return
+			}
+			for g := range blk[:n] {
+				var a [sumLanes]float64
+				for j := range a {
+					a[j] = lanes[j*width+g]
+				}
+				blk[g].sum = laneSum(&a)
+			}
+			clear(lanes)
+		}
 		for it := lo; it < hi; it++ {
-			out := it/groups*cols + it%groups*colGroup
-			n := min(colGroup, cols-out%cols)
+			out := it/groups*cols + it%groups*width
+			n := min(width, cols-out%cols)
 			kw := keptW
 			kw.seek(out)
 			w := redW
 			w.off[0] = kw.off[0]
 			for pos := 0; pos < r.m; {
 				run, s := w.run(), w.inner(0)
-				for i := range run {
-					x := src[w.off[0]+i*s:][:n]
-					if p := pos + i; p%sumBlock == 0 { // a new block
-						for g, v := range x {
+				for i := 0; i < run; {
+					p := pos + i
+					if p%sumBlock == 0 { // a new block
+						finish(n)
+						for g, v := range src[w.off[0]+i*s:][:n] {
 							if p > 0 {
 								tot[g] = combine(r.op, tot[g], blk[g])
 							} else {
@@ -234,11 +281,19 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 							blk[g] = partial[T]{val: v, idx: p}
 						}
 					}
-					foldVec(r.op, blk[:n], x, pos+i, intSum)
+					if floatSum { // the rest of the run in this block, straight into the lanes
+						for end := min(run, i+sumBlock-p%sumBlock); i < end; i++ {
+							vec(lanes[(pos+i)%sumLanes*width:][:n], src[w.off[0]+i*s:][:n])
+						}
+						continue
+					}
+					foldVec(r.op, blk[:n], src[w.off[0]+i*s:][:n], p, intSum)
+					i++
 				}
 				w.advance(run)
 				pos += run
 			}
+			finish(n)
 			for g := range n {
 				store(r, d, out+g, combine(r.op, tot[g], blk[g]))
 			}
@@ -247,16 +302,12 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 }
 
 // foldVec folds x[g], the element at position pos of output g's row, into
-// ps[g] for every g.
+// ps[g] for every g: the reductions other than float sums.
 func foldVec[T num](op device.ReduceOp, ps []partial[T], x []T, pos int, intSum bool) {
 	switch op {
 	case device.Sum, device.Mean:
 		for g, v := range x {
-			if intSum {
-				ps[g].isum += int64(v)
-			} else {
-				ps[g].sum += float64(v)
-			}
+			ps[g].isum += int64(v)
 		}
 	case device.Max, device.ArgMax:
 		for g, v := range x {

@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -121,49 +122,188 @@ func TestReduceSpecialValues(t *testing.T) {
 }
 
 // TestReduceLongRows covers rows longer than sumBlock, whose blocks are
-// reduced in parallel: the sum must follow the documented block order and
-// no result may depend on GOMAXPROCS.
+// reduced in parallel: the sum must follow the documented block and lane
+// order (float64 data shows every bit of it), the row path (contiguous
+// rows) and the column path (a transposed view) must agree, and no result
+// may depend on GOMAXPROCS.
 func TestReduceLongRows(t *testing.T) {
 	r := newRand(t)
-	const rows, m = 3, 2*sumBlock + 1234
-	v := randVals(r, device.Float32, rows*m)
-	v[rows*m-5] = 4 // the max, in the last block of the last row
-	src := upload(t, device.Float32, v)
-	// columns of a transposed view: stride rows along the reduced dim
-	lt := device.Layout{Shape: []int{rows, m}, Strides: []int{1, rows}}
-	for _, l := range []device.Layout{device.Contiguous([]int{rows, m}), lt} {
-		x := elems(v, l)
-		var results [][]float64
-		for _, procs := range []int{1, 2, 3} {
-			old := runtime.GOMAXPROCS(procs)
-			var got []float64
-			for _, op := range device.ReduceOps() {
-				out := device.Float32
-				if op == device.ArgMax || op == device.ArgMin {
-					out = device.Int32
+	const rows, m = 3, 2*sumBlock + 1237
+	for _, dt := range floatTypes {
+		v := randVals(r, dt, rows*m)
+		v[rows*m-5] = 4 // the max, in the last block of the last row
+		src := upload(t, dt, v)
+		// columns of a transposed view: stride rows along the reduced dim
+		lt := device.Layout{Shape: []int{rows, m}, Strides: []int{1, rows}}
+		for _, l := range []device.Layout{device.Contiguous([]int{rows, m}), lt} {
+			x := elems(v, l)
+			var results [][]float64
+			for _, procs := range []int{1, 2, 16} {
+				old := runtime.GOMAXPROCS(procs)
+				var got []float64
+				for _, op := range device.ReduceOps() {
+					out := dt
+					if op == device.ArgMax || op == device.ArgMin {
+						out = device.Int32
+					}
+					dst := alloc(t, out, rows)
+					require.NoError(t, shared.Reduce(op, dst, src, l, 1))
+					got = append(got, download(t, dst)...)
 				}
-				dst := alloc(t, out, rows)
-				require.NoError(t, shared.Reduce(op, dst, src, l, 1))
-				got = append(got, download(t, dst)...)
+				runtime.GOMAXPROCS(old)
+				results = append(results, got)
 			}
-			runtime.GOMAXPROCS(old)
-			results = append(results, got)
+			require.Equal(t, results[0], results[1])
+			require.Equal(t, results[0], results[2])
+			for o := range rows {
+				row := x[o*m : (o+1)*m]
+				s := 0.0
+				for b := 0; b < m; b += sumBlock {
+					var lane [sumLanes]float64
+					for p := b; p < min(b+sumBlock, m); p++ {
+						lane[p%sumLanes] += row[p]
+					}
+					s += ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]))
+				}
+				require.Equal(t, roundTo(dt, s), results[0][o], "%v %v row %d: block- and lane-ordered sum", dt, l, o)
+				for k, op := range device.ReduceOps()[1:] {
+					requireClose(t, []float64{roundTo(dt, refReduce(op, row))}, results[0][(k+1)*rows+o:][:1], 1e-6, op)
+				}
+			}
 		}
-		require.Equal(t, results[0], results[1])
-		require.Equal(t, results[0], results[2])
-		for o := range rows {
-			row := x[o*m : (o+1)*m]
-			s := 0.0
-			for b := 0; b < m; b += sumBlock {
-				bs := 0.0
-				for _, v := range row[b:min(b+sumBlock, m)] {
-					bs += v
-				}
-				s += bs
+	}
+}
+
+// TestReduceSumLanes requires the same float sums, bit for bit, from the
+// row path over contiguous rows, the row path over runs of 7 (so runs start
+// at every lane) and the column path, on rows of 91 and 7 elements, and
+// the documented lane order from all three, with every kernel set.
+func TestReduceSumLanes(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	t.Cleanup(func() { sumKernels = sumSets[0] })
+	const rows, a, b = 300, 13, 7
+	for _, set := range sumSets {
+		sumKernels = set
+		t.Run(set.name, func(t *testing.T) { checkSumLanes(t, r, rows, a, b) })
+	}
+}
+
+// checkSumLanes is TestReduceSumLanes for one kernel set.
+func checkSumLanes(t *testing.T, r *rand.Rand, rows, a, b int) {
+	for _, dt := range floatTypes {
+		x := randVals(r, dt, rows*a*b) // x[(o*a+i)*b+j]: output o, position i*b+j
+		layouts := []device.Layout{
+			device.Contiguous([]int{rows, a, b}),
+			{Shape: []int{rows, a, b}, Strides: []int{a * (b + 1), b + 1, 1}, Offset: 3},
+			{Shape: []int{rows, a, b}, Strides: []int{1, rows * b, rows}},
+		}
+		for _, nr := range []int{2, 1} {
+			m := a * b
+			if nr == 1 {
+				m = b
 			}
-			require.Equal(t, float64(float32(s)), results[0][o], "row %d: block-ordered sum", o)
-			for k, op := range device.ReduceOps()[1:] {
-				requireClose(t, []float64{roundTo(device.Float32, refReduce(op, row))}, results[0][(k+1)*rows+o:][:1], 1e-6, op)
+			want := make([]float64, rows*a*b/m)
+			for o := range want {
+				var lane [sumLanes]float64
+				for p, v := range x[o*m : (o+1)*m] {
+					lane[p%sumLanes] += v
+				}
+				want[o] = roundTo(dt, laneSum(&lane))
+			}
+			for k, l := range layouts {
+				size := l.Offset + 1
+				for d, n := range l.Shape {
+					size += (n - 1) * l.Strides[d]
+				}
+				v := randVals(r, dt, size)
+				for o := range rows {
+					for i := range a {
+						for j := range b {
+							v[l.Offset+o*l.Strides[0]+i*l.Strides[1]+j*l.Strides[2]] = x[(o*a+i)*b+j]
+						}
+					}
+				}
+				dst := alloc(t, dt, len(want))
+				require.NoError(t, shared.Reduce(device.Sum, dst, upload(t, dt, v), l, nr))
+				require.Equal(t, want, download(t, dst), "%v layout %d reducing %d dims", dt, k, nr)
+			}
+		}
+	}
+}
+
+// TestSumKernels requires every set's kernels to give the portable ones'
+// sums bit for bit on every length from 0 to 70, from accumulators that
+// already hold values, and to touch no accumulator past len(x).
+func TestSumKernels(t *testing.T) {
+	r := newRand(t)
+	for _, set := range sumSets[:len(sumSets)-1] {
+		for n := range 71 {
+			x32, x64 := make([]float32, n), make([]float64, n)
+			for i := range x64 {
+				x64[i] = r.NormFloat64() * math.Exp2(float64(r.IntN(60)-30))
+				x32[i] = float32(x64[i])
+			}
+			var start [sumLanes]float64
+			for i := range start {
+				start[i] = r.NormFloat64()
+			}
+			n8 := n / sumLanes * sumLanes
+			want32, got32, want64, got64 := start, start, start, start
+			goSum.lanes32(&want32, x32[:n8])
+			set.lanes32(&got32, x32[:n8])
+			goSum.lanes64(&want64, x64[:n8])
+			set.lanes64(&got64, x64[:n8])
+			require.Equal(t, want32, got32, "%s lanes32 n=%d", set.name, n8)
+			require.Equal(t, want64, got64, "%s lanes64 n=%d", set.name, n8)
+
+			n4 := n &^ 3
+			acc := make([]float64, n+4)
+			for i := range acc {
+				acc[i] = r.NormFloat64()
+			}
+			w32, g32 := append([]float64(nil), acc...), append([]float64(nil), acc...)
+			goSum.vec32(w32, x32[:n4])
+			set.vec32(g32, x32[:n4])
+			require.Equal(t, w32, g32, "%s vec32 n=%d", set.name, n4)
+			w64, g64 := append([]float64(nil), acc...), append([]float64(nil), acc...)
+			goSum.vec64(w64, x64[:n4])
+			set.vec64(g64, x64[:n4])
+			require.Equal(t, w64, g64, "%s vec64 n=%d", set.name, n4)
+		}
+	}
+}
+
+// TestReduceColumnsWidths requires reduceColumns to give the row path's
+// results bit for bit for every op whatever its group width, which follows
+// GOMAXPROCS: 1100 outputs in one group, or in groups of 367 and 366.
+func TestReduceColumnsWidths(t *testing.T) {
+	r := newRand(t)
+	const m, cols = 37, 1100
+	for _, dt := range floatTypes {
+		v := randVals(r, dt, m*cols) // [m, cols]: output j's row is column j
+		vt := make([]float64, len(v))
+		for i := range m {
+			for j := range cols {
+				vt[j*m+i] = v[i*cols+j]
+			}
+		}
+		src, srcT := upload(t, dt, v), upload(t, dt, vt)
+		cl := device.Layout{Shape: []int{cols, m}, Strides: []int{1, cols}}
+		for _, op := range device.ReduceOps() {
+			out := dt
+			if op == device.ArgMax || op == device.ArgMin {
+				out = device.Int32
+			}
+			want := alloc(t, out, cols)
+			require.NoError(t, shared.Reduce(op, want, srcT, device.Contiguous([]int{cols, m}), 1))
+			for _, procs := range []int{1, 3} {
+				old := runtime.GOMAXPROCS(procs)
+				got := alloc(t, out, cols)
+				err := shared.Reduce(op, got, src, cl, 1)
+				runtime.GOMAXPROCS(old)
+				require.NoError(t, err)
+				require.Equal(t, download(t, want), download(t, got), "%v %v GOMAXPROCS %d", dt, op, procs)
 			}
 		}
 	}

@@ -5,25 +5,47 @@ package cpu
 import "golang.org/x/sys/cpu"
 
 // unaryF32Sets lists the float32 transcendental kernels this machine runs,
-// fastest first: AVX-512F (16 lanes, masked tail), then the portable loop.
+// fastest first: AVX-512F (16 lanes, masked tail), AVX2 (8 lanes: the
+// Haswell-and-later machines without AVX-512), then the portable loop.
 // All give bit-identical results (see unary_f32.go).
 var unaryF32Sets = func() []unaryF32Set {
 	var ss []unaryF32Set
 	if cpu.X86.HasAVX512F {
 		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512})
 	}
+	if cpu.X86.HasAVX2 {
+		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2})
+	}
 	return append(ss, goUnaryF32)
 }()
 
-// expAVX512 is expF32 over x, 16 lanes at a time, the last partial vector
-// under a mask.
+// The kernels below give expF32, logF32, tanhF32 and sigmoidF32 bit for
+// bit, so their error bounds, in float32 ulps of the correctly rounded
+// result over the whole float32 range, are those of unary_f32.go: exp 1,
+// log 1, tanh 2, sigmoid 2 (TestUnaryF32Accuracy checks every variant).
+
+// expAVX512 is expF32 over x (within 1 ulp), 16 lanes at a time, the last
+// partial vector under a mask.
 func expAVX512(dst, x []float32)
 
-// logAVX512 is logF32 over x, as expAVX512.
+// logAVX512 is logF32 over x (within 1 ulp), as expAVX512.
 func logAVX512(dst, x []float32)
 
-// tanhAVX512 is tanhF32 over x, as expAVX512.
+// tanhAVX512 is tanhF32 over x (within 2 ulp), as expAVX512.
 func tanhAVX512(dst, x []float32)
 
-// sigmoidAVX512 is sigmoidF32 over x, as expAVX512.
+// sigmoidAVX512 is sigmoidF32 over x (within 2 ulp), as expAVX512.
 func sigmoidAVX512(dst, x []float32)
+
+// expAVX2 is expF32 over x (within 1 ulp), 8 lanes at a time, the last
+// partial vector through masked loads and stores (unary_avx2_amd64.s).
+func expAVX2(dst, x []float32)
+
+// logAVX2 is logF32 over x (within 1 ulp), as expAVX2.
+func logAVX2(dst, x []float32)
+
+// tanhAVX2 is tanhF32 over x (within 2 ulp), as expAVX2.
+func tanhAVX2(dst, x []float32)
+
+// sigmoidAVX2 is sigmoidF32 over x (within 2 ulp), as expAVX2.
+func sigmoidAVX2(dst, x []float32)

@@ -114,15 +114,16 @@ func TestUnaryF32Accuracy(t *testing.T) {
 
 // TestUnaryF32Variants checks that every variant gives the portable
 // kernel's results bit for bit (any NaN matching any NaN) on every length
-// from 0 to 40, so both full vectors and masked tails, and that nothing is
-// written past len(x).
+// from 0 to 40, so both full vectors and masked tails, from unaligned
+// starts (any float32 offset from a 64-byte line), and that nothing is
+// written before dst or past len(x).
 func TestUnaryF32Variants(t *testing.T) {
 	r := newRand(t)
 	specials := f32Specials()
 	for _, set := range unaryF32Sets[:len(unaryF32Sets)-1] {
 		for _, c := range unaryF32Ops {
 			for n := range 41 {
-				xs := make([]float32, n)
+				xs := make([]float32, n+16)[r.IntN(16):][:n]
 				for i := range xs {
 					if r.IntN(4) == 0 {
 						xs[i] = specials[r.IntN(len(specials))]
@@ -132,11 +133,16 @@ func TestUnaryF32Variants(t *testing.T) {
 				}
 				want := make([]float32, n)
 				goUnaryF32.kernel(c.op)(want, xs)
-				got := make([]float32, n+16)
-				for i := range got {
-					got[i] = -7.5
+				buf := make([]float32, n+32)
+				for i := range buf {
+					buf[i] = -7.5
 				}
+				start := r.IntN(16)
+				got := buf[start:]
 				set.kernel(c.op)(got, xs)
+				for _, g := range buf[:start] {
+					require.Equalf(t, float32(-7.5), g, "%s %s wrote before dst", set.name, c.op)
+				}
 				for i, w := range want {
 					g := got[i]
 					if w != w && g != g {
