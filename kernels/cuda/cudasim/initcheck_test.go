@@ -55,6 +55,18 @@ func TestInitCheckGlobal(t *testing.T) {
 			src := upload(t, s, []uint32{word, word})
 			return s.CopyDtoD(p, src, 8)
 		}, accumulate, ""},
+		{"memset, then undefined for reuse", func(s *Sim, p driver.DevPtr) error {
+			if err := s.Memset(p, byte(word), 8); err != nil {
+				return err
+			}
+			return s.Undefine(p, 8)
+		}, accumulate, "ld.global"},
+		{"undefined for reuse, then copied from the host", func(s *Sim, p driver.DevPtr) error {
+			if err := s.Undefine(p, 8); err != nil {
+				return err
+			}
+			return s.CopyHtoD(p, toBytes([]uint32{word, word >> 3}))
+		}, accumulate, ""},
 		{"device copy of undefined bytes", func(s *Sim, p driver.DevPtr) error {
 			if err := s.Memset(p, 1, 8); err != nil {
 				return err
