@@ -119,10 +119,10 @@ func reduce[T num](r reduction, d *Buffer, src []T) {
 	nb := (r.m + sumBlock - 1) / sumBlock
 
 	// rowPart reduces positions [lo, hi) of the row at buffer offset base.
-	rowPart := func(base, lo, hi int, scratch []T) partial[T] {
+	rowPart := func(base, lo, hi int, scratch []T, lanes *[sumLanes]float64) partial[T] {
 		w := redW
 		w.off[0] = base
-		return fold(r.op, src, w, lo, hi, scratch)
+		return fold(r.op, src, w, lo, hi, scratch, lanes)
 	}
 	if nb == 1 {
 		// Float sums of contiguous rows skip the walker: fold's one run.
@@ -130,14 +130,18 @@ func reduce[T num](r reduction, d *Buffer, src []T) {
 		parallelFor(r.outer, r.m, func(lo, hi int) {
 			kw := keptW
 			kw.seek(lo)
-			scratch := make([]T, chunk)
+			var scratch []T // fold gathers strided runs into it; contiguous ones need none
+			if redW.inner(0) != 1 {
+				scratch = make([]T, chunk)
+			}
+			lanes := new([sumLanes]float64) // one per chunk of rows: the kernels make it escape
 			for row := lo; row < hi; row++ {
 				if contiguous {
-					var lanes [sumLanes]float64
-					addLanes(&lanes, src[kw.off[0]:][:r.m], 0)
-					store(r, d, row, partial[T]{sum: laneSum(&lanes)})
+					*lanes = [sumLanes]float64{}
+					addLanes(lanes, src[kw.off[0]:][:r.m], 0)
+					store(r, d, row, partial[T]{sum: laneSum(lanes)})
 				} else {
-					store(r, d, row, rowPart(kw.off[0], 0, r.m, scratch))
+					store(r, d, row, rowPart(kw.off[0], 0, r.m, scratch, lanes))
 				}
 				kw.advance(1)
 			}
@@ -146,12 +150,16 @@ func reduce[T num](r reduction, d *Buffer, src []T) {
 	}
 	parts := make([]partial[T], r.outer*nb)
 	parallelFor(len(parts), sumBlock, func(lo, hi int) {
-		scratch := make([]T, chunk)
+		var scratch []T // fold gathers strided runs into it; contiguous ones need none
+		if redW.inner(0) != 1 {
+			scratch = make([]T, chunk)
+		}
+		lanes := new([sumLanes]float64)
 		for it := lo; it < hi; it++ {
 			row, b := it/nb, it%nb
 			kw := keptW
 			kw.seek(row)
-			parts[it] = rowPart(kw.off[0], b*sumBlock, min((b+1)*sumBlock, r.m), scratch)
+			parts[it] = rowPart(kw.off[0], b*sumBlock, min((b+1)*sumBlock, r.m), scratch, lanes)
 		}
 	})
 	for row := range r.outer {
@@ -164,12 +172,13 @@ func reduce[T num](r reduction, d *Buffer, src []T) {
 }
 
 // fold reduces positions [lo, hi) of one row, whose walker w starts at
-// the row's first element, in row-major order.
-func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T) partial[T] {
+// the row's first element, in row-major order. lanes is the caller's
+// scratch for float sums (reset here).
+func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T, lanes *[sumLanes]float64) partial[T] {
 	w.seek(lo)
 	p := partial[T]{val: src[w.off[0]], idx: lo}
 	intSum := isInt[T]()
-	var lanes [sumLanes]float64
+	*lanes = [sumLanes]float64{}
 	for pos := lo; pos < hi; {
 		r := min(w.run(), hi-pos)
 		var x []T
@@ -187,7 +196,7 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 					p.isum += int64(v)
 				}
 			} else {
-				addLanes(&lanes, x, pos)
+				addLanes(lanes, x, pos)
 			}
 		case device.Max, device.ArgMax:
 			for i, v := range x {
@@ -205,7 +214,7 @@ func fold[T num](op device.ReduceOp, src []T, w walker, lo, hi int, scratch []T)
 		w.advance(r)
 		pos += r
 	}
-	p.sum = laneSum(&lanes)
+	p.sum = laneSum(lanes)
 	return p
 }
 
