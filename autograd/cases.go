@@ -32,6 +32,7 @@ func Cases() []Case {
 	var cs []Case
 	cs = append(cs, elementwiseCases()...)
 	cs = append(cs, shapeCases()...)
+	cs = append(cs, compositeCases()...)
 	return cs
 }
 

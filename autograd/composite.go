@@ -1,0 +1,215 @@
+package autograd
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// The ops in this file are compositions of other Var ops, so their VJPs
+// and JVPs (and every higher derivative) come from the ops they are made
+// of; each is as accurate and as fast as that composition, which is why
+// ops that need their own kernel for accuracy (log1p, expm1, softplus)
+// are not among them.
+
+// scalarLike returns v as a constant rank-0 Var of x's dtype and device.
+func scalarLike(x *Var, v float64) *Var { return Const(tensor.Scalar(x.Device(), x.DType(), v)) }
+
+// Clamp returns x limited to [lo, hi], as torch.clamp: the gradient
+// passes where lo < x < hi.
+func (x *Var) Clamp(lo, hi float64) *Var { return x.ClampMin(lo).ClampMax(hi) }
+
+// ClampMin returns max(x, lo).
+func (x *Var) ClampMin(lo float64) *Var { return x.Maximum(scalarLike(x, lo)) }
+
+// ClampMax returns min(x, hi).
+func (x *Var) ClampMax(hi float64) *Var { return x.Minimum(scalarLike(x, hi)) }
+
+// Reciprocal returns 1/x.
+func (x *Var) Reciprocal() *Var { return x.RDivScalar(1) }
+
+// SiLU returns x·sigmoid(x) (also called swish).
+func (x *Var) SiLU() *Var { return x.Mul(x.Sigmoid()) }
+
+// LogSumExp returns log Σ exp(x) over axes (all when none are given),
+// shifted by the maximum so that it neither overflows nor underflows; its
+// gradient is the softmax over those axes.
+func (x *Var) LogSumExp(keepdim bool, axes ...int) *Var {
+	m := x.Detach().Max(true, axes...)
+	s := x.Sub(m).Exp().Sum(keepdim, axes...).Log()
+	return s.Add(x.Detach().Max(keepdim, axes...))
+}
+
+// reducedCount returns how many elements a reduction over axes (all when
+// none) combines into each output.
+func (x *Var) reducedCount(axes []int) int {
+	if len(axes) == 0 {
+		return x.Numel()
+	}
+	n := 1
+	for _, a := range axes {
+		n *= x.Dim(a)
+	}
+	return n
+}
+
+// Variance returns the variance over axes (all when none are given) with
+// Bessel's correction: Σ(x - mean)²/(n - correction), as torch.var
+// (correction 1 is the unbiased estimate, 0 the population variance).
+func (x *Var) Variance(correction int, keepdim bool, axes ...int) *Var {
+	n := x.reducedCount(axes)
+	if n-correction <= 0 {
+		panic(withOperands(newError("Variance", "correction %d leaves no degrees of freedom for %d elements", correction, n), x.value))
+	}
+	d := x.Sub(x.Mean(true, axes...))
+	return d.Mul(d).Sum(keepdim, axes...).DivScalar(float64(n - correction))
+}
+
+// Std returns the square root of Variance.
+func (x *Var) Std(correction int, keepdim bool, axes ...int) *Var {
+	return x.Variance(correction, keepdim, axes...).Sqrt()
+}
+
+// Norm returns the p-norm over axes (all when none are given): Σ|x|
+// for p = 1, √Σx² for p = 2, max|x| for p = +Inf, (Σ|x|^p)^(1/p)
+// otherwise (p >= 1).
+func (x *Var) Norm(p float64, keepdim bool, axes ...int) *Var {
+	switch {
+	case p == 1:
+		return x.Abs().Sum(keepdim, axes...)
+	case p == 2:
+		return x.Mul(x).Sum(keepdim, axes...).Sqrt()
+	case math.IsInf(p, 1):
+		return x.Abs().Max(keepdim, axes...)
+	case p > 1:
+		return x.Abs().Pow(p).Sum(keepdim, axes...).Pow(1 / p)
+	}
+	panic(withOperands(newError("Norm", "p = %v: want p >= 1 or +Inf", p), x.value))
+}
+
+// MaskedFill returns x with v where mask is nonzero (mask broadcasts to
+// x, in any dtype), as torch.masked_fill; the filled places get no
+// gradient.
+func (x *Var) MaskedFill(mask *tensor.Tensor, v float64) *Var {
+	return Where(Const(mask.Cast(x.DType())), scalarLike(x, v), x)
+}
+
+// Outer returns the outer product a ⊗ b of two vectors: [len a, len b].
+func Outer(a, b *Var) *Var { return a.Unsqueeze(1).Mul(b.Unsqueeze(0)) }
+
+// Dot returns the inner product Σ a·b of two vectors of one length.
+func Dot(a, b *Var) *Var {
+	if a.Rank() != 1 || b.Rank() != 1 || a.Dim(0) != b.Dim(0) {
+		panic(withOperands(newError("Dot", "needs two vectors of one length"), a.value, b.value))
+	}
+	return a.Mul(b).Sum(false)
+}
+
+// Split cuts x along axis into pieces of size (the last one shorter when
+// size does not divide the axis), as torch.split; each is a view.
+func (x *Var) Split(size, axis int) []*Var {
+	if size < 1 {
+		panic(withOperands(newError("Split", "piece size %d: want at least 1", size), x.value))
+	}
+	n := x.Dim(axis)
+	var out []*Var
+	for lo := 0; lo < n; lo += size {
+		out = append(out, x.Narrow(axis, lo, min(size, n-lo)))
+	}
+	return out
+}
+
+// Chunk cuts x along axis into n pieces of ⌈len/n⌉ (fewer when they run
+// out), as torch.chunk.
+func (x *Var) Chunk(n, axis int) []*Var {
+	if n < 1 {
+		panic(withOperands(newError("Chunk", "%d chunks: want at least 1", n), x.value))
+	}
+	return x.Split(max(1, (x.Dim(axis)+n-1)/n), axis)
+}
+
+// Unbind returns the slices of x along axis, each without that axis.
+func (x *Var) Unbind(axis int) []*Var {
+	out := x.Split(1, axis)
+	for i, v := range out {
+		out[i] = v.Squeeze(axis)
+	}
+	return out
+}
+
+// Repeat tiles x reps[i] times along axis i, as torch.Tensor.repeat;
+// extra leading reps add leading axes.
+func (x *Var) Repeat(reps ...int) *Var {
+	if len(reps) < x.Rank() {
+		panic(withOperands(newError("Repeat", "%d repetitions for rank %d", len(reps), x.Rank()), x.value))
+	}
+	shape := append(make([]int, len(reps)-x.Rank(), len(reps)), x.Shape()...)
+	for i := range len(reps) - x.Rank() {
+		shape[i] = 1
+	}
+	// [.., d_i, ..] -> [.., 1, d_i, ..] -> [.., r_i, d_i, ..] -> [.., r_i·d_i, ..]
+	inter, expanded, final := make([]int, 0, 2*len(reps)), make([]int, 0, 2*len(reps)), make([]int, len(reps))
+	for i, r := range reps {
+		if r < 0 {
+			panic(withOperands(newError("Repeat", "negative repetition %d on axis %d", r, i), x.value))
+		}
+		inter = append(inter, 1, shape[i])
+		expanded = append(expanded, r, shape[i])
+		final[i] = r * shape[i]
+	}
+	return x.Reshape(inter...).Expand(expanded...).Contiguous().Reshape(final...)
+}
+
+// triangle keeps the elements of x's last two axes on one side of
+// diagonal k: j - i <= k (lower) or j - i >= k (upper).
+func (x *Var) triangle(op string, k int, lower bool) *Var {
+	if x.Rank() < 2 {
+		panic(withOperands(newError(op, "needs at least two axes"), x.value))
+	}
+	m, n := x.Dim(-2), x.Dim(-1)
+	mask := make([]float64, m*n)
+	for i := range m {
+		for j := range n {
+			if (lower && j-i <= k) || (!lower && j-i >= k) {
+				mask[i*n+j] = 1
+			}
+		}
+	}
+	keep := Const(tensor.NewOn(x.Device(), mask, m, n).Cast(x.DType()))
+	return Where(keep, x, scalarLike(x, 0))
+}
+
+// Tril keeps the lower triangle of the last two axes (j - i <= k) and
+// zeroes the rest, as torch.tril.
+func (x *Var) Tril(k int) *Var { return x.triangle("Tril", k, true) }
+
+// Triu keeps the upper triangle of the last two axes (j - i >= k), as
+// torch.triu.
+func (x *Var) Triu(k int) *Var { return x.triangle("Triu", k, false) }
+
+// Flip reverses x along each of axes.
+func (x *Var) Flip(axes ...int) *Var {
+	y := x
+	for _, a := range axes {
+		n := x.Dim(a)
+		idx := make([]int32, n)
+		for i := range idx {
+			idx[i] = int32(n - 1 - i)
+		}
+		y = y.IndexSelect(a, tensor.NewOn(x.Device(), idx, n))
+	}
+	return y
+}
+
+// Roll shifts x by shift along axis, wrapping around, as torch.roll.
+func (x *Var) Roll(shift, axis int) *Var {
+	n := x.Dim(axis)
+	if n == 0 {
+		return x.Narrow(axis, 0, 0)
+	}
+	s := ((shift % n) + n) % n
+	if s == 0 {
+		return x.Narrow(axis, 0, n)
+	}
+	return Concat(axis, x.Narrow(axis, n-s, s), x.Narrow(axis, 0, n-s))
+}

@@ -1,0 +1,62 @@
+package autograd_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+func v64(data []float64, shape ...int) *autograd.Var {
+	return autograd.Const(tensor.New(data, shape...))
+}
+
+// TestCompositeValues pins each composite op's values to what torch
+// computes for the same inputs (worked by hand here).
+func TestCompositeValues(t *testing.T) {
+	x := v64([]float64{1, -2, 3, -4, 5, -6}, 2, 3)
+	vals := func(v *autograd.Var) []float64 { return v.Value().Float64s() }
+
+	require.Equal(t, []float64{1, -1.5, 2, -1.5, 2, -1.5}, vals(x.Clamp(-1.5, 2)))
+	require.Equal(t, []float64{1, -0.5, 1.0 / 3, -0.25, 0.2, -1.0 / 6}, vals(x.Reciprocal()))
+	lse := vals(x.LogSumExp(false, 1))
+	require.InDelta(t, math.Log(math.Exp(1)+math.Exp(-2)+math.Exp(3)), lse[0], 1e-15)
+	require.InDelta(t, math.Log(math.Exp(-4)+math.Exp(5)+math.Exp(-6)), lse[1], 1e-15)
+	big := v64([]float64{1000, 1000}, 2)
+	require.InDelta(t, 1000+math.Log(2), big.LogSumExp(false).Value().Item(), 1e-12, "no overflow")
+
+	w := v64([]float64{1, 2, 3, 4}, 4)
+	require.InDelta(t, 5.0/3, w.Variance(1, false).Value().Item(), 1e-15)
+	require.InDelta(t, 1.25, w.Variance(0, false).Value().Item(), 1e-15)
+	require.InDelta(t, math.Sqrt(5.0/3), w.Std(1, false).Value().Item(), 1e-15)
+	require.InDelta(t, 21.0, x.Norm(1, false).Value().Item(), 1e-15)
+	require.InDelta(t, math.Sqrt(91), x.Norm(2, false).Value().Item(), 1e-14)
+	require.InDelta(t, 6.0, x.Norm(math.Inf(1), false).Value().Item(), 0)
+	require.InDelta(t, math.Cbrt(1+8+27+64+125+216), x.Norm(3, false).Value().Item(), 1e-12)
+
+	mask := tensor.New([]int32{1, 0, 1}, 3)
+	require.Equal(t, []float64{9, -2, 9, 9, 5, 9}, vals(x.MaskedFill(mask, 9)))
+	require.Equal(t, []float64{3, 4, 6, 8}, vals(autograd.Outer(v64([]float64{1, 2}, 2), v64([]float64{3, 4}, 2))))
+	require.Equal(t, 11.0, autograd.Dot(v64([]float64{1, 2}, 2), v64([]float64{3, 4}, 2)).Value().Item())
+
+	pieces := x.Split(2, 1)
+	require.Len(t, pieces, 2)
+	require.Equal(t, []int{2, 2}, pieces[0].Shape())
+	require.Equal(t, []float64{3, -6}, vals(pieces[1]))
+	require.Len(t, x.Chunk(2, 1), 2)
+	require.Equal(t, []float64{-2, 5}, vals(x.Unbind(1)[1]))
+
+	r := v64([]float64{1, 2}, 2).Repeat(2, 2)
+	require.Equal(t, []int{2, 4}, r.Shape())
+	require.Equal(t, []float64{1, 2, 1, 2, 1, 2, 1, 2}, vals(r))
+
+	sq := v64([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3)
+	require.Equal(t, []float64{1, 0, 0, 4, 5, 0, 7, 8, 9}, vals(sq.Tril(0)))
+	require.Equal(t, []float64{0, 2, 3, 0, 0, 6, 0, 0, 0}, vals(sq.Triu(1)))
+	require.Equal(t, []float64{-6, 5, -4, 3, -2, 1}, vals(x.Flip(0, 1)))
+	require.Equal(t, []float64{3, 1, -2, -6, -4, 5}, vals(x.Roll(1, 1)))
+	require.Equal(t, []float64{-2, 3, 1, 5, -6, -4}, vals(x.Roll(-4, 1)))
+}
