@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,7 +25,14 @@ import (
 //     keys (epoch, step, generator offsets).
 //
 // PyTorch reads the file with safetensors.torch.load_file; the model's
-// entries are those without the "optim." prefix.
+// entries are those without the "optim." prefix, so a torch module whose
+// parameters have the same names (fc1.weight [out, in], fc1.bias, ...)
+// loads them strictly once the optimizer's entries are left out:
+//
+//	from safetensors.torch import load_file
+//	state = {k: v for k, v in load_file("checkpoint.safetensors").items()
+//	         if not k.startswith("optim.")}
+//	model.load_state_dict(state, strict=True)
 const (
 	OptimPrefix    = "optim."
 	MetaOptimSteps = "optim.steps"
@@ -35,16 +43,42 @@ const (
 // be nil) and meta to path atomically (safetensors.WriteFile: a temporary
 // file, fsync, rename), so a crash leaves the previous file intact.
 func SaveCheckpoint(path string, m Module, opt Optimizer, meta map[string]string) error {
+	f, err := checkpointFile(path, m, opt, meta)
+	if err != nil {
+		return err
+	}
+	if err := safetensors.WriteFile(path, f); err != nil {
+		return fmt.Errorf("nn: save checkpoint: %w", err)
+	}
+	return nil
+}
+
+// WriteCheckpoint writes what SaveCheckpoint would to w: to memory, a
+// network connection or an object store. Atomicity is then the caller's.
+func WriteCheckpoint(w io.Writer, m Module, opt Optimizer, meta map[string]string) error {
+	f, err := checkpointFile("checkpoint", m, opt, meta)
+	if err != nil {
+		return err
+	}
+	if err := safetensors.Encode(w, f); err != nil {
+		return fmt.Errorf("nn: write checkpoint: %w", err)
+	}
+	return nil
+}
+
+// checkpointFile assembles the safetensors file of a checkpoint; name
+// labels errors.
+func checkpointFile(name string, m Module, opt Optimizer, meta map[string]string) (safetensors.File, error) {
 	f := safetensors.File{Metadata: map[string]string{metaFormat: "pt"}}
 	for k, v := range meta {
 		if k == metaFormat || k == MetaOptimSteps {
-			return fmt.Errorf("nn: save %s: metadata key %q is reserved", path, k)
+			return f, fmt.Errorf("nn: save %s: metadata key %q is reserved", name, k)
 		}
 		f.Metadata[k] = v
 	}
 	for _, nt := range modelEntries(m) {
 		if strings.HasPrefix(nt.Name, OptimPrefix) {
-			return fmt.Errorf("nn: save %s: model entry %q uses the optimizer's prefix %q", path, nt.Name, OptimPrefix)
+			return f, fmt.Errorf("nn: save %s: model entry %q uses the optimizer's prefix %q", name, nt.Name, OptimPrefix)
 		}
 		f.Tensors = append(f.Tensors, toSafetensors(nt.Name, nt.Tensor))
 	}
@@ -55,10 +89,7 @@ func SaveCheckpoint(path string, m Module, opt Optimizer, meta map[string]string
 			f.Tensors = append(f.Tensors, toSafetensors(OptimPrefix+nt.Name, nt.Tensor))
 		}
 	}
-	if err := safetensors.WriteFile(path, f); err != nil {
-		return fmt.Errorf("nn: save checkpoint: %w", err)
-	}
-	return nil
+	return f, nil
 }
 
 // LoadCheckpoint reads path into m and, when opt is not nil, opt, and
@@ -75,6 +106,22 @@ func LoadCheckpoint(path string, m Module, opt Optimizer) (map[string]string, er
 	if err != nil {
 		return nil, fmt.Errorf("nn: load checkpoint: %w", err)
 	}
+	return applyCheckpoint(path, f, m, opt)
+}
+
+// ReadCheckpoint reads a checkpoint from r into m (and opt, when not nil)
+// with LoadCheckpoint's checks and guarantees; name labels errors.
+func ReadCheckpoint(r io.Reader, name string, m Module, opt Optimizer) (map[string]string, error) {
+	f, err := safetensors.Decode(r)
+	if err != nil {
+		return nil, fmt.Errorf("nn: read checkpoint %s: %w", name, err)
+	}
+	return applyCheckpoint(name, f, m, opt)
+}
+
+// applyCheckpoint checks f against m and opt and, when everything fits,
+// copies it in.
+func applyCheckpoint(path string, f safetensors.File, m Module, opt Optimizer) (map[string]string, error) {
 	var model, optim []safetensors.Tensor
 	for _, t := range f.Tensors {
 		if strings.HasPrefix(t.Name, OptimPrefix) {
