@@ -47,6 +47,7 @@ func TestErrorMixedDevices(t *testing.T) {
 	te := tensorError(t, func() { ones(2).Mul(other) })
 	require.Contains(t, te.Error(), "cpu")
 	require.Contains(t, te.Error(), "cudasim")
+	require.ErrorIs(t, te, tensor.ErrDevice)
 }
 
 func TestErrorBadAxis(t *testing.T) {
@@ -84,6 +85,7 @@ func TestErrorBackwardTwice(t *testing.T) {
 	require.Equal(t, "Sum", te.Op, "the error names the first released op met")
 	require.Contains(t, te.Error(), "already released")
 	require.Contains(t, te.Error(), "RetainGraph")
+	require.ErrorIs(t, te, tensor.ErrReleased)
 
 	// A second output sharing the released part fails at that part.
 	z := ones(3)

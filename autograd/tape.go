@@ -228,7 +228,9 @@ func (p *pass) add(i int, g *Var) {
 // CreateGraph the rules see detached Vars, so they record nothing.
 func (p *pass) propagate(n *node, g *Var) {
 	if n.released {
-		panic(newError(n.op, "backward through a graph that was already released: a backward pass freed the saved state of this op (output %v); pass RetainGraph to the first backward to run another", n.shape))
+		e := newError(n.op, "backward through a graph that was already released: a backward pass freed the saved state of this op (output %v); pass RetainGraph to the first backward to run another", n.shape)
+		e.Kind = tensor.ErrReleased
+		panic(e)
 	}
 	x, y := n.inputs, n.v
 	if !p.create {

@@ -12,6 +12,11 @@ import (
 // int. Test for it with errors.Is.
 var ErrOutOfMemory = errors.New("out of memory")
 
+// ErrIndex is wrapped by a backend's error for an index or label outside
+// its range (found by the op, or on an asynchronous device at the next
+// Sync or Read). Test for it with errors.Is.
+var ErrIndex = errors.New("index out of range")
+
 // DType is the element type of a buffer.
 type DType uint8
 

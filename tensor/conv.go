@@ -13,7 +13,7 @@ import (
 func Conv2dGeometry(op string, x *Tensor, kh, kw, stride, pad int) device.ConvParams {
 	nonNil(op, x)
 	if x.Rank() != 4 {
-		fail(op, []*Tensor{x}, "input must be [N, C, H, W]")
+		fail(ErrShape, op, []*Tensor{x}, "input must be [N, C, H, W]")
 	}
 	p := device.ConvParams{N: x.shape[0], C: x.shape[1], H: x.shape[2], W: x.shape[3],
 		KH: kh, KW: kw, StrideH: stride, StrideW: stride, PadH: pad, PadW: pad}
@@ -33,22 +33,22 @@ func checkConv(op string, p device.ConvParams, pool bool, operands ...*Tensor) {
 	}
 	switch {
 	case p.N < 0 || p.C < 0 || p.H < 0 || p.W < 0:
-		fail(op, operands, "negative size in input [%d %d %d %d]", p.N, p.C, p.H, p.W)
+		fail(ErrShape, op, operands, "negative size in input [%d %d %d %d]", p.N, p.C, p.H, p.W)
 	case p.KH < 1 || p.KW < 1 || p.StrideH < 1 || p.StrideW < 1:
-		fail(op, operands, "%s: kernel and stride must be at least 1", window())
+		fail(ErrValue, op, operands, "%s: kernel and stride must be at least 1", window())
 	case p.PadH < 0 || p.PadW < 0:
-		fail(op, operands, "%s: padding must not be negative", window())
+		fail(ErrValue, op, operands, "%s: padding must not be negative", window())
 	case pool && (p.PadH > p.KH/2 || p.PadW > p.KW/2):
-		fail(op, operands, "%s: padding %dx%d is more than half the kernel %dx%d", window(), p.PadH, p.PadW, p.KH, p.KW)
+		fail(ErrValue, op, operands, "%s: padding %dx%d is more than half the kernel %dx%d", window(), p.PadH, p.PadW, p.KH, p.KW)
 	case p.PadH > (math.MaxInt-p.H)/2 || p.PadW > (math.MaxInt-p.W)/2 ||
 		p.H+2*p.PadH < p.KH || p.W+2*p.PadW < p.KW:
-		fail(op, operands, "%s does not fit input %dx%d", window(), p.H, p.W)
+		fail(ErrShape, op, operands, "%s does not fit input %dx%d", window(), p.H, p.W)
 	}
 }
 
 func checkGeometry(op string, t *Tensor, want []int) {
 	if !slices.Equal(t.shape, want) {
-		fail(op, []*Tensor{t}, "expected shape %v", want)
+		fail(ErrShape, op, []*Tensor{t}, "expected shape %v", want)
 	}
 }
 
@@ -102,7 +102,7 @@ func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 	requireFloat("MaxPool2dBackward", dy)
 	sameDevice("MaxPool2dBackward", dy, idx)
 	if idx.dtype != device.Int32 {
-		fail("MaxPool2dBackward", []*Tensor{dy, idx}, "positions must be int32 (from MaxPool2d), got %v", idx.dtype)
+		fail(ErrDType, "MaxPool2dBackward", []*Tensor{dy, idx}, "positions must be int32 (from MaxPool2d), got %v", idx.dtype)
 	}
 	g, ix := dy.Contiguous(), idx.Contiguous()
 	dx := dy.like("MaxPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})

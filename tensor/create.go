@@ -16,7 +16,7 @@ func NewOn[T Elem](dev device.Device, data []T, shape ...int) *Tensor {
 		shape = []int{len(data)}
 	}
 	if n := numel("New", nil, shape); n != len(data) {
-		panic(&Error{Op: "New", Msg: "shape " + fmtShape(shape) + " needs " + itoa(n) + " elements, data has " + itoa(len(data))})
+		panic(&Error{Op: "New", Msg: "shape " + fmtShape(shape) + " needs " + itoa(n) + " elements, data has " + itoa(len(data)), Kind: ErrShape})
 	}
 	t := alloc("New", backendOf("New", dev), dtypeOf[T](), shape)
 	check("New", t.st.be.Write(t.st.buf, append([]T(nil), data...)), t)
@@ -127,7 +127,7 @@ func (g *RNG) SetOffset(off uint64) { g.offset = off }
 func (g *RNG) fill(op string, dev device.Device, dt device.DType, dist device.Dist, a, b float64, shape []int) *Tensor {
 	t := alloc(op, backendOf(op, dev), dt, shape)
 	if !dt.IsFloat() {
-		fail(op, []*Tensor{t}, "needs a float dtype, got %v", dt)
+		fail(ErrDType, op, []*Tensor{t}, "needs a float dtype, got %v", dt)
 	}
 	n := t.Numel()
 	check(op, t.st.be.Rand(t.st.buf, n, dist, g.seed, g.offset, a, b), t)

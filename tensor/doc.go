@@ -14,8 +14,12 @@
 // op (out of memory, a failed kernel launch) panics the same way,
 // wrapping the backend's error, so Try catches it too; an allocation no
 // device has room for wraps device.ErrOutOfMemory on every backend (the
-// CPU's limit is its physical memory, see cpu.SetMemoryLimit). Opening a device is the caller's business (device.Open), and
-// returns an error as usual.
+// CPU's limit is its physical memory, see cpu.SetMemoryLimit). Every
+// *Error has a kind that errors.Is matches: ErrShape, ErrDType,
+// ErrDevice, ErrIndex (also for indices and labels a backend finds out of
+// range), ErrValue, ErrOutOfMemory, and autograd's ErrReleased. Opening a
+// device is the caller's business (device.Open), and returns an error as
+// usual.
 //
 // Device buffers are returned to their backend when the last tensor that
 // views them is garbage collected.

@@ -56,7 +56,7 @@ func Binary(op device.BinaryOp, p float64, a, b *Tensor) *Tensor {
 	if !slices.Equal(a.shape, b.shape) {
 		var ok bool
 		if shape, ok = BroadcastShapes(a.shape, b.shape); !ok {
-			fail(name, []*Tensor{a, b}, "shapes %v and %v do not broadcast", a.shape, b.shape)
+			fail(ErrShape, name, []*Tensor{a, b}, "shapes %v and %v do not broadcast", a.shape, b.shape)
 		}
 	}
 	out := alloc(name, be, a.dtype, shape)
@@ -168,7 +168,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 		shape, ok = BroadcastShapes(cond.shape, shape)
 	}
 	if !ok {
-		fail("Where", []*Tensor{cond, a, b}, "shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape)
+		fail(ErrShape, "Where", []*Tensor{cond, a, b}, "shapes %v, %v and %v do not broadcast", cond.shape, a.shape, b.shape)
 	}
 	out := alloc("Where", be, a.dtype, shape)
 	s := out.shape
@@ -198,7 +198,7 @@ func (t *Tensor) SumTo(shape ...int) *Tensor {
 	}
 	lead := t.Rank() - len(shape)
 	if lead < 0 {
-		fail("SumTo", []*Tensor{t}, "target %v has more axes than the tensor", shape)
+		fail(ErrShape, "SumTo", []*Tensor{t}, "target %v has more axes than the tensor", shape)
 	}
 	var axes []int
 	for i := range t.shape {
@@ -211,7 +211,7 @@ func (t *Tensor) SumTo(shape ...int) *Tensor {
 		case 1:
 			axes = append(axes, i)
 		default:
-			fail("SumTo", []*Tensor{t}, "target %v does not broadcast to the tensor's shape", shape)
+			fail(ErrShape, "SumTo", []*Tensor{t}, "target %v does not broadcast to the tensor's shape", shape)
 		}
 	}
 	return t.Sum(true, axes...).Reshape(shape...)

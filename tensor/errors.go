@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -8,16 +9,46 @@ import (
 	"github.com/tapegrad/tapegrad/device"
 )
 
+// The kinds of tensor error, for errors.Is: errors.Is(err, tensor.ErrShape)
+// holds for every shape mismatch, whichever op raised it.
+var (
+	// ErrShape: operand shapes that do not fit the op (broadcasting,
+	// inner dimensions, ranks, element counts).
+	ErrShape = errors.New("shape mismatch")
+	// ErrDType: an operand of the wrong element type.
+	ErrDType = errors.New("dtype mismatch")
+	// ErrDevice: operands on different devices.
+	ErrDevice = errors.New("device mismatch")
+	// ErrIndex: an axis, position, index or label out of range, raised by
+	// the tensor layer or (device.ErrIndex) by a backend.
+	ErrIndex = device.ErrIndex
+	// ErrValue: an argument with a bad value (a nil operand, a stride of
+	// 0, a negative count).
+	ErrValue = errors.New("invalid argument")
+	// ErrOutOfMemory: an allocation the device (or the CPU backend's
+	// limit) cannot satisfy.
+	ErrOutOfMemory = device.ErrOutOfMemory
+	// ErrReleased: a backward pass through a graph an earlier pass
+	// released (autograd raises it).
+	ErrReleased = errors.New("graph already released")
+)
+
 // Error is the panic value of a failed tensor op: which op, why, and the
-// operands' facts. Err holds an underlying backend error, if any.
+// operands' facts. Kind is one of the Err* kinds above (nil when none
+// fits); Err holds an underlying backend error, if any. errors.Is matches
+// either.
 type Error struct {
 	Op      string
 	Msg     string
 	Shapes  [][]int
 	DTypes  []device.DType
 	Devices []device.Device
+	Kind    error
 	Err     error
 }
+
+// Is reports whether target is e's kind.
+func (e *Error) Is(target error) bool { return e.Kind != nil && e.Kind == target }
 
 // Error formats e as "tensor: Op: Msg (operands: [2 3] float32 cpu, ...)".
 func (e *Error) Error() string {
@@ -62,9 +93,11 @@ func Try(f func()) (err error) {
 	return nil
 }
 
-// fail panics with an *Error naming op and the operands.
-func fail(op string, operands []*Tensor, format string, args ...any) {
-	panic(newError(op, operands, nil, format, args...))
+// fail panics with an *Error of kind naming op and the operands.
+func fail(kind error, op string, operands []*Tensor, format string, args ...any) {
+	e := newError(op, operands, nil, format, args...)
+	e.Kind = kind
+	panic(e)
 }
 
 func newError(op string, operands []*Tensor, err error, format string, args ...any) *Error {
@@ -97,7 +130,7 @@ func check(op string, err error, operands ...*Tensor) {
 func nonNil(op string, ts ...*Tensor) {
 	for i, t := range ts {
 		if t == nil {
-			panic(&Error{Op: op, Msg: fmt.Sprintf("operand %d is a nil *Tensor", i)})
+			panic(&Error{Op: op, Msg: fmt.Sprintf("operand %d is a nil *Tensor", i), Kind: ErrValue})
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 func Concat(axis int, ts ...*Tensor) *Tensor {
 	nonNil("Concat", ts...)
 	if len(ts) == 0 {
-		panic(&Error{Op: "Concat", Msg: "needs at least one tensor"})
+		panic(&Error{Op: "Concat", Msg: "needs at least one tensor", Kind: ErrValue})
 	}
 	be := sameDevice("Concat", ts...)
 	sameDType("Concat", ts...)
@@ -21,11 +21,11 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 	shape[axis] = 0
 	for _, t := range ts {
 		if t.Rank() != first.Rank() {
-			fail("Concat", ts, "ranks differ")
+			fail(ErrShape, "Concat", ts, "ranks differ")
 		}
 		for d := range shape {
 			if d != axis && t.shape[d] != first.shape[d] {
-				fail("Concat", ts, "shapes differ outside axis %d", axis)
+				fail(ErrShape, "Concat", ts, "shapes differ outside axis %d", axis)
 			}
 		}
 		shape[axis] += t.shape[axis]
@@ -44,12 +44,12 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 func Stack(axis int, ts ...*Tensor) *Tensor {
 	nonNil("Stack", ts...)
 	if len(ts) == 0 {
-		panic(&Error{Op: "Stack", Msg: "needs at least one tensor"})
+		panic(&Error{Op: "Stack", Msg: "needs at least one tensor", Kind: ErrValue})
 	}
 	us := make([]*Tensor, len(ts))
 	for i, t := range ts {
 		if !slices.Equal(t.shape, ts[0].shape) {
-			fail("Stack", ts, "shapes differ")
+			fail(ErrShape, "Stack", ts, "shapes differ")
 		}
 		us[i] = t.Unsqueeze(axis)
 	}
@@ -76,7 +76,7 @@ func blocks(shape []int, axis int) (outer, n, inner int) {
 // indices back here would stall it on every call).
 func checkIndex(op string, t, idx *Tensor) {
 	if idx.dtype != device.Int32 {
-		fail(op, []*Tensor{t, idx}, "index must be int32, got %v", idx.dtype)
+		fail(ErrDType, op, []*Tensor{t, idx}, "index must be int32, got %v", idx.dtype)
 	}
 }
 
@@ -87,7 +87,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 	be := sameDevice(op, t, idx)
 	axis = t.axis(op, axis)
 	if idx.Rank() != 1 {
-		fail(op, []*Tensor{t, idx}, "index must be 1-D")
+		fail(ErrShape, op, []*Tensor{t, idx}, "index must be 1-D")
 	}
 	checkIndex(op, t, idx)
 	src, ix := t.Contiguous(), idx.Contiguous()
@@ -113,7 +113,7 @@ func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
 		want[axis] = idx.shape[0]
 	}
 	if idx.Rank() != 1 || !slices.Equal(src.shape, want) {
-		fail(op, []*Tensor{t, idx, src}, "want 1-D index and src of shape %v", want)
+		fail(ErrShape, op, []*Tensor{t, idx, src}, "want 1-D index and src of shape %v", want)
 	}
 	checkIndex(op, t, idx)
 	out := t.Clone()
@@ -153,7 +153,7 @@ func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 	axis = t.axis(op, axis)
 	gatherShapes(op, t, idx, axis)
 	if !slices.Equal(idx.shape, src.shape) {
-		fail(op, []*Tensor{t, idx, src}, "index and src shapes differ")
+		fail(ErrShape, op, []*Tensor{t, idx, src}, "index and src shapes differ")
 	}
 	checkIndex(op, t, idx)
 	out := t.Clone()
@@ -177,11 +177,11 @@ func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 // axis: the same rank, and no axis but axis longer than t's.
 func gatherShapes(op string, t, idx *Tensor, axis int) {
 	if idx.Rank() != t.Rank() {
-		fail(op, []*Tensor{t, idx}, "index rank %d differs from tensor rank %d", idx.Rank(), t.Rank())
+		fail(ErrShape, op, []*Tensor{t, idx}, "index rank %d differs from tensor rank %d", idx.Rank(), t.Rank())
 	}
 	for d := range t.shape {
 		if d != axis && idx.shape[d] > t.shape[d] {
-			fail(op, []*Tensor{t, idx}, "index shape %v is larger than the tensor's %v outside axis %d", idx.shape, t.shape, axis)
+			fail(ErrShape, op, []*Tensor{t, idx}, "index shape %v is larger than the tensor's %v outside axis %d", idx.shape, t.shape, axis)
 		}
 	}
 }
@@ -206,13 +206,13 @@ func (t *Tensor) Index(pos ...int) *Tensor { return t.index("Index", pos) }
 
 func (t *Tensor) index(op string, pos []int) *Tensor {
 	if len(pos) > t.Rank() {
-		fail(op, []*Tensor{t}, "%d positions for rank %d", len(pos), t.Rank())
+		fail(ErrIndex, op, []*Tensor{t}, "%d positions for rank %d", len(pos), t.Rank())
 	}
 	off := t.offset
 	for d, i := range pos {
 		n := t.shape[d]
 		if i < -n || i >= n {
-			fail(op, []*Tensor{t}, "position %d is outside axis %d of size %d", i, d, n)
+			fail(ErrIndex, op, []*Tensor{t}, "position %d is outside axis %d of size %d", i, d, n)
 		}
 		if i < 0 {
 			i += n
@@ -230,7 +230,7 @@ func OneHot(labels *Tensor, n int, dt device.DType) *Tensor {
 	nonNil("OneHot", labels)
 	checkIndex("OneHot", labels, labels)
 	if n < 0 {
-		fail("OneHot", []*Tensor{labels}, "negative class count %d", n)
+		fail(ErrValue, "OneHot", []*Tensor{labels}, "negative class count %d", n)
 	}
 	idx := labels.Unsqueeze(-1)
 	out := Zeros(labels.Device(), dt, append(labels.Shape(), n)...)

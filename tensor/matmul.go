@@ -14,7 +14,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	sameDType("MatMul", t, u)
 	requireFloat("MatMul", t)
 	if t.Rank() == 0 || u.Rank() == 0 {
-		fail("MatMul", []*Tensor{t, u}, "operands need rank >= 1")
+		fail(ErrShape, "MatMul", []*Tensor{t, u}, "operands need rank >= 1")
 	}
 	a, b := t, u
 	if a.Rank() == 1 {
@@ -26,11 +26,11 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	m, k := a.shape[a.Rank()-2], a.shape[a.Rank()-1]
 	k2, n := b.shape[b.Rank()-2], b.shape[b.Rank()-1]
 	if k != k2 {
-		fail("MatMul", []*Tensor{t, u}, "inner dimensions differ: %v @ %v", t.shape, u.shape)
+		fail(ErrShape, "MatMul", []*Tensor{t, u}, "inner dimensions differ: %v @ %v", t.shape, u.shape)
 	}
 	batch, ok := BroadcastShapes(a.shape[:a.Rank()-2], b.shape[:b.Rank()-2])
 	if !ok {
-		fail("MatMul", []*Tensor{t, u}, "batch dimensions %v and %v do not broadcast", a.shape[:a.Rank()-2], b.shape[:b.Rank()-2])
+		fail(ErrShape, "MatMul", []*Tensor{t, u}, "batch dimensions %v and %v do not broadcast", a.shape[:a.Rank()-2], b.shape[:b.Rank()-2])
 	}
 	nb := numel("MatMul", []*Tensor{t, u}, batch)
 	a = a.Expand(append(append([]int{}, batch...), m, k)...)

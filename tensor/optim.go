@@ -16,10 +16,10 @@ func inPlace(op string, param *Tensor, others ...*Tensor) {
 	requireFloat(op, param)
 	for _, t := range all {
 		if !t.dense() {
-			fail(op, all, "tensors must be contiguous and own their buffer")
+			fail(ErrShape, op, all, "tensors must be contiguous and own their buffer")
 		}
 		if !slices.Equal(t.shape, param.shape) {
-			fail(op, all, "shapes differ")
+			fail(ErrShape, op, all, "shapes differ")
 		}
 	}
 }
@@ -32,7 +32,7 @@ func SGDStep(param, grad, mom *Tensor, h device.SGDParams) {
 	var mb device.Buffer
 	if h.Momentum != 0 {
 		if mom == nil {
-			fail(op, []*Tensor{param, grad}, "momentum %g needs a momentum buffer", h.Momentum)
+			fail(ErrValue, op, []*Tensor{param, grad}, "momentum %g needs a momentum buffer", h.Momentum)
 		}
 		inPlace(op, param, grad, mom)
 		mb = mom.st.buf
@@ -49,7 +49,7 @@ func AdamStep(param, grad, m, v *Tensor, h device.AdamParams) {
 	const op = "AdamStep"
 	inPlace(op, param, grad, m, v)
 	if h.Step < 1 {
-		fail(op, []*Tensor{param}, "step must count from 1, got %d", h.Step)
+		fail(ErrValue, op, []*Tensor{param}, "step must count from 1, got %d", h.Step)
 	}
 	check(op, param.st.be.Adam(param.st.buf, grad.st.buf, m.st.buf, v.st.buf, param.Numel(), h), param, grad, m, v)
 }

@@ -20,7 +20,7 @@ func (t *Tensor) reduce(op device.ReduceOp, keepdim bool, axes []int) *Tensor {
 	for _, a := range axes {
 		a = t.axis(name, a)
 		if red[a] {
-			fail(name, []*Tensor{t}, "axis %d repeated in %v", a, axes)
+			fail(ErrValue, name, []*Tensor{t}, "axis %d repeated in %v", a, axes)
 		}
 		red[a] = true
 	}

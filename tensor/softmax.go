@@ -55,7 +55,7 @@ func (t *Tensor) softmax(op string, axis int, log bool) *Tensor {
 // is taken as one row of one element: 0 or -1, as PyTorch accepts.
 func rankZeroAxis(op string, t *Tensor, axis int) int {
 	if axis != 0 && axis != -1 {
-		fail(op, []*Tensor{t}, "axis %d out of range for rank 0 (use 0 or -1)", axis)
+		fail(ErrIndex, op, []*Tensor{t}, "axis %d out of range for rank 0 (use 0 or -1)", axis)
 	}
 	return 0
 }
@@ -76,7 +76,7 @@ func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
 	sameDevice(op, y, dy)
 	sameDType(op, y, dy)
 	if !slices.Equal(y.shape, dy.shape) {
-		fail(op, []*Tensor{y, dy}, "y and dy shapes differ")
+		fail(ErrShape, op, []*Tensor{y, dy}, "y and dy shapes differ")
 	}
 	if y.Rank() == 0 {
 		axis = rankZeroAxis(op, y, axis)
@@ -93,7 +93,7 @@ func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
 // the values (see checkIndex).
 func checkLabels(op string, logits, labels *Tensor, rows int) {
 	if labels.dtype != device.Int32 || labels.Rank() != 1 || labels.shape[0] != rows {
-		fail(op, []*Tensor{logits, labels}, "labels must be int32 [%d]", rows)
+		fail(ErrDType, op, []*Tensor{logits, labels}, "labels must be int32 [%d]", rows)
 	}
 }
 
@@ -107,7 +107,7 @@ func CrossEntropy(logits, labels *Tensor, smoothing float64) *Tensor {
 	sameDevice(op, logits, labels)
 	requireFloat(op, logits)
 	if logits.Rank() != 2 {
-		fail(op, []*Tensor{logits, labels}, "logits must be [rows, classes]")
+		fail(ErrShape, op, []*Tensor{logits, labels}, "logits must be [rows, classes]")
 	}
 	rows, cols := logits.shape[0], logits.shape[1]
 	checkLabels(op, logits, labels, rows)
@@ -126,12 +126,12 @@ func CrossEntropyBackward(logits, labels, dloss *Tensor, smoothing float64) *Ten
 	sameDType(op, logits, dloss)
 	requireFloat(op, logits)
 	if logits.Rank() != 2 {
-		fail(op, []*Tensor{logits, labels, dloss}, "logits must be [rows, classes]")
+		fail(ErrShape, op, []*Tensor{logits, labels, dloss}, "logits must be [rows, classes]")
 	}
 	rows, cols := logits.shape[0], logits.shape[1]
 	checkLabels(op, logits, labels, rows)
 	if dloss.Rank() != 1 || dloss.shape[0] != rows {
-		fail(op, []*Tensor{logits, labels, dloss}, "dloss must be [%d]", rows)
+		fail(ErrShape, op, []*Tensor{logits, labels, dloss}, "dloss must be [%d]", rows)
 	}
 	x, l, g := logits.Contiguous(), labels.Contiguous(), dloss.Contiguous()
 	dx := x.like(op, logits.dtype, x.shape)

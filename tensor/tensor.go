@@ -45,7 +45,7 @@ func dtypeOf[T Elem]() device.DType {
 func backendOf(op string, dev device.Device) device.Backend {
 	be, err := device.Open(dev)
 	if err != nil {
-		panic(&Error{Op: op, Msg: "cannot open device " + dev.String(), Err: err})
+		panic(&Error{Op: op, Msg: "cannot open device " + dev.String(), Kind: ErrDevice, Err: err})
 	}
 	return be
 }
@@ -58,9 +58,9 @@ func numel(op string, operands []*Tensor, shape []int) int {
 	n, ok := device.CheckedNumel(shape)
 	if !ok {
 		if slices.ContainsFunc(shape, func(d int) bool { return d < 0 }) {
-			fail(op, operands, "negative dimension in shape %v", shape)
+			fail(ErrShape, op, operands, "negative dimension in shape %v", shape)
 		}
-		fail(op, operands, "shape %v has more elements than an int can count", shape)
+		fail(ErrShape, op, operands, "shape %v has more elements than an int can count", shape)
 	}
 	return n
 }
@@ -193,7 +193,7 @@ func (t *Tensor) view(shape, strides []int, offset int) *Tensor {
 func (t *Tensor) axis(op string, a int) int {
 	r := len(t.shape)
 	if a < -r || a >= r {
-		fail(op, []*Tensor{t}, "axis %d out of range for rank %d", a, r)
+		fail(ErrIndex, op, []*Tensor{t}, "axis %d out of range for rank %d", a, r)
 	}
 	if a < 0 {
 		a += r
@@ -207,7 +207,7 @@ func sameDevice(op string, ts ...*Tensor) device.Backend {
 	be := ts[0].st.be
 	for _, u := range ts[1:] {
 		if u.st.be != be {
-			fail(op, ts, "operands are on different devices (%v and %v); move one with To", ts[0].Device(), u.Device())
+			fail(ErrDevice, op, ts, "operands are on different devices (%v and %v); move one with To", ts[0].Device(), u.Device())
 		}
 	}
 	return be
@@ -217,7 +217,7 @@ func sameDevice(op string, ts ...*Tensor) device.Backend {
 func sameDType(op string, ts ...*Tensor) {
 	for _, u := range ts[1:] {
 		if u.dtype != ts[0].dtype {
-			fail(op, ts, "dtypes differ (%v and %v); convert one with Cast", ts[0].dtype, u.dtype)
+			fail(ErrDType, op, ts, "dtypes differ (%v and %v); convert one with Cast", ts[0].dtype, u.dtype)
 		}
 	}
 }
@@ -225,7 +225,7 @@ func sameDType(op string, ts ...*Tensor) {
 func requireFloat(op string, ts ...*Tensor) {
 	for _, u := range ts {
 		if !u.dtype.IsFloat() {
-			fail(op, ts, "needs a float tensor, got %v", u.dtype)
+			fail(ErrDType, op, ts, "needs a float tensor, got %v", u.dtype)
 		}
 	}
 }
@@ -309,7 +309,7 @@ func (t *Tensor) Int32s() []int32 {
 func (t *Tensor) Item() float64 {
 	nonNil("Item", t)
 	if t.Numel() != 1 {
-		fail("Item", []*Tensor{t}, "needs exactly one element, have %d", t.Numel())
+		fail(ErrShape, "Item", []*Tensor{t}, "needs exactly one element, have %d", t.Numel())
 	}
 	return t.Float64s()[0]
 }
@@ -318,7 +318,7 @@ func (t *Tensor) Item() float64 {
 // count from the end), copying that element alone to the host.
 func (t *Tensor) At(pos ...int) float64 {
 	if len(pos) != t.Rank() {
-		fail("At", []*Tensor{t}, "needs %d positions, one per axis, got %d", t.Rank(), len(pos))
+		fail(ErrIndex, "At", []*Tensor{t}, "needs %d positions, one per axis, got %d", t.Rank(), len(pos))
 	}
 	return t.index("At", pos).Item()
 }

@@ -30,7 +30,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
-			fail("Reshape", []*Tensor{t}, "bad target shape %v", shape)
+			fail(ErrShape, "Reshape", []*Tensor{t}, "bad target shape %v", shape)
 		}
 	}
 	rest := shape
@@ -41,11 +41,11 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	n := t.Numel()
 	if infer >= 0 {
 		if known == 0 || n%known != 0 {
-			fail("Reshape", []*Tensor{t}, "cannot infer -1 in %v from %d elements", shape, n)
+			fail(ErrShape, "Reshape", []*Tensor{t}, "cannot infer -1 in %v from %d elements", shape, n)
 		}
 		shape[infer] = n / known
 	} else if known != n {
-		fail("Reshape", []*Tensor{t}, "target shape %v has %d elements, tensor has %d", shape, known, n)
+		fail(ErrShape, "Reshape", []*Tensor{t}, "target shape %v has %d elements, tensor has %d", shape, known, n)
 	}
 	if st, ok := reshapeStrides(t.shape, t.strides, shape); ok {
 		return t.view(shape, st, t.offset)
@@ -117,7 +117,7 @@ func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
 func (t *Tensor) Permute(axes ...int) *Tensor {
 	nonNil("Permute", t)
 	if len(axes) != t.Rank() {
-		fail("Permute", []*Tensor{t}, "got %d axes for rank %d", len(axes), t.Rank())
+		fail(ErrShape, "Permute", []*Tensor{t}, "got %d axes for rank %d", len(axes), t.Rank())
 	}
 	seen := make([]bool, t.Rank())
 	shape := make([]int, t.Rank())
@@ -125,7 +125,7 @@ func (t *Tensor) Permute(axes ...int) *Tensor {
 	for i, a := range axes {
 		a = t.axis("Permute", a)
 		if seen[a] {
-			fail("Permute", []*Tensor{t}, "axis %d repeated in %v", a, axes)
+			fail(ErrValue, "Permute", []*Tensor{t}, "axis %d repeated in %v", a, axes)
 		}
 		seen[a] = true
 		shape[i], st[i] = t.shape[a], t.strides[a]
@@ -149,7 +149,7 @@ func (t *Tensor) Transpose(a, b int) *Tensor {
 func (t *Tensor) T() *Tensor {
 	nonNil("T", t)
 	if t.Rank() < 2 {
-		fail("T", []*Tensor{t}, "needs rank >= 2")
+		fail(ErrShape, "T", []*Tensor{t}, "needs rank >= 2")
 	}
 	return t.Transpose(-2, -1)
 }
@@ -159,7 +159,7 @@ func (t *Tensor) Narrow(axis, start, length int) *Tensor {
 	nonNil("Narrow", t)
 	axis = t.axis("Narrow", axis)
 	if start < 0 || length < 0 || start+length > t.shape[axis] {
-		fail("Narrow", []*Tensor{t}, "range [%d, %d) outside axis %d of size %d", start, start+length, axis, t.shape[axis])
+		fail(ErrIndex, "Narrow", []*Tensor{t}, "range [%d, %d) outside axis %d of size %d", start, start+length, axis, t.shape[axis])
 	}
 	shape := t.Shape()
 	shape[axis] = length
@@ -179,7 +179,7 @@ func (t *Tensor) Slice(axis, start, end int) *Tensor {
 		end += n
 	}
 	if start < 0 || end > n || start > end {
-		fail("Slice", []*Tensor{t}, "bad range [%d, %d) for axis %d of size %d", start, end, axis, n)
+		fail(ErrIndex, "Slice", []*Tensor{t}, "bad range [%d, %d) for axis %d of size %d", start, end, axis, n)
 	}
 	return t.Narrow(axis, start, end-start)
 }
@@ -189,7 +189,7 @@ func (t *Tensor) Slice(axis, start, end int) *Tensor {
 func (t *Tensor) Expand(shape ...int) *Tensor {
 	nonNil("Expand", t)
 	if len(shape) < t.Rank() {
-		fail("Expand", []*Tensor{t}, "target %v has fewer axes than the tensor", shape)
+		fail(ErrShape, "Expand", []*Tensor{t}, "target %v has fewer axes than the tensor", shape)
 	}
 	numel("Expand", []*Tensor{t}, shape)
 	st := make([]int, len(shape))
@@ -205,7 +205,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 		case d == 1:
 			st[i] = 0
 		default:
-			fail("Expand", []*Tensor{t}, "cannot expand axis %d of size %d to %d (target %v)", i-lead, d, shape[i], shape)
+			fail(ErrShape, "Expand", []*Tensor{t}, "cannot expand axis %d of size %d to %d (target %v)", i-lead, d, shape[i], shape)
 		}
 	}
 	return t.view(slices.Clone(shape), st, t.offset)
@@ -225,7 +225,7 @@ func (t *Tensor) broadcastLayout(op string, shape []int) device.Layout {
 		case d == shape[i]:
 			st[i] = t.strides[i-lead]
 		case d != 1:
-			fail(op, []*Tensor{t}, "cannot broadcast axis %d of size %d to %d (target %v)", i-lead, d, shape[i], shape)
+			fail(ErrShape, op, []*Tensor{t}, "cannot broadcast axis %d of size %d to %d (target %v)", i-lead, d, shape[i], shape)
 		}
 	}
 	return device.Layout{Shape: shape, Strides: st, Offset: t.offset}
@@ -244,7 +244,7 @@ func (t *Tensor) Squeeze(axes ...int) *Tensor {
 	for _, a := range axes {
 		a = t.axis("Squeeze", a)
 		if t.shape[a] != 1 {
-			fail("Squeeze", []*Tensor{t}, "axis %d has size %d, not 1", a, t.shape[a])
+			fail(ErrShape, "Squeeze", []*Tensor{t}, "axis %d has size %d, not 1", a, t.shape[a])
 		}
 		drop[a] = true
 	}
@@ -263,7 +263,7 @@ func (t *Tensor) Unsqueeze(axis int) *Tensor {
 	nonNil("Unsqueeze", t)
 	r := t.Rank() + 1
 	if axis < -r || axis >= r {
-		fail("Unsqueeze", []*Tensor{t}, "axis %d out of range for result rank %d", axis, r)
+		fail(ErrIndex, "Unsqueeze", []*Tensor{t}, "axis %d out of range for result rank %d", axis, r)
 	}
 	if axis < 0 {
 		axis += r

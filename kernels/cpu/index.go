@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"fmt"
+
 	"github.com/tapegrad/tapegrad/device"
 )
 
@@ -41,7 +43,7 @@ func indexBuffers(op string, ix indexing, dst, src, idx device.Buffer, dstRows, 
 	}
 	for p, j := range slice[int32](ib[0])[:nidx] {
 		if j < 0 || int(j) >= ix.n {
-			return nil, nil, nil, opError(op, "index %d at position %d is outside [0, %d)", j, p, ix.n)
+			return nil, nil, nil, fmt.Errorf("%w: %w", opError(op, "index %d at position %d is outside [0, %d)", j, p, ix.n), device.ErrIndex)
 		}
 	}
 	return db, bs[0], slice[int32](ib[0]), nil

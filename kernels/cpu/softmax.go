@@ -173,7 +173,7 @@ func losses(op string, rows, cols int, dt device.DType, labels, perRow device.Bu
 	}
 	for r, l := range slice[int32](lb[0])[:rows] {
 		if l < 0 || int(l) >= cols {
-			return nil, opError(op, "label %d at position %d is outside [0, %d)", l, r, cols)
+			return nil, fmt.Errorf("%w: %w", opError(op, "label %d at position %d is outside [0, %d)", l, r, cols), device.ErrIndex)
 		}
 	}
 	return []*Buffer{lb[0], pr[0]}, nil

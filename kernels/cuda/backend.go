@@ -202,8 +202,8 @@ func (b *Backend) checkStatus() error {
 	if code == 1 {
 		return fmt.Errorf("cuda: %s: %s (found on the device since the last Sync or Read)", s.op, s.what)
 	}
-	return fmt.Errorf("cuda: %s: %s %d at position %d is outside [0, %d) (found on the device since the last Sync or Read)",
-		s.op, s.what, value, pos, bound)
+	return fmt.Errorf("cuda: %s: %s %d at position %d is outside [0, %d) (found on the device since the last Sync or Read): %w",
+		s.op, s.what, value, pos, bound, device.ErrIndex)
 }
 
 // statusWord returns the status word, allocating and zeroing it on first
