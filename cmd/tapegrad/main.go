@@ -60,6 +60,7 @@ func commands() []command {
 		{"gradcheck", "check every op's gradient against finite differences", runGradcheck},
 		{"train", "train a Fashion-MNIST classifier (mlp or cnn)", runTrain},
 		{"bench", "benchmark every workload on each device, against a baseline", runBench},
+		{"predict", "evaluate a training checkpoint: accuracy per class, confusion matrix", runPredict},
 		{"version", "print the version and commit of this build", runVersion},
 	}
 }
