@@ -36,6 +36,7 @@ type run struct {
 	outDir   string
 	logPath  string
 	plotPath string
+	steps    *stepLog
 	progress *progress
 	// afterStep, when set, runs after each step's own callback (tests
 	// use it to interrupt a run at a chosen step).
@@ -244,6 +245,7 @@ func (r *run) makeOut() (made string, err error) {
 	r.outDir = dir
 	r.logPath = filepath.Join(dir, "log.json")
 	r.plotPath = filepath.Join(dir, "curves.png")
+	r.steps = newStepLog(filepath.Join(dir, "steps.jsonl"), r.started)
 	for _, p := range []string{r.logPath, r.plotPath} {
 		if err := atomicfile.CheckWritable(p); err != nil {
 			return made, fmt.Errorf("--out %s: cannot write %s: %w", dir, filepath.Base(p), err)
@@ -266,6 +268,9 @@ func (r *run) loop(ctx context.Context) error {
 	r.progress.begin()
 	err := r.trainer.Fit(ctx, r.train, r.test)
 	r.progress.finish()
+	if ferr := r.steps.flush(); err == nil {
+		err = ferr
+	}
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return r.interrupted()
 	}
@@ -304,13 +309,13 @@ func (r *run) interrupted() error {
 	return &interruptedError{fmt.Sprintf("interrupted %s; checkpoint %s; continue with: tapegrad train --resume %s", where, path, path)}
 }
 
-// stepDone feeds the progress display.
+// stepDone feeds the progress display and the steps log.
 func (r *run) stepDone(s nn.StepEnd) error {
 	r.progress.step(s)
 	if r.afterStep != nil {
 		r.afterStep(s)
 	}
-	return nil
+	return r.steps.add(s)
 }
 
 // epochDone prints a finished epoch's line and rewrites log.json and the
@@ -322,6 +327,9 @@ func (r *run) epochDone(rec nn.EpochStats) error {
 		rec.Epoch, r.cfg.Epochs, rec.TrainLoss, rec.TestLoss, 100*rec.TestAcc, rec.SamplesPerSec, rec.Seconds)
 	if r.opts.memStats {
 		r.printMemStats()
+	}
+	if err := r.steps.flush(); err != nil {
+		return err
 	}
 	return r.writeOutputs()
 }
