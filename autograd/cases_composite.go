@@ -15,6 +15,10 @@ func compositeCases() []Case {
 		matrix("Clamp", (*gen).signed, func(x *Var) *Var { return x.Clamp(-0.6, 0.7) }),
 		matrix("Reciprocal", (*gen).positive, (*Var).Reciprocal),
 		matrix("SiLU", (*gen).any, (*Var).SiLU),
+		matrix("Softplus", (*gen).signed, func(x *Var) *Var { return x.MulScalar(4).Softplus() }),
+		matrix("LogSigmoid", (*gen).signed, func(x *Var) *Var { return x.MulScalar(4).LogSigmoid() }),
+		matrix("ELU", (*gen).signed, func(x *Var) *Var { return x.ELU(0.7) }),
+		matrix("GELUErf", (*gen).any, func(x *Var) *Var { return x.MulScalar(2).GELUErf() }),
 		matrix("LogSumExp", (*gen).any, func(x *Var) *Var { return x.LogSumExp(false, 1) }),
 		matrix("LogSumExpAll", (*gen).any, func(x *Var) *Var { return x.MulScalar(3).LogSumExp(true) }),
 		{

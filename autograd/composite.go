@@ -8,9 +8,8 @@ import (
 
 // The ops in this file are compositions of other Var ops, so their VJPs
 // and JVPs (and every higher derivative) come from the ops they are made
-// of; each is as accurate and as fast as that composition, which is why
-// ops that need their own kernel for accuracy (log1p, expm1, softplus)
-// are not among them.
+// of; each is as accurate and as fast as that composition (Softplus and
+// ELU are accurate because Log1p and Expm1 have kernels of their own).
 
 // scalarLike returns v as a constant rank-0 Var of x's dtype and device.
 func scalarLike(x *Var, v float64) *Var { return Const(tensor.Scalar(x.Device(), x.DType(), v)) }
@@ -30,6 +29,25 @@ func (x *Var) Reciprocal() *Var { return x.RDivScalar(1) }
 
 // SiLU returns x·sigmoid(x) (also called swish).
 func (x *Var) SiLU() *Var { return x.Mul(x.Sigmoid()) }
+
+// Softplus returns ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|):
+// no overflow for large x, full precision for very negative x (where it
+// is about e^x), and the derivative sigmoid(x) everywhere.
+func (x *Var) Softplus() *Var { return x.ReLU().Add(x.Abs().Neg().Exp().Log1p()) }
+
+// LogSigmoid returns ln sigmoid(x) = -softplus(-x).
+func (x *Var) LogSigmoid() *Var { return x.Neg().Softplus().Neg() }
+
+// ELU returns x for x > 0, else alpha·(e^x - 1), as torch.nn.ELU.
+func (x *Var) ELU(alpha float64) *Var {
+	return Where(x.GtScalar(0), x, x.Expm1().MulScalar(alpha))
+}
+
+// GELUErf returns the exact GELU, x·Φ(x) = 0.5x(1 + erf(x/√2)): PyTorch's
+// default (GELU is the tanh approximation, its approximate="tanh").
+func (x *Var) GELUErf() *Var {
+	return x.MulScalar(0.5).Mul(x.MulScalar(1 / math.Sqrt2).Erf().AddScalar(1))
+}
 
 // LogSumExp returns log Σ exp(x) over axes (all when none are given),
 // shifted by the maximum so that it neither overflows nor underflows; its

@@ -59,4 +59,18 @@ func TestCompositeValues(t *testing.T) {
 	require.Equal(t, []float64{-6, 5, -4, 3, -2, 1}, vals(x.Flip(0, 1)))
 	require.Equal(t, []float64{3, 1, -2, -6, -4, 5}, vals(x.Roll(1, 1)))
 	require.Equal(t, []float64{-2, 3, 1, 5, -6, -4}, vals(x.Roll(-4, 1)))
+
+	// Softplus and LogSigmoid keep full precision far out (torch gives
+	// e^-40 and -e^-40 there) and do not overflow.
+	far := v64([]float64{-40, 0, 40, 800}, 4)
+	sp := vals(far.Softplus())
+	require.InEpsilon(t, math.Exp(-40), sp[0], 1e-15)
+	require.InDelta(t, math.Ln2, sp[1], 1e-16)
+	require.InDelta(t, 40+math.Exp(-40), sp[2], 1e-14)
+	require.Equal(t, 800.0, sp[3])
+	require.InEpsilon(t, -math.Exp(-40), vals(far.LogSigmoid())[2], 1e-15)
+	require.Equal(t, []float64{0.5 * math.Expm1(-2), 3}, vals(v64([]float64{-2, 3}, 2).ELU(0.5)))
+	g := vals(v64([]float64{-1, 0.5}, 2).GELUErf())
+	require.InDelta(t, -0.15865525393145707, g[0], 1e-15) // torch.nn.functional.gelu(-1.0)
+	require.InDelta(t, 0.34573123063700656, g[1], 1e-15)  // gelu(0.5)
 }

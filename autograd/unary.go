@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"math"
+
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -26,6 +28,21 @@ func (x *Var) Sign() *Var { return Const(x.value.Sign()) }
 func (x *Var) Exp() *Var {
 	return unary("Exp", x.value.Exp(), x, exp, exp)
 }
+
+// Log1p returns ln(1+x), accurate for small x; its derivative is 1/(1+x).
+func (x *Var) Log1p() *Var { return unary("Log1p", x.value.Log1p(), x, log1p, log1p) }
+
+// Expm1 returns e^x - 1, accurate for small x; its derivative is e^x.
+func (x *Var) Expm1() *Var { return unary("Expm1", x.value.Expm1(), x, expm1, expm1) }
+
+// Sin returns sin x.
+func (x *Var) Sin() *Var { return unary("Sin", x.value.Sin(), x, sin, sin) }
+
+// Cos returns cos x.
+func (x *Var) Cos() *Var { return unary("Cos", x.value.Cos(), x, cos, cos) }
+
+// Erf returns the error function of x; its derivative is 2/√π e^(-x²).
+func (x *Var) Erf() *Var { return unary("Erf", x.value.Erf(), x, erf, erf) }
 
 // Log returns ln x.
 func (x *Var) Log() *Var {
@@ -89,6 +106,11 @@ func (x *Var) Cast(dt device.DType) *Var {
 func exp(g, x, y *Var) *Var     { return g.Mul(y) }
 func log(g, x, y *Var) *Var     { return g.Div(x) }
 func sqrt(g, x, y *Var) *Var    { return g.Div(y.MulScalar(2)) }
+func log1p(g, x, y *Var) *Var   { return g.Div(x.AddScalar(1)) }
+func expm1(g, x, y *Var) *Var   { return g.Mul(y.AddScalar(1)) }
+func sin(g, x, y *Var) *Var     { return g.Mul(x.Cos()) }
+func cos(g, x, y *Var) *Var     { return g.Mul(x.Sin()).Neg() }
+func erf(g, x, y *Var) *Var     { return g.Mul(x.Mul(x).Neg().Exp().MulScalar(2 / math.Sqrt(math.Pi))) }
 func tanh(g, x, y *Var) *Var    { return TanhGrad(y, g) }
 func sigmoid(g, x, y *Var) *Var { return SigmoidGrad(y, g) }
 func relu(g, x, y *Var) *Var    { return ReLUGrad(x, g) }

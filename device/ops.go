@@ -18,10 +18,15 @@ const (
 	LeakyReLU                // x if x > 0 else p*x
 	GELU                     // 0.5x(1+tanh(√(2/π)(x+0.044715x³)))
 	Pow                      // x^p
+	Log1p                    // ln(1+x), accurate for small x
+	Expm1                    // e^x - 1, accurate for small x
+	Sin                      // sin x
+	Cos                      // cos x
+	Erf                      // the error function, 2/√π ∫₀ˣ e^(-t²) dt
 	numUnary
 )
 
-var unaryNames = [...]string{"neg", "abs", "sign", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "pow"}
+var unaryNames = [...]string{"neg", "abs", "sign", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "pow", "log1p", "expm1", "sin", "cos", "erf"}
 
 // String returns the op's kernel name, as used in symbols like exp_f32.
 func (op UnaryOp) String() string {

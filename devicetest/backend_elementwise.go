@@ -18,12 +18,12 @@ func kindFor(i, op, j int) viewKind {
 	return viewKind((i + op + 3*j) % int(numViewKinds))
 }
 
-// unaryInput generates the operand of op: positive for Log, Sqrt and Pow,
+// unaryInput generates the operand of op: positive for Log, Sqrt, Pow and Log1p,
 // with some large magnitudes for Exp-based ops so overflow would show.
 func unaryInput(r *rand.Rand, op device.UnaryOp, dt device.DType) func(int) []float64 {
 	return func(n int) []float64 {
 		switch op {
-		case device.Log, device.Sqrt, device.Pow:
+		case device.Log, device.Sqrt, device.Pow, device.Log1p:
 			return positive(r, n)
 		}
 		out := values(r, dt, n)

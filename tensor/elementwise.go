@@ -79,6 +79,21 @@ func (t *Tensor) Exp() *Tensor { return Unary(device.Exp, 0, t) }
 // Log returns the natural logarithm of t.
 func (t *Tensor) Log() *Tensor { return Unary(device.Log, 0, t) }
 
+// Log1p returns ln(1+t), accurate where t is small.
+func (t *Tensor) Log1p() *Tensor { return Unary(device.Log1p, 0, t) }
+
+// Expm1 returns e^t - 1, accurate where t is small.
+func (t *Tensor) Expm1() *Tensor { return Unary(device.Expm1, 0, t) }
+
+// Sin returns sin t.
+func (t *Tensor) Sin() *Tensor { return Unary(device.Sin, 0, t) }
+
+// Cos returns cos t.
+func (t *Tensor) Cos() *Tensor { return Unary(device.Cos, 0, t) }
+
+// Erf returns the error function of t.
+func (t *Tensor) Erf() *Tensor { return Unary(device.Erf, 0, t) }
+
 // Sqrt returns √t.
 func (t *Tensor) Sqrt() *Tensor { return Unary(device.Sqrt, 0, t) }
 

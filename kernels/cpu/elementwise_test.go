@@ -30,6 +30,16 @@ func refUnary(op device.UnaryOp, p, x float64) float64 {
 		return math.Log(x)
 	case device.Sqrt:
 		return math.Sqrt(x)
+	case device.Log1p:
+		return math.Log1p(x)
+	case device.Expm1:
+		return math.Expm1(x)
+	case device.Sin:
+		return math.Sin(x)
+	case device.Cos:
+		return math.Cos(x)
+	case device.Erf:
+		return math.Erf(x)
 	case device.Tanh:
 		return math.Tanh(x)
 	case device.Sigmoid:

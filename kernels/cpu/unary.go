@@ -134,6 +134,26 @@ func unaryLoop[T float](op device.UnaryOp, p float64, dst, x []T) {
 		for i, v := range x {
 			dst[i] = T(math.Pow(float64(v), p))
 		}
+	case device.Log1p:
+		for i, v := range x {
+			dst[i] = T(math.Log1p(float64(v)))
+		}
+	case device.Expm1:
+		for i, v := range x {
+			dst[i] = T(math.Expm1(float64(v)))
+		}
+	case device.Sin:
+		for i, v := range x {
+			dst[i] = T(math.Sin(float64(v)))
+		}
+	case device.Cos:
+		for i, v := range x {
+			dst[i] = T(math.Cos(float64(v)))
+		}
+	case device.Erf:
+		for i, v := range x {
+			dst[i] = T(math.Erf(float64(v)))
+		}
 	}
 }
 

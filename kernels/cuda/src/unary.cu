@@ -6,7 +6,7 @@
 // threads per block.
 #include "common.cuh"
 
-enum UnaryOp { NEG, ABS, SIGN, EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, GELU, POW };
+enum UnaryOp { NEG, ABS, SIGN, EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, GELU, POW, LOG1P, EXPM1, SIN, COS, ERF };
 
 // Precision-matched math: the float overloads call the f-suffixed
 // libdevice functions, never the double ones.
@@ -20,6 +20,16 @@ __device__ __forceinline__ float m_sqrt(float x) { return sqrtf(x); }
 __device__ __forceinline__ double m_sqrt(double x) { return sqrt(x); }
 __device__ __forceinline__ float m_tanh(float x) { return tanhf(x); }
 __device__ __forceinline__ double m_tanh(double x) { return tanh(x); }
+__device__ __forceinline__ float m_log1p(float x) { return log1pf(x); }
+__device__ __forceinline__ double m_log1p(double x) { return log1p(x); }
+__device__ __forceinline__ float m_expm1(float x) { return expm1f(x); }
+__device__ __forceinline__ double m_expm1(double x) { return expm1(x); }
+__device__ __forceinline__ float m_sin(float x) { return sinf(x); }
+__device__ __forceinline__ double m_sin(double x) { return sin(x); }
+__device__ __forceinline__ float m_cos(float x) { return cosf(x); }
+__device__ __forceinline__ double m_cos(double x) { return cos(x); }
+__device__ __forceinline__ float m_erf(float x) { return erff(x); }
+__device__ __forceinline__ double m_erf(double x) { return erf(x); }
 __device__ __forceinline__ float m_pow(float x, float p) { return powf(x, p); }
 __device__ __forceinline__ double m_pow(double x, double p) { return pow(x, p); }
 
@@ -67,6 +77,16 @@ __device__ __forceinline__ T unary(T x, T p) {
         return x > T(0) ? x : p * x;
     case GELU:
         return gelu(x);
+    case LOG1P:
+        return m_log1p(x);
+    case EXPM1:
+        return m_expm1(x);
+    case SIN:
+        return m_sin(x);
+    case COS:
+        return m_cos(x);
+    case ERF:
+        return m_erf(x);
     default:
         return m_pow(x, p);
     }
@@ -127,3 +147,8 @@ UNARY_FLOAT(relu, RELU)
 UNARY_FLOAT(leaky_relu, LEAKY_RELU)
 UNARY_FLOAT(gelu, GELU)
 UNARY_FLOAT(pow, POW)
+UNARY_FLOAT(log1p, LOG1P)
+UNARY_FLOAT(expm1, EXPM1)
+UNARY_FLOAT(sin, SIN)
+UNARY_FLOAT(cos, COS)
+UNARY_FLOAT(erf, ERF)
