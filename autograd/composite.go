@@ -30,10 +30,18 @@ func (x *Var) Reciprocal() *Var { return x.RDivScalar(1) }
 // SiLU returns x·sigmoid(x) (also called swish).
 func (x *Var) SiLU() *Var { return x.Mul(x.Sigmoid()) }
 
-// Softplus returns ln(1 + e^x), computed as max(x, 0) + ln(1 + e^-|x|):
-// no overflow for large x, full precision for very negative x (where it
-// is about e^x), and the derivative sigmoid(x) everywhere.
-func (x *Var) Softplus() *Var { return x.ReLU().Add(x.Abs().Neg().Exp().Log1p()) }
+// Softplus returns ln(1 + e^x): x + ln(1 + e^-x) for x > 0, ln(1 + e^x)
+// otherwise. Each branch sees only its own side of 0 (so neither exp
+// overflows and no NaN reaches the gradient of the branch not taken),
+// very negative x keeps full precision (about e^x), and the derivative is
+// sigmoid(x) everywhere, 1/2 at 0 (the usual relu(x) + ln(1 + e^-|x|)
+// has subgradients that add up to 0 there).
+func (x *Var) Softplus() *Var {
+	pos := Const(x.Value().GtScalar(0).Cast(x.DType()))
+	zero := scalarLike(x, 0)
+	xp, xn := Where(pos, x, zero), Where(pos, zero, x)
+	return Where(pos, xp.Add(xp.Neg().Exp().Log1p()), xn.Exp().Log1p())
+}
 
 // LogSigmoid returns ln sigmoid(x) = -softplus(-x).
 func (x *Var) LogSigmoid() *Var { return x.Neg().Softplus().Neg() }

@@ -69,6 +69,13 @@ func TestCompositeValues(t *testing.T) {
 	require.InDelta(t, 40+math.Exp(-40), sp[2], 1e-14)
 	require.Equal(t, 800.0, sp[3])
 	require.InEpsilon(t, -math.Exp(-40), vals(far.LogSigmoid())[2], 1e-15)
+	// The derivative at exactly 0 is sigmoid(0) = 1/2, for both.
+	for _, f := range []func(*autograd.Var) *autograd.Var{(*autograd.Var).Softplus, (*autograd.Var).LogSigmoid} {
+		z := autograd.Param(tensor.New([]float64{0, -50, 50}, 3))
+		f(z).Sum(false).Backward()
+		require.Equal(t, 0.5, z.Grad().Float64s()[0])
+		require.False(t, math.IsNaN(z.Grad().Float64s()[1]) || math.IsNaN(z.Grad().Float64s()[2]))
+	}
 	require.Equal(t, []float64{0.5 * math.Expm1(-2), 3}, vals(v64([]float64{-2, 3}, 2).ELU(0.5)))
 	g := vals(v64([]float64{-1, 0.5}, 2).GELUErf())
 	require.InDelta(t, -0.15865525393145707, g[0], 1e-15) // torch.nn.functional.gelu(-1.0)
