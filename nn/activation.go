@@ -70,13 +70,22 @@ func NewDropout(p float64, rng *tensor.RNG) *Dropout {
 }
 
 // Forward applies dropout in training mode and returns x in eval mode.
-func (d *Dropout) Forward(x *autograd.Var) *autograd.Var {
-	if !d.train || d.P == 0 {
+func (d *Dropout) Forward(x *autograd.Var) *autograd.Var { return DropoutFn(x, d.P, d.RNG, d.train) }
+
+// DropoutFn is dropout as a function (torch.nn.functional.dropout): in
+// training, each element is zeroed with probability p and the rest scaled
+// by 1/(1-p), the mask drawn from rng (so a seed and offset replay it on
+// any device); otherwise, and for p = 0, x itself.
+func DropoutFn(x *autograd.Var, p float64, rng *tensor.RNG, training bool) *autograd.Var {
+	if p < 0 || p >= 1 {
+		panic(fmt.Sprintf("nn: dropout probability %g is outside [0, 1)", p))
+	}
+	if !training || p == 0 {
 		return x
 	}
 	v := x.Value()
-	u := d.RNG.Uniform(v.Device(), v.DType(), 0, 1, v.Shape()...)
-	mask := u.GtScalar(d.P).MulScalar(1 / (1 - d.P))
+	u := rng.Uniform(v.Device(), v.DType(), 0, 1, v.Shape()...)
+	mask := u.GtScalar(p).MulScalar(1 / (1 - p))
 	return x.Mul(autograd.Const(mask))
 }
 
