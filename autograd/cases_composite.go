@@ -107,6 +107,40 @@ func compositeCases() []Case {
 			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim())) }),
 			F:      func(xs []*Var) *Var { return xs[0].T().Repeat(2, 1, 3).Tanh() },
 		},
+		{
+			// Distinct values, so the maximum and minimum have no tie.
+			Name:   "MaxMinWithIndices",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.distinct(g.dim(), g.dim()+1)) }),
+			F: func(xs []*Var) *Var {
+				mx, _ := xs[0].MaxWithIndices(1, false)
+				mn, _ := xs[0].MinWithIndices(0, true)
+				return mx.Sum(false).Add(mn.Mul(mn).Sum(false))
+			},
+		},
+		{
+			Name: "PowTensor",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				d0, d1 := g.dim(), g.dim()
+				return ts(g.positive(d0, d1), g.any(1, d1))
+			}),
+			F: func(xs []*Var) *Var { return PowTensor(xs[0], xs[1]) },
+		},
+		matrix("Cumsum", (*gen).any, func(x *Var) *Var { return x.Cumsum(1).Tanh() }),
+		{
+			Name:   "PadConstant",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim())) }),
+			F:      func(xs []*Var) *Var { return xs[0].Pad([]int{1, 2, 2, 0}, "constant", 0.5).Tanh() },
+		},
+		{
+			Name:   "PadReflect",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim()+3)) }),
+			F:      func(xs []*Var) *Var { return xs[0].Pad([]int{2, 1}, "reflect", 0).Tanh() },
+		},
+		{
+			Name:   "AdaptiveAvgPool2d",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(1+g.r.IntN(2), g.dim(), 2+g.dim(), 3+g.dim())) }),
+			F:      func(xs []*Var) *Var { return AdaptiveAvgPool2d(xs[0], 2, 3).Tanh() },
+		},
 		matrix("Tril", (*gen).any, func(x *Var) *Var { return x.Tril(0) }),
 		matrix("Triu", (*gen).any, func(x *Var) *Var { return x.Triu(1) }),
 		{
@@ -126,4 +160,21 @@ func compositeCases() []Case {
 			},
 		},
 	}
+}
+
+// distinct returns a permutation of 1..n (n the element count), scaled
+// into [-1, 1), at random signs: no two elements are equal, so maxima and
+// minima have no ties.
+func (g *gen) distinct(shape ...int) *tensor.Tensor {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	p := g.r.Perm(n)
+	i := 0
+	return g.fill(func() float64 {
+		v := float64(p[i]+1)/float64(n+1)*2 - 1
+		i++
+		return v
+	}, shape...)
 }

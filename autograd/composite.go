@@ -239,3 +239,129 @@ func (x *Var) Roll(shift, axis int) *Var {
 	}
 	return Concat(axis, x.Narrow(axis, n-s, s), x.Narrow(axis, 0, n-s))
 }
+
+// MaxWithIndices returns the maximum along axis and where it is (Int32,
+// the first on ties), as torch.max(x, dim): the gradient goes to that
+// one element (Max, by contrast, splits it among ties).
+func (x *Var) MaxWithIndices(axis int, keepdim bool) (*Var, *tensor.Tensor) {
+	return x.pickAlong(axis, keepdim, x.Value().ArgMax(axis, true))
+}
+
+// MinWithIndices is MaxWithIndices for the minimum.
+func (x *Var) MinWithIndices(axis int, keepdim bool) (*Var, *tensor.Tensor) {
+	return x.pickAlong(axis, keepdim, x.Value().ArgMin(axis, true))
+}
+
+// pickAlong gathers x at idx (keepdim positions along axis).
+func (x *Var) pickAlong(axis int, keepdim bool, idx *tensor.Tensor) (*Var, *tensor.Tensor) {
+	v := x.Gather(axis, idx)
+	if !keepdim {
+		v, idx = v.Squeeze(axis), idx.Squeeze(axis)
+	}
+	return v, idx
+}
+
+// PowTensor returns x^y elementwise (broadcasting) for x > 0, as
+// exp(y·ln x): derivatives y·x^(y-1) and x^y·ln x.
+func PowTensor(x, y *Var) *Var { return y.Mul(x.Log()).Exp() }
+
+// Cumsum returns the running sums along axis, as torch.cumsum: a product
+// with a triangular matrix of ones, so it costs O(n²) per row of length n
+// (fine for the lengths sequence models of this size use).
+func (x *Var) Cumsum(axis int) *Var {
+	r := x.Rank()
+	if axis < 0 {
+		axis += r
+	}
+	n := x.Dim(axis)
+	ones := make([]float64, n*n) // ones[i][j] = 1 for i <= j
+	for i := range n {
+		for j := i; j < n; j++ {
+			ones[i*n+j] = 1
+		}
+	}
+	upper := Const(tensor.NewOn(x.Device(), ones, n, n).Cast(x.DType()))
+	perm := make([]int, 0, r)
+	for i := range r {
+		if i != axis {
+			perm = append(perm, i)
+		}
+	}
+	perm = append(perm, axis)
+	inv := make([]int, r)
+	for i, p := range perm {
+		inv[p] = i
+	}
+	return x.Permute(perm...).MatMul(upper).Permute(inv...)
+}
+
+// Pad pads the last len(pads)/2 axes of x, as torch.nn.functional.pad:
+// pads is (before, after) for the last axis, then the one before it, ...
+// Mode "constant" fills with value; "reflect" mirrors x without repeating
+// its edge (each pad shorter than the axis).
+func (x *Var) Pad(pads []int, mode string, value float64) *Var {
+	if len(pads)%2 != 0 || len(pads)/2 > x.Rank() {
+		panic(withOperands(newError("Pad", "%d pad sizes for rank %d: want (before, after) pairs for at most every axis", len(pads), x.Rank()), x.value))
+	}
+	y := x
+	for k := 0; k < len(pads)/2; k++ {
+		axis := x.Rank() - 1 - k
+		before, after := pads[2*k], pads[2*k+1]
+		if before < 0 || after < 0 {
+			panic(withOperands(newError("Pad", "negative pad %d, %d on axis %d", before, after, axis), x.value))
+		}
+		n := y.Dim(axis)
+		var parts []*Var
+		switch mode {
+		case "constant":
+			block := func(m int) *Var {
+				s := y.Shape()
+				s[axis] = m
+				return Const(tensor.Full(x.Device(), x.DType(), value, s...))
+			}
+			if before > 0 {
+				parts = append(parts, block(before))
+			}
+			parts = append(parts, y)
+			if after > 0 {
+				parts = append(parts, block(after))
+			}
+		case "reflect":
+			if before >= n || after >= n {
+				panic(withOperands(newError("Pad", "reflect pad %d, %d needs an axis longer than both, axis %d has %d", before, after, axis, n), x.value))
+			}
+			if before > 0 {
+				parts = append(parts, y.Narrow(axis, 1, before).Flip(axis))
+			}
+			parts = append(parts, y)
+			if after > 0 {
+				parts = append(parts, y.Narrow(axis, n-1-after, after).Flip(axis))
+			}
+		default:
+			panic(withOperands(newError("Pad", "mode %q: want constant or reflect", mode), x.value))
+		}
+		y = Concat(axis, parts...)
+	}
+	return y
+}
+
+// AdaptiveAvgPool2d averages x [N, C, H, W] over the windows of
+// torch.nn.AdaptiveAvgPool2d to [N, C, oh, ow]: window i of an axis of n
+// covers [⌊i·n/o⌋, ⌈(i+1)·n/o⌉).
+func AdaptiveAvgPool2d(x *Var, oh, ow int) *Var {
+	if x.Rank() != 4 || oh < 1 || ow < 1 {
+		panic(withOperands(newError("AdaptiveAvgPool2d", "needs [N, C, H, W] and an output of at least 1x1, got output %dx%d", oh, ow), x.value))
+	}
+	h, w := x.Dim(2), x.Dim(3)
+	rows := make([]*Var, oh)
+	for i := range oh {
+		h0, h1 := i*h/oh, ((i+1)*h+oh-1)/oh
+		cols := make([]*Var, ow)
+		for j := range ow {
+			w0, w1 := j*w/ow, ((j+1)*w+ow-1)/ow
+			cols[j] = x.Narrow(2, h0, h1-h0).Narrow(3, w0, w1-w0).Mean(false, 2, 3)
+		}
+		rows[i] = Stack(2, cols...)
+	}
+	return Stack(2, rows...)
+}

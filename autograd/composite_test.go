@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -80,4 +81,25 @@ func TestCompositeValues(t *testing.T) {
 	g := vals(v64([]float64{-1, 0.5}, 2).GELUErf())
 	require.InDelta(t, -0.15865525393145707, g[0], 1e-15) // torch.nn.functional.gelu(-1.0)
 	require.InDelta(t, 0.34573123063700656, g[1], 1e-15)  // gelu(0.5)
+
+	// torch 1.13's values for the same inputs.
+	img := autograd.Const(tensor.Arange(device.CPUDevice, device.Float64, 12).AddScalar(1).Reshape(1, 1, 3, 4))
+	require.Equal(t, []float64{3.5, 4.5, 5.5, 7.5, 8.5, 9.5}, vals(autograd.AdaptiveAvgPool2d(img, 2, 3)))
+	m := v64([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	require.Equal(t, []float64{-1, -1, 1, 2, 3, -1, -1, -1, 4, 5, 6, -1}, vals(m.Pad([]int{2, 1}, "constant", -1)))
+	require.Equal(t, []float64{3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5}, vals(m.Pad([]int{2, 1}, "reflect", 0)))
+	require.Equal(t, []float64{0, 0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 0, 0, 0}, vals(m.Pad([]int{1, 0, 1, 1}, "constant", 0)))
+	require.Equal(t, []float64{1, 2, 3, 5, 7, 9}, vals(m.Cumsum(0)))
+	require.Equal(t, []float64{1, 3, 6, 4, 9, 15}, vals(m.Cumsum(-1)))
+	ties := autograd.Param(tensor.New([]float64{3, 7, 7, 5, 1, 5}, 2, 3))
+	mx, at := ties.MaxWithIndices(1, false)
+	require.Equal(t, []float64{7, 5}, vals(mx))
+	require.Equal(t, []int32{1, 0}, at.Int32s(), "the first of tied maxima")
+	mn, at := ties.MinWithIndices(1, true)
+	require.Equal(t, []float64{3, 1}, vals(mn))
+	require.Equal(t, []int32{0, 1}, at.Int32s())
+	mx.Sum(false).Backward()
+	require.Equal(t, []float64{0, 1, 0, 1, 0, 0}, ties.Grad().Float64s(), "the gradient goes to the picked element only")
+	pw := autograd.PowTensor(v64([]float64{2, 9}, 2), v64([]float64{3, 0.5}, 2))
+	require.InDeltaSlice(t, []float64{8, 3}, vals(pw), 1e-14)
 }
