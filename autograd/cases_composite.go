@@ -141,6 +141,19 @@ func compositeCases() []Case {
 			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(1+g.r.IntN(2), g.dim(), 2+g.dim(), 3+g.dim())) }),
 			F:      func(xs []*Var) *Var { return AdaptiveAvgPool2d(xs[0], 2, 3).Tanh() },
 		},
+		{
+			Name: "Einsum",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor {
+				b, i, j, k := g.dim(), g.dim(), g.dim(), g.dim()
+				return ts(g.any(b, i, j), g.any(k, j, b))
+			}),
+			F: func(xs []*Var) *Var { return Einsum("bij,kjb->kbi", xs[0], xs[1]) },
+		},
+		{
+			Name:   "EinsumReduce",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim(), g.dim())) }),
+			F:      func(xs []*Var) *Var { return Einsum("abc->ca", xs[0]).Tanh() },
+		},
 		matrix("Tril", (*gen).any, func(x *Var) *Var { return x.Tril(0) }),
 		matrix("Triu", (*gen).any, func(x *Var) *Var { return x.Triu(1) }),
 		{
