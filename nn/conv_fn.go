@@ -1,0 +1,102 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
+)
+
+// ConvOptions configure the functional convolutions, as the keyword
+// arguments of torch.nn.functional.conv2d: per-axis Stride (zero means 1)
+// and zero Padding, and Groups (zero means 1): the input channels and the
+// outputs are split into Groups groups convolved separately.
+type ConvOptions struct {
+	Stride  [2]int // height, width
+	Padding [2]int
+	Groups  int
+}
+
+func (o ConvOptions) norm() ConvOptions {
+	for i := range o.Stride {
+		if o.Stride[i] == 0 {
+			o.Stride[i] = 1
+		}
+	}
+	if o.Groups == 0 {
+		o.Groups = 1
+	}
+	return o
+}
+
+// Conv2dFn convolves x [N, C, H, W] with weight w [O, C/Groups, KH, KW]
+// (any kernel shape) and adds bias b [O] (nil for none), as
+// torch.nn.functional.conv2d: each group unfolds its channels (Im2Col)
+// and multiplies them by its weights.
+func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
+	o = o.norm()
+	if x.Rank() != 4 || w.Rank() != 4 {
+		panic(fmt.Sprintf("nn: Conv2dFn: input %v and weight %v must be [N, C, H, W] and [O, C/groups, KH, KW]", x.Shape(), w.Shape()))
+	}
+	n, c, out, kh, kw := x.Dim(0), x.Dim(1), w.Dim(0), w.Dim(2), w.Dim(3)
+	g := o.Groups
+	if c%g != 0 || out%g != 0 || w.Dim(1) != c/g {
+		panic(fmt.Sprintf("nn: Conv2dFn: %d groups do not fit %d input channels, %d outputs and weight %v", g, c, out, w.Shape()))
+	}
+	cg, og := c/g, out/g
+	p := device.ConvParams{N: n, C: cg, H: x.Dim(2), W: x.Dim(3), KH: kh, KW: kw,
+		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1]}
+	ys := make([]*autograd.Var, g)
+	for i := range g {
+		xi, wi := x, w
+		if g > 1 {
+			xi, wi = x.Narrow(1, i*cg, cg), w.Narrow(0, i*og, og)
+		}
+		ys[i] = wi.Reshape(og, cg*kh*kw).MatMul(autograd.Im2Col(xi, p))
+	}
+	y := ys[0]
+	if g > 1 {
+		y = autograd.Concat(1, ys...)
+	}
+	if b != nil {
+		y = y.Add(b.Reshape(out, 1))
+	}
+	return y.Reshape(n, out, p.OutH(), p.OutW())
+}
+
+// Conv1dFn convolves x [N, C, L] with w [O, C/Groups, K] (bias b [O] or
+// nil), as torch.nn.functional.conv1d: Conv2dFn over a height of 1, with
+// the width's stride and padding taken from stride and padding.
+func Conv1dFn(x, w, b *autograd.Var, stride, padding, groups int) *autograd.Var {
+	if x.Rank() != 3 || w.Rank() != 3 {
+		panic(fmt.Sprintf("nn: Conv1dFn: input %v and weight %v must be [N, C, L] and [O, C/groups, K]", x.Shape(), w.Shape()))
+	}
+	o := ConvOptions{Stride: [2]int{1, stride}, Padding: [2]int{0, padding}, Groups: groups}
+	return Conv2dFn(x.Unsqueeze(2), w.Unsqueeze(2), b, o).Squeeze(2)
+}
+
+// ConvTranspose2dFn is the transposed convolution of x [N, Cin, H, W]
+// with w [Cin, Cout, KH, KW] (bias b [Cout] or nil), as
+// torch.nn.functional.conv_transpose2d with one group: the adjoint of
+// Conv2dFn, output [N, Cout, (H-1)·sh - 2·ph + KH, (W-1)·sw - 2·pw + KW].
+// It multiplies x by the weight into columns and folds them (Col2Im).
+func ConvTranspose2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
+	o = o.norm()
+	if x.Rank() != 4 || w.Rank() != 4 || w.Dim(0) != x.Dim(1) || o.Groups != 1 {
+		panic(fmt.Sprintf("nn: ConvTranspose2dFn: input %v and weight %v must be [N, Cin, H, W] and [Cin, Cout, KH, KW], one group", x.Shape(), w.Shape()))
+	}
+	n, cin, h, wd := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
+	cout, kh, kw := w.Dim(1), w.Dim(2), w.Dim(3)
+	oh, ow := (h-1)*o.Stride[0]-2*o.Padding[0]+kh, (wd-1)*o.Stride[1]-2*o.Padding[1]+kw
+	if oh < 1 || ow < 1 {
+		panic(fmt.Sprintf("nn: ConvTranspose2dFn: output %dx%d is empty", oh, ow))
+	}
+	p := device.ConvParams{N: n, C: cout, H: oh, W: ow, KH: kh, KW: kw,
+		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1]}
+	cols := w.Reshape(cin, cout*kh*kw).T().MatMul(x.Reshape(n, cin, h*wd))
+	y := autograd.Col2Im(cols, p)
+	if b != nil {
+		y = y.Add(b.Reshape(1, cout, 1, 1))
+	}
+	return y
+}

@@ -1,0 +1,73 @@
+package nn_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// pattern returns ((i mod m) - sub)/div over shape, the inputs the torch
+// reference below used.
+func pattern(m, sub, div float64, shape ...int) *autograd.Var {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = (math.Mod(float64(i), m) - sub) / div
+	}
+	return autograd.Param(tensor.New(v, shape...))
+}
+
+// TestConvFunctions pins Conv2dFn (rectangular kernel, per-axis stride and
+// padding, 2 groups), Conv1dFn and ConvTranspose2dFn to torch 1.13's
+// results on the same inputs, and checks their gradients by differences.
+func TestConvFunctions(t *testing.T) {
+	x := pattern(7, 3, 4, 2, 4, 5, 6)
+	w := pattern(5, 2, 3, 6, 2, 3, 2)
+	b := autograd.Param(tensor.New([]float64{0.1, -0.2, 0.3, 0, 0.5, -0.4}, 6))
+	y := nn.Conv2dFn(x, w, b, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2})
+	require.Equal(t, []int{2, 6, 3, 5}, y.Shape())
+	require.InDelta(t, 7.916666666666666, y.Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{1.2666666666666666, 0.18333333333333326, 0.2666666666666667, 0.3500000000000001, -0.7333333333333333},
+		y.Value().Float64s()[:5], 1e-12)
+
+	x1, w1 := pattern(4, 1.5, 1, 2, 3, 9), pattern(3, 1, 2, 4, 3, 3)
+	y1 := nn.Conv1dFn(x1, w1, nil, 2, 1, 1)
+	require.Equal(t, []int{2, 4, 5}, y1.Shape())
+	require.InDeltaSlice(t, []float64{0.75, -1, 1, -1, 0.25}, y1.Value().Float64s()[:5], 1e-12)
+
+	xt, wt := pattern(5, 2, 2, 1, 3, 3, 4), pattern(4, 1.5, 1, 3, 2, 3, 3)
+	bt := autograd.Param(tensor.New([]float64{0.25, -0.5}, 2))
+	yt := nn.ConvTranspose2dFn(xt, wt, bt, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 1}})
+	require.Equal(t, []int{1, 2, 5, 4}, yt.Shape())
+	require.InDelta(t, 9.0, yt.Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{-2.25, 1.5, 4.25, 0.75, -2.75}, yt.Value().Float64s()[:5], 1e-12)
+
+	for name, f := range map[string]func(xs []*autograd.Var) *autograd.Var{
+		"conv2d": func(xs []*autograd.Var) *autograd.Var {
+			return nn.Conv2dFn(xs[0], xs[1], xs[2], nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2}).Tanh()
+		},
+		"transposed": func(xs []*autograd.Var) *autograd.Var {
+			return nn.ConvTranspose2dFn(xs[0], xs[3], nil, nn.ConvOptions{Stride: [2]int{1, 2}}).Tanh()
+		},
+	} {
+		g := tensor.NewRNG(uint64(testSeed(t)))
+		in := []*tensor.Tensor{
+			g.Normal(device.CPUDevice, device.Float64, 0, 1, 1, 4, 5, 4),
+			g.Normal(device.CPUDevice, device.Float64, 0, 1, 6, 2, 3, 2),
+			g.Normal(device.CPUDevice, device.Float64, 0, 1, 6),
+			g.Normal(device.CPUDevice, device.Float64, 0, 1, 4, 3, 2, 2),
+		}
+		rep, err := autograd.Check(f, in, autograd.CheckOptions{})
+		require.NoError(t, err, name)
+		require.True(t, rep.Pass, "%s: %v", name, rep)
+	}
+}
