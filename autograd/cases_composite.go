@@ -154,6 +154,8 @@ func compositeCases() []Case {
 			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim(), g.dim())) }),
 			F:      func(xs []*Var) *Var { return Einsum("abc->ca", xs[0]).Tanh() },
 		},
+		binaryCase("BCEWithLogits", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0, 1, s...) },
+			func(x, y *Var) *Var { return BCEWithLogits(x.MulScalar(3), y) }),
 		matrix("Tril", (*gen).any, func(x *Var) *Var { return x.Tril(0) }),
 		matrix("Triu", (*gen).any, func(x *Var) *Var { return x.Triu(1) }),
 		{

@@ -88,17 +88,10 @@ func CrossEntropyWith(logits *autograd.Var, labels *tensor.Tensor, o CrossEntrop
 }
 
 // BCEWithLogits returns the mean binary cross-entropy of logits x against
-// targets y in [0, 1] (which broadcast against each other): softplus(x) -
-// x·y, as PyTorch's BCEWithLogitsLoss. softplus(x) = log(1 + e^x) is
-// taken as -LogSoftmax([0, x])[0], which the softmax kernel computes
-// max-subtracted (stable for any |x|, in float32 too) and whose VJP is
-// exactly softmax([0, x])[1] = sigmoid(x). So the gradient is sigmoid(x) - y
-// everywhere, x = 0 included (max(x, 0) + log(1 + e^-|x|), the usual
-// stable form, has subgradients there that sum to 0 instead of 1/2), and
-// it is differentiable again through SoftmaxBackward.
+// targets y in [0, 1] (which broadcast against each other), as PyTorch's
+// BCEWithLogitsLoss: one fused op (autograd.BCEWithLogits) whose value is
+// computed stably for any |x| and whose gradient is exactly sigmoid(x) - y
+// everywhere, x = 0 included.
 func BCEWithLogits(logits, targets *autograd.Var) *autograd.Var {
-	x := logits
-	zero := autograd.Const(x.Value().ZerosLike())
-	softplus := autograd.Stack(-1, zero, x).LogSoftmax(-1).Narrow(-1, 0, 1).Squeeze(-1).Neg()
-	return softplus.Sub(x.Mul(targets)).Mean(false)
+	return autograd.BCEWithLogits(logits, targets).Mean(false)
 }
