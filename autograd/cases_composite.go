@@ -156,6 +156,15 @@ func compositeCases() []Case {
 		},
 		binaryCase("BCEWithLogits", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0, 1, s...) },
 			func(x, y *Var) *Var { return BCEWithLogits(x.MulScalar(3), y) }),
+		{
+			Name:   "TopK",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.distinct(g.dim(), g.dim()+2)) }),
+			F: func(xs []*Var) *Var {
+				top, _ := xs[0].TopK(2, 1, true)
+				s, _ := xs[0].Sort(0, false)
+				return top.Tanh().Sum(false).Add(s.Narrow(0, 0, 1).Mul(s.Narrow(0, 0, 1)).Sum(false))
+			},
+		},
 		matrix("Tril", (*gen).any, func(x *Var) *Var { return x.Tril(0) }),
 		matrix("Triu", (*gen).any, func(x *Var) *Var { return x.Triu(1) }),
 		{

@@ -365,3 +365,25 @@ func AdaptiveAvgPool2d(x *Var, oh, ow int) *Var {
 	}
 	return Stack(2, rows...)
 }
+
+// Sort returns x sorted along axis (ascending, or descending) and the
+// Int32 positions the values came from, stable, as torch.sort(stable=True);
+// the gradient goes back to those positions. See tensor.ArgSort for its
+// O(n²) cost per row.
+func (x *Var) Sort(axis int, descending bool) (*Var, *tensor.Tensor) {
+	idx := x.Value().ArgSort(axis, descending)
+	return x.Gather(axis, idx), idx
+}
+
+// TopK returns the k largest (or, with largest false, smallest) elements
+// along axis in order, and their positions, as torch.topk.
+func (x *Var) TopK(k, axis int, largest bool) (*Var, *tensor.Tensor) {
+	if axis < 0 {
+		axis += x.Rank()
+	}
+	if k < 0 || k > x.Dim(axis) {
+		panic(withOperands(newError("TopK", "k = %d outside [0, %d] on axis %d", k, x.Dim(axis), axis), x.value))
+	}
+	idx := x.Value().ArgSort(axis, largest).Narrow(axis, 0, k).Contiguous()
+	return x.Gather(axis, idx), idx
+}
