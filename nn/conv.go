@@ -1,44 +1,65 @@
 package nn
 
 import (
+	"fmt"
+
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // Conv2d is a 2-D convolution (cross-correlation, as PyTorch) over NCHW
-// input with square Kernel×Kernel windows, Stride and zero Padding:
-// Weight [Out, In, Kernel, Kernel] and Bias [Out], as torch.nn.Conv2d.
+// input, as torch.nn.Conv2d: Kernel windows (height, width), Stride and
+// zero Padding per axis, the channels split into Groups groups; Weight
+// [Out, In/Groups, KH, KW] and Bias [Out].
 type Conv2d struct {
-	In, Out, Kernel, Stride, Padding int
-	Weight                           *autograd.Var
-	Bias                             *autograd.Var // nil without bias
+	In, Out                 int
+	Kernel, Stride, Padding [2]int // height, width
+	Groups                  int
+	Weight                  *autograd.Var
+	Bias                    *autograd.Var // nil without bias
 }
 
-// NewConv2d returns a convolution initialised as PyTorch does (weight and
-// bias from U(-1/√fan_in, 1/√fan_in), fan_in = In·Kernel²).
+// Conv2dConfig describes a Conv2d for NewConv2dWith. Zero Stride
+// components and Groups mean 1.
+type Conv2dConfig struct {
+	In, Out                 int
+	Kernel, Stride, Padding [2]int
+	Groups                  int
+	Bias                    bool
+}
+
+// NewConv2d returns a convolution with square kernel×kernel windows and
+// the same stride and padding on both axes (NewConv2dWith takes the rest).
 func NewConv2d(c Config, in, out, kernel, stride, padding int, bias bool) *Conv2d {
-	w, b := defaultWeightBias(c, bias, out, in, kernel, kernel)
-	l := &Conv2d{In: in, Out: out, Kernel: kernel, Stride: stride, Padding: padding, Weight: autograd.Param(w)}
-	if bias {
+	return NewConv2dWith(c, Conv2dConfig{In: in, Out: out, Kernel: [2]int{kernel, kernel},
+		Stride: [2]int{stride, stride}, Padding: [2]int{padding, padding}, Bias: bias})
+}
+
+// NewConv2dWith returns the convolution cfg describes, initialised as
+// PyTorch does (weight and bias from U(-1/√fan_in, 1/√fan_in), fan_in =
+// In/Groups·KH·KW).
+func NewConv2dWith(c Config, cfg Conv2dConfig) *Conv2d {
+	o := ConvOptions{Stride: cfg.Stride, Padding: cfg.Padding, Groups: cfg.Groups}.norm()
+	if cfg.In < 1 || cfg.Out < 1 || cfg.In%o.Groups != 0 || cfg.Out%o.Groups != 0 {
+		panic(fmt.Sprintf("nn: Conv2d: %d groups do not divide %d inputs and %d outputs", o.Groups, cfg.In, cfg.Out))
+	}
+	w, b := defaultWeightBias(c, cfg.Bias, cfg.Out, cfg.In/o.Groups, cfg.Kernel[0], cfg.Kernel[1])
+	l := &Conv2d{In: cfg.In, Out: cfg.Out, Kernel: cfg.Kernel, Stride: o.Stride, Padding: o.Padding,
+		Groups: o.Groups, Weight: autograd.Param(w)}
+	if cfg.Bias {
 		l.Bias = autograd.Param(b)
 	}
 	return l
 }
 
-// Forward convolves x [N, In, H, W] into [N, Out, OH, OW]. It unfolds x
-// into columns [N, In·K², OH·OW] and multiplies them by the weight viewed
-// as [Out, In·K²]: one matrix product per batch, run by the backend.
+// Forward convolves x [N, In, H, W] into [N, Out, OH, OW] with Conv2dFn:
+// it unfolds each group of x into columns and multiplies them by that
+// group's weights, one product per batch, run by the backend.
 func (l *Conv2d) Forward(x *autograd.Var) *autograd.Var {
-	p := tensor.Conv2dGeometry("Conv2d", x.Value(), l.Kernel, l.Kernel, l.Stride, l.Padding)
-	if p.C != l.In {
-		inputError("Conv2d", x, "input has %d channels, the layer expects %d", p.C, l.In)
+	if x.Rank() != 4 || x.Dim(1) != l.In {
+		inputError("Conv2d", x, "input must be [N, %d, H, W]", l.In)
 	}
-	cols := autograd.Im2Col(x, p)
-	y := l.Weight.Reshape(l.Out, l.In*l.Kernel*l.Kernel).MatMul(cols)
-	if l.Bias != nil {
-		y = y.Add(l.Bias.Reshape(l.Out, 1))
-	}
-	return y.Reshape(p.N, l.Out, p.OutH(), p.OutW())
+	return Conv2dFn(x, l.Weight, l.Bias, ConvOptions{Stride: l.Stride, Padding: l.Padding, Groups: l.Groups})
 }
 
 // Parameters lists weight, then bias.

@@ -71,3 +71,19 @@ func TestConvFunctions(t *testing.T) {
 		require.True(t, rep.Pass, "%s: %v", name, rep)
 	}
 }
+
+// TestConv2dWith checks the layer built from a Conv2dConfig (rectangular
+// kernel, per-axis stride and padding, groups) against Conv2dFn with the
+// same weights, and its weight shape and fan-in.
+func TestConv2dWith(t *testing.T) {
+	c := nn.Config{Device: device.CPUDevice, DType: device.Float64, RNG: tensor.NewRNG(uint64(testSeed(t)))}
+	l := nn.NewConv2dWith(c, nn.Conv2dConfig{In: 4, Out: 6, Kernel: [2]int{3, 2}, Stride: [2]int{2, 1},
+		Padding: [2]int{1, 0}, Groups: 2, Bias: true})
+	require.Equal(t, []int{6, 2, 3, 2}, l.Weight.Shape())
+	require.Equal(t, [2]int{2, 1}, l.Stride)
+	x := autograd.Const(tensor.NewRNG(5).Normal(device.CPUDevice, device.Float64, 0, 1, 2, 4, 5, 6))
+	want := nn.Conv2dFn(x, l.Weight, l.Bias, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2})
+	require.Equal(t, want.Value().Float64s(), l.Forward(x).Value().Float64s())
+	require.Error(t, tensor.Try(func() { l.Forward(autograd.Const(tensor.Zeros(device.CPUDevice, device.Float64, 1, 3, 5, 6))) }))
+	require.Panics(t, func() { nn.NewConv2dWith(c, nn.Conv2dConfig{In: 4, Out: 6, Kernel: [2]int{3, 3}, Groups: 4}) })
+}

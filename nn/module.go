@@ -59,7 +59,7 @@ func (stateless) Train(bool) {}
 // as tensor ops do, so that tensor.Try catches a wrong input to a layer
 // like any other shape error.
 func inputError(layer string, x *autograd.Var, format string, args ...any) {
-	panic(&tensor.Error{Op: layer, Msg: fmt.Sprintf(format, args...),
+	panic(&tensor.Error{Op: layer, Msg: fmt.Sprintf(format, args...), Kind: tensor.ErrShape,
 		Shapes: [][]int{x.Shape()}, DTypes: []device.DType{x.DType()}, Devices: []device.Device{x.Device()}})
 }
 
