@@ -8,24 +8,24 @@ import (
 )
 
 // Conv2d is a 2-D convolution (cross-correlation, as PyTorch) over NCHW
-// input, as torch.nn.Conv2d: Kernel windows (height, width), Stride and
-// zero Padding per axis, the channels split into Groups groups; Weight
+// input, as torch.nn.Conv2d: Kernel windows (height, width), Stride, zero
+// Padding and Dilation per axis, the channels split into Groups groups; Weight
 // [Out, In/Groups, KH, KW] and Bias [Out].
 type Conv2d struct {
-	In, Out                 int
-	Kernel, Stride, Padding [2]int // height, width
-	Groups                  int
-	Weight                  *autograd.Var
-	Bias                    *autograd.Var // nil without bias
+	In, Out                           int
+	Kernel, Stride, Padding, Dilation [2]int // height, width
+	Groups                            int
+	Weight                            *autograd.Var
+	Bias                              *autograd.Var // nil without bias
 }
 
-// Conv2dConfig describes a Conv2d for NewConv2dWith. Zero Stride
-// components and Groups mean 1.
+// Conv2dConfig describes a Conv2d for NewConv2dWith. Zero Stride and
+// Dilation components and Groups mean 1.
 type Conv2dConfig struct {
-	In, Out                 int
-	Kernel, Stride, Padding [2]int
-	Groups                  int
-	Bias                    bool
+	In, Out                           int
+	Kernel, Stride, Padding, Dilation [2]int
+	Groups                            int
+	Bias                              bool
 }
 
 // NewConv2d returns a convolution with square kernel×kernel windows and
@@ -39,13 +39,13 @@ func NewConv2d(c Config, in, out, kernel, stride, padding int, bias bool) *Conv2
 // PyTorch does (weight and bias from U(-1/√fan_in, 1/√fan_in), fan_in =
 // In/Groups·KH·KW).
 func NewConv2dWith(c Config, cfg Conv2dConfig) *Conv2d {
-	o := ConvOptions{Stride: cfg.Stride, Padding: cfg.Padding, Groups: cfg.Groups}.norm()
+	o := ConvOptions{Stride: cfg.Stride, Padding: cfg.Padding, Dilation: cfg.Dilation, Groups: cfg.Groups}.norm()
 	if cfg.In < 1 || cfg.Out < 1 || cfg.In%o.Groups != 0 || cfg.Out%o.Groups != 0 {
 		panic(fmt.Sprintf("nn: Conv2d: %d groups do not divide %d inputs and %d outputs", o.Groups, cfg.In, cfg.Out))
 	}
 	w, b := defaultWeightBias(c, cfg.Bias, cfg.Out, cfg.In/o.Groups, cfg.Kernel[0], cfg.Kernel[1])
 	l := &Conv2d{In: cfg.In, Out: cfg.Out, Kernel: cfg.Kernel, Stride: o.Stride, Padding: o.Padding,
-		Groups: o.Groups, Weight: autograd.Param(w)}
+		Dilation: o.Dilation, Groups: o.Groups, Weight: autograd.Param(w)}
 	if cfg.Bias {
 		l.Bias = autograd.Param(b)
 	}
@@ -59,7 +59,7 @@ func (l *Conv2d) Forward(x *autograd.Var) *autograd.Var {
 	if x.Rank() != 4 || x.Dim(1) != l.In {
 		inputError("Conv2d", x, "input must be [N, %d, H, W]", l.In)
 	}
-	return Conv2dFn(x, l.Weight, l.Bias, ConvOptions{Stride: l.Stride, Padding: l.Padding, Groups: l.Groups})
+	return Conv2dFn(x, l.Weight, l.Bias, ConvOptions{Stride: l.Stride, Padding: l.Padding, Dilation: l.Dilation, Groups: l.Groups})
 }
 
 // Parameters lists weight, then bias.

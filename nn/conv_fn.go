@@ -5,22 +5,28 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // ConvOptions configure the functional convolutions, as the keyword
-// arguments of torch.nn.functional.conv2d: per-axis Stride (zero means 1)
-// and zero Padding, and Groups (zero means 1): the input channels and the
-// outputs are split into Groups groups convolved separately.
+// arguments of torch.nn.functional.conv2d: per-axis Stride (zero means 1),
+// zero Padding and Dilation (zero means 1: taps Dilation apart), and
+// Groups (zero means 1): the input channels and the outputs are split
+// into Groups groups convolved separately.
 type ConvOptions struct {
-	Stride  [2]int // height, width
-	Padding [2]int
-	Groups  int
+	Stride   [2]int // height, width
+	Padding  [2]int
+	Dilation [2]int
+	Groups   int
 }
 
 func (o ConvOptions) norm() ConvOptions {
 	for i := range o.Stride {
 		if o.Stride[i] == 0 {
 			o.Stride[i] = 1
+		}
+		if o.Dilation[i] == 0 {
+			o.Dilation[i] = 1
 		}
 	}
 	if o.Groups == 0 {
@@ -37,6 +43,9 @@ func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 	o = o.norm()
 	if x.Rank() != 4 || w.Rank() != 4 {
 		panic(fmt.Sprintf("nn: Conv2dFn: input %v and weight %v must be [N, C, H, W] and [O, C/groups, KH, KW]", x.Shape(), w.Shape()))
+	}
+	if o.Dilation != [2]int{1, 1} {
+		w = dilate(w, o.Dilation)
 	}
 	n, c, out, kh, kw := x.Dim(0), x.Dim(1), w.Dim(0), w.Dim(2), w.Dim(3)
 	g := o.Groups
@@ -62,6 +71,31 @@ func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 		y = y.Add(b.Reshape(out, 1))
 	}
 	return y.Reshape(n, out, p.OutH(), p.OutW())
+}
+
+// dilate spreads the taps of w [O, C, KH, KW] d apart, zeros between:
+// [O, C, (KH-1)·dh+1, (KW-1)·dw+1]. A dilated convolution is the ordinary
+// one with this kernel, which costs the zero taps' products too (dh·dw
+// times the work for large kernels): the im2col kernels have no dilation
+// of their own. The gradient reaches w through the concatenations.
+func dilate(w *autograd.Var, d [2]int) *autograd.Var {
+	for k, axis := range []int{2, 3} {
+		if d[k] < 1 {
+			panic(fmt.Sprintf("nn: dilation %v: want at least 1", d))
+		}
+		if d[k] == 1 || w.Dim(axis) == 1 {
+			continue
+		}
+		s := w.Shape()
+		n := s[axis]
+		z := append(append(append([]int{}, s[:axis+1]...), d[k]-1), s[axis+1:]...)
+		z[axis] = n
+		zeros := autograd.Const(tensor.Zeros(w.Device(), w.DType(), z...))
+		spread := autograd.Concat(axis+1, w.Unsqueeze(axis+1), zeros) // [.., n, d, ..]
+		merged := append(append(append([]int{}, s[:axis]...), n*d[k]), s[axis+1:]...)
+		w = spread.Reshape(merged...).Narrow(axis, 0, (n-1)*d[k]+1)
+	}
+	return w
 }
 
 // Conv1dFn convolves x [N, C, L] with w [O, C/Groups, K] (bias b [O] or

@@ -27,7 +27,7 @@ func pattern(m, sub, div float64, shape ...int) *autograd.Var {
 }
 
 // TestConvFunctions pins Conv2dFn (rectangular kernel, per-axis stride and
-// padding, 2 groups), Conv1dFn and ConvTranspose2dFn to torch 1.13's
+// padding, 2 groups; dilation), Conv1dFn and ConvTranspose2dFn to torch 1.13's
 // results on the same inputs, and checks their gradients by differences.
 func TestConvFunctions(t *testing.T) {
 	x := pattern(7, 3, 4, 2, 4, 5, 6)
@@ -38,6 +38,12 @@ func TestConvFunctions(t *testing.T) {
 	require.InDelta(t, 7.916666666666666, y.Sum(false).Value().Item(), 1e-12)
 	require.InDeltaSlice(t, []float64{1.2666666666666666, 0.18333333333333326, 0.2666666666666667, 0.3500000000000001, -0.7333333333333333},
 		y.Value().Float64s()[:5], 1e-12)
+
+	xd, wd := pattern(7, 3, 4, 1, 2, 7, 8), pattern(5, 2, 3, 3, 2, 3, 2)
+	yd := nn.Conv2dFn(xd, wd, nil, nn.ConvOptions{Stride: [2]int{1, 2}, Padding: [2]int{2, 1}, Dilation: [2]int{2, 3}})
+	require.Equal(t, []int{1, 3, 7, 4}, yd.Shape())
+	require.InDelta(t, -0.7499999999999993, yd.Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{-0.5, -0.6666666666666667, 1.25, 0.16666666666666663, -0.5}, yd.Value().Float64s()[:5], 1e-12)
 
 	x1, w1 := pattern(4, 1.5, 1, 2, 3, 9), pattern(3, 1, 2, 4, 3, 3)
 	y1 := nn.Conv1dFn(x1, w1, nil, 2, 1, 1)
@@ -54,6 +60,9 @@ func TestConvFunctions(t *testing.T) {
 	for name, f := range map[string]func(xs []*autograd.Var) *autograd.Var{
 		"conv2d": func(xs []*autograd.Var) *autograd.Var {
 			return nn.Conv2dFn(xs[0], xs[1], xs[2], nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2}).Tanh()
+		},
+		"dilated": func(xs []*autograd.Var) *autograd.Var {
+			return nn.Conv2dFn(xs[0], xs[1], nil, nn.ConvOptions{Padding: [2]int{2, 1}, Dilation: [2]int{2, 2}, Groups: 2}).Tanh()
 		},
 		"transposed": func(xs []*autograd.Var) *autograd.Var {
 			return nn.ConvTranspose2dFn(xs[0], xs[3], nil, nn.ConvOptions{Stride: [2]int{1, 2}}).Tanh()
