@@ -62,6 +62,7 @@ func Im2Col(x *Tensor, p device.ConvParams) *Tensor {
 	src := x.Contiguous()
 	out := x.like("Im2Col", x.dtype, []int{p.N, p.C * p.KH * p.KW, p.OutH() * p.OutW()})
 	check("Im2Col", x.st.be.Im2Col(out.st.buf, src.st.buf, p), x, src)
+	freeCopies(src, x)
 	return out
 }
 
@@ -75,6 +76,7 @@ func Col2Im(cols *Tensor, p device.ConvParams) *Tensor {
 	src := cols.Contiguous()
 	out := cols.like("Col2Im", cols.dtype, []int{p.N, p.C, p.H, p.W})
 	check("Col2Im", cols.st.be.Col2Im(out.st.buf, src.st.buf, p), cols, src)
+	freeCopies(src, cols)
 	return out
 }
 
@@ -90,6 +92,7 @@ func MaxPool2d(x *Tensor, p device.ConvParams) (out, idx *Tensor) {
 	out = x.like("MaxPool2d", x.dtype, shape)
 	idx = x.like("MaxPool2d", device.Int32, shape)
 	check("MaxPool2d", x.st.be.MaxPool(out.st.buf, idx.st.buf, src.st.buf, p), x, src)
+	freeCopies(src, x)
 	return out, idx
 }
 
@@ -107,6 +110,7 @@ func MaxPool2dBackward(dy, idx *Tensor, p device.ConvParams) *Tensor {
 	g, ix := dy.Contiguous(), idx.Contiguous()
 	dx := dy.like("MaxPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
 	check("MaxPool2dBackward", dy.st.be.MaxPoolBackward(dx.st.buf, g.st.buf, ix.st.buf, p), dy, idx, g, ix)
+	freeCopies(g, dy, ix, idx)
 	return dx
 }
 
@@ -120,6 +124,7 @@ func AvgPool2d(x *Tensor, p device.ConvParams) *Tensor {
 	src := x.Contiguous()
 	out := x.like("AvgPool2d", x.dtype, []int{p.N, p.C, p.OutH(), p.OutW()})
 	check("AvgPool2d", x.st.be.AvgPool(out.st.buf, src.st.buf, p), x, src)
+	freeCopies(src, x)
 	return out
 }
 
@@ -131,5 +136,6 @@ func AvgPool2dBackward(dy *Tensor, p device.ConvParams) *Tensor {
 	g := dy.Contiguous()
 	dx := dy.like("AvgPool2dBackward", dy.dtype, []int{p.N, p.C, p.H, p.W})
 	check("AvgPool2dBackward", dy.st.be.AvgPoolBackward(dx.st.buf, g.st.buf, p), dy, g)
+	freeCopies(g, dy)
 	return dx
 }

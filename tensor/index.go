@@ -96,6 +96,7 @@ func (t *Tensor) IndexSelect(axis int, idx *Tensor) *Tensor {
 	shape[axis] = idx.shape[0]
 	out := alloc(op, be, t.dtype, shape)
 	check(op, be.IndexSelect(out.st.buf, src.st.buf, ix.st.buf, outer, n, inner, idx.shape[0]), t, idx, src, ix)
+	freeCopies(src, t, ix, idx)
 	return out
 }
 
@@ -120,6 +121,7 @@ func (t *Tensor) IndexAdd(axis int, idx, src *Tensor) *Tensor {
 	s, ix := src.Contiguous(), idx.Contiguous()
 	outer, n, inner := blocks(t.shape, axis)
 	check(op, be.IndexAdd(out.st.buf, s.st.buf, ix.st.buf, outer, n, inner, idx.shape[0]), t, idx, src, s, ix)
+	freeCopies(s, src, ix, idx)
 	return out
 }
 
@@ -139,6 +141,7 @@ func (t *Tensor) Gather(axis int, idx *Tensor) *Tensor {
 	outer, n, inner := blocks(part.shape, axis)
 	out := alloc(op, be, t.dtype, idx.shape)
 	check(op, be.Gather(out.st.buf, src.st.buf, ix.st.buf, outer, n, inner, idx.shape[axis]), t, idx, src, ix)
+	freeCopies(src, part, ix, idx)
 	return out
 }
 
@@ -169,7 +172,9 @@ func (t *Tensor) ScatterAdd(axis int, idx, src *Tensor) *Tensor {
 	check(op, be.ScatterAdd(part.st.buf, s.st.buf, ix.st.buf, outer, n, inner, idx.shape[axis]), t, idx, src, s, ix)
 	if part != out {
 		dst.Assign(part)
+		freeCopies(part, out)
 	}
+	freeCopies(s, src, ix, idx)
 	return out
 }
 

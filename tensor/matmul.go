@@ -36,12 +36,14 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	a = a.Expand(append(append([]int{}, batch...), m, k)...)
 	b = b.Expand(append(append([]int{}, batch...), k, n)...)
 	args := device.MatMulArgs{Batch: nb, M: m, N: n, K: k}
+	ea, eb := a, b
 	a = matOperand(a, &args.A, &args.AOffset, &args.AStride, &args.LDA, &args.TransA)
 	b = matOperand(b, &args.B, &args.BOffset, &args.BStride, &args.LDB, &args.TransB)
 	outShape := append(append([]int{}, batch...), m, n)
 	out := alloc("MatMul", be, t.dtype, outShape)
 	args.C = out.st.buf
 	check("MatMul", be.MatMul(args), t, u, a, b)
+	freeCopies(a, ea, b, eb)
 	switch {
 	case t.Rank() == 1 && u.Rank() == 1:
 		return out.Reshape()

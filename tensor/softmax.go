@@ -48,7 +48,10 @@ func (t *Tensor) softmax(op string, axis int, log bool) *Tensor {
 	x, rows, cols, undo := t.rowsLast(op, axis)
 	y := x.like(op, t.dtype, x.shape)
 	check(op, t.st.be.Softmax(y.st.buf, x.st.buf, rows, cols, log), t, x)
-	return fromRows(y, undo)
+	freeCopies(x, t)
+	out := fromRows(y, undo)
+	freeCopies(y, out) // the rows-last result, when moving the axis back copied it
+	return out
 }
 
 // rankZeroAxis checks the axis of a softmax over a rank-0 tensor t, which
@@ -86,7 +89,10 @@ func SoftmaxBackward(y, dy *Tensor, axis int, log bool) *Tensor {
 	dyr, _, _, _ := dy.rowsLast(op, axis)
 	dx := yr.like(op, y.dtype, yr.shape)
 	check(op, y.st.be.SoftmaxBackward(dx.st.buf, yr.st.buf, dyr.st.buf, rows, cols, log), y, dy, yr, dyr)
-	return fromRows(dx, undo)
+	freeCopies(yr, y, dyr, dy)
+	out := fromRows(dx, undo)
+	freeCopies(dx, out)
+	return out
 }
 
 // checkLabels panics unless labels is Int32 [rows]. The backend checks
@@ -114,6 +120,7 @@ func CrossEntropy(logits, labels *Tensor, smoothing float64) *Tensor {
 	x, l := logits.Contiguous(), labels.Contiguous()
 	loss := x.like(op, logits.dtype, []int{rows})
 	check(op, logits.st.be.CrossEntropy(loss.st.buf, x.st.buf, l.st.buf, rows, cols, smoothing), logits, labels, x, l)
+	freeCopies(x, logits, l, labels)
 	return loss
 }
 
@@ -136,5 +143,6 @@ func CrossEntropyBackward(logits, labels, dloss *Tensor, smoothing float64) *Ten
 	x, l, g := logits.Contiguous(), labels.Contiguous(), dloss.Contiguous()
 	dx := x.like(op, logits.dtype, x.shape)
 	check(op, logits.st.be.CrossEntropyBackward(dx.st.buf, x.st.buf, l.st.buf, g.st.buf, rows, cols, smoothing), logits, labels, dloss, x, l, g)
+	freeCopies(x, logits, l, labels, g, dloss)
 	return dx
 }

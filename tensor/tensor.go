@@ -117,6 +117,22 @@ func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
 	return &b.t
 }
 
+// freeCopies hands the buffers of an op's temporaries back to their
+// backend as soon as the op is queued, instead of leaving them to the
+// garbage collector: pairs are (copy, original), and a copy is freed only
+// when it has a storage of its own (Contiguous of a dense tensor returns
+// the tensor itself). On a device this is stream-ordered: the kernels
+// reading the copy were queued first, and later work reusing the block
+// runs after them. The copies must not be used afterwards.
+func freeCopies(pairs ...*Tensor) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		c, orig := pairs[i], pairs[i+1]
+		if c != nil && orig != nil && c.st != orig.st {
+			c.st.be.Free(c.st.buf)
+		}
+	}
+}
+
 // like allocates a contiguous tensor on t's device.
 func (t *Tensor) like(op string, dt device.DType, shape []int) *Tensor {
 	nonNil(op, t)
@@ -266,6 +282,7 @@ func (t *Tensor) To(dev device.Device) *Tensor {
 		}
 	}
 	check("To", err, t, src)
+	freeCopies(src, t)
 	return out
 }
 
@@ -274,6 +291,7 @@ func hostCopy[T Elem](t *Tensor) []T {
 	src := t.Contiguous()
 	h := make([]T, t.Numel())
 	check("host copy", src.st.be.Read(h, src.st.buf), t, src)
+	freeCopies(src, t)
 	return h
 }
 

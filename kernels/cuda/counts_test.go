@@ -73,3 +73,25 @@ func TestClipGradNormDoesNotBlock(t *testing.T) {
 	require.Greater(t, norm.Item(), 1.0)
 	require.InDelta(t, 1, nn.GradNorm(ps).Item(), 1e-5)
 }
+
+// TestTemporariesFreedAtOnce checks that the copies an op makes of its
+// operands (here softmax along axis 0, which works on rows: a transposed
+// copy in, a rows-last result, then the copy back) return to the cache as
+// soon as the op is queued: the op leaves only its output live.
+func TestTemporariesFreedAtOnce(t *testing.T) {
+	dev := device.CUDASimDevice
+	be := device.MustOpen(dev)
+	x := tensor.NewRNG(9).Normal(dev, device.Float32, 0, 1, 64, 64)
+	settle := func() int64 {
+		for range 3 {
+			runtime.GC()
+		}
+		require.NoError(t, be.Sync())
+		return be.Memory().Live
+	}
+	before := settle()
+	y := x.Softmax(0)
+	grown := be.Memory().Live - before
+	require.Equal(t, int64(64*64*4), grown, "live device bytes after the op: only its output should remain")
+	runtime.KeepAlive(y)
+}
