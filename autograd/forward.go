@@ -34,7 +34,7 @@ func tangentOf(op string, y *Var, x []*Var, ds []deriv) *Var {
 			if d.vjp == nil {
 				continue // the input carries no derivative (Where's condition)
 			}
-			panic(withOperands(newError(op, "no JVP rule for input %d: forward mode (JVP, Jacobian, Hessian, HVP) is not implemented for this op", i), in.value))
+			panic(withOperands(newError(op, "no JVP rule for input %d: forward mode (JVP, Jacobian, Hessian, HVP) does not cover this op yet", i), in.value))
 		}
 		if xs == nil {
 			xs = make([]*Var, len(x))
