@@ -147,11 +147,21 @@ func TestLayerNorm(t *testing.T) {
 			return l.Forward(xs[0])
 		}, randn(c.RNG, g.in...), w, b)
 	}
-	// With unit weight and zero bias every row has mean 0 and variance 1-ish.
+	// With unit weight and zero bias every row has mean 0 and variance
+	// v/(v+Eps) for its input's (biased) variance v: close to 1, but by
+	// Eps/v, which a random row of 8 can make larger than any fixed
+	// tolerance.
 	l := nn.NewLayerNorm(c, 8)
-	y := l.Forward(autograd.Const(randn(c.RNG, 3, 8))).Value()
+	x := randn(c.RNG, 3, 8)
+	y := l.Forward(autograd.Const(x)).Value()
 	requireClose(t, []float64{0, 0, 0}, y.Mean(false, 1).Float64s(), 1e-12, "LayerNorm mean")
-	requireClose(t, []float64{1, 1, 1}, y.Mul(y).Mean(false, 1).Float64s(), 1e-4, "LayerNorm variance")
+	xc := x.Sub(x.Mean(true, 1))
+	v := xc.Mul(xc).Mean(false, 1).Float64s()
+	want := make([]float64, len(v))
+	for i, vi := range v {
+		want[i] = vi / (vi + l.Eps)
+	}
+	requireClose(t, want, y.Mul(y).Mean(false, 1).Float64s(), 1e-12, "LayerNorm variance")
 }
 
 func TestBatchNorm(t *testing.T) {
