@@ -1,5 +1,5 @@
-// Command xor trains the smallest network that needs a hidden layer: a
-// 2-4-1 perceptron learning exclusive or, with tanh, a sigmoid output,
+// Command xor trains a small network that needs its hidden layer: a
+// 2-16-1 perceptron learning exclusive or, with tanh, a sigmoid output,
 // binary cross-entropy and plain gradient descent, written with the tape
 // directly (no nn package), the way the textbooks do it.
 //
@@ -23,9 +23,9 @@ func train(w io.Writer, seed uint64, steps int) []float64 {
 	g := tensor.NewRNG(seed)
 	x := autograd.Const(tensor.New([]float64{0, 0, 0, 1, 1, 0, 1, 1}, 4, 2))
 	y := autograd.Const(tensor.New([]float64{0, 1, 1, 0}, 4, 1))
-	w1 := autograd.Param(g.Normal(device.CPUDevice, device.Float64, 0, 1, 2, 4))
-	b1 := autograd.Param(tensor.Zeros(device.CPUDevice, device.Float64, 4))
-	w2 := autograd.Param(g.Normal(device.CPUDevice, device.Float64, 0, 1, 4, 1))
+	w1 := autograd.Param(g.Normal(device.CPUDevice, device.Float64, 0, 1, 2, 16))
+	b1 := autograd.Param(tensor.Zeros(device.CPUDevice, device.Float64, 16))
+	w2 := autograd.Param(g.Normal(device.CPUDevice, device.Float64, 0, 0.5, 16, 1))
 	b2 := autograd.Param(tensor.Zeros(device.CPUDevice, device.Float64, 1))
 	params := []*autograd.Var{w1, b1, w2, b2}
 	forward := func() *autograd.Var {
