@@ -134,27 +134,21 @@ func unaryLoop[T float](op device.UnaryOp, p float64, dst, x []T) {
 		for i, v := range x {
 			dst[i] = T(math.Pow(float64(v), p))
 		}
-	case device.Log1p:
+	case device.Log1p, device.Expm1, device.Sin, device.Cos, device.Erf:
+		// Too large to inline either way, so a call through the table
+		// costs nothing a switch per op would save.
+		f := mathFuncs[op]
 		for i, v := range x {
-			dst[i] = T(math.Log1p(float64(v)))
-		}
-	case device.Expm1:
-		for i, v := range x {
-			dst[i] = T(math.Expm1(float64(v)))
-		}
-	case device.Sin:
-		for i, v := range x {
-			dst[i] = T(math.Sin(float64(v)))
-		}
-	case device.Cos:
-		for i, v := range x {
-			dst[i] = T(math.Cos(float64(v)))
-		}
-	case device.Erf:
-		for i, v := range x {
-			dst[i] = T(math.Erf(float64(v)))
+			dst[i] = T(f(float64(v)))
 		}
 	}
+}
+
+// mathFuncs are the unary ops that are a float64 function of the math
+// package.
+var mathFuncs = map[device.UnaryOp]func(float64) float64{
+	device.Log1p: math.Log1p, device.Expm1: math.Expm1, device.Sin: math.Sin,
+	device.Cos: math.Cos, device.Erf: math.Erf,
 }
 
 // sign returns -1, 0 or 1; NaN and both zeros give +0.
