@@ -42,21 +42,8 @@ func checkForward(f func(xs []*Var) *Var, inputs []*tensor.Tensor, opts CheckOpt
 	rep := Report{Pass: true, Forward: true}
 	worst := -1.0
 	for j := range an {
-		num := (fp[j] - fm[j]) / (2 * opts.Eps)
-		diff := math.Abs(an[j] - num)
-		excess := diff / (opts.ATol + opts.RTol*math.Abs(num))
-		if math.IsNaN(diff) {
-			excess = math.Inf(1)
-		}
-		rep.Checked++
-		rep.MaxAbsErr = max(rep.MaxAbsErr, diff)
-		rep.MaxRelErr = max(rep.MaxRelErr, diff/max(math.Abs(num), opts.ATol))
-		if excess > 1 {
-			rep.Pass = false
-		}
-		if excess > worst {
-			worst = excess
-			rep.Index, rep.Analytic, rep.Numeric = j, an[j], num
+		if rep.score(an[j], (fp[j]-fm[j])/(2*opts.Eps), opts, &worst) {
+			rep.Index = j
 		}
 	}
 	// The adjoint identity ties the JVP rules to the VJP rules exactly

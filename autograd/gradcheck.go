@@ -66,6 +66,30 @@ type Report struct {
 	AdjointErr float64
 }
 
+// score counts one element whose analytic derivative is an and central
+// difference num, and reports whether it is the worst so far (worst holds
+// the largest excess over the tolerance seen), in which case it becomes
+// the report's Analytic and Numeric.
+func (r *Report) score(an, num float64, o CheckOptions, worst *float64) bool {
+	diff := math.Abs(an - num)
+	excess := diff / (o.ATol + o.RTol*math.Abs(num))
+	if math.IsNaN(diff) {
+		excess = math.Inf(1)
+	}
+	r.Checked++
+	r.MaxAbsErr = max(r.MaxAbsErr, diff)
+	r.MaxRelErr = max(r.MaxRelErr, diff/max(math.Abs(num), o.ATol))
+	if excess > 1 {
+		r.Pass = false
+	}
+	if excess <= *worst {
+		return false
+	}
+	*worst = excess
+	r.Analytic, r.Numeric = an, num
+	return true
+}
+
 // String formats the report on one line.
 func (r Report) String() string {
 	verdict := "FAIL"
@@ -131,21 +155,8 @@ func check(f func(xs []*Var) *Var, inputs []*tensor.Tensor, opts CheckOptions) R
 			ts[i] = tensor.NewOn(xs[i].Device(), h, xs[i].Shape()...)
 			fm := eval(ts)
 			h[j], ts[i] = orig, xs[i]
-			num, an := (fp-fm)/(2*opts.Eps), analytic[i][j]
-			diff := math.Abs(an - num)
-			excess := diff / (opts.ATol + opts.RTol*math.Abs(num))
-			if math.IsNaN(diff) {
-				excess = math.Inf(1)
-			}
-			rep.Checked++
-			rep.MaxAbsErr = max(rep.MaxAbsErr, diff)
-			rep.MaxRelErr = max(rep.MaxRelErr, diff/max(math.Abs(num), opts.ATol))
-			if excess > 1 {
-				rep.Pass = false
-			}
-			if excess > worst {
-				worst = excess
-				rep.Input, rep.Index, rep.Analytic, rep.Numeric = i, j, an, num
+			if rep.score(analytic[i][j], (fp-fm)/(2*opts.Eps), opts, &worst) {
+				rep.Input, rep.Index = i, j
 			}
 		}
 	}
