@@ -123,5 +123,5 @@ func permuteTo(x *Var, from, to string) *Var {
 	for _, c := range to {
 		perm = append(perm, strings.IndexRune(from, c))
 	}
-	return x.Contiguous().Permute(perm...)
+	return x.Permute(perm...)
 }
