@@ -22,17 +22,25 @@ type DType uint8
 
 // The element types. Float32 is the default and what training uses;
 // Float64 serves gradient checks and reference math; Int32 holds labels,
-// indices and argmax results and never carries gradients.
+// indices and argmax results and never carries gradients. BFloat16 and
+// Float16 are the half-precision storage types of mixed-precision
+// training: backends compute with them in float32 and round to nearest
+// even on store (their host element types are BF16 and F16).
 const (
 	Float32 DType = iota
 	Float64
 	Int32
+	BFloat16
+	Float16
 )
 
 // Size returns the size of one element in bytes.
 func (t DType) Size() int {
-	if t == Float64 {
+	switch t {
+	case Float64:
 		return 8
+	case BFloat16, Float16:
+		return 2
 	}
 	return 4
 }
@@ -47,7 +55,11 @@ func (t DType) Bytes(n int) (int, bool) {
 }
 
 // IsFloat reports whether t is a floating-point type.
-func (t DType) IsFloat() bool { return t == Float32 || t == Float64 }
+func (t DType) IsFloat() bool { return t == Float32 || t == Float64 || t.IsHalf() }
+
+// IsHalf reports whether t is a 16-bit floating-point type (BFloat16 or
+// Float16).
+func (t DType) IsHalf() bool { return t == BFloat16 || t == Float16 }
 
 // String returns the NumPy-style name of t.
 func (t DType) String() string {
@@ -58,12 +70,16 @@ func (t DType) String() string {
 		return "float64"
 	case Int32:
 		return "int32"
+	case BFloat16:
+		return "bfloat16"
+	case Float16:
+		return "float16"
 	}
 	return "dtype(" + strconv.Itoa(int(t)) + ")"
 }
 
 // Suffix returns the short name kernel symbols carry, as in exp_f32:
-// "f32", "f64" or "i32".
+// "f32", "f64", "i32", "bf16" or "f16".
 func (t DType) Suffix() string {
 	switch t {
 	case Float32:
@@ -72,6 +88,10 @@ func (t DType) Suffix() string {
 		return "f64"
 	case Int32:
 		return "i32"
+	case BFloat16:
+		return "bf16"
+	case Float16:
+		return "f16"
 	}
 	return "dtype" + strconv.Itoa(int(t))
 }
