@@ -40,8 +40,8 @@ type Backend interface {
 	Alloc(dt DType, n int) (Buffer, error)
 	// Free returns b to the backend. Freeing twice is a no-op.
 	Free(b Buffer)
-	// Write copies host data into dst; src is a []float32, []float64 or
-	// []int32 of dst's dtype and length.
+	// Write copies host data into dst; src is a []float32, []float64,
+	// []int32, []BF16 or []F16 of dst's dtype and length.
 	Write(dst Buffer, src any) error
 	// Read copies src into host memory dst, a slice as for Write.
 	Read(dst any, src Buffer) error
@@ -202,6 +202,11 @@ func (m MemStats) Reserved() int64 { return m.Live + m.Cached }
 // AOffset + b*AStride + i*LDA + k, or AOffset + b*AStride + k*LDA + i when
 // TransA; likewise B with (k, j). A batch stride of 0 broadcasts. C is
 // contiguous [Batch, M, N] and overwritten.
+//
+// A and B share a dtype. C has it too, or is Float32 when A and B are
+// half (BFloat16 or Float16): the products of half inputs accumulate in
+// float32 on every backend, and such a C receives the float32 sums
+// unrounded (what tensor cores do, and what autocast uses).
 type MatMulArgs struct {
 	Batch, M, N, K int
 
@@ -216,6 +221,13 @@ type MatMulArgs struct {
 	TransB           bool
 
 	C Buffer
+
+	// TF32 lets a Float32 product round A and B to TF32 (10 mantissa
+	// bits, rounded to nearest with ties away from zero, as cvt.rna.tf32)
+	// and accumulate in float32 on tensor cores: PyTorch's
+	// torch.backends.cuda.matmul.allow_tf32. A backend without such a mode
+	// ignores it and computes in full float32.
+	TF32 bool
 }
 
 // ConvParams describes a 2-D convolution or pooling window over an NCHW
