@@ -68,6 +68,10 @@ type StepEnd struct {
 	// Loss is the step's mean loss, a scalar on the device: reading it
 	// (Item) waits for the device, so a callback should do it rarely.
 	Loss *tensor.Tensor
+	// Correct is how many of the batch's samples the model classified
+	// right before the step, a float64 scalar on the device; nil unless
+	// the outputs and targets are a classifier's (see EpochStats.TrainAcc).
+	Correct *tensor.Tensor
 }
 
 // EpochStats is one epoch of a run, as log files and checkpoints keep it.
@@ -76,6 +80,7 @@ type EpochStats struct {
 	Step          int           `json:"step"` // optimizer steps done after the epoch
 	LR            float64       `json:"lr"`   // learning rate of the epoch's last step
 	TrainLoss     float64       `json:"train_loss"`
+	TrainAcc      float64       `json:"train_acc"` // fraction in [0, 1] of the epoch's training samples, each counted at its own step (before that step's update); 0 unless a classifier
 	TestLoss      float64       `json:"test_loss"`
 	TestAcc       float64       `json:"test_acc"` // fraction in [0, 1]; 0 unless a classifier was evaluated
 	SamplesPerSec float64       `json:"samples_per_sec"`
@@ -120,13 +125,16 @@ type Trainer struct {
 
 	epoch, step int // epochs and optimizer steps done
 	history     []EpochStats
-	// The current epoch's progress: batches done, their loss sum and
-	// sample count (restored from a checkpoint as a host number).
+	// The current epoch's progress: batches done, their loss sum, the
+	// samples classified right and the sample count (the sums restored
+	// from a checkpoint as host numbers).
 	batch      int
 	partial    *tensor.Tensor
+	hits       *tensor.Tensor
 	partialN   int
 	partialSet bool
 	partialSum float64
+	hitsSum    float64
 }
 
 // NewTrainer returns a trainer of model with opt.
@@ -198,7 +206,7 @@ func (t *Trainer) Fit(ctx context.Context, train, eval *Loader) error {
 		}
 		best, _ := t.Best()
 		t.epoch++
-		t.batch, t.partial, t.partialN, t.partialSet = 0, nil, 0, false
+		t.batch, t.partial, t.hits, t.partialN, t.partialSet = 0, nil, nil, 0, false
 		t.history = append(t.history, rec)
 		if t.o.Checkpoint != "" {
 			if err := t.Save(t.o.Checkpoint); err != nil {
@@ -230,9 +238,10 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 		// The partial sum of a resumed epoch, as the same float64 on the
 		// device, so the epoch's mean is the uninterrupted run's.
 		t.partialSet = false
-		t.partial = nil
+		t.partial, t.hits = nil, nil
 		if t.partialN > 0 {
 			t.partial = tensor.Scalar(train.cfg.Device, device.Float64, t.partialSum)
+			t.hits = tensor.Scalar(train.cfg.Device, device.Float64, t.hitsSum)
 		}
 	}
 	for x, y := range train.BatchesFrom(t.epoch, t.batch) {
@@ -242,7 +251,12 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 		if t.o.Schedule != nil {
 			t.opt.SetLR(t.o.Schedule.LR(t.step))
 		}
-		loss := t.o.Loss.Mean(t.model.Forward(autograd.Const(x)), y)
+		out := t.model.Forward(autograd.Const(x))
+		loss := t.o.Loss.Mean(out, y)
+		hits := correct(out.Value(), y)
+		if hits != nil {
+			accumulate(&t.hits, hits)
+		}
 		t.opt.ZeroGrad()
 		loss.Backward()
 		if t.o.Clip > 0 {
@@ -257,7 +271,7 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 		n += b
 		if t.o.OnStep != nil {
 			err := t.o.OnStep(StepEnd{Epoch: t.epoch + 1, Batch: t.batch, Batches: train.Len(), Step: t.step,
-				Samples: n, LR: t.opt.LR(), Loss: loss.Value()})
+				Samples: n, LR: t.opt.LR(), Loss: loss.Value(), Correct: hits})
 			if err != nil {
 				return EpochStats{}, err
 			}
@@ -273,6 +287,9 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 	}
 	rec := EpochStats{Epoch: t.epoch + 1, Step: t.step, LR: t.opt.LR(), TrainLoss: trainLoss,
 		SamplesPerSec: float64(n) / trainTime.Seconds()}
+	if t.hits != nil {
+		rec.TrainAcc = t.hits.Item() / float64(t.partialN)
+	}
 	if eval != nil {
 		r := t.Evaluate(eval)
 		rec.TestLoss, rec.TestAcc, rec.Metrics = r.Loss, r.Accuracy, r.Metrics

@@ -16,12 +16,14 @@ const (
 	MetaEpoch   = "tapegrad.epoch"   // epochs done
 	MetaStep    = "tapegrad.step"    // optimizer steps done
 	MetaHistory = "tapegrad.history" // JSON list of EpochStats
-	// MetaBatch, MetaPartialLoss and MetaPartialSamples describe an epoch
-	// interrupted after MetaBatch batches: its loss sum so far (a float64,
-	// written exactly) and sample count. Absent when no epoch is under
-	// way.
+	// MetaBatch, MetaPartialLoss, MetaPartialCorrect and
+	// MetaPartialSamples describe an epoch interrupted after MetaBatch
+	// batches: its loss sum so far (a float64, written exactly), the
+	// samples classified right (optional: 0 when absent) and the sample
+	// count. Absent when no epoch is under way.
 	MetaBatch          = "tapegrad.batch"
 	MetaPartialLoss    = "tapegrad.partial.loss"
+	MetaPartialCorrect = "tapegrad.partial.correct"
 	MetaPartialSamples = "tapegrad.partial.samples"
 	metaRNGPrefix      = "tapegrad.rng."
 	metaRNGSuffix      = ".offset"
@@ -39,6 +41,7 @@ type TrainState struct {
 	History     []EpochStats // one record per epoch done
 	Batch       int          // batches done in the unfinished epoch
 	PartialLoss float64      // their loss sum
+	Correct     int          // their samples classified right
 	Samples     int          // their sample count
 	RNGs        []uint64     // offsets of the generators asked for, in order
 }
@@ -62,12 +65,16 @@ func (t *Trainer) Save(path string) error {
 	}
 	own := map[string]string{MetaEpoch: strconv.Itoa(t.epoch), MetaStep: strconv.Itoa(t.step), MetaHistory: string(h)}
 	if t.batch > 0 {
-		sum := t.partialSum
+		sum, hits := t.partialSum, t.hitsSum
 		if t.partial != nil {
 			sum = t.partial.Item()
 		}
+		if t.hits != nil {
+			hits = t.hits.Item()
+		}
 		own[MetaBatch] = strconv.Itoa(t.batch)
 		own[MetaPartialLoss] = strconv.FormatFloat(sum, 'g', -1, 64)
+		own[MetaPartialCorrect] = strconv.FormatFloat(hits, 'f', -1, 64)
 		own[MetaPartialSamples] = strconv.Itoa(t.partialN)
 	}
 	for _, r := range t.o.RNGs {
@@ -104,8 +111,8 @@ func (t *Trainer) Resume(path string) (map[string]string, error) {
 		return nil, err
 	}
 	t.epoch, t.step, t.history = st.Epoch, st.Step, st.History
-	t.batch, t.partialN, t.partial = st.Batch, st.Samples, nil
-	t.partialSum, t.partialSet = st.PartialLoss, st.Batch > 0
+	t.batch, t.partialN, t.partial, t.hits = st.Batch, st.Samples, nil, nil
+	t.partialSum, t.hitsSum, t.partialSet = st.PartialLoss, float64(st.Correct), st.Batch > 0
 	for i, r := range t.o.RNGs {
 		r.RNG.SetOffset(st.RNGs[i])
 	}
@@ -158,6 +165,13 @@ func ParseTrainState(meta map[string]string, rngs []string) (TrainState, error) 
 			return st, bad(MetaPartialSamples, fmt.Sprintf("want at least one sample per batch (%d batches)", st.Batch))
 		}
 		st.PartialLoss = v
+		if s, ok := meta[MetaPartialCorrect]; ok {
+			c, err := strconv.Atoi(s)
+			if err != nil || c < 0 || c > st.Samples {
+				return st, bad(MetaPartialCorrect, fmt.Sprintf("want a count from 0 to the %d samples", st.Samples))
+			}
+			st.Correct = c
+		}
 	}
 	for _, name := range rngs {
 		off, err := strconv.ParseUint(meta[MetaRNG(name)], 10, 64)

@@ -87,6 +87,8 @@ func TestTrainerFit(t *testing.T) {
 	require.Len(t, h, 4)
 	require.Less(t, h[3].TrainLoss, h[0].TrainLoss)
 	require.Greater(t, h[3].TestAcc, 0.6, "history %+v", h)
+	require.Greater(t, h[3].TrainAcc, h[0].TrainAcc, "history %+v", h)
+	require.LessOrEqual(t, h[3].TrainAcc, 1.0)
 	require.Len(t, h[3].Metrics, 1)
 	require.Greater(t, h[3].Metrics[0].Value, 0.0)
 
@@ -137,6 +139,31 @@ func TestTrainerCancelResume(t *testing.T) {
 		require.NoError(t, resumed.Fit(context.Background(), train, eval))
 		require.Equal(t, stripTimes(straight.History()), stripTimes(resumed.History()), "stop %d", stop)
 		require.Equal(t, params(sm), params(rm), "stop %d", stop)
+	}
+}
+
+// The right-classified count of an unfinished epoch is optional (older
+// checkpoints lack it) but, when present, a count of at most the
+// epoch's samples.
+func TestParseTrainStateCorrect(t *testing.T) {
+	meta := map[string]string{nn.MetaEpoch: "1", nn.MetaStep: "17", nn.MetaOptimSteps: "17",
+		nn.MetaHistory: `[{"epoch":1,"step":12}]`, nn.MetaBatch: "5", nn.MetaPartialLoss: "12.5", nn.MetaPartialSamples: "100"}
+	st, err := nn.ParseTrainState(meta, nil)
+	require.NoError(t, err)
+	require.Equal(t, 0, st.Correct)
+	for _, c := range []struct {
+		v    string
+		want int
+		ok   bool
+	}{{"0", 0, true}, {"37", 37, true}, {"100", 100, true}, {"101", 0, false}, {"-1", 0, false}, {"3.5", 0, false}, {"", 0, false}} {
+		meta[nn.MetaPartialCorrect] = c.v
+		st, err := nn.ParseTrainState(meta, nil)
+		if !c.ok {
+			require.ErrorContains(t, err, nn.MetaPartialCorrect, "%q", c.v)
+			continue
+		}
+		require.NoError(t, err, "%q", c.v)
+		require.Equal(t, c.want, st.Correct)
 	}
 }
 
