@@ -20,8 +20,8 @@ type trainLog struct {
 	Epochs  []epochRecord `json:"epochs"`
 }
 
-// writeOutputs rewrites log.json and curves.png from the history so far,
-// so an interrupted run still leaves them.
+// writeOutputs rewrites log.json and curves.png from the history and the
+// steps so far, so an interrupted run still leaves them.
 func (r *run) writeOutputs() error {
 	l := trainLog{Config: r.cfg, Device: r.dev.String(), Started: r.started, Resumed: r.opts.resume, Epochs: r.trainer.History()}
 	if l.Epochs == nil {
@@ -34,5 +34,9 @@ func (r *run) writeOutputs() error {
 	if err := atomicfile.WriteBytes(r.logPath, append(b, '\n')); err != nil {
 		return err
 	}
-	return writePlot(r.plotPath, r.cfg.Model, l.Epochs)
+	steps, err := readSteps(r.steps.path)
+	if err != nil {
+		return err
+	}
+	return writePlot(r.plotPath, r.cfg.Model, l.Epochs, steps)
 }
