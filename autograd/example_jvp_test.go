@@ -11,7 +11,7 @@ import (
 func ExampleJVP() {
 	x := autograd.Const(tensor.New([]float64{1, 2, 3}))
 	v := autograd.Const(tensor.New([]float64{1, 0, -1}))
-	f := func(xs []*autograd.Var) *autograd.Var { return xs[0].Mul(xs[0]).Sum(false) } // Σx²
+	f := func(xs []*autograd.Var) *autograd.Var { return xs[0].Mul(xs[0]).SumWith(tensor.ReduceOptions{}) } // Σx²
 	y, jv := autograd.JVP(f, []*autograd.Var{x}, []*autograd.Var{v})
 	fmt.Println(y.Value().Item(), jv.Value().Item()) // 2x·v = 2 - 6
 	// Output: 14 -4
@@ -23,7 +23,7 @@ func ExampleHessian() {
 	x := autograd.Const(tensor.New([]float64{1, 2}))
 	a := autograd.Const(tensor.New([]float64{2, 1, 0, 3}, 2, 2))
 	fmt.Println(autograd.Jacobian(func(x *autograd.Var) *autograd.Var { return a.MatMul(x) }, x).Value().Float64s())
-	f := func(x *autograd.Var) *autograd.Var { return x.Pow(3).Sum(false) } // Σx³: H = diag(6x)
+	f := func(x *autograd.Var) *autograd.Var { return x.Pow(3).SumWith(tensor.ReduceOptions{}) } // Σx³: H = diag(6x)
 	fmt.Println(autograd.Hessian(f, x).Value().Float64s())
 	fmt.Println(autograd.HVP(f, x, autograd.Const(tensor.New([]float64{1, 1}))).Value().Float64s())
 	// Output:

@@ -18,8 +18,9 @@ func Example() {
 	b := autograd.Param(tensor.Zeros(cpu, device.Float32, 3))
 	labels := tensor.New([]int32{2, 0})
 
-	logits := autograd.Const(x).MatMul(w).Add(b) // b broadcasts over rows
-	loss := autograd.CrossEntropy(logits, labels, 0).Mean(false)
+	logits := autograd.Const(x).MatMul(w).Add(b)   // b broadcasts over rows
+	ce := autograd.CrossEntropy(logits, labels, 0) // fused log-softmax + NLL, per row
+	loss := ce.MeanWith(tensor.ReduceOptions{})    // the mean over every axis
 	loss.Backward()
 
 	fmt.Printf("loss %.4f\n", loss.Value().Item())

@@ -25,7 +25,7 @@ func keptShape(x *Var, axes []int) []int {
 }
 
 // Sum adds x over axes (all when none are given), keeping reduced axes as
-// size 1 when keepdim.
+// size 1 when keepdim. SumWith says the same with named options.
 func (x *Var) Sum(keepdim bool, axes ...int) *Var {
 	y := x.value.Sum(keepdim, axes...)
 	keep := keptShape(x, axes)
@@ -34,7 +34,11 @@ func (x *Var) Sum(keepdim bool, axes ...int) *Var {
 		func(t, x, y *Var) *Var { return t.Sum(keepdim, axes...) })
 }
 
-// Mean averages x over axes (all when none are given).
+// SumWith adds x over o.Axes (all when empty), as Sum.
+func (x *Var) SumWith(o tensor.ReduceOptions) *Var { return x.Sum(o.KeepDim, o.Axes...) }
+
+// Mean averages x over axes (all when none are given). MeanWith says the
+// same with named options.
 func (x *Var) Mean(keepdim bool, axes ...int) *Var {
 	y := x.value.Mean(keepdim, axes...)
 	keep := keptShape(x, axes)
@@ -44,18 +48,27 @@ func (x *Var) Mean(keepdim bool, axes ...int) *Var {
 		func(t, x, y *Var) *Var { return t.Mean(keepdim, axes...) })
 }
 
+// MeanWith averages x over o.Axes (all when empty), as Mean.
+func (x *Var) MeanWith(o tensor.ReduceOptions) *Var { return x.Mean(o.KeepDim, o.Axes...) }
+
 // Max returns the maximum over axes (all when none are given). Where
 // several elements tie for the maximum the gradient is split evenly
-// among them.
+// among them. MaxWith says the same with named options.
 func (x *Var) Max(keepdim bool, axes ...int) *Var {
 	return x.extremum("Max", x.value.Max(keepdim, axes...), keepdim, axes)
 }
 
+// MaxWith returns the maximum over o.Axes (all when empty), as Max.
+func (x *Var) MaxWith(o tensor.ReduceOptions) *Var { return x.Max(o.KeepDim, o.Axes...) }
+
 // Min returns the minimum over axes (all when none are given); ties split
-// the gradient evenly.
+// the gradient evenly. MinWith says the same with named options.
 func (x *Var) Min(keepdim bool, axes ...int) *Var {
 	return x.extremum("Min", x.value.Min(keepdim, axes...), keepdim, axes)
 }
+
+// MinWith returns the minimum over o.Axes (all when empty), as Min.
+func (x *Var) MinWith(o tensor.ReduceOptions) *Var { return x.Min(o.KeepDim, o.Axes...) }
 
 // extremum records Max or Min with output y. The gradient goes to the
 // elements equal to the result, each getting 1/(number of ties): a
@@ -73,9 +86,17 @@ func (x *Var) extremum(op string, y *tensor.Tensor, keepdim bool, axes []int) *V
 }
 
 // ArgMax returns the Int32 position of the first maximum along axis: a
-// constant.
+// constant. ArgMaxWith says the same with named options.
 func (x *Var) ArgMax(axis int, keepdim bool) *Var { return Const(x.value.ArgMax(axis, keepdim)) }
 
+// ArgMaxWith returns the Int32 position of the first maximum along the
+// one axis in o.Axes: a constant.
+func (x *Var) ArgMaxWith(o tensor.ReduceOptions) *Var { return Const(x.value.ArgMaxWith(o)) }
+
 // ArgMin returns the Int32 position of the first minimum along axis: a
-// constant.
+// constant. ArgMinWith says the same with named options.
 func (x *Var) ArgMin(axis int, keepdim bool) *Var { return Const(x.value.ArgMin(axis, keepdim)) }
+
+// ArgMinWith returns the Int32 position of the first minimum along the
+// one axis in o.Axes: a constant.
+func (x *Var) ArgMinWith(o tensor.ReduceOptions) *Var { return Const(x.value.ArgMinWith(o)) }

@@ -29,7 +29,11 @@ type Conv2dConfig struct {
 }
 
 // NewConv2d returns a convolution with square kernel×kernel windows and
-// the same stride and padding on both axes (NewConv2dWith takes the rest).
+// the same stride and padding on both axes. NewConv2dWith names its
+// arguments (NewConv2dWith(c, Conv2dConfig{In: 1, Out: 32, Kernel:
+// [2]int{3, 3}, Padding: [2]int{1, 1}, Bias: true}) for NewConv2d(c, 1, 32,
+// 3, 1, 1, true)) and takes the rest (rectangular kernels, dilation,
+// groups): prefer it in new code.
 func NewConv2d(c Config, in, out, kernel, stride, padding int, bias bool) *Conv2d {
 	return NewConv2dWith(c, Conv2dConfig{In: in, Out: out, Kernel: [2]int{kernel, kernel},
 		Stride: [2]int{stride, stride}, Padding: [2]int{padding, padding}, Bias: bias})

@@ -96,3 +96,19 @@ func TestConv2dWith(t *testing.T) {
 	require.Error(t, tensor.Try(func() { l.Forward(autograd.Const(tensor.Zeros(device.CPUDevice, device.Float64, 1, 3, 5, 6))) }))
 	require.Panics(t, func() { nn.NewConv2dWith(c, nn.Conv2dConfig{In: 4, Out: 6, Kernel: [2]int{3, 3}, Groups: 4}) })
 }
+
+// NewConv2d's positional form and the named Conv2dConfig it documents
+// build the same layer, down to the weights drawn from the same seed
+// (FashionCNN switched to the named form and keeps its checkpoints).
+func TestConv2dPositionalIsNamed(t *testing.T) {
+	seed := uint64(testSeed(t))
+	cfg := func() nn.Config {
+		return nn.Config{Device: device.CPUDevice, DType: device.Float32, RNG: tensor.NewRNG(seed)}
+	}
+	old := nn.NewConv2d(cfg(), 1, 32, 3, 1, 1, true)
+	named := nn.NewConv2dWith(cfg(), nn.Conv2dConfig{In: 1, Out: 32, Kernel: [2]int{3, 3}, Padding: [2]int{1, 1}, Bias: true})
+	require.Equal(t, old.Weight.Value().Float32s(), named.Weight.Value().Float32s())
+	require.Equal(t, old.Bias.Value().Float32s(), named.Bias.Value().Float32s())
+	old.Weight, old.Bias, named.Weight, named.Bias = nil, nil, nil, nil
+	require.Equal(t, old, named)
+}

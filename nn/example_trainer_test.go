@@ -15,7 +15,7 @@ import (
 // first two is larger: a task a small MLP learns in a few epochs.
 func exampleData() (x, y *tensor.Tensor) {
 	x = tensor.NewRNG(7).Normal(device.CPUDevice, device.Float32, 0, 1, 256, 4)
-	y = x.Narrow(1, 0, 2).ArgMax(1, false)
+	y = x.Narrow(1, 0, 2).ArgMaxWith(tensor.ReduceOptions{Axes: []int{1}})
 	return x, y
 }
 

@@ -19,9 +19,12 @@ func FashionMLP(c Config, p float64, rng *tensor.RNG) *Sequential {
 // (32, then 64 channels), ReLU and 2×2 max pooling, then Linear(3136, 128),
 // ReLU, Dropout(p) when p > 0, and Linear(128, 10).
 func FashionCNN(c Config, p float64, rng *tensor.RNG) *Sequential {
+	conv := func(in, out int) *Conv2d {
+		return NewConv2dWith(c, Conv2dConfig{In: in, Out: out, Kernel: [2]int{3, 3}, Padding: [2]int{1, 1}, Bias: true})
+	}
 	s := NewSequential()
-	s.Add("conv1", NewConv2d(c, 1, 32, 3, 1, 1, true)).Add("relu1", ReLU()).Add("pool1", NewMaxPool2d(2, 0, 0))
-	s.Add("conv2", NewConv2d(c, 32, 64, 3, 1, 1, true)).Add("relu2", ReLU()).Add("pool2", NewMaxPool2d(2, 0, 0))
+	s.Add("conv1", conv(1, 32)).Add("relu1", ReLU()).Add("pool1", NewMaxPool2d(2, 0, 0))
+	s.Add("conv2", conv(32, 64)).Add("relu2", ReLU()).Add("pool2", NewMaxPool2d(2, 0, 0))
 	s.Add("flatten", NewFlatten()).Add("fc1", NewLinear(c, 64*7*7, 128, true)).Add("relu3", ReLU())
 	addDropout(s, "drop1", p, rng)
 	return s.Add("fc2", NewLinear(c, 128, 10, true))

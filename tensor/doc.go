@@ -6,6 +6,12 @@
 // dispatches to the tensor's device.Backend and returns a new contiguous
 // tensor; binary ops broadcast as NumPy does.
 //
+// Reductions (Sum, Mean, Max, Min, ArgMax, ArgMin) have a With form that
+// names its options instead of a bare keepdim boolean:
+// x.SumWith(ReduceOptions{Axes: []int{1}, KeepDim: true}) is x.Sum(true, 1),
+// and the zero ReduceOptions reduce every axis. autograd's Var has the
+// same forms.
+//
 // Programmer errors (a shape, dtype or device mismatch, a bad axis or
 // index, a nil *Tensor operand, a shape whose element count does not fit
 // an int, a convolution or pooling window no backend can walk) panic

@@ -57,27 +57,80 @@ func (t *Tensor) reduce(op device.ReduceOp, keepdim bool, axes []int) *Tensor {
 	return out
 }
 
+// ReduceOptions say what a reduction's With form (SumWith, MeanWith,
+// MaxWith, MinWith, ArgMaxWith, ArgMinWith) reduces, by name instead of
+// a bare boolean: the zero value reduces every axis to a scalar.
+type ReduceOptions struct {
+	// Axes are the axes to reduce (negative ones count from the end);
+	// all of them when empty. ArgMax and ArgMin take exactly one.
+	Axes []int
+	// KeepDim keeps the reduced axes as size 1, so that the result
+	// broadcasts against the input.
+	KeepDim bool
+}
+
 // Sum adds t over axes (all when none are given), keeping reduced axes as
-// size 1 when keepdim.
+// size 1 when keepdim. SumWith says the same with named options.
 func (t *Tensor) Sum(keepdim bool, axes ...int) *Tensor { return t.reduce(device.Sum, keepdim, axes) }
 
-// Mean averages t over axes (all when none are given).
+// SumWith adds t over o.Axes.
+func (t *Tensor) SumWith(o ReduceOptions) *Tensor { return t.reduce(device.Sum, o.KeepDim, o.Axes) }
+
+// Mean averages t over axes (all when none are given). MeanWith says the
+// same with named options.
 func (t *Tensor) Mean(keepdim bool, axes ...int) *Tensor { return t.reduce(device.Mean, keepdim, axes) }
 
-// Max returns the maximum over axes (all when none are given).
+// MeanWith averages t over o.Axes.
+func (t *Tensor) MeanWith(o ReduceOptions) *Tensor { return t.reduce(device.Mean, o.KeepDim, o.Axes) }
+
+// Max returns the maximum over axes (all when none are given). MaxWith
+// says the same with named options.
 func (t *Tensor) Max(keepdim bool, axes ...int) *Tensor { return t.reduce(device.Max, keepdim, axes) }
 
-// Min returns the minimum over axes (all when none are given).
+// MaxWith returns the maximum over o.Axes.
+func (t *Tensor) MaxWith(o ReduceOptions) *Tensor { return t.reduce(device.Max, o.KeepDim, o.Axes) }
+
+// Min returns the minimum over axes (all when none are given). MinWith
+// says the same with named options.
 func (t *Tensor) Min(keepdim bool, axes ...int) *Tensor { return t.reduce(device.Min, keepdim, axes) }
 
+// MinWith returns the minimum over o.Axes.
+func (t *Tensor) MinWith(o ReduceOptions) *Tensor { return t.reduce(device.Min, o.KeepDim, o.Axes) }
+
 // ArgMax returns the Int32 position of the first maximum along axis.
+// ArgMaxWith says the same with named options.
 func (t *Tensor) ArgMax(axis int, keepdim bool) *Tensor {
 	nonNil("ArgMax", t)
 	return t.reduce(device.ArgMax, keepdim, []int{axis})
 }
 
+// ArgMaxWith returns the Int32 position of the first maximum along the
+// one axis in o.Axes.
+func (t *Tensor) ArgMaxWith(o ReduceOptions) *Tensor {
+	nonNil("ArgMax", t)
+	return t.ArgMax(o.oneAxis("ArgMax", t), o.KeepDim)
+}
+
 // ArgMin returns the Int32 position of the first minimum along axis.
+// ArgMinWith says the same with named options.
 func (t *Tensor) ArgMin(axis int, keepdim bool) *Tensor {
 	nonNil("ArgMin", t)
 	return t.reduce(device.ArgMin, keepdim, []int{axis})
+}
+
+// ArgMinWith returns the Int32 position of the first minimum along the
+// one axis in o.Axes.
+func (t *Tensor) ArgMinWith(o ReduceOptions) *Tensor {
+	nonNil("ArgMin", t)
+	return t.ArgMin(o.oneAxis("ArgMin", t), o.KeepDim)
+}
+
+// oneAxis returns the one axis of o for op (ArgMax, ArgMin), which takes
+// exactly one, and panics with an ErrValue *Error naming op and t
+// otherwise.
+func (o ReduceOptions) oneAxis(op string, t *Tensor) int {
+	if len(o.Axes) != 1 {
+		fail(ErrValue, op, []*Tensor{t}, "takes exactly one axis, got %v", o.Axes)
+	}
+	return o.Axes[0]
 }

@@ -29,7 +29,7 @@ func fit(out io.Writer, seed uint64, n, steps int) (w, b, lsW, lsB float64) {
 	const lr = 0.5
 	for step := range steps {
 		r := x.Mul(wv).Add(bv).Sub(y)
-		loss := r.Mul(r).Mean(false)
+		loss := r.Mul(r).MeanWith(tensor.ReduceOptions{})
 		autograd.ZeroGrad(wv, bv)
 		loss.Backward()
 		for _, p := range []*autograd.Var{wv, bv} {
@@ -40,9 +40,9 @@ func fit(out io.Writer, seed uint64, n, steps int) (w, b, lsW, lsB float64) {
 		}
 	}
 	// Least squares: w = cov(x, y)/var(x), b = mean(y) - w·mean(x).
-	mx, my := xs.Mean(false).Item(), ys.Mean(false).Item()
+	mx, my := xs.MeanWith(tensor.ReduceOptions{}).Item(), ys.MeanWith(tensor.ReduceOptions{}).Item()
 	dx, dy := xs.AddScalar(-mx), ys.AddScalar(-my)
-	lsW = dx.Mul(dy).Sum(false).Item() / dx.Mul(dx).Sum(false).Item()
+	lsW = dx.Mul(dy).SumWith(tensor.ReduceOptions{}).Item() / dx.Mul(dx).SumWith(tensor.ReduceOptions{}).Item()
 	lsB = my - lsW*mx
 	return wv.Value().Item(), bv.Value().Item(), lsW, lsB
 }

@@ -36,7 +36,7 @@ func train(w io.Writer, seed uint64, steps int) []float64 {
 		p := forward()
 		// Binary cross-entropy, -mean(y log p + (1-y) log(1-p)).
 		one := p.Neg().AddScalar(1)
-		loss := y.Mul(p.Log()).Add(y.Neg().AddScalar(1).Mul(one.Log())).Mean(false).Neg()
+		loss := y.Mul(p.Log()).Add(y.Neg().AddScalar(1).Mul(one.Log())).MeanWith(tensor.ReduceOptions{}).Neg()
 		autograd.ZeroGrad(params...)
 		loss.Backward()
 		for _, q := range params {
