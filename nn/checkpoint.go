@@ -27,12 +27,21 @@ import (
 // PyTorch reads the file with safetensors.torch.load_file; the model's
 // entries are those without the "optim." prefix, so a torch module whose
 // parameters have the same names (fc1.weight [out, in], fc1.bias, ...)
-// loads them strictly once the optimizer's entries are left out:
+// loads them strictly once the optimizer's entries are left out (strict
+// loading of the whole file fails on them as unexpected keys):
 //
 //	from safetensors.torch import load_file
 //	state = {k: v for k, v in load_file("checkpoint.safetensors").items()
 //	         if not k.startswith("optim.")}
+//	# BatchNorm only: tapegrad keeps no num_batches_tracked; take the module's.
+//	state.update({k: v for k, v in model.state_dict().items()
+//	              if k.endswith("num_batches_tracked")})
 //	model.load_state_dict(state, strict=True)
+//
+// TestTorchLoadsCheckpoint runs this recipe (testdata/torch_load.py, with
+// an equivalent reader of the format in place of load_file, which
+// Debian's python3-torch lacks) on FashionMLP, FashionCNN and a model
+// with BatchNorm, and checks that PyTorch's outputs match.
 const (
 	OptimPrefix    = "optim."
 	MetaOptimSteps = "optim.steps"
