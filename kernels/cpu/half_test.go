@@ -124,7 +124,7 @@ func TestHalfOpsPlain(t *testing.T) {
 			other = device.BFloat16
 		}
 		err := shared.Binary(device.Add, 0, dst, hp, l, upload(t, other, p), l)
-		require.ErrorContains(t, err, "cpu: Binary Add: got a "+other.String())
+		require.ErrorContains(t, err, "cpu: Binary add: got a "+other.String())
 		require.ErrorContains(t, shared.SGD(hp, fg, nil, n, device.SGDParams{LR: 1}), "cpu: SGD: got a float32")
 		c64 := alloc(t, device.Float64, 1)
 		err = shared.MatMul(device.MatMulArgs{Batch: 1, M: 1, N: 1, K: 1, A: hp, B: hg, C: c64, LDA: 1, LDB: 1})
