@@ -107,7 +107,10 @@ func (be *Backend) onHalf(op string, dt device.DType, args []halfArg, kernel fun
 			}
 			lo, n = a.lo, a.n
 		}
-		tmp := be.halfScratch(n)
+		tmp, err := be.halfScratch(n)
+		if err != nil {
+			return err
+		}
 		bs[i] = tmp
 		if a.role != out {
 			widenSpan(slice[float32](tmp), cb, lo)
@@ -134,15 +137,20 @@ func (be *Backend) onHalf(op string, dt device.DType, args []halfArg, kernel fun
 var halfPools [64]sync.Pool
 
 // halfScratch returns a float32 buffer of n elements, contents undefined.
-func (be *Backend) halfScratch(n int) *Buffer {
+// A new one must fit under the memory limit, as Alloc's do, so a half op
+// too large for the machine fails with device.ErrOutOfMemory.
+func (be *Backend) halfScratch(n int) (*Buffer, error) {
 	class := bits.Len(uint(n))
 	var data []float32
 	if p, ok := halfPools[class].Get().(*[]float32); ok {
 		data = (*p)[:n]
 	} else {
+		if err := be.admit(device.Float32, 1<<class-1); err != nil {
+			return nil, err
+		}
 		data = make([]float32, n, 1<<class-1)
 	}
-	return &Buffer{dt: device.Float32, n: n, data: data, acct: &account{be: be}}
+	return &Buffer{dt: device.Float32, n: n, data: data, acct: &account{be: be}}, nil
 }
 
 // putHalfScratch returns a stand-in from halfScratch to its pool.
