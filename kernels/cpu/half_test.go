@@ -157,3 +157,13 @@ func TestHalfScratchMemoryLimit(t *testing.T) {
 	SetMemoryLimit(0)
 	require.NoError(t, be.Unary(device.Exp, 0, dst, src, device.Contiguous([]int{n})))
 }
+
+// FMAProbe measures float32 and float64 only: a half buffer is refused,
+// not a panic.
+func TestFMAProbeRefusesHalf(t *testing.T) {
+	for _, dt := range halfTypes {
+		out := alloc(t, dt, 1)
+		_, err := shared.FMAProbe(dt, 1000, out)
+		require.ErrorContains(t, err, "cpu: FMAProbe: not supported for "+dt.String())
+	}
+}
