@@ -21,10 +21,12 @@
 // A checkpoint is one safetensors file written atomically: the model's
 // entries under their own names (loadable by PyTorch), the optimizer's
 // under "optim.", and run facts (epoch, generator offsets) in the
-// metadata. Loading checks every name, shape and dtype before assigning
-// anything, and reports every mismatch. PyTorch loads the model part
-// with load_state_dict(strict=True) once the "optim." entries are
-// dropped (the recipe is at OptimPrefix; a test runs it).
+// metadata. Entries keep their dtype (F32, F64, I32, and BF16/F16 for
+// half tensors, bit for bit, as PyTorch writes and reads them). Loading
+// checks every name, shape and dtype before assigning anything, and
+// reports every mismatch. PyTorch loads the model part with
+// load_state_dict(strict=True) once the "optim." entries are dropped (the
+// recipe is at OptimPrefix; a test runs it).
 //
 // A Dataset is any set of samples addressable by index: TensorDataset
 // holds in-memory tensors, ImageDataset an image split read from IDX files
