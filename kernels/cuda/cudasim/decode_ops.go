@@ -66,7 +66,7 @@ func (d *decoder) instruction(in *instr) inst {
 	}
 	m := classifyMods(in.mods)
 	if m.unsupported != "" {
-		d.failf(".%s is not supported (cudasim computes in f32 and f64; half precision only as .b16 data and cvt to and from .f16)", m.unsupported)
+		d.failf(".%s is not supported (cudasim has no fp8 or fp4/fp6 types)", m.unsupported)
 	}
 	dec(d, in, &out, &m)
 	if len(m.words) > 0 {

@@ -38,7 +38,8 @@
 // # Supported PTX
 //
 // Types: .b8 to .b64, .u8 to .u64, .s8 to .s64, .f32, .f64 and .pred;
-// .f16 only as .b16 data and in cvt to and from .f16. Instructions:
+// .f16, .bf16, their pairs .f16x2 and .bf16x2, and .tf32 as .b16/.b32
+// data and in cvt. Instructions:
 //
 //   - integer: add, sub, mul, mad (.lo, .hi, .wide, .sat, .cc), addc,
 //     subc, madc, mul24, mad24, div, rem, min, max, abs, neg, not, cnot,
@@ -47,9 +48,15 @@
 //   - f32 and f64 (.rn, .rz, .rm, .rp, .ftz, .sat, .approx, .full): add,
 //     sub, mul, fma, mad, div, min, max (.NaN), abs, neg, rcp, sqrt, rsqrt,
 //     ex2, lg2, sin, cos, tanh, copysign, testp;
-//   - setp (with .and, .or, .xor), selp, slct, mov (with vector packing),
-//     cvt between those types (.rni and friends, .sat, .ftz), cvta,
-//     isspacep;
+//   - setp (with .and, .or, .xor), selp, slct, mov (with vector packing,
+//     as nvcc packs and unpacks half pairs), cvt between those types (.rni
+//     and friends, .sat, .ftz), cvta, isspacep;
+//   - cvt to .f16, .bf16 (.rn, .rz, .rm, .rp, .relu, .satfinite) and
+//     .tf32 (.rna, .rn, .rz, .satfinite) from floats and integers, rounded
+//     once from the exact source; .f16x2 and .bf16x2 from two .f32 (the
+//     first to the upper half); from .f16 and .bf16 to floats (exactly) and
+//     integers. A NaN becomes the canonical NaN (0x7fff, or 0x7fffffff for
+//     tf32), as on the hardware, where device.F16FromFloat32 keeps the payload;
 //   - ld, ldu, st (.v2, .v4; global, shared, local, param, const and
 //     generic addresses; cache and ordering qualifiers are accepted and
 //     have no effect), atom and red (integer; f32 and f64 add), prefetch;
@@ -64,9 +71,9 @@
 //     %clock64, %total_smem_size and %dynamic_smem_size.
 //
 // Not supported, and rejected by Load with a *ParseError that names the
-// line and the feature: f16, f16x2 and bf16 arithmetic and comparisons;
-// cvt with .f16x2, .bf16, .bf16x2, .tf32 or fp8 types
-// (cvt.rn.f16x2.f32, cvt.rn.bf16.f32); mma, wmma, ldmatrix and stmatrix;
+// line and the feature: f16, f16x2, bf16 and bf16x2 arithmetic and
+// comparisons; cvt from .f16x2, .bf16x2 or .tf32 and any fp8, fp6 or fp4
+// type (cvt.rn.satfinite.e4m3x2.f32); mma, wmma, ldmatrix and stmatrix;
 // cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
 // barriers with a thread count and bar.arrive; set; textures, surfaces,
 // alloca, cluster instructions and registers, %globaltimer; indirect and

@@ -10,12 +10,11 @@ import (
 // supported fail Load with a ParseError at their line that names them.
 func TestUnsupportedPTXNamed(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
-		{"add.rn.f16 %h1, %h2, %h3;", "half-precision arithmetic is not supported"},
-		{"fma.rn.f16x2 %r2, %r3, %r4, %r5;", "half-precision arithmetic is not supported"},
-		{"add.rn.bf16 %h1, %h2, %h3;", ".bf16 is not supported"},
-		{"cvt.rn.f16x2.f32 %r2, %f1, %f2;", ".f16x2 is not supported"},
-		{"cvt.rn.bf16.f32 %h1, %f1;", ".bf16 is not supported"},
-		{"cvt.rna.tf32.f32 %r2, %f1;", ".tf32 is not supported"},
+		{"add.rn.f16 %h1, %h2, %h3;", "add.f16 is not supported"},
+		{"cvt.rn.satfinite.e4m3x2.f32 %h1, %f1, %f2;", ".e4m3x2 is not supported"},
+		{"cvt.f32.f16x2 %f1, %r2;", "cvt from .f16x2 is not supported"},
+		{"cvt.rna.f16.f32 %h1, %f1;", "cvt.rna is only defined for .tf32"},
+		{"sqrt.rn.bf16 %h1, %h2;", "sqrt.bf16 is not supported"},
 		{"mma.sync.aligned.m16n8k8.row.col.f32.f16.f16.f32 {%f1,%f2,%f3,%f1}, {%r1,%r2}, {%r3}, {%f1,%f2,%f3,%f1};", "mma (tensor-core matrix multiply) is not supported"},
 		{"wmma.load.a.sync.aligned.row.m16n16k16.global.f16 {%r1,%r2,%r3,%r4,%r5,%r6,%r7,%r1}, [%rd1];", "wmma (tensor-core matrix multiply) is not supported"},
 		{"cp.async.ca.shared.global [%rd1], [%rd2], 4;", "cp (asynchronous copy) is not supported"},
