@@ -98,6 +98,10 @@ func (d *decoder) operands(in *instr, out *inst, t ptype) {
 }
 
 func decArith(d *decoder, in *instr, out *inst, m *mods) {
+	if t := m.halfTyp(d); t.half() {
+		decHalf(d, in, out, m, t)
+		return
+	}
 	t := m.typ(d)
 	out.typ = t
 	op := in.op
@@ -230,6 +234,10 @@ func decCarry(d *decoder, in *instr, out *inst, op string, cc bool) {
 }
 
 func decUnary(d *decoder, in *instr, out *inst, m *mods) {
+	if t := m.halfTyp(d); t.half() {
+		decHalf(d, in, out, m, t)
+		return
+	}
 	t := m.typ(d)
 	out.typ = t
 	d.nargs(in, 2)
@@ -372,12 +380,17 @@ func decTestp(d *decoder, in *instr, out *inst, m *mods) {
 }
 
 func decSetp(d *decoder, in *instr, out *inst, m *mods) {
-	t := m.typ(d)
+	t := m.halfTyp(d)
+	if !t.half() {
+		t = m.typ(d)
+	}
 	out.typ = t
 	d.nargs(in, 3, 4)
 	cmp := m.takeOne("eq", "ne", "lt", "le", "gt", "ge", "lo", "ls", "hi", "hs",
 		"equ", "neu", "ltu", "leu", "gtu", "geu", "num", "nan")
-	if t.float() {
+	if t.half() {
+		out.cmp = halfCompare(cmp, t, m.ftz)
+	} else if t.float() {
 		out.cmp = floatCompare(cmp, t, m.ftz)
 	} else {
 		out.cmp = intCompare(cmp, t)
@@ -400,6 +413,9 @@ func decSetp(d *decoder, in *instr, out *inst, m *mods) {
 	out.pd, _ = d.pred(dst)
 	out.s[0], out.s[1] = d.src(in.args[1], t), d.src(in.args[2], t)
 	out.exec = execSetp
+	if t == tF16x2 || t == tBF16x2 {
+		out.exec = execSetpX2
+	}
 }
 
 func decSelp(d *decoder, in *instr, out *inst, m *mods) {

@@ -57,6 +57,12 @@
 //     first to the upper half); from .f16 and .bf16 to floats (exactly) and
 //     integers. A NaN becomes the canonical NaN (0x7fff, or 0x7fffffff for
 //     tf32), as on the hardware, where device.F16FromFloat32 keeps the payload;
+//   - on .f16, .bf16, .f16x2 and .bf16x2 (pairs: each half on its own):
+//     add, sub, mul, fma (.rn, .ftz, .sat, .relu), min, max (.NaN), neg,
+//     abs, ex2.approx and setp (pairs set p from the low halves and q from
+//     the high ones). Each result is the exact result rounded once to
+//     nearest even (fma is not rounded through float64 first), a NaN result
+//     is 0x7fff, and ex2.approx is correctly rounded;
 //   - ld, ldu, st (.v2, .v4; global, shared, local, param, const and
 //     generic addresses; cache and ordering qualifiers are accepted and
 //     have no effect), atom and red (integer; f32 and f64 add), prefetch;
@@ -71,9 +77,10 @@
 //     %clock64, %total_smem_size and %dynamic_smem_size.
 //
 // Not supported, and rejected by Load with a *ParseError that names the
-// line and the feature: f16, f16x2, bf16 and bf16x2 arithmetic and
-// comparisons; cvt from .f16x2, .bf16x2 or .tf32 and any fp8, fp6 or fp4
-// type (cvt.rn.satfinite.e4m3x2.f32); mma, wmma, ldmatrix and stmatrix;
+// line and the feature: half-precision instructions other than those
+// above (sqrt, rcp, tanh, set, min.xorsign.abs, directed rounding); cvt
+// from .f16x2, .bf16x2 or .tf32 and any fp8, fp6 or fp4 type
+// (cvt.rn.satfinite.e4m3x2.f32); mma, wmma, ldmatrix and stmatrix;
 // cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
 // barriers with a thread count and bar.arrive; set; textures, surfaces,
 // alloca, cluster instructions and registers, %globaltimer; indirect and

@@ -10,7 +10,9 @@ import (
 // supported fail Load with a ParseError at their line that names them.
 func TestUnsupportedPTXNamed(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
-		{"add.rn.f16 %h1, %h2, %h3;", "add.f16 is not supported"},
+		{"add.rn.tf32 %r2, %r3, %r4;", "add.tf32 is not supported"},
+		{"add.rz.f16 %h1, %h2, %h3;", "add.f16 rounds to nearest only"},
+		{"min.xorsign.abs.f16 %h1, %h2, %h3;", "unsupported modifier .xorsign.abs on min"},
 		{"cvt.rn.satfinite.e4m3x2.f32 %h1, %f1, %f2;", ".e4m3x2 is not supported"},
 		{"cvt.f32.f16x2 %f1, %r2;", "cvt from .f16x2 is not supported"},
 		{"cvt.rna.f16.f32 %h1, %f1;", "cvt.rna is only defined for .tf32"},
