@@ -33,13 +33,14 @@ func init() {
 		"nanosleep": decNop, "pmevent": decNop,
 		"bar": decBar, "barrier": decBar,
 		"shfl": decWarp, "vote": decWarp, "match": decWarp, "activemask": decWarp,
+		"mma": decMma,
 	}
 }
 
 // unsupportedOps are instruction families that nvcc emits for features
 // tapegrad's kernels do not use, named in Load's error.
 var unsupportedOps = map[string]string{
-	"mma": "tensor-core matrix multiply", "wmma": "tensor-core matrix multiply",
+	"wmma":     "tensor-core matrix multiply",
 	"ldmatrix": "tensor-core fragment load", "stmatrix": "tensor-core fragment store",
 	"cp": "asynchronous copy", "mbarrier": "asynchronous barrier", "redux": "warp reduction",
 	"dp4a": "integer dot product", "dp2a": "integer dot product", "lop3": "three-input logic",

@@ -69,6 +69,19 @@
 //   - bra, call (direct, non-recursive, to device functions with .param
 //     arguments, and the vprintf and __assertfail builtins), ret, exit,
 //     trap, brkpt;
+//   - mma.sync.aligned.row.col: m16n8k16 and m16n8k8 with .f16 or .bf16
+//     inputs and .f32 accumulators (.f16 inputs also with .f16 ones), and
+//     m16n8k8 and m16n8k4 with .tf32 inputs (the low 13 bits of a tf32
+//     register are ignored, as the tensor cores ignore them), with the
+//     fragment layouts of the PTX ISA. All 32 lanes of the warp must execute
+//     it together (a divergent mma is a BarrierDivergence fault). Each
+//     output element is C plus its k products, exact in float64, summed in
+//     float64 and rounded once to nearest. Real tensor cores differ in the
+//     last bits: they align the products to the largest exponent and
+//     truncate the bits shifted out, normalising and rounding (toward zero
+//     on some GPUs) only once per group of products, so a result can differ
+//     from cudasim's by a few float32 ulps of the largest term; tests of
+//     tensor-core kernels should compare with a tolerance of that size;
 //   - bar.sync and barrier.sync without a thread count, bar.red (.popc,
 //     .and, .or), bar.warp.sync, shfl.sync, vote.sync, match.sync,
 //     activemask, membar, fence, nanosleep;
@@ -80,7 +93,8 @@
 // line and the feature: half-precision instructions other than those
 // above (sqrt, rcp, tanh, set, min.xorsign.abs, directed rounding); cvt
 // from .f16x2, .bf16x2 or .tf32 and any fp8, fp6 or fp4 type
-// (cvt.rn.satfinite.e4m3x2.f32); mma, wmma, ldmatrix and stmatrix;
+// (cvt.rn.satfinite.e4m3x2.f32); other mma shapes and types (integer,
+// fp8, fp64, sparse mma.sp), wmma, ldmatrix and stmatrix;
 // cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
 // barriers with a thread count and bar.arrive; set; textures, surfaces,
 // alloca, cluster instructions and registers, %globaltimer; indirect and
