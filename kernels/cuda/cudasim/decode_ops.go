@@ -33,7 +33,7 @@ func init() {
 		"nanosleep": decNop, "pmevent": decNop,
 		"bar": decBar, "barrier": decBar,
 		"shfl": decWarp, "vote": decWarp, "match": decWarp, "activemask": decWarp,
-		"mma": decMma,
+		"mma": decMma, "ldmatrix": decLdmatrix,
 	}
 }
 
@@ -41,8 +41,8 @@ func init() {
 // tapegrad's kernels do not use, named in Load's error.
 var unsupportedOps = map[string]string{
 	"wmma":     "tensor-core matrix multiply",
-	"ldmatrix": "tensor-core fragment load", "stmatrix": "tensor-core fragment store",
-	"cp": "asynchronous copy", "mbarrier": "asynchronous barrier", "redux": "warp reduction",
+	"stmatrix": "tensor-core fragment store",
+	"cp":       "asynchronous copy", "mbarrier": "asynchronous barrier", "redux": "warp reduction",
 	"dp4a": "integer dot product", "dp2a": "integer dot product", "lop3": "three-input logic",
 	"elect": "warp leader election", "alloca": "dynamic stack allocation",
 	"mapa": "cluster shared memory", "getctarank": "cluster shared memory",

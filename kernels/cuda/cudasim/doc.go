@@ -82,6 +82,11 @@
 //     on some GPUs) only once per group of products, so a result can differ
 //     from cudasim's by a few float32 ulps of the largest term; tests of
 //     tensor-core kernels should compare with a tolerance of that size;
+//   - ldmatrix.sync.aligned.m8n8.{x1,x2,x4}{.trans}{.shared{::cta}}.b16,
+//     with the lane layout of the PTX ISA, executed by all 32 lanes
+//     together; each 16-byte row is a shared-memory read of the lane that
+//     gave its address, checked like ld.shared (alignment, bounds,
+//     initialisation, races);
 //   - bar.sync and barrier.sync without a thread count, bar.red (.popc,
 //     .and, .or), bar.warp.sync, shfl.sync, vote.sync, match.sync,
 //     activemask, membar, fence, nanosleep;
@@ -94,7 +99,7 @@
 // above (sqrt, rcp, tanh, set, min.xorsign.abs, directed rounding); cvt
 // from .f16x2, .bf16x2 or .tf32 and any fp8, fp6 or fp4 type
 // (cvt.rn.satfinite.e4m3x2.f32); other mma shapes and types (integer,
-// fp8, fp64, sparse mma.sp), wmma, ldmatrix and stmatrix;
+// fp8, fp64, sparse mma.sp), wmma, ldmatrix of other shapes, stmatrix;
 // cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
 // barriers with a thread count and bar.arrive; set; textures, surfaces,
 // alloca, cluster instructions and registers, %globaltimer; indirect and

@@ -21,6 +21,8 @@ func TestUnsupportedPTXNamed(t *testing.T) {
 		{"mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%r1,%r2,%r3,%r4}, {%r1,%r2}, {%r3}, {%r1,%r2,%r3,%r4};", "mma.m16n8k16.s32.s8.s8.s32 is not supported"},
 		{"wmma.load.a.sync.aligned.row.m16n16k16.global.f16 {%r1,%r2,%r3,%r4,%r5,%r6,%r7,%r1}, [%rd1];", "wmma (tensor-core matrix multiply) is not supported"},
 		{"cp.async.ca.shared.global [%rd1], [%rd2], 4;", "cp (asynchronous copy) is not supported"},
+		{"ldmatrix.sync.aligned.m16n16.x1.trans.shared.b8 {%r1,%r2}, [%r3];", "ldmatrix needs .sync and the .m8n8 shape"},
+		{"stmatrix.sync.aligned.m8n8.x1.shared.b16 [%r3], {%r1};", "stmatrix (tensor-core fragment store) is not supported"},
 		{"redux.sync.add.u32 %r2, %r1, -1;", "redux (warp reduction) is not supported"},
 		{"bar.sync 0, 64;", "barriers with a thread count are not supported"},
 	} {
