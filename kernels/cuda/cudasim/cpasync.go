@@ -69,21 +69,32 @@ func decCp(d *decoder, in *instr, out *inst, m *mods) {
 	if len(sps) != 2 || sps[0] == "global" || sps[1] != "global" {
 		d.failf("cp.async copies .shared.global only")
 	}
-	d.nargs(in, 3, 4)
-	size := in.args[2]
+	args := in.args
+	if slices.Contains(in.mods, "L2::cache_hint") {
+		// The last operand is a cache policy, a hint with no effect here.
+		if len(args) < 4 {
+			d.failf("cp.async.L2::cache_hint needs a cache-policy operand")
+		}
+		d.src(args[len(args)-1], tB64)
+		args = args[:len(args)-1]
+	}
+	if len(args) != 3 && len(args) != 4 {
+		d.failf("cp.async takes a destination, a source, a size and an optional src-size or ignore-src")
+	}
+	size := args[2]
 	if size.kind != oInt || size.ival != 4 && size.ival != 8 && size.ival != 16 {
 		d.failf("cp.async copies 4, 8 or 16 bytes")
 	}
 	out.vec = uint8(size.ival)
 	var sp space
-	out.s[0], out.off, sp = d.addr(in.args[0])
+	out.s[0], out.off, sp = d.addr(args[0])
 	if sp != spNone && sp != spShared {
-		d.failf("cp.async destination %s is not shared memory", in.args[0].name)
+		d.failf("cp.async destination %s is not shared memory", args[0].name)
 	}
-	out.s[1], out.soff, _ = d.addr(in.args[1])
+	out.s[1], out.soff, _ = d.addr(args[1])
 	out.s[2] = d.constant(uint64(size.ival)) // src-size
-	if len(in.args) == 4 {
-		a := in.args[3]
+	if len(args) == 4 {
+		a := args[3]
 		if _, isPred := d.preds[a.name]; a.kind == oName && isPred {
 			out.ps, out.psneg = d.pred(a) // ignore-src: read nothing, zero-fill
 		} else {
@@ -180,6 +191,21 @@ func (w *warp) cpLand(in *inst, l int, limit uint32) {
 		}
 		return true
 	})
+}
+
+// decCreatepolicy decodes createpolicy, which makes a cache policy for
+// the .L2::cache_hint forms of ld, st and cp.async. Caches are not
+// simulated, so the policy is an arbitrary defined value.
+func decCreatepolicy(d *decoder, in *instr, out *inst, m *mods) {
+	m.takeOne("fractional", "range", "cvt")
+	if t := m.typ(d); t != tB64 {
+		d.failf("createpolicy makes a .b64 policy")
+	}
+	if len(in.args) < 2 {
+		d.failf("createpolicy needs a destination and its operands")
+	}
+	out.d[0], out.s[0] = d.dst(in.args[0]), d.constant(0x10000000)
+	out.nd, out.ns, out.exec = 1, 1, execMov
 }
 
 // pendingRace is the fault for an access to a shared word that a

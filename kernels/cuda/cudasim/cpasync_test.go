@@ -133,6 +133,10 @@ func TestCpAsyncOrdering(t *testing.T) {
 			cp.async.ca.shared.global [%s0+16], [%rd2+12], 4; cp.async.commit_group; cp.async.wait_group 1;`, false, 33},
 		{"uncommitted copy not waited for", `cp.async.ca.shared.global [%s0], [%rd2+4], 4; cp.async.wait_group 0;`, true, 0},
 		{"uncommitted copy landed by wait_all", `cp.async.ca.shared.global [%s0], [%rd2+20], 4; cp.async.wait_all;`, false, 66},
+		{"ignore-src set: zero-filled", `setp.eq.u32 %p2, %r1, 0; cp.async.ca.shared.global [%s0], [%rd2+4], 4, %p2; cp.async.wait_all;`, false, 0},
+		{"ignore-src clear: copied", `setp.ne.u32 %p2, %r1, 0; cp.async.ca.shared.global [%s0], [%rd2+8], 4, %p2; cp.async.wait_all;`, false, 33},
+		{"cache policy operand", `.reg .b64 %pol; createpolicy.fractional.L2::evict_last.b64 %pol, 1.0;
+			cp.async.cg.shared.global.L2::cache_hint [%s0], [%rd2+16], 16, %pol; cp.async.wait_all;`, false, 55},
 		{"two copies in flight into one word", `cp.async.ca.shared.global [%s0], [%rd2+4], 4; cp.async.ca.shared.global [%s0], [%rd2+8], 4;
 			cp.async.wait_all;`, true, 0},
 	} {
@@ -159,6 +163,27 @@ DONE:`
 				t.Fatalf("got %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCpAsyncGenericAddress: a cp.async destination converted from a
+// generic pointer to dynamic shared memory with cvta.to.shared, as nvcc
+// emits it in a device function, lands where the kernel reads it.
+func TestCpAsyncGenericAddress(t *testing.T) {
+	s := New()
+	f := kernel(t, loadTestdata(t, s, "sm80/pipeline.ptx"), "cp_generic")
+	x := make([]float32, 4*32)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	out := upload(t, s, make([]float32, 32))
+	if err := s.Launch(f, driver.Dim3{X: 1}, driver.Dim3{X: 32}, 16*32, upload(t, s, x), out); err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range download[float32](t, s, out, 32) {
+		if want := x[4*((i+1)%32)+1]; g != want {
+			t.Fatalf("thread %d: got %g, want %g", i, g, want)
+		}
 	}
 }
 

@@ -90,7 +90,8 @@
 //     gave its address, checked like ld.shared (alignment, bounds,
 //     initialisation, races);
 //   - cp.async.{ca,cg}.shared{::cta}.global [d], [s], 4|8|16 with an
-//     optional src-size (the rest zero-filled) or ignore-src predicate,
+//     optional src-size (the rest zero-filled) or ignore-src predicate (and
+//     cache hints, with createpolicy, which have no effect),
 //     cp.async.commit_group, cp.async.wait_group N and cp.async.wait_all.
 //     The copy is asynchronous: the source is read when it is issued, but
 //     the bytes land only at the issuing thread's wait that covers the

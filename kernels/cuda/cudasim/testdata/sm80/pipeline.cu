@@ -87,3 +87,20 @@ extern "C" __global__ void tc_gemm(const uint16_t* A, const uint16_t* Bt, float*
   float* c = C + (i0 + g) * N + j0 + 2 * t;
   c[0] = d0; c[1] = d1; c[8 * N] = d2; c[8 * N + 1] = d3;
 }
+
+// cp_generic issues its copy from a device function that gets a generic
+// shared pointer, so nvcc converts it with cvta.to.shared (as
+// __cvta_generic_to_shared does wherever the pointer's space is unknown);
+// the shared memory is dynamic. out[t] = the word thread t+1 copied.
+__device__ __noinline__ void cp_from(void* dst, const void* src) {
+  uint32_t d = (uint32_t)__cvta_generic_to_shared(dst);
+  asm volatile("cp.async.ca.shared.global.L2::128B [%0], [%1], 16;" ::"r"(d), "l"(src));
+}
+
+extern "C" __global__ void cp_generic(const float4* g, float* out) {
+  extern __shared__ float4 dyn[];
+  cp_from(&dyn[threadIdx.x], &g[threadIdx.x]);
+  asm volatile("cp.async.wait_all;");
+  __syncthreads();
+  out[threadIdx.x] = dyn[(threadIdx.x + 1) % blockDim.x].y;
+}
