@@ -145,8 +145,9 @@
 // instruction is rounded as PTX defines it and the .approx functions
 // return the correctly rounded value. ModeGPU (WithMode, or
 // TAPEGRAD_CUDASIM_MODE=gpu) computes as ptxas-compiled code may on a
-// GPU: an f32/f64 mul followed by an add or sub of its result, neither
-// with a rounding modifier, becomes one fused multiply-add, and f32
+// GPU: a float mul (f32, f64, f16, bf16 or a pair) followed by an add or
+// sub of its result, neither with a rounding modifier, becomes one fused
+// multiply-add, and f32
 // .approx results (and div.full) are moved, a few ulps at most, to the
 // edge of the PTX ISA's error bound, in a direction fixed by a hash of the
 // operands so that every run gives the same numbers. The bounds, from

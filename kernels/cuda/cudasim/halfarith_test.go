@@ -225,3 +225,45 @@ func TestNvccHalfKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfContraction: in ModeGPU a half mul followed by an add or sub of
+// its result (cuda_fp16.h's __hmul and __hadd write them without .rn) is
+// one fma, as ptxas fuses it; ModeExact rounds the product first.
+func TestHalfContraction(t *testing.T) {
+	r := seeded(t)
+	f16 := newNarrowRef(func(p uint32) float64 { return float64(device.F16(p).Float32()) }, 0x7c00, 0)
+	bf16 := newNarrowRef(func(p uint32) float64 { return float64(device.BF16(p).Float32()) }, 0x7f80, 0)
+	decF16 := func(p uint64) float64 { return float64(device.F16(p).Float32()) }
+	decBF16 := func(p uint64) float64 { return float64(device.BF16(p).Float32()) }
+	var a, b, c []uint64
+	for range 256 {
+		a = append(a, uint64(device.F16FromFloat32(float32(r.NormFloat64()))))
+		b = append(b, uint64(device.F16FromFloat32(float32(r.NormFloat64()))))
+		c = append(c, uint64(device.F16FromFloat32(float32(r.NormFloat64()))))
+	}
+	for _, typ := range []string{"f16", "bf16"} {
+		ref, dec := f16, decF16
+		if typ == "bf16" {
+			ref, dec = bf16, decBF16
+		}
+		body := "{ .reg .b16 p; mul." + typ + " p, %a, %b; sub." + typ + " %d, %c, p; }"
+		gpu := runOpOn(t, New(WithMode(ModeGPU)), tB16, tB16, body, a, b, c)
+		exact := runOpOn(t, New(), tB16, tB16, body, a, b, c)
+		fused := 0
+		for i := range a {
+			if want := halfRef(ref, dec, "fma", a[i]^0x8000, b[i], c[i]); gpu[i] != want {
+				t.Fatalf("%s ModeGPU c-a*b with a=%#x b=%#x c=%#x: got %#x, want the fma %#x", typ, a[i], b[i], c[i], gpu[i], want)
+			}
+			p := halfRef(ref, dec, "mul", a[i], b[i], 0)
+			if want := halfRef(ref, dec, "sub", c[i], p, 0); exact[i] != want {
+				t.Fatalf("%s ModeExact c-a*b with a=%#x b=%#x c=%#x: got %#x, want %#x", typ, a[i], b[i], c[i], exact[i], want)
+			}
+			if gpu[i] != exact[i] {
+				fused++
+			}
+		}
+		if fused == 0 {
+			t.Errorf("%s: no result changed when fused", typ)
+		}
+	}
+}
