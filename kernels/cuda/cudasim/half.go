@@ -31,25 +31,29 @@ func formatOf(t ptype) hfmt {
 
 func (f hfmt) bias() int { return 1<<(f.ebits-1) - 1 }
 
-// value decodes a pattern of the format exactly.
+// value decodes a pattern of the format exactly (bits above the pattern
+// are ignored). Every value of the three formats is a float32, so they
+// are rebuilt as float32 bit patterns rather than computed.
 func (f hfmt) value(h uint64) float64 {
-	h >>= f.shift
-	e := int(h>>f.mbits) & (1<<f.ebits - 1)
-	m := float64(h & (1<<f.mbits - 1))
-	sign := 1.0
-	if h>>(f.mbits+f.ebits)&1 != 0 {
-		sign = -1
-	}
-	switch e {
-	case 0:
-		return sign * math.Ldexp(m, 1-f.bias()-int(f.mbits))
-	case 1<<f.ebits - 1:
-		if m != 0 {
-			return math.NaN()
+	if f.ebits == 8 { // bf16 and tf32: float32's top bits
+		if f.shift == 0 {
+			return float64(math.Float32frombits(uint32(h&0xffff) << 16))
 		}
-		return sign * math.Inf(1)
+		return float64(math.Float32frombits(uint32(h) &^ (1<<f.shift - 1)))
 	}
-	return sign * math.Ldexp(m+float64(uint64(1)<<f.mbits), e-f.bias()-int(f.mbits))
+	sign := uint32(h&0x8000) << 16
+	exp, mant := uint32(h>>10)&0x1f, uint32(h&0x3ff)
+	switch exp {
+	case 0x1f:
+		return float64(math.Float32frombits(sign | 0x7f800000 | mant<<13))
+	case 0: // zero or subnormal: mant * 2^-24
+		v := float64(mant) * 0x1p-24
+		if sign != 0 {
+			v = -v
+		}
+		return v
+	}
+	return float64(math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13))
 }
 
 // Rounding directions beyond rndN..rndP: to nearest with ties away from
