@@ -74,11 +74,13 @@
 //   - mma.sync.aligned.row.col: m16n8k16 and m16n8k8 with .f16 or .bf16
 //     inputs and .f32 accumulators (.f16 inputs also with .f16 ones), and
 //     m16n8k8 and m16n8k4 with .tf32 inputs (the low 13 bits of a tf32
-//     register are ignored, as the tensor cores ignore them), with the
-//     fragment layouts of the PTX ISA. All 32 lanes of the warp must execute
+//     register are ignored: truncated, as the PTX ISA states for wgmma's
+//     tf32 inputs), with the fragment layouts of the PTX ISA. All 32 lanes of the warp must execute
 //     it together (a divergent mma is a BarrierDivergence fault). Each
 //     output element is C plus its k products, exact in float64, summed in
-//     float64 and rounded once to nearest. Real tensor cores differ in the
+//     float64 and rounded once to nearest (a NaN is the canonical NaN;
+//     float64 sums of widely spread terms can round before that final
+//     rounding). Real tensor cores differ in the
 //     last bits: they align the products to the largest exponent and
 //     truncate the bits shifted out, normalising and rounding (toward zero
 //     on some GPUs) only once per group of products, so a result can differ
