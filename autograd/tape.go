@@ -150,6 +150,8 @@ type pass struct {
 	refs map[uint64]int32
 	// kept: sorted storage IDs ReleaseValues must not free (protect).
 	kept []uint64
+	// sc lists each rule's temporaries (without CreateGraph).
+	sc scratch
 }
 
 // run seeds the outputs, walks the graph to the targets and returns the
@@ -299,7 +301,7 @@ func (p *pass) propagate(n *node, g *Var) {
 	x, y := n.inputs, n.v
 	var sc *scratch
 	if !p.create {
-		sc = &scratch{}
+		sc = &p.sc
 		g, y = &Var{value: g.value, scratch: sc}, &Var{value: y.value, scratch: sc}
 		x = make([]*Var, len(n.inputs))
 		for i, in := range n.inputs {

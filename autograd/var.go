@@ -151,9 +151,11 @@ func (v *Var) Detach() *Var { return &Var{value: v.value} }
 
 // Grad returns the gradient Backward accumulated into v, or nil if none
 // has been (v is not a leaf, did not take part, or was zeroed). It is
-// dense, but may share its buffer with another Param's gradient or with
-// a seed (Add hands both operands the same gradient): treat it as
-// read-only, and replace it with SetGrad rather than writing into it.
+// dense and, after a Backward without CreateGraph, has a buffer of its
+// own (a seed or a gradient another Param got too is copied, so
+// ReleaseGrad frees only v's); with CreateGraph it may share one with
+// another Param's gradient or a seed. Treat it as read-only, and replace
+// it with SetGrad rather than writing into it.
 func (v *Var) Grad() *tensor.Tensor {
 	if v.grad == nil {
 		return nil
