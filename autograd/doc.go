@@ -39,7 +39,11 @@
 // A backward pass releases the state the executed nodes saved (their
 // rules and the tensors those captured) unless RetainGraph or CreateGraph
 // is set; running backward through a released node panics with an error
-// naming its op.
+// naming its op. It frees the device memory it owns as soon as it is done
+// with it rather than when the garbage collector runs: each rule's
+// temporaries and each intermediate gradient; with ReleaseValues also the
+// forward values no unreleased op needs (see GradOptions), and
+// Var.ReleaseGrad frees a gradient once the optimizer has used it.
 //
 // Errors follow the tensor package: a programmer error panics with a
 // *tensor.Error naming the op and the operands' shapes, dtypes and

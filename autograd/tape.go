@@ -26,6 +26,16 @@ type GradOptions struct {
 	// AllowUnused makes Grad return nil for an input the outputs do not
 	// use (see Grad), instead of panicking.
 	AllowUnused bool
+	// ReleaseValues also frees the values of the graph's intermediate
+	// Vars (what the forward pass computed) as soon as backward has used
+	// them and no recorded op outside the pass still needs them, instead
+	// of when the garbage collector finds them: on a GPU a training step's
+	// activations then return to the allocator's cache during backward.
+	// Params, constants, the outputs and views of them keep their values.
+	// The caller promises not to read the other Vars of the graph
+	// afterwards: an op on one panics with tensor.ErrReleased (on every
+	// device). Ignored with RetainGraph or CreateGraph.
+	ReleaseValues bool
 }
 
 // Backward computes the gradient of v, a single-element output, with
@@ -53,18 +63,29 @@ func Backward(outputs []*Var, opts GradOptions) {
 		if g == nil {
 			// Used, but every path's VJP was an exact zero.
 			if n.v.grad == nil {
-				n.v.grad = Const(n.v.value.ZerosLike())
+				n.v.grad, n.v.ownsGrad = Const(n.v.value.ZerosLike()), true
 			}
 			continue
 		}
 		// A gradient can be a broadcast view; optimizers need dense ones.
-		g = g.Contiguous()
-		if n.v.grad == nil {
-			n.v.grad = g
-		} else {
-			n.v.grad = n.v.grad.Add(g)
+		c := g.Contiguous()
+		if n.v.grad != nil {
+			n.v.grad, n.v.ownsGrad = n.v.grad.Add(c), !p.create
+			if c != g {
+				p.discard(c.value)
+			}
+			continue
 		}
+		if p.refs != nil && !p.exclusive(c, g) {
+			// A caller's seed, or a gradient another Param got too (Add
+			// hands both operands the same one): a copy of its own lets
+			// ReleaseGrad free each without touching the other.
+			c = Const(c.value.Clone())
+		}
+		n.v.grad, n.v.ownsGrad = c, !p.create
+		p.hold(c.value) // pinned: the Param holds it now
 	}
+	p.finish()
 }
 
 // Grad returns the gradients of outputs (seeded by opts.Seeds, or 1 for
@@ -102,8 +123,10 @@ func Grad(outputs, inputs []*Var, opts GradOptions) []*Var {
 			out[i] = Const(in.value.ZerosLike())
 		default:
 			out[i] = p.grads[j].Contiguous()
+			p.hold(out[i].value) // pinned: the caller holds it now
 		}
 	}
+	p.finish()
 	return out
 }
 
@@ -112,15 +135,29 @@ func Grad(outputs, inputs []*Var, opts GradOptions) []*Var {
 // gradient of its Var accumulated so far. Nodes are found by binary
 // search on seq; no map touches the order or the sums.
 type pass struct {
-	nodes  []*node
-	needed []bool
-	grads  []*Var
-	create bool
+	nodes   []*node
+	needed  []bool
+	target  []bool
+	grads   []*Var
+	outputs []*Var
+	create  bool
+	// values: free the graph's values as it goes (ReleaseValues).
+	values bool
+	// mark is tensor.LastStorageID() when the pass began: storages with
+	// larger IDs are its own. refs counts the pass's references to each
+	// (see hold); nil with CreateGraph.
+	mark uint64
+	refs map[uint64]int32
+	// kept: sorted storage IDs ReleaseValues must not free (protect).
+	kept []uint64
+	// sc lists each rule's temporaries (without CreateGraph).
+	sc scratch
 }
 
 // run seeds the outputs, walks the graph to the targets and returns the
 // finished pass. It releases the executed nodes unless told to keep them.
 func run(op string, outputs []*Var, opts GradOptions, target func(*node) bool) *pass {
+	mark := tensor.LastStorageID()
 	seeds := seedsFor(op, outputs, opts.Seeds)
 	if !opts.CreateGraph {
 		// Without CreateGraph nothing the pass computes may record,
@@ -133,32 +170,43 @@ func run(op string, outputs []*Var, opts GradOptions, target func(*node) bool) *
 	for i, o := range outputs {
 		roots[i] = o.node
 	}
-	p := &pass{nodes: collect(roots), create: opts.CreateGraph}
+	release := !opts.RetainGraph && !opts.CreateGraph
+	p := &pass{nodes: collect(roots), outputs: outputs, create: opts.CreateGraph, values: release && opts.ReleaseValues, mark: mark}
+	if !p.create {
+		p.refs = map[uint64]int32{}
+	}
 	p.needed = make([]bool, len(p.nodes))
+	p.target = make([]bool, len(p.nodes))
 	p.grads = make([]*Var, len(p.nodes))
 	// Inputs come later in the slice, so a reverse sweep sees them first.
 	for i := len(p.nodes) - 1; i >= 0; i-- {
 		n := p.nodes[i]
-		p.needed[i] = target(n)
+		p.target[i] = target(n)
+		p.needed[i] = p.target[i]
 		for _, x := range n.inputs {
 			if x.node != nil && p.needed[p.index(x.node)] {
 				p.needed[i] = true
 			}
 		}
 	}
+	if p.values {
+		p.protect()
+	}
 	for i, o := range outputs {
 		p.add(p.index(o.node), seeds[i])
 	}
-	var done []*node
 	for i, n := range p.nodes {
-		if g := p.grads[i]; g != nil && p.needed[i] && !n.leaf() {
-			p.propagate(n, g)
-			done = append(done, n)
+		g := p.grads[i]
+		if g == nil || !p.needed[i] || n.leaf() {
+			continue
 		}
-	}
-	if !opts.RetainGraph && !opts.CreateGraph {
-		for _, n := range done {
-			n.release()
+		p.propagate(n, g)
+		if !p.target[i] {
+			p.grads[i] = nil
+			p.drop(g.value)
+		}
+		if release {
+			p.releaseNode(i)
 		}
 	}
 	return p
@@ -215,13 +263,31 @@ func (p *pass) index(n *node) int {
 	return i
 }
 
-// add accumulates g into the gradient of node i.
+// add accumulates g into the gradient of node i; a gradient the sum
+// replaces is freed when the pass made it and nothing else holds it.
 func (p *pass) add(i int, g *Var) {
-	if p.grads[i] == nil {
+	old := p.grads[i]
+	if old == nil {
 		p.grads[i] = g
-	} else {
-		p.grads[i] = p.grads[i].Add(g)
+		p.hold(g.value)
+		return
 	}
+	p.grads[i] = old.Add(g)
+	p.hold(p.grads[i].value)
+	p.drop(old.value)
+	p.discard(g.value)
+}
+
+// exclusive reports whether c, the dense form of gradient g, may become
+// a Param's own gradient: the pass made its storage and holds it only
+// through g's entry (or, for a copy, not at all).
+func (p *pass) exclusive(c, g *Var) bool {
+	id := c.value.StorageID()
+	want := int32(0)
+	if c == g {
+		want = 1
+	}
+	return id > p.mark && p.refs[id] == want
 }
 
 // propagate runs n's rules for the inputs that lead to a target. Without
@@ -233,11 +299,13 @@ func (p *pass) propagate(n *node, g *Var) {
 		panic(e)
 	}
 	x, y := n.inputs, n.v
+	var sc *scratch
 	if !p.create {
-		g, y = g.Detach(), y.Detach()
+		sc = &p.sc
+		g, y = &Var{value: g.value, scratch: sc}, &Var{value: y.value, scratch: sc}
 		x = make([]*Var, len(n.inputs))
 		for i, in := range n.inputs {
-			x[i] = in.Detach()
+			x[i] = &Var{value: in.value, scratch: sc}
 		}
 	}
 	for i, in := range n.inputs {
@@ -248,7 +316,16 @@ func (p *pass) propagate(n *node, g *Var) {
 		if !p.needed[j] {
 			continue
 		}
+		if sc != nil {
+			sc.start()
+		}
 		gi := callRule(n, i, g, x, y)
+		if sc != nil {
+			sc.free(gi)
+			if gi != nil {
+				gi = &Var{value: gi.value} // the scratch list ends with the rule
+			}
+		}
 		if gi == nil {
 			continue
 		}

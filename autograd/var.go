@@ -20,6 +20,12 @@ type Var struct {
 	grad   *Var  // accumulated by Backward into leaves
 	noGrad bool  // made by NoGrad or from such a Var: records nothing, nor do ops on it
 	tan    *Var  // forward mode: the tangent carried alongside value (nil: zero)
+	// scratch, inside a backward rule, collects the values computed from
+	// v, so the pass can free the rule's temporaries once it returns.
+	scratch *scratch
+	// ownsGrad: grad's storage was made by Backward for v alone, so
+	// ReleaseGrad may free it.
+	ownsGrad bool
 }
 
 // rule is the vector-Jacobian product of one input of an op: given the
@@ -58,6 +64,15 @@ type node struct {
 	rules    []rule // rules[i] is nil for an input that gets no gradient
 	released bool   // a backward pass dropped the saved state
 	shape    []int  // the output's shape, kept for errors after release
+	// uses counts the recorded ops that take v as an input and have not
+	// been released: while one may still run its rule, v's value stays.
+	uses atomic.Int32
+	// fresh: the op allocated v's value (it is no view of an input), so
+	// the graph may free it (GradOptions.ReleaseValues).
+	fresh bool
+	// freeValue: a pass with ReleaseValues released this node; its value
+	// is freed once uses reaches 0.
+	freeValue bool
 }
 
 // seqCounter numbers nodes. One process-wide counter keeps the order
@@ -136,9 +151,11 @@ func (v *Var) Detach() *Var { return &Var{value: v.value} }
 
 // Grad returns the gradient Backward accumulated into v, or nil if none
 // has been (v is not a leaf, did not take part, or was zeroed). It is
-// dense, but may share its buffer with another Param's gradient or with
-// a seed (Add hands both operands the same gradient): treat it as
-// read-only, and replace it with SetGrad rather than writing into it.
+// dense and, after a Backward without CreateGraph, has a buffer of its
+// own (a seed or a gradient another Param got too is copied, so
+// ReleaseGrad frees only v's); with CreateGraph it may share one with
+// another Param's gradient or a seed. Treat it as read-only, and replace
+// it with SetGrad rather than writing into it.
 func (v *Var) Grad() *tensor.Tensor {
 	if v.grad == nil {
 		return nil
@@ -154,6 +171,7 @@ func (v *Var) GradVar() *Var { return v.grad }
 // gradient clipping and the like; g must match v's shape, dtype and
 // device. The next Backward adds to g.
 func (v *Var) SetGrad(g *tensor.Tensor) {
+	v.ownsGrad = false
 	if g == nil {
 		v.grad = nil
 		return
@@ -166,7 +184,7 @@ func (v *Var) SetGrad(g *tensor.Tensor) {
 
 // ZeroGrad drops v's accumulated gradient (as PyTorch's set_to_none): the
 // next Backward starts from zero without a fill kernel.
-func (v *Var) ZeroGrad() { v.grad = nil }
+func (v *Var) ZeroGrad() { v.grad, v.ownsGrad = nil, false }
 
 // ZeroGrad drops the accumulated gradient of every Var given.
 func ZeroGrad(vars ...*Var) {
@@ -202,13 +220,27 @@ func record(op string, y *tensor.Tensor, x []*Var, ds ...deriv) *Var {
 	for _, in := range x {
 		out.noGrad = out.noGrad || in.noGrad
 		requires = requires || in.node != nil
+		if in.scratch != nil {
+			out.scratch = in.scratch
+		}
+	}
+	if out.scratch != nil {
+		out.scratch.add(y)
 	}
 	if requires && !out.noGrad && y.DType().IsFloat() {
 		rules := make([]rule, len(ds))
 		for i, d := range ds {
 			rules[i] = d.vjp
 		}
-		out.node = &node{seq: seqCounter.Add(1), op: op, v: out, inputs: append([]*Var(nil), x...), rules: rules}
+		n := &node{seq: seqCounter.Add(1), op: op, v: out, inputs: append([]*Var(nil), x...), rules: rules, fresh: true}
+		id := y.StorageID()
+		for _, in := range x {
+			n.fresh = n.fresh && in.value.StorageID() < id
+			if in.node != nil && !in.node.leaf() {
+				in.node.uses.Add(1)
+			}
+		}
+		out.node = n
 	}
 	out.tan = tangentOf(op, out, x, ds)
 	return out

@@ -43,6 +43,15 @@ type TrainerOptions struct {
 	// Meta returns extra checkpoint metadata (a program's settings, say);
 	// keys must not clash with the Trainer's ("tapegrad.epoch", ...).
 	Meta func() map[string]string
+	// ReleaseMemory makes each step hand its device memory back as soon
+	// as it is done with it instead of when the garbage collector runs:
+	// Backward frees the model's intermediate values (autograd's
+	// ReleaseValues) and each Param's gradient is freed when the next
+	// step clears it (Var.ReleaseGrad). The model and Loss must not keep
+	// a Var of the forward pass past its step, nor the caller a Grad past
+	// the next step (nn's modules keep neither); reading one panics with
+	// tensor.ErrReleased. `tapegrad train` sets it.
+	ReleaseMemory bool
 	// OnStep is called after every optimizer step; an error stops Fit.
 	OnStep func(StepEnd) error
 	// OnEpoch is called after every epoch, once its checkpoints are
@@ -257,8 +266,14 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 		if hits != nil {
 			accumulate(&t.hits, hits)
 		}
-		t.opt.ZeroGrad()
-		loss.Backward()
+		if t.o.ReleaseMemory {
+			for _, p := range t.opt.Params() {
+				p.Var.ReleaseGrad()
+			}
+		} else {
+			t.opt.ZeroGrad()
+		}
+		autograd.Backward([]*autograd.Var{loss}, autograd.GradOptions{ReleaseValues: t.o.ReleaseMemory})
 		if t.o.Clip > 0 {
 			ClipGradNorm(t.opt.Params(), t.o.Clip)
 		}

@@ -105,9 +105,16 @@ func TestTrainerFit(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, params(m), params(fm))
 
-	again, _ := newTrainer(seed, 40, nn.TrainerOptions{Epochs: 4, Metrics: metrics})
+	again, am := newTrainer(seed, 40, nn.TrainerOptions{Epochs: 4, Metrics: metrics})
 	require.NoError(t, again.Fit(context.Background(), train, eval))
 	require.Equal(t, stripTimes(h), stripTimes(again.History()))
+
+	// Freeing each step's memory as it goes changes no number (and reads
+	// nothing it freed: that would panic with ErrReleased).
+	owned, om := newTrainer(seed, 40, nn.TrainerOptions{Epochs: 4, Metrics: metrics, ReleaseMemory: true})
+	require.NoError(t, owned.Fit(context.Background(), train, eval))
+	require.Equal(t, stripTimes(h), stripTimes(owned.History()))
+	require.Equal(t, params(am), params(om))
 }
 
 // A run cancelled after any step, saved and resumed, ends with the

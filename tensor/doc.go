@@ -29,10 +29,13 @@
 // CPU's limit is its physical memory, see cpu.SetMemoryLimit). Every
 // *Error has a kind that errors.Is matches: ErrShape, ErrDType,
 // ErrDevice, ErrIndex (also for indices and labels a backend finds out of
-// range), ErrValue, ErrOutOfMemory, and autograd's ErrReleased. Opening a
-// device is the caller's business (device.Open), and returns an error as
-// usual.
+// range), ErrValue, ErrOutOfMemory, and ErrReleased (a released graph in
+// autograd, or an op on a released tensor). Opening a device is the
+// caller's business (device.Open), and returns an error as usual.
 //
 // Device buffers are returned to their backend when the last tensor that
-// views them is garbage collected.
+// views them is garbage collected, or at once by Release, which the owner
+// of a storage (autograd's backward pass, a training loop) calls when
+// nothing will read it again. Ops free the temporaries they make (copies
+// of strided operands, scalar operands) as soon as they are queued.
 package tensor

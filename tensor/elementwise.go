@@ -134,19 +134,30 @@ func (t *Tensor) Maximum(u *Tensor) *Tensor { return Binary(device.Maximum, 0, t
 func (t *Tensor) Minimum(u *Tensor) *Tensor { return Binary(device.Minimum, 0, t, u) }
 
 // AddScalar returns t + v.
-func (t *Tensor) AddScalar(v float64) *Tensor { return t.Add(t.scalarLike("AddScalar", v)) }
+func (t *Tensor) AddScalar(v float64) *Tensor { return withScalar("AddScalar", t, v, (*Tensor).Add) }
 
 // SubScalar returns t - v.
-func (t *Tensor) SubScalar(v float64) *Tensor { return t.Sub(t.scalarLike("SubScalar", v)) }
+func (t *Tensor) SubScalar(v float64) *Tensor { return withScalar("SubScalar", t, v, (*Tensor).Sub) }
 
 // MulScalar returns t * v.
-func (t *Tensor) MulScalar(v float64) *Tensor { return t.Mul(t.scalarLike("MulScalar", v)) }
+func (t *Tensor) MulScalar(v float64) *Tensor { return withScalar("MulScalar", t, v, (*Tensor).Mul) }
 
 // DivScalar returns t / v.
-func (t *Tensor) DivScalar(v float64) *Tensor { return t.Div(t.scalarLike("DivScalar", v)) }
+func (t *Tensor) DivScalar(v float64) *Tensor { return withScalar("DivScalar", t, v, (*Tensor).Div) }
 
 // RSubScalar returns v - t.
-func (t *Tensor) RSubScalar(v float64) *Tensor { return t.scalarLike("RSubScalar", v).Sub(t) }
+func (t *Tensor) RSubScalar(v float64) *Tensor {
+	return withScalar("RSubScalar", t, v, func(t, s *Tensor) *Tensor { return s.Sub(t) })
+}
+
+// withScalar returns f(t, v) with v as a rank-0 tensor on t's device,
+// which it frees as soon as the op is queued.
+func withScalar(op string, t *Tensor, v float64, f func(t, s *Tensor) *Tensor) *Tensor {
+	s := t.scalarLike(op, v)
+	out := f(t, s)
+	freeCopies(s, out)
+	return out
+}
 
 // Eq returns a mask (1 where t == u, else 0) in t's dtype.
 func (t *Tensor) Eq(u *Tensor) *Tensor { return Binary(device.Eq, 0, t, u) }

@@ -29,7 +29,8 @@ var (
 	// limit) cannot satisfy.
 	ErrOutOfMemory = device.ErrOutOfMemory
 	// ErrReleased: a backward pass through a graph an earlier pass
-	// released (autograd raises it).
+	// released (autograd raises it), or an op on a tensor whose buffer
+	// was released (Release).
 	ErrReleased = errors.New("graph already released")
 )
 
@@ -119,6 +120,15 @@ func newError(op string, operands []*Tensor, err error, format string, args ...a
 // finalizers) alive until the backend has returned.
 func check(op string, err error, operands ...*Tensor) {
 	if err != nil {
+		// A released buffer is refused by the backend (CUDA) or empty
+		// (CPU): say which, whatever the backend's words.
+		for i, t := range operands {
+			if t != nil && t.st.released.Load() {
+				e := newError(op, operands, err, "operand %d was released (its buffer was freed by Release, or by a backward pass with ReleaseValues)", i)
+				e.Kind = ErrReleased
+				panic(e)
+			}
+		}
 		panic(newError(op, operands, err, "backend failed"))
 	}
 	runtime.KeepAlive(operands)

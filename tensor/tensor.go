@@ -3,6 +3,7 @@ package tensor
 import (
 	"runtime"
 	"slices"
+	"sync/atomic"
 
 	"github.com/tapegrad/tapegrad/device"
 )
@@ -20,11 +21,16 @@ type Tensor struct {
 
 // storage is a buffer shared by a tensor and its views; on a device the
 // collector cannot see, it goes back to its backend when the last of them
-// is collected.
+// is collected, or at once when its owner releases it (Release).
 type storage struct {
-	buf device.Buffer
-	be  device.Backend
+	buf      device.Buffer
+	be       device.Backend
+	id       uint64      // see StorageID
+	released atomic.Bool // Release ran: the buffer is gone
 }
+
+// storageIDs numbers storages in the order they are made.
+var storageIDs atomic.Uint64
 
 // Elem is the set of Go element types a tensor can be built from: a
 // device.BF16 or device.F16 slice holds the 16-bit patterns of a BFloat16
@@ -99,7 +105,7 @@ func alloc(op string, be device.Backend, dt device.DType, shape []int) *Tensor {
 	if err != nil {
 		panic(&Error{Op: op, Msg: "allocating " + fmtShape(shape) + " " + dt.String() + " on " + be.Device().String(), Err: err})
 	}
-	b := &block{st: storage{buf: buf, be: be}}
+	b := &block{st: storage{buf: buf, be: be, id: storageIDs.Add(1)}}
 	if gc, ok := be.(device.GarbageCollected); !ok || !gc.GarbageCollected() {
 		// Device memory is invisible to the collector: hand it back when
 		// the last view of it is gone. A cleanup, unlike a finalizer, runs
@@ -138,6 +144,42 @@ func freeCopies(pairs ...*Tensor) {
 			c.st.be.Free(c.st.buf)
 		}
 	}
+}
+
+// StorageID identifies t's storage: t and its views share it, and every
+// storage gets a larger one than all storages made before it (by any
+// goroutine). Autograd uses it to tell the buffers a backward pass made
+// (see LastStorageID) from those it was given, and to count aliases.
+func (t *Tensor) StorageID() uint64 {
+	nonNil("StorageID", t)
+	return t.st.id
+}
+
+// LastStorageID returns the StorageID of the newest storage made so far:
+// a tensor with a larger one was allocated afterwards.
+func LastStorageID() uint64 { return storageIDs.Load() }
+
+// Release hands t's buffer back to its backend now, instead of when the
+// garbage collector finds the last view of it: on a device whose memory
+// the collector cannot see (CUDA) the block returns to the caching
+// allocator at once. The caller must own the storage: t and every view
+// sharing it are unusable afterwards, and an op reading one panics with
+// ErrReleased (on every device, so code that would read freed memory on a
+// GPU fails the same way on the CPU). Shape, DType and the other facts
+// stay readable. Releasing twice does nothing. Autograd releases the
+// state a backward pass owns; most code never needs this.
+func (t *Tensor) Release() {
+	nonNil("Release", t)
+	if t.st.released.Swap(true) {
+		return
+	}
+	t.st.be.Free(t.st.buf)
+}
+
+// Released reports whether t's storage was released (see Release).
+func (t *Tensor) Released() bool {
+	nonNil("Released", t)
+	return t.st.released.Load()
 }
 
 // like allocates a contiguous tensor on t's device.

@@ -146,6 +146,10 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (_ *run, err e
 		Meta:       r.meta,
 		OnStep:     r.stepDone,
 		OnEpoch:    r.epochDone,
+
+		// Our models keep no forward Var past a step, and the run reads
+		// no gradient: free each step's device memory as it goes.
+		ReleaseMemory: true,
 	})
 	if opts.resume != "" {
 		if _, err := r.trainer.Resume(opts.resume); err != nil {

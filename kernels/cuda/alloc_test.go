@@ -70,10 +70,15 @@ func (f *fakeDriver) Launch(driver.Function, driver.Dim3, driver.Dim3, int, ...a
 
 func TestBinSize(t *testing.T) {
 	for _, c := range []struct{ in, want int }{
-		{0, 0}, {1, 512}, {512, 512}, {513, 1024}, {1<<20 - 1, 1 << 20}, {1 << 20, 2 << 20},
-		{2<<20 + 1, 4 << 20}, {5 << 20, 6 << 20},
+		{0, 0}, {1, 512}, {512, 512}, {513, 1024}, {1<<20 - 1, 1 << 20}, {1 << 20, 1 << 20},
+		{2<<20 + 1, 2<<20 + 512}, {5 << 20, 5 << 20},
 	} {
 		require.Equal(t, c.want, binSize(c.in), "binSize(%d)", c.in)
+	}
+	for _, c := range []struct{ in, want int }{
+		{1<<20 + 512, 20 << 20}, {10<<20 - 512, 20 << 20}, {10 << 20, 10 << 20}, {11 << 20, 12 << 20},
+	} {
+		require.Equal(t, c.want, segmentSize(c.in), "segmentSize(%d)", c.in)
 	}
 }
 
@@ -93,12 +98,12 @@ func TestAllocReuseAndCounters(t *testing.T) {
 	require.Equal(t, 1, f.allocs)
 	require.Equal(t, device.MemStats{Live: 512, Peak: 512, PeakReserved: 512, Allocs: 2, CacheHits: 1}, b.Memory())
 
-	z, err := b.Alloc(device.Int32, 3<<20/4) // 3 MiB -> 4 MiB
+	z, err := b.Alloc(device.Int32, 3<<20/4) // 3 MiB: carved from a 20 MiB segment
 	require.NoError(t, err)
-	require.Equal(t, device.MemStats{Live: 512 + 4<<20, Peak: 512 + 4<<20, PeakReserved: 512 + 4<<20, Allocs: 3, CacheHits: 1}, b.Memory())
+	require.Equal(t, device.MemStats{Live: 512 + 3<<20, Cached: 17 << 20, Peak: 512 + 3<<20, PeakReserved: 512 + 20<<20, Allocs: 3, CacheHits: 1}, b.Memory())
 	b.Free(z)
 	b.Free(y)
-	require.Equal(t, device.MemStats{Cached: 512 + 4<<20, Peak: 512 + 4<<20, PeakReserved: 512 + 4<<20, Allocs: 3, CacheHits: 1}, b.Memory())
+	require.Equal(t, device.MemStats{Cached: 512 + 20<<20, Peak: 512 + 3<<20, PeakReserved: 512 + 20<<20, Allocs: 3, CacheHits: 1}, b.Memory())
 
 	e, err := b.Alloc(device.Float32, 0)
 	require.NoError(t, err)
@@ -114,17 +119,29 @@ func TestAllocOOMEmptiesCacheThenCollects(t *testing.T) {
 	collected := 0
 	b.collect = func() { collected++ }
 
-	// A cached block that is the wrong size: the retry empties the cache.
-	x, err := b.Alloc(device.Float32, 5<<20/4) // 6 MiB bin
+	// No room for a 20 MiB segment: a block of exactly 5 MiB. Freed, it
+	// serves a 3 MiB request by splitting.
+	x, err := b.Alloc(device.Float32, 5<<20/4)
 	require.NoError(t, err)
 	b.Free(x)
-	y, err := b.Alloc(device.Float32, 3<<20/4) // 4 MiB: fits only after the cache is emptied
+	y, err := b.Alloc(device.Float32, 3<<20/4)
 	require.NoError(t, err)
-	require.Equal(t, 0, collected, "emptying the cache was enough")
-	require.Equal(t, int64(0), b.Memory().Cached)
+	require.Equal(t, x.(*Buffer).ptr, y.(*Buffer).ptr)
+	require.Equal(t, 1, f.allocs)
+	require.Equal(t, int64(2<<20), b.Memory().Cached, "the split-off rest")
 
-	// Live memory blocks the request; the GC (here: a finalizer freeing y)
-	// makes room and the retry succeeds.
+	// A cached small block is in the way: the retry empties the cache.
+	s, err := b.Alloc(device.Float32, 1<<18) // 1 MiB, small pool
+	require.NoError(t, err)
+	b.Free(s)
+	w, err := b.Alloc(device.Float32, 2<<20/4) // the 2 MiB rest of x's segment
+	require.NoError(t, err)
+	b.Free(w)
+	require.Equal(t, int64(3<<20), b.Memory().Cached)
+
+	// Live memory blocks the request; the GC (here: a finalizer freeing y,
+	// whose segment then merges back whole) makes room and the retry
+	// succeeds after the cache is emptied.
 	b.collect = func() { collected++; b.Free(y) }
 	z, err := b.Alloc(device.Float32, 6<<20/4)
 	require.NoError(t, err)

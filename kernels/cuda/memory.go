@@ -169,6 +169,15 @@ func (b *Backend) EmptyCache() error {
 	return b.alloc.release()
 }
 
+// ResetPeakMemory restarts the peak counters of Memory (Peak and
+// PeakReserved) from the bytes live and reserved now, as PyTorch's
+// torch.cuda.reset_peak_memory_stats, to measure one phase of a program.
+func (b *Backend) ResetPeakMemory() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.alloc.st.Peak, b.alloc.st.PeakReserved = b.alloc.st.Live, b.alloc.st.Reserved()
+}
+
 // collectLocked runs a garbage collection with b.mu released, so that the
 // finalizers of dead tensors can return their buffers to the cache.
 func (b *Backend) collectLocked() {

@@ -28,6 +28,9 @@ type mlp struct {
 	params []*autograd.Var
 	m, v   []*tensor.Tensor
 	step   int
+	// release: Backward with ReleaseValues and ReleaseGrad after the
+	// update, as a loop that owns its step does.
+	release bool
 }
 
 func newMLP(dev device.Device, seed uint64, in, hidden, out int) *mlp {
@@ -50,12 +53,16 @@ func (n *mlp) trainStep(x, labels *tensor.Tensor) *autograd.Var {
 	h := autograd.Const(x).MatMul(n.params[0]).Add(n.params[1]).ReLU()
 	logits := h.MatMul(n.params[2]).Add(n.params[3])
 	loss := autograd.CrossEntropy(logits, labels, 0).Mean(false)
-	loss.Backward()
+	autograd.Backward([]*autograd.Var{loss}, autograd.GradOptions{ReleaseValues: n.release})
 	n.step++
 	for i, p := range n.params {
 		tensor.AdamStep(p.Value(), p.Grad(), n.m[i], n.v[i], device.AdamParams{
 			LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Step: n.step})
-		p.ZeroGrad()
+		if n.release {
+			p.ReleaseGrad()
+		} else {
+			p.ZeroGrad()
+		}
 	}
 	return loss
 }
