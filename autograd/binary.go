@@ -1,8 +1,44 @@
 package autograd
 
 import (
+	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
+
+// Binary applies op with parameter p to a and b, broadcasting: the
+// generic way in, for code that holds a BinaryOp (the generated
+// gradient-check cases). A comparison gives a constant mask; a fused VJP
+// op takes the saved forward value as a and the gradient as b.
+func Binary(op device.BinaryOp, p float64, a, b *Var) *Var {
+	switch op {
+	case device.Add:
+		return a.Add(b)
+	case device.Sub:
+		return a.Sub(b)
+	case device.Mul:
+		return a.Mul(b)
+	case device.Div:
+		return a.Div(b)
+	case device.Maximum:
+		return a.Maximum(b)
+	case device.Minimum:
+		return a.Minimum(b)
+	case device.ReLUGrad:
+		return ReLUGrad(a, b)
+	case device.LeakyReLUGrad:
+		return LeakyReLUGrad(a, b, p)
+	case device.SigmoidGrad:
+		return SigmoidGrad(a, b)
+	case device.TanhGrad:
+		return TanhGrad(a, b)
+	case device.GELUGrad:
+		return GELUGrad(a, b)
+	}
+	if op.IsCompare() {
+		return Const(tensor.Binary(op, p, a.value, b.value))
+	}
+	panic(&tensor.Error{Op: op.Info().Method, Msg: "autograd: no derivative rule for binary op " + op.String()})
+}
 
 // binary records an op of two inputs with its VJPs ra, rb and JVPs ja,
 // jb written over (g or t, a, b, y). Broadcasting ops reduce each

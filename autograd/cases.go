@@ -122,13 +122,13 @@ func unaryCase(name string, draw func(g *gen, shape ...int) *tensor.Tensor, op f
 
 // binaryCase checks op on a narrowed [d0,1,d2] operand (an offset and
 // gapped rows) and a transposed [d2,d1] one, which broadcast to
-// [d0,d1,d2]; b is drawn by drawB.
-func binaryCase(name string, drawB func(g *gen, shape ...int) *tensor.Tensor, op func(a, b *Var) *Var) Case {
+// [d0,d1,d2]; a is drawn by drawA, b by drawB.
+func binaryCase(name string, drawA, drawB func(g *gen, shape ...int) *tensor.Tensor, op func(a, b *Var) *Var) Case {
 	return Case{
 		Name: name,
 		Inputs: inputs(func(g *gen) []*tensor.Tensor {
 			d0, d1, d2 := g.dim(), g.dim(), g.dim()
-			return ts(g.uniform(-1, 1, d0, 1, d2+1), drawB(g, d2, d1))
+			return ts(drawA(g, d0, 1, d2+1), drawB(g, d2, d1))
 		}),
 		F: func(xs []*Var) *Var { return op(xs[0].Narrow(2, 1, xs[0].Dim(2)-1), xs[1].T()) },
 	}
@@ -153,24 +153,51 @@ func (g *gen) any(shape ...int) *tensor.Tensor { return g.uniform(-1, 1, shape..
 // positive draws from [0.5, 2): the domain of Log, Sqrt, Pow and divisors.
 func (g *gen) positive(shape ...int) *tensor.Tensor { return g.uniform(0.5, 2, shape...) }
 
+// drawFrom returns a drawer of numbers from domain d.
+func drawFrom(d device.Domain) func(g *gen, shape ...int) *tensor.Tensor {
+	return func(g *gen, shape ...int) *tensor.Tensor {
+		return g.fill(func() float64 { return d.At(g.r.Float64()) }, shape...)
+	}
+}
+
+// first returns an op's first test value of p, or 0 if it takes none.
+func first(params []float64) float64 {
+	if len(params) == 0 {
+		return 0
+	}
+	return params[0]
+}
+
+// tableCases are generated from device's op tables: one case per
+// differentiable unary op and per non-comparison binary op, on inputs
+// from the op's domains.
+func tableCases() []Case {
+	var cs []Case
+	for _, op := range device.UnaryOps() {
+		info := op.Info()
+		if info.NoGrad {
+			continue
+		}
+		p := first(info.Params)
+		cs = append(cs, unaryCase(info.Method, drawFrom(info.Domain), func(x *Var) *Var { return Unary(op, p, x) }))
+	}
+	for _, op := range device.BinaryOps() {
+		info := op.Info()
+		p := first(info.Params)
+		f := func(a, b *Var) *Var { return Binary(op, p, a, b) }
+		switch {
+		case info.Compare:
+		case info.Fused:
+			cs = append(cs, fusedCase(info.Method, drawFrom(info.A), f))
+		default:
+			cs = append(cs, binaryCase(info.Method, drawFrom(info.A), drawFrom(info.B), f))
+		}
+	}
+	return cs
+}
+
 func elementwiseCases() []Case {
-	return []Case{
-		unaryCase("Neg", (*gen).any, (*Var).Neg),
-		unaryCase("Abs", (*gen).signed, (*Var).Abs),
-		unaryCase("Exp", (*gen).any, (*Var).Exp),
-		unaryCase("Log", (*gen).positive, (*Var).Log),
-		unaryCase("Sqrt", (*gen).positive, (*Var).Sqrt),
-		unaryCase("Log1p", (*gen).positive, (*Var).Log1p),
-		unaryCase("Expm1", (*gen).any, (*Var).Expm1),
-		unaryCase("Sin", (*gen).any, func(x *Var) *Var { return x.MulScalar(3).Sin() }),
-		unaryCase("Cos", (*gen).any, func(x *Var) *Var { return x.MulScalar(3).Cos() }),
-		unaryCase("Erf", (*gen).any, func(x *Var) *Var { return x.MulScalar(2).Erf() }),
-		unaryCase("Pow", (*gen).positive, func(x *Var) *Var { return x.Pow(2.5) }),
-		unaryCase("Tanh", (*gen).any, (*Var).Tanh),
-		unaryCase("Sigmoid", (*gen).any, (*Var).Sigmoid),
-		unaryCase("ReLU", (*gen).signed, (*Var).ReLU),
-		unaryCase("LeakyReLU", (*gen).signed, func(x *Var) *Var { return x.LeakyReLU(0.1) }),
-		unaryCase("GELU", (*gen).any, (*Var).GELU),
+	return append(tableCases(), []Case{
 		{
 			// Multiples of 1/256 stepped by 1/1024 stay exact in float32,
 			// so the round trip through the other dtype loses nothing
@@ -188,17 +215,6 @@ func elementwiseCases() []Case {
 			},
 			Options: CheckOptions{Eps: 1.0 / 1024},
 		},
-		fusedCase("ReLUGrad", (*gen).signed, ReLUGrad),
-		fusedCase("LeakyReLUGrad", (*gen).signed, func(x, g *Var) *Var { return LeakyReLUGrad(x, g, 0.1) }),
-		fusedCase("SigmoidGrad", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0.05, 0.95, s...) }, SigmoidGrad),
-		fusedCase("TanhGrad", (*gen).any, TanhGrad),
-		fusedCase("GELUGrad", (*gen).any, GELUGrad),
-		binaryCase("Add", (*gen).any, (*Var).Add),
-		binaryCase("Sub", (*gen).any, (*Var).Sub),
-		binaryCase("Mul", (*gen).any, (*Var).Mul),
-		binaryCase("Div", (*gen).positive, (*Var).Div),
-		binaryCase("Maximum", (*gen).any, (*Var).Maximum),
-		binaryCase("Minimum", (*gen).any, (*Var).Minimum),
 		unaryCase("AddScalar", (*gen).any, func(x *Var) *Var { return x.AddScalar(0.5) }),
 		unaryCase("SubScalar", (*gen).any, func(x *Var) *Var { return x.SubScalar(0.5) }),
 		unaryCase("MulScalar", (*gen).any, func(x *Var) *Var { return x.MulScalar(-1.5) }),
@@ -218,5 +234,5 @@ func elementwiseCases() []Case {
 			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim(), g.dim())) }),
 			F:      func(xs []*Var) *Var { return xs[0].Transpose(0, 2).SumTo(xs[0].Dim(1), 1) },
 		},
-	}
+	}...)
 }

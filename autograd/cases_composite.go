@@ -154,7 +154,7 @@ func compositeCases() []Case {
 			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim(), g.dim())) }),
 			F:      func(xs []*Var) *Var { return Einsum("abc->ca", xs[0]).Tanh() },
 		},
-		binaryCase("BCEWithLogits", func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0, 1, s...) },
+		binaryCase("BCEWithLogits", (*gen).any, func(g *gen, s ...int) *tensor.Tensor { return g.uniform(0, 1, s...) },
 			func(x, y *Var) *Var { return BCEWithLogits(x.MulScalar(3), y) }),
 		{
 			Name:   "TopK",

@@ -7,89 +7,75 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// Neg returns -x.
-func (x *Var) Neg() *Var {
-	return unary("Neg", x.value.Neg(), x, negate, negate)
+// Unary applies op with parameter p to x and records the op's
+// derivative rule (unaryRule): the generic way in, which the methods
+// below and the generated gradient-check cases use. A piecewise-constant
+// op (Sign) gives a constant.
+func Unary(op device.UnaryOp, p float64, x *Var) *Var {
+	in := op.Info()
+	y := tensor.Unary(op, p, x.value)
+	if in.NoGrad {
+		return Const(y)
+	}
+	rule := unaryRule(op)
+	if rule == nil {
+		panic(&tensor.Error{Op: in.Method, Msg: "autograd: no derivative rule for unary op " + op.String()})
+	}
+	r := func(g, x, y *Var) *Var { return rule(g, x, y, p) }
+	return unary(in.Method, y, x, r, r)
 }
 
+// Neg returns -x.
+func (x *Var) Neg() *Var { return Unary(device.Neg, 0, x) }
+
 // Abs returns |x|. Its gradient is sign(x), 0 at 0.
-func (x *Var) Abs() *Var {
-	// sign(x) is piecewise constant: a mask, not a function of x. The
-	// Jacobian is diagonal, so the JVP is the VJP.
-	r := func(g, x, y *Var) *Var { return g.Mul(Const(x.value.Sign())) }
-	return unary("Abs", x.value.Abs(), x, r, r)
-}
+func (x *Var) Abs() *Var { return Unary(device.Abs, 0, x) }
 
 // Sign returns -1, 0 or 1 elementwise: a constant, since its derivative
 // is zero wherever it exists.
-func (x *Var) Sign() *Var { return Const(x.value.Sign()) }
+func (x *Var) Sign() *Var { return Unary(device.Sign, 0, x) }
 
 // Exp returns e^x.
-func (x *Var) Exp() *Var {
-	return unary("Exp", x.value.Exp(), x, exp, exp)
-}
+func (x *Var) Exp() *Var { return Unary(device.Exp, 0, x) }
 
 // Log1p returns ln(1+x), accurate for small x; its derivative is 1/(1+x).
-func (x *Var) Log1p() *Var { return unary("Log1p", x.value.Log1p(), x, log1p, log1p) }
+func (x *Var) Log1p() *Var { return Unary(device.Log1p, 0, x) }
 
 // Expm1 returns e^x - 1, accurate for small x; its derivative is e^x.
-func (x *Var) Expm1() *Var { return unary("Expm1", x.value.Expm1(), x, expm1, expm1) }
+func (x *Var) Expm1() *Var { return Unary(device.Expm1, 0, x) }
 
 // Sin returns sin x.
-func (x *Var) Sin() *Var { return unary("Sin", x.value.Sin(), x, sin, sin) }
+func (x *Var) Sin() *Var { return Unary(device.Sin, 0, x) }
 
 // Cos returns cos x.
-func (x *Var) Cos() *Var { return unary("Cos", x.value.Cos(), x, cos, cos) }
+func (x *Var) Cos() *Var { return Unary(device.Cos, 0, x) }
 
 // Erf returns the error function of x; its derivative is 2/√π e^(-x²).
-func (x *Var) Erf() *Var { return unary("Erf", x.value.Erf(), x, erf, erf) }
+func (x *Var) Erf() *Var { return Unary(device.Erf, 0, x) }
 
 // Log returns ln x.
-func (x *Var) Log() *Var {
-	return unary("Log", x.value.Log(), x, log, log)
-}
+func (x *Var) Log() *Var { return Unary(device.Log, 0, x) }
 
 // Sqrt returns √x.
-func (x *Var) Sqrt() *Var {
-	return unary("Sqrt", x.value.Sqrt(), x, sqrt, sqrt)
-}
+func (x *Var) Sqrt() *Var { return Unary(device.Sqrt, 0, x) }
 
 // Pow returns x^p for a scalar exponent p.
-func (x *Var) Pow(p float64) *Var {
-	r := func(g, x, y *Var) *Var {
-		if p == 0 {
-			return nil // x^0 is constant; p*x^-1 would be NaN at 0
-		}
-		return g.Mul(x.Pow(p - 1).MulScalar(p))
-	}
-	return unary("Pow", x.value.Pow(p), x, r, r)
-}
+func (x *Var) Pow(p float64) *Var { return Unary(device.Pow, p, x) }
 
 // Tanh returns tanh x.
-func (x *Var) Tanh() *Var {
-	return unary("Tanh", x.value.Tanh(), x, tanh, tanh)
-}
+func (x *Var) Tanh() *Var { return Unary(device.Tanh, 0, x) }
 
 // Sigmoid returns 1/(1+e^-x).
-func (x *Var) Sigmoid() *Var {
-	return unary("Sigmoid", x.value.Sigmoid(), x, sigmoid, sigmoid)
-}
+func (x *Var) Sigmoid() *Var { return Unary(device.Sigmoid, 0, x) }
 
 // ReLU returns max(x, 0); its gradient at 0 is 0.
-func (x *Var) ReLU() *Var {
-	return unary("ReLU", x.value.ReLU(), x, relu, relu)
-}
+func (x *Var) ReLU() *Var { return Unary(device.ReLU, 0, x) }
 
 // LeakyReLU returns x where x > 0, else slope*x.
-func (x *Var) LeakyReLU(slope float64) *Var {
-	r := func(g, x, y *Var) *Var { return LeakyReLUGrad(x, g, slope) }
-	return unary("LeakyReLU", x.value.LeakyReLU(slope), x, r, r)
-}
+func (x *Var) LeakyReLU(slope float64) *Var { return Unary(device.LeakyReLU, slope, x) }
 
 // GELU returns the tanh approximation of the Gaussian error linear unit.
-func (x *Var) GELU() *Var {
-	return unary("GELU", x.value.GELU(), x, gelu, gelu)
-}
+func (x *Var) GELU() *Var { return Unary(device.GELU, 0, x) }
 
 // Cast returns x converted to dt (sharing x's value when it has dt
 // already). Between float dtypes the gradient is cast back; a cast to or
@@ -100,21 +86,55 @@ func (x *Var) Cast(dt device.DType) *Var {
 		func(t, x, y *Var) *Var { return t.Cast(y.DType()) })
 }
 
-// The elementwise ops' Jacobians are diagonal, so each rule below is its
-// op's VJP and JVP at once: the derivative times g (a gradient or a
-// tangent).
-func exp(g, x, y *Var) *Var     { return g.Mul(y) }
-func log(g, x, y *Var) *Var     { return g.Div(x) }
-func sqrt(g, x, y *Var) *Var    { return g.Div(y.MulScalar(2)) }
-func log1p(g, x, y *Var) *Var   { return g.Div(x.AddScalar(1)) }
-func expm1(g, x, y *Var) *Var   { return g.Mul(y.AddScalar(1)) }
-func sin(g, x, y *Var) *Var     { return g.Mul(x.Cos()) }
-func cos(g, x, y *Var) *Var     { return g.Mul(x.Sin()).Neg() }
-func erf(g, x, y *Var) *Var     { return g.Mul(x.Mul(x).Neg().Exp().MulScalar(2 / math.Sqrt(math.Pi))) }
-func tanh(g, x, y *Var) *Var    { return TanhGrad(y, g) }
-func sigmoid(g, x, y *Var) *Var { return SigmoidGrad(y, g) }
-func relu(g, x, y *Var) *Var    { return ReLUGrad(x, g) }
-func gelu(g, x, y *Var) *Var    { return GELUGrad(x, g) }
+// unaryRule returns a differentiable unary op's rule, or nil: its
+// derivative at x (y is the op's output, p its parameter) times g. The
+// Jacobians are diagonal, so g may be a gradient or a tangent and one
+// rule is the VJP and the JVP at once. (A switch, not a table: the rules
+// call the methods, which call Unary.)
+func unaryRule(op device.UnaryOp) func(g, x, y *Var, p float64) *Var {
+	switch op {
+	case device.Neg:
+		return func(g, _, _ *Var, _ float64) *Var { return g.Neg() }
+	case device.Abs: // sign(x) is piecewise constant: a mask, not a function of x
+		return func(g, x, _ *Var, _ float64) *Var { return g.Mul(Const(x.value.Sign())) }
+	case device.Exp:
+		return func(g, _, y *Var, _ float64) *Var { return g.Mul(y) }
+	case device.Log:
+		return func(g, x, _ *Var, _ float64) *Var { return g.Div(x) }
+	case device.Sqrt:
+		return func(g, _, y *Var, _ float64) *Var { return g.Div(y.MulScalar(2)) }
+	case device.Log1p:
+		return func(g, x, _ *Var, _ float64) *Var { return g.Div(x.AddScalar(1)) }
+	case device.Expm1:
+		return func(g, _, y *Var, _ float64) *Var { return g.Mul(y.AddScalar(1)) }
+	case device.Sin:
+		return func(g, x, _ *Var, _ float64) *Var { return g.Mul(x.Cos()) }
+	case device.Cos:
+		return func(g, x, _ *Var, _ float64) *Var { return g.Mul(x.Sin()).Neg() }
+	case device.Erf:
+		return func(g, x, _ *Var, _ float64) *Var {
+			return g.Mul(x.Mul(x).Neg().Exp().MulScalar(2 / math.Sqrt(math.Pi)))
+		}
+	case device.Pow:
+		return func(g, x, _ *Var, p float64) *Var {
+			if p == 0 {
+				return nil // x^0 is constant; p*x^-1 would be NaN at 0
+			}
+			return g.Mul(x.Pow(p - 1).MulScalar(p))
+		}
+	case device.Tanh:
+		return func(g, _, y *Var, _ float64) *Var { return TanhGrad(y, g) }
+	case device.Sigmoid:
+		return func(g, _, y *Var, _ float64) *Var { return SigmoidGrad(y, g) }
+	case device.ReLU:
+		return func(g, x, _ *Var, _ float64) *Var { return ReLUGrad(x, g) }
+	case device.LeakyReLU:
+		return func(g, x, _ *Var, p float64) *Var { return LeakyReLUGrad(x, g, p) }
+	case device.GELU:
+		return func(g, x, _ *Var, _ float64) *Var { return GELUGrad(x, g) }
+	}
+	return nil
+}
 
 // The fused VJP kernels, as ops of their own. Each takes the saved
 // forward value and an incoming gradient g (broadcasting like any binary

@@ -18,42 +18,44 @@ func kindFor(i, op, j int) viewKind {
 	return viewKind((i + op + 3*j) % int(numViewKinds))
 }
 
-// unaryInput generates the operand of op: positive for Log, Sqrt, Pow and Log1p,
-// with some large magnitudes for Exp-based ops so overflow would show.
-func unaryInput(r *rand.Rand, op device.UnaryOp, dt device.DType) func(int) []float64 {
+// fromDomain generates operands from domain d (nearest integers for
+// Int32) with one in eight an edge value where edges are given.
+func fromDomain(r *rand.Rand, dt device.DType, d device.Domain, edges []float64) func(int) []float64 {
 	return func(n int) []float64 {
-		switch op {
-		case device.Log, device.Sqrt, device.Pow, device.Log1p:
-			return positive(r, n)
-		}
-		out := values(r, dt, n)
+		out := make([]float64, n)
 		for i := range out {
-			switch {
-			case op == device.Exp && dt == device.Float16 && r.IntN(8) == 0:
-				out[i] *= 5 // up to e^15: past 65504, so Inf
-			case op == device.Sigmoid && r.IntN(8) == 0:
-				out[i] *= 40
-			case (op == device.ReLU || op == device.Sign || op == device.Abs) && r.IntN(16) == 0:
-				out[i] = pick(r, []float64{0, math.Copysign(0, -1), math.NaN()})
+			out[i] = d.At(r.Float64())
+			if dt == device.Int32 {
+				out[i] = math.Round(out[i])
+			}
+			if len(edges) > 0 && r.IntN(8) == 0 {
+				out[i] = pick(r, edges)
 			}
 		}
 		return out
 	}
 }
 
-// unary covers every UnaryOp in float32 and float64.
+// param picks a value of p among an op's test values.
+func param(r *rand.Rand, params []float64) float64 {
+	if len(params) == 0 {
+		return 0
+	}
+	return pick(r, params)
+}
+
+// unary covers every UnaryOp in float32 and float64, on inputs from its
+// table row's domain and edges.
 func (h *harness) unary(t *testing.T) {
 	for _, op := range device.UnaryOps() {
+		in := op.Info()
 		for _, dt := range h.floats() {
 			t.Run(op.String()+"_"+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
-				p := 0.1
-				if op == device.Pow {
-					p = pick(r, []float64{2, 0.5, -1.5, 3})
-				}
+				p := param(r, in.Params)
 				for i, shape := range elementwiseShapes {
 					k := kindFor(i, int(op), 0)
-					src, sl := h.input(t, r, dt, shape, k, unaryInput(r, op, dt))
+					src, sl := h.input(t, r, dt, shape, k, fromDomain(r, dt, in.Domain, in.Edges))
 					n := device.Numel(shape)
 					dst := h.alloc(t, dt, n)
 					if h.run(t, func(be device.Backend, s side) error { return be.Unary(op, p, dst.on(s), src.on(s), sl) }) {
@@ -75,58 +77,35 @@ func (h *harness) unary(t *testing.T) {
 	})
 }
 
-// binaryInputs generates the operands of op: divisors away from zero,
-// ties, signed zeros and NaNs for comparisons and Maximum/Minimum, and the
-// saved forward values the gradient ops expect.
+// binaryInputs generates the operands of op from its table row: ties,
+// signed zeros and NaNs where it asks for them, else its domains (so
+// divisors away from zero, and the saved forward values the gradient ops
+// expect), with the half ranges' edges for the half types' arithmetic.
 func binaryInputs(r *rand.Rand, op device.BinaryOp, dt device.DType) (a, b func(int) []float64) {
-	plain := func(n int) []float64 { return values(r, dt, n) }
-	ties := func(n int) []float64 {
-		out := values(r, dt, n)
-		for i := range out {
-			if dt == device.Int32 {
-				out[i] = float64(r.IntN(5) - 2)
-				continue
-			}
-			out[i] = math.Round(out[i]*2) / 2
-			if r.IntN(12) == 0 {
-				out[i] = pick(r, []float64{math.NaN(), math.Copysign(0, -1), 0})
-			}
-		}
-		return out
-	}
-	unit := func(lo, hi float64) func(int) []float64 {
-		return func(n int) []float64 {
-			out := make([]float64, n)
-			for i := range out {
-				out[i] = lo + (hi-lo)*r.Float64()
-			}
-			return out
-		}
-	}
-	if dt.IsHalf() && (op == device.Add || op == device.Sub || op == device.Mul) {
-		plain = func(n int) []float64 { return withEdges(r, values(r, dt, n)) }
-	}
-	switch {
-	case op == device.Div:
-		return plain, func(n int) []float64 {
+	in := op.Info()
+	if in.Ties {
+		ties := func(n int) []float64 {
 			out := values(r, dt, n)
 			for i := range out {
 				if dt == device.Int32 {
-					out[i] = float64((1 + r.IntN(9)) * (1 - 2*r.IntN(2)))
-				} else {
-					out[i] = math.Copysign(0.5+math.Abs(out[i]), out[i])
+					out[i] = float64(r.IntN(5) - 2)
+					continue
+				}
+				out[i] = math.Round(out[i]*2) / 2
+				if r.IntN(12) == 0 {
+					out[i] = pick(r, []float64{math.NaN(), math.Copysign(0, -1), 0})
 				}
 			}
 			return out
 		}
-	case op.IsCompare() || op == device.Maximum || op == device.Minimum:
 		return ties, ties
-	case op == device.SigmoidGrad:
-		return unit(0, 1), plain
-	case op == device.TanhGrad:
-		return unit(-1, 1), plain
 	}
-	return plain, plain
+	a, b = fromDomain(r, dt, in.A, nil), fromDomain(r, dt, in.B, nil)
+	if dt.IsHalf() && (op == device.Add || op == device.Sub || op == device.Mul) {
+		a = func(n int) []float64 { return withEdges(r, values(r, dt, n)) }
+		b = a
+	}
+	return a, b
 }
 
 // binary covers every BinaryOp in float32 and float64 and the integer ops
@@ -134,12 +113,14 @@ func binaryInputs(r *rand.Rand, op device.BinaryOp, dt device.DType) (a, b func(
 // int32 mask, and int32 division by zero.
 func (h *harness) binary(t *testing.T) {
 	for _, op := range device.BinaryOps() {
+		in := op.Info()
 		for _, dt := range h.all() {
-			if dt == device.Int32 && op > device.Ge {
+			if dt == device.Int32 && !in.Int {
 				continue
 			}
 			t.Run(op.String()+"_"+dt.Suffix(), func(t *testing.T) {
 				r := h.rng(t)
+				p := param(r, in.Params)
 				ga, gb := binaryInputs(r, op, dt)
 				for i, shape := range elementwiseShapes {
 					ka, kb := kindFor(i, int(op), 0), kindFor(i, int(op), 1)
@@ -148,7 +129,7 @@ func (h *harness) binary(t *testing.T) {
 					n := device.Numel(shape)
 					dst := h.alloc(t, dt, n)
 					if h.run(t, func(be device.Backend, s side) error {
-						return be.Binary(op, 0.1, dst.on(s), a.on(s), al, b.on(s), bl)
+						return be.Binary(op, p, dst.on(s), a.on(s), al, b.on(s), bl)
 					}) {
 						h.compare(t, shapeName(shape)+" "+ka.String()+"/"+kb.String(), dst, n, tolFor(dt))
 					}

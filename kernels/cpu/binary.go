@@ -6,7 +6,7 @@ import (
 	"github.com/tapegrad/tapegrad/device"
 )
 
-// Binary computes dst[i] = op(a[i], b[i]; p) as device/ops.go defines each
+// Binary computes dst[i] = op(a[i], b[i]; p) as device/elementwise.go defines each
 // op. a and b share a dtype; dst has it too, except that a comparison may
 // write its 1s and 0s into a dst of any dtype (an Int32 mask, say).
 //
@@ -86,11 +86,7 @@ func (be *Backend) Binary(op device.BinaryOp, p float64, dst device.Buffer, a de
 }
 
 func binaryFloat[T float](op device.BinaryOp, p float64, dst, a []T, al device.Layout, b []T, bl device.Layout) {
-	cost := 1
-	if op == device.GELUGrad {
-		cost = 16
-	}
-	mapChunks(cost, []input[T]{{a, al}, {b, bl}}, func(lo int, xs [][]T) {
+	mapChunks(op.Info().FLOPs, []input[T]{{a, al}, {b, bl}}, func(lo int, xs [][]T) {
 		out := dst[lo : lo+len(xs[0])]
 		if op <= device.Minimum {
 			arithLoop(op, out, xs[0], xs[1])
@@ -174,7 +170,7 @@ func gradLoop[T float](op device.BinaryOp, p float64, dst, x, g []T) {
 		}
 	case device.GELUGrad:
 		for i := range dst {
-			dst[i] = T(float64(g[i]) * geluGrad(float64(x[i])))
+			dst[i] = T(float64(g[i]) * device.GELUDerivRef(float64(x[i])))
 		}
 	}
 }

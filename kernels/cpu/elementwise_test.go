@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,76 +11,75 @@ import (
 	"github.com/tapegrad/tapegrad/device"
 )
 
-// refUnary is the plain float64 definition of each unary op.
-func refUnary(op device.UnaryOp, p, x float64) float64 {
-	switch op {
-	case device.Neg:
-		return -x
-	case device.Abs:
-		return math.Abs(x)
-	case device.Sign:
-		if x > 0 {
-			return 1
-		} else if x < 0 {
-			return -1
+// draw returns a generator of inputs from domain d, with one in eight
+// of them an edge value where edges are given, and for Int32 the nearest
+// integer.
+func draw(r *rand.Rand, dt device.DType, d device.Domain, edges []float64) func() float64 {
+	return func() float64 {
+		if len(edges) > 0 && r.IntN(8) == 0 {
+			return edges[r.IntN(len(edges))]
 		}
-		return 0
-	case device.Exp:
-		return math.Exp(x)
-	case device.Log:
-		return math.Log(x)
-	case device.Sqrt:
-		return math.Sqrt(x)
-	case device.Log1p:
-		return math.Log1p(x)
-	case device.Expm1:
-		return math.Expm1(x)
-	case device.Sin:
-		return math.Sin(x)
-	case device.Cos:
-		return math.Cos(x)
-	case device.Erf:
-		return math.Erf(x)
-	case device.Tanh:
-		return math.Tanh(x)
-	case device.Sigmoid:
-		return 1 / (1 + math.Exp(-x))
-	case device.ReLU:
-		if x > 0 || math.IsNaN(x) {
-			return x
+		x := d.At(r.Float64())
+		if dt == device.Int32 {
+			x = math.Round(x)
 		}
-		return 0
-	case device.LeakyReLU:
-		if x > 0 {
-			return x
-		}
-		return p * x
-	case device.GELU:
-		return 0.5 * x * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(x+0.044715*x*x*x)))
-	case device.Pow:
-		return math.Pow(x, p)
+		return x
 	}
-	panic("no reference for " + op.String())
 }
 
+// ties returns a generator of operands on a grid of halves, with NaN and
+// signed zeros among them (small integers for Int32), so that equal
+// operands occur.
+func ties(r *rand.Rand, dt device.DType) func() float64 {
+	return func() float64 {
+		if dt == device.Int32 {
+			return float64(r.IntN(5) - 2)
+		}
+		if r.IntN(12) == 0 {
+			return []float64{math.NaN(), math.Copysign(0, -1), 0}[r.IntN(3)]
+		}
+		return float64(r.IntN(13)-6) / 2
+	}
+}
+
+// viewOf is view with the values drawn by next.
+func viewOf(t testing.TB, r *rand.Rand, dt device.DType, shape []int, kind string, next func() float64) (*Buffer, []float64, device.Layout) {
+	l, n := randomLayout(r, shape, kind)
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = next()
+	}
+	v = round(dt, v)
+	return upload(t, dt, v), v, l
+}
+
+// param returns a value of p for an op with the given test values.
+func param(r *rand.Rand, params []float64) float64 {
+	if len(params) == 0 {
+		return 0
+	}
+	return params[r.IntN(len(params))]
+}
+
+// TestUnary checks every unary op against its table row's float64
+// reference, on inputs from its domain and edges, in every layout kind
+// and on shapes of awkward sizes.
 func TestUnary(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
 	for _, op := range device.UnaryOps() {
+		in := op.Info()
 		for _, dt := range floatTypes {
 			for _, kind := range viewKinds {
 				for _, shape := range shapesFor(kind) {
 					t.Run(fmt.Sprintf("%v/%v/%s/%v", op, dt, kind, shape), func(t *testing.T) {
-						src, v, l := view(t, r, dt, shape, kind)
+						src, v, l := viewOf(t, r, dt, shape, kind, draw(r, dt, in.Domain, in.Edges))
 						dst := alloc(t, dt, l.Size())
-						p := 0.5 + r.Float64()
-						if op == device.Pow {
-							p = 3
-						}
+						p := param(r, in.Params)
 						require.NoError(t, shared.Unary(op, p, dst, src, l))
 						want := elems(v, l)
 						for i, x := range want {
-							want[i] = float64(roundTo(dt, refUnary(op, p, x)))
+							want[i] = roundTo(dt, in.Ref(x, p))
 						}
 						requireClose(t, want, download(t, dst), tol(dt))
 					})
@@ -122,100 +122,45 @@ func TestUnarySpecialValues(t *testing.T) {
 	require.ErrorContains(t, err, "int32")
 }
 
-// refBinary is the plain float64 definition of each binary op; integer
-// division truncates.
-func refBinary(op device.BinaryOp, p, a, b float64, isInt bool) float64 {
-	one := func(c bool) float64 {
-		if c {
-			return 1
-		}
-		return 0
-	}
-	switch op {
-	case device.Add:
-		return a + b
-	case device.Sub:
-		return a - b
-	case device.Mul:
-		return a * b
-	case device.Div:
-		if isInt {
-			return math.Trunc(a / b)
-		}
-		return a / b
-	case device.Maximum:
-		return math.Max(a, b)
-	case device.Minimum:
-		return math.Min(a, b)
-	case device.Eq:
-		return one(a == b)
-	case device.Ne:
-		return one(a != b)
-	case device.Lt:
-		return one(a < b)
-	case device.Le:
-		return one(a <= b)
-	case device.Gt:
-		return one(a > b)
-	case device.Ge:
-		return one(a >= b)
-	case device.ReLUGrad:
-		return b * one(a > 0)
-	case device.LeakyReLUGrad:
-		if a > 0 {
-			return b
-		}
-		return p * b
-	case device.SigmoidGrad:
-		return b * a * (1 - a)
-	case device.TanhGrad:
-		return b * (1 - a*a)
-	case device.GELUGrad:
-		const h = 1e-6 // central difference of the reference GELU
-		return b * (refUnary(device.GELU, 0, a+h) - refUnary(device.GELU, 0, a-h)) / (2 * h)
-	}
-	panic("no reference for " + op.String())
-}
-
+// TestBinary checks every binary op against its table row's float64
+// reference (truncated for Int32), on operands from its domains, in every
+// layout kind and on shapes of awkward sizes; comparisons also write
+// masks of other dtypes.
 func TestBinary(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
 	for _, op := range device.BinaryOps() {
+		in := op.Info()
 		for _, dt := range allTypes {
-			if dt == device.Int32 && op > device.Ge {
+			if dt == device.Int32 && !in.Int {
 				continue
+			}
+			ga, gb := draw(r, dt, in.A, nil), draw(r, dt, in.B, nil)
+			if in.Ties {
+				ga, gb = ties(r, dt), ties(r, dt)
 			}
 			for _, kind := range viewKinds {
 				for _, shape := range shapesFor(kind) {
 					t.Run(fmt.Sprintf("%v/%v/%s/%v", op, dt, kind, shape), func(t *testing.T) {
-						a, av, al := view(t, r, dt, shape, kind)
-						b, bv, bl := view(t, r, dt, shape, viewKinds[r.IntN(len(viewKinds))])
-						if op.IsCompare() && r.IntN(2) == 0 {
-							// make some elements equal
-							for i := range bv {
-								if i%3 == 0 && i < len(av) {
-									bv[i] = av[i]
-								}
-							}
-							b = upload(t, dt, bv)
-						}
+						a, av, al := viewOf(t, r, dt, shape, kind, ga)
+						b, bv, bl := viewOf(t, r, dt, shape, viewKinds[r.IntN(len(viewKinds))], gb)
 						out := dt
 						if op.IsCompare() {
 							out = allTypes[r.IntN(3)]
 						}
 						dst := alloc(t, out, al.Size())
-						p := 0.01 + r.Float64()
+						p := param(r, in.Params)
 						require.NoError(t, shared.Binary(op, p, dst, a, al, b, bl))
 						x, y := elems(av, al), elems(bv, bl)
 						want := make([]float64, len(x))
 						for i := range want {
-							want[i] = roundTo(out, refBinary(op, p, x[i], y[i], dt == device.Int32))
+							want[i] = in.Ref(x[i], y[i], p)
+							if dt == device.Int32 {
+								want[i] = math.Trunc(want[i])
+							}
+							want[i] = roundTo(out, want[i])
 						}
-						rel := tol(dt)
-						if op == device.GELUGrad {
-							rel = 1e-7 // the reference is a finite difference
-						}
-						requireClose(t, want, download(t, dst), rel)
+						requireClose(t, want, download(t, dst), tol(dt))
 					})
 				}
 			}
