@@ -3,45 +3,62 @@ package bench
 import (
 	"fmt"
 
+	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// elementwiseWorkloads: unary and binary ops over 1M and 16M elements and
-// the [B, N] + [N] bias add. FLOPs count one per element (the ops are
-// memory-bound, whatever exp costs); Moved counts inputs and output once.
+// elementwiseWorkloads: Add, Mul and every unary op of device's table
+// over 1M elements, the ops training leans on over 16M too, and the
+// [B, N] + [N] bias add. FLOPs are the table's per-element cost times n;
+// Moved counts inputs and output once. Add and Mul draw from N(0, 1), a
+// unary op from the domain of its table row (with the first of its test
+// values of p).
 func elementwiseWorkloads() []Workload {
 	type op struct {
 		name   string
 		inputs int // 1 or 2
-		std    float64
+		flops  int
+		draw   func(e *Env, r int) *tensor.Tensor
 		f      func(a, b *tensor.Tensor) *tensor.Tensor
 	}
-	ops := []op{
-		{"add", 2, 1, (*tensor.Tensor).Add},
-		{"mul", 2, 1, (*tensor.Tensor).Mul},
-		{"exp", 1, 1, func(a, _ *tensor.Tensor) *tensor.Tensor { return a.Exp() }},
-		{"tanh", 1, 2, func(a, _ *tensor.Tensor) *tensor.Tensor { return a.Tanh() }},
-		{"sigmoid", 1, 2, func(a, _ *tensor.Tensor) *tensor.Tensor { return a.Sigmoid() }},
+	binary := func(o device.BinaryOp) op {
+		return op{o.String(), 2, o.Info().FLOPs, func(e *Env, r int) *tensor.Tensor { return e.Normal(1, r, r) },
+			func(a, b *tensor.Tensor) *tensor.Tensor { return tensor.Binary(o, 0, a, b) }}
 	}
+	unary := func(u device.UnaryOp) op {
+		in := u.Info()
+		p := 0.0
+		if len(in.Params) > 0 {
+			p = in.Params[0]
+		}
+		return op{in.Name, 1, in.FLOPs, func(e *Env, r int) *tensor.Tensor { return e.Uniform(in.Domain.Lo, in.Domain.Hi, r, r) },
+			func(a, _ *tensor.Tensor) *tensor.Tensor { return tensor.Unary(u, p, a) }}
+	}
+	all := []op{binary(device.Add), binary(device.Mul)}
+	for _, u := range device.UnaryOps() {
+		all = append(all, unary(u))
+	}
+	big := []op{binary(device.Add), binary(device.Mul), unary(device.Exp), unary(device.Tanh), unary(device.Sigmoid)}
 	var ws []Workload
 	for _, size := range []struct {
 		name string
 		rows int // the elements are rows×rows
-	}{{"1M", 1024}, {"16M", 4096}} {
-		for _, o := range ops {
+		ops  []op
+	}{{"1M", 1024, all}, {"16M", 4096, big}} {
+		for _, o := range size.ops {
 			ws = append(ws, Workload{
 				Group: "elementwise", Name: o.name + "/" + size.name, Bound: Memory,
-				Doc: fmt.Sprintf("y = %s over n contiguous elements: FLOPs n, Moved %d·n", o.name, o.inputs+1),
+				Doc: fmt.Sprintf("y = %s over n contiguous elements: FLOPs %d·n, Moved %d·n", o.name, o.flops, o.inputs+1),
 				Size: func(s Scale) Size {
 					r := pick(s, size.rows, size.rows/8, 9)
 					n := r * r
 					return Size{
-						Shape: fmt.Sprintf("%d", n), FLOPs: float64(n), Moved: float64((o.inputs + 1) * n),
+						Shape: fmt.Sprintf("%d", n), FLOPs: float64(o.flops * n), Moved: float64((o.inputs + 1) * n),
 						Setup: func(e *Env) Instance {
-							a := e.Normal(o.std, r, r)
+							a := o.draw(e, r)
 							b := a
 							if o.inputs == 2 {
-								b = e.Normal(o.std, r, r)
+								b = o.draw(e, r)
 							}
 							var y *tensor.Tensor
 							return Instance{Run: func() { y = o.f(a, b) }, Outputs: outs(&y)}

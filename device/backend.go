@@ -64,7 +64,10 @@ type Backend interface {
 	// comparison may write a dst of another dtype (an Int32 mask of float
 	// inputs); every other op writes the inputs' dtype. An Int32 division
 	// by zero writes 0 and is an error, which an asynchronous backend
-	// reports at the next Sync or Read.
+	// reports at the next Sync or Read. A backend may leave out the fused
+	// VJP ops (BinaryInfo.Fused): it returns an error wrapping
+	// ErrUnsupported, before touching dst, and the tensor layer computes
+	// the op from others.
 	Binary(op BinaryOp, p float64, dst Buffer, a Buffer, al Layout, b Buffer, bl Layout) error
 	// Where computes dst[i] = cond[i] != 0 ? a[i] : b[i]; cond has dst's
 	// dtype and all three layouts have the output's shape.

@@ -74,6 +74,9 @@ class Env:
     def normal(self, std, *shape):
         return self.place(torch.randn(shape, generator=self.gen, dtype=torch.float64) * std)
 
+    def uniform(self, lo, hi, *shape):
+        return self.place(lo + (hi - lo) * torch.rand(shape, generator=self.gen, dtype=torch.float64))
+
     def labels(self, n, classes):
         u = torch.rand(n, generator=self.gen, dtype=torch.float64) * classes
         return u.floor().clamp(max=classes - 1).long()
@@ -165,24 +168,55 @@ def gemm_workloads():
     return ws
 
 
+# device/elementwise.go's unary table as the bench uses it: name, domain
+# (lo, hi), FLOPs per element, and the torch call (by name, looked up at
+# setup: --list runs without torch), with the first test value of p.
+UNARY_OPS = (
+    ("neg", -3, 3, 1, "neg"), ("abs", -3, 3, 1, "abs"), ("sign", -3, 3, 1, "sign"),
+    ("exp", -3, 3, 16, "exp"), ("log", 0.1, 4, 16, "log"), ("sqrt", 0.1, 4, 16, "sqrt"),
+    ("tanh", -3, 3, 16, "tanh"), ("sigmoid", -3, 3, 16, "sigmoid"), ("relu", -3, 3, 1, "relu"),
+    ("leaky_relu", -3, 3, 1, ("nn.functional.leaky_relu", 0.1)),
+    ("gelu", -3, 3, 16, ("nn.functional.gelu", "tanh")), ("pow", 0.1, 4, 16, ("pow", 2.5)),
+    ("log1p", -0.5, 4, 16, "log1p"), ("expm1", -3, 3, 16, "expm1"), ("sin", -3, 3, 16, "sin"),
+    ("cos", -3, 3, 16, "cos"), ("erf", -3, 3, 16, "erf"),
+)
+
+
+def torch_fn(f):
+    """The torch function f names: "exp", or (name, p) for an op with a
+    parameter (gelu's is its approximation)."""
+    name, arg = (f, None) if isinstance(f, str) else f
+    fn = torch
+    for part in name.split("."):
+        fn = getattr(fn, part)
+    if arg is None:
+        return fn
+    if name.endswith("gelu"):
+        return lambda x: fn(x, approximate=arg)
+    return lambda x: fn(x, arg)
+
+
 def elementwise_workloads():
-    # The ops by name, looked up at setup: --list runs without torch.
-    ops = (("add", 2, 1, "add"), ("mul", 2, 1, "mul"), ("exp", 1, 1, "exp"),
-           ("tanh", 1, 2, "tanh"), ("sigmoid", 1, 2, "sigmoid"))
+    # add and mul draw from N(0, 1), the unary ops from their domains.
+    binary = [(n, 2, 1, (lambda e, r: e.normal(1, r, r)), n) for n in ("add", "mul")]
+    unary = {n: (n, 1, fl, (lambda e, r, lo=lo, hi=hi: e.uniform(lo, hi, r, r)), f)
+             for n, lo, hi, fl, f in UNARY_OPS}
+    every = binary + list(unary.values())
+    big = binary + [unary[n] for n in ("exp", "tanh", "sigmoid")]
     ws = []
-    for label, rows in (("1M", 1024), ("16M", 4096)):
-        for name, inputs, std, f in ops:
-            def size(s, rows=rows, inputs=inputs, std=std, f=f):
+    for label, rows, ops in (("1M", 1024, every), ("16M", 4096, big)):
+        for name, inputs, flops, draw, f in ops:
+            def size(s, rows=rows, inputs=inputs, flops=flops, draw=draw, f=f):
                 r = pick(s, rows, rows // 8, 9)
 
                 def setup(e):
-                    fn = getattr(torch, f)
-                    a = e.normal(std, r, r)
+                    fn = torch_fn(f)
+                    a = draw(e, r)
                     if inputs == 2:
-                        b = e.normal(std, r, r)
+                        b = draw(e, r)
                         return Instance(lambda: fn(a, b))
                     return Instance(lambda: fn(a))
-                return Size(str(r * r), r * r, (inputs + 1) * r * r, setup)
+                return Size(str(r * r), flops * r * r, (inputs + 1) * r * r, setup)
             ws.append(Workload("elementwise", f"{name}/{label}", "memory", size))
 
         def bias_add(s, rows=rows):
