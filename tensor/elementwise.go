@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/tapegrad/tapegrad/device"
@@ -43,13 +44,15 @@ func Unary(op device.UnaryOp, p float64, x *Tensor) *Tensor {
 }
 
 // Binary applies op with parameter p elementwise to a and b, broadcasting
-// them against each other.
+// them against each other. A fused VJP op that the backend leaves out
+// (device.ErrUnsupported) is computed from other ops (fusedFallback).
 func Binary(op device.BinaryOp, p float64, a, b *Tensor) *Tensor {
 	nonNil(op.String(), a, b)
 	name := op.String()
 	be := sameDevice(name, a, b)
 	sameDType(name, a, b)
-	if op >= device.ReLUGrad {
+	fused := op.Info().Fused
+	if fused {
 		requireFloat(name, a)
 	}
 	shape := a.shape
@@ -60,7 +63,12 @@ func Binary(op device.BinaryOp, p float64, a, b *Tensor) *Tensor {
 		}
 	}
 	out := alloc(name, be, a.dtype, shape)
-	check(name, be.Binary(op, p, out.st.buf, a.st.buf, a.broadcastLayout(name, out.shape), b.st.buf, b.broadcastLayout(name, out.shape)), a, b)
+	err := be.Binary(op, p, out.st.buf, a.st.buf, a.broadcastLayout(name, out.shape), b.st.buf, b.broadcastLayout(name, out.shape))
+	if fused && errors.Is(err, device.ErrUnsupported) {
+		out.Release()
+		return fusedFallback(op, p, a, b)
+	}
+	check(name, err, a, b)
 	return out
 }
 
