@@ -53,6 +53,9 @@ func (x *Var) Cos() *Var { return Unary(device.Cos, 0, x) }
 // Erf returns the error function of x; its derivative is 2/√π e^(-x²).
 func (x *Var) Erf() *Var { return Unary(device.Erf, 0, x) }
 
+// Tan returns tan x; its derivative is 1 + tan² x.
+func (x *Var) Tan() *Var { return Unary(device.Tan, 0, x) }
+
 // Log returns ln x.
 func (x *Var) Log() *Var { return Unary(device.Log, 0, x) }
 
@@ -111,6 +114,8 @@ func unaryRule(op device.UnaryOp) func(g, x, y *Var, p float64) *Var {
 		return func(g, x, _ *Var, _ float64) *Var { return g.Mul(x.Cos()) }
 	case device.Cos:
 		return func(g, x, _ *Var, _ float64) *Var { return g.Mul(x.Sin()).Neg() }
+	case device.Tan:
+		return func(g, _, y *Var, _ float64) *Var { return g.Mul(y.Mul(y).AddScalar(1)) }
 	case device.Erf:
 		return func(g, x, _ *Var, _ float64) *Var {
 			return g.Mul(x.Mul(x).Neg().Exp().MulScalar(2 / math.Sqrt(math.Pi)))

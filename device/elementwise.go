@@ -34,6 +34,7 @@ const (
 	Sin                      // sin x
 	Cos                      // cos x
 	Erf                      // the error function, 2/√π ∫₀ˣ e^(-t²) dt
+	Tan                      // tan x
 	numUnary
 )
 
@@ -211,6 +212,8 @@ var unaryTable = [numUnary]UnaryInfo{
 		Ref: func(x, _ float64) float64 { return math.Cos(x) }},
 	Erf: {Name: "erf", Method: "Erf", Domain: anywhere, FLOPs: 16,
 		Ref: func(x, _ float64) float64 { return math.Erf(x) }},
+	Tan: {Name: "tan", Method: "Tan", Domain: Domain{Lo: -1.2, Hi: 1.2}, FLOPs: 16, // poles at ±π/2
+		Ref: func(x, _ float64) float64 { return math.Tan(x) }},
 }
 
 // binaryTable declares every BinaryOp, indexed by op.

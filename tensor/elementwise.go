@@ -102,6 +102,9 @@ func (t *Tensor) Cos() *Tensor { return Unary(device.Cos, 0, t) }
 // Erf returns the error function of t.
 func (t *Tensor) Erf() *Tensor { return Unary(device.Erf, 0, t) }
 
+// Tan returns tan t.
+func (t *Tensor) Tan() *Tensor { return Unary(device.Tan, 0, t) }
+
 // Sqrt returns √t.
 func (t *Tensor) Sqrt() *Tensor { return Unary(device.Sqrt, 0, t) }
 

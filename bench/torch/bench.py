@@ -178,7 +178,7 @@ UNARY_OPS = (
     ("leaky_relu", -3, 3, 1, ("nn.functional.leaky_relu", 0.1)),
     ("gelu", -3, 3, 16, ("nn.functional.gelu", "tanh")), ("pow", 0.1, 4, 16, ("pow", 2.5)),
     ("log1p", -0.5, 4, 16, "log1p"), ("expm1", -3, 3, 16, "expm1"), ("sin", -3, 3, 16, "sin"),
-    ("cos", -3, 3, 16, "cos"), ("erf", -3, 3, 16, "erf"),
+    ("cos", -3, 3, 16, "cos"), ("erf", -3, 3, 16, "erf"), ("tan", -1.2, 1.2, 16, "tan"),
 )
 
 

@@ -6,7 +6,7 @@
 // threads per block.
 #include "common.cuh"
 
-enum UnaryOp { NEG, ABS, SIGN, EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, GELU, POW, LOG1P, EXPM1, SIN, COS, ERF };
+enum UnaryOp { NEG, ABS, SIGN, EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, GELU, POW, LOG1P, EXPM1, SIN, COS, ERF, TAN };
 
 // Precision-matched math: the float overloads call the f-suffixed
 // libdevice functions, never the double ones.
@@ -30,6 +30,8 @@ __device__ __forceinline__ float m_cos(float x) { return cosf(x); }
 __device__ __forceinline__ double m_cos(double x) { return cos(x); }
 __device__ __forceinline__ float m_erf(float x) { return erff(x); }
 __device__ __forceinline__ double m_erf(double x) { return erf(x); }
+__device__ __forceinline__ float m_tan(float x) { return tanf(x); }
+__device__ __forceinline__ double m_tan(double x) { return tan(x); }
 __device__ __forceinline__ float m_pow(float x, float p) { return powf(x, p); }
 __device__ __forceinline__ double m_pow(double x, double p) { return pow(x, p); }
 
@@ -87,6 +89,8 @@ __device__ __forceinline__ T unary(T x, T p) {
         return m_cos(x);
     case ERF:
         return m_erf(x);
+    case TAN:
+        return m_tan(x);
     default:
         return m_pow(x, p);
     }
@@ -152,3 +156,4 @@ UNARY_FLOAT(expm1, EXPM1)
 UNARY_FLOAT(sin, SIN)
 UNARY_FLOAT(cos, COS)
 UNARY_FLOAT(erf, ERF)
+UNARY_FLOAT(tan, TAN)
