@@ -292,7 +292,8 @@ func GELUDerivRef(x float64) float64 {
 	return 0.5*(1+t) + 0.5*x*(1-t*t)*GELUC*(1+3*GELUA*x*x)
 }
 
-// Info returns op's declaration; an op past the last has a zero one.
+// Info returns op's declaration; an op past the last has a zero one. Its
+// slices are the table's: read them, never modify them.
 func (op UnaryOp) Info() UnaryInfo {
 	if op < numUnary {
 		return unaryTable[op]
@@ -300,7 +301,8 @@ func (op UnaryOp) Info() UnaryInfo {
 	return UnaryInfo{}
 }
 
-// Info returns op's declaration; an op past the last has a zero one.
+// Info returns op's declaration; an op past the last has a zero one. Its
+// slices are the table's: read them, never modify them.
 func (op BinaryOp) Info() BinaryInfo {
 	if op < numBinary {
 		return binaryTable[op]
