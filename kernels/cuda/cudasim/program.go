@@ -128,6 +128,7 @@ type inst struct {
 	f3     func(a, b, c uint64) uint64
 	cmp    func(a, b uint64) bool
 	call   *callInfo
+	mma    *mmaInfo
 }
 
 // callInfo describes a call site: the bytes to copy between the caller's
