@@ -33,7 +33,7 @@ func init() {
 		"nanosleep": decNop, "pmevent": decNop,
 		"bar": decBar, "barrier": decBar,
 		"shfl": decWarp, "vote": decWarp, "match": decWarp, "activemask": decWarp,
-		"mma": decMma, "ldmatrix": decLdmatrix,
+		"mma": decMma, "ldmatrix": decLdmatrix, "cp": decCp,
 	}
 }
 

@@ -26,7 +26,9 @@
 //     instruction, never race). A read of a word that no thread has
 //     written yet is judged when the barrier interval ends: a race if
 //     another warp writes the word later in the interval, an uninitialised
-//     read otherwise;
+//     read otherwise. Any access to the destination of a cp.async still in
+//     flight (before the issuing thread's cp.async.wait_group or wait_all
+//     that covers it) is a race too, even with race checking off;
 //   - BarrierDivergence and Deadlock: threads waiting at different
 //     bar.sync instructions, or at barriers and warp-synchronous
 //     instructions that the others never reach;
@@ -87,6 +89,13 @@
 //     together; each 16-byte row is a shared-memory read of the lane that
 //     gave its address, checked like ld.shared (alignment, bounds,
 //     initialisation, races);
+//   - cp.async.{ca,cg}.shared{::cta}.global [d], [s], 4|8|16 with an
+//     optional src-size (the rest zero-filled) or ignore-src predicate,
+//     cp.async.commit_group, cp.async.wait_group N and cp.async.wait_all.
+//     The copy is asynchronous: the source is read when it is issued, but
+//     the bytes land only at the issuing thread's wait that covers the
+//     copy's group, as writes of that thread at the wait, so other threads
+//     need a bar.sync after it before they read them;
 //   - bar.sync and barrier.sync without a thread count, bar.red (.popc,
 //     .and, .or), bar.warp.sync, shfl.sync, vote.sync, match.sync,
 //     activemask, membar, fence, nanosleep;
@@ -100,7 +109,7 @@
 // from .f16x2, .bf16x2 or .tf32 and any fp8, fp6 or fp4 type
 // (cvt.rn.satfinite.e4m3x2.f32); other mma shapes and types (integer,
 // fp8, fp64, sparse mma.sp), wmma, ldmatrix of other shapes, stmatrix;
-// cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
+// cp.async.bulk and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
 // barriers with a thread count and bar.arrive; set; textures, surfaces,
 // alloca, cluster instructions and registers, %globaltimer; indirect and
 // recursive calls; any other instruction or modifier not listed above.
