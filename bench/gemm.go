@@ -13,6 +13,11 @@ func gemmWorkloads() []Workload {
 		ws = append(ws, gemm(fmt.Sprintf("n=%d", n), "square", false, false,
 			func(s Scale) (int, int, int) { n := pick(s, n, n/8, n/64+3); return n, n, n }))
 	}
+	for _, p := range gemmPrecisions {
+		for _, n := range []int{256, 512, 1024, 2048} {
+			ws = append(ws, gemmLowPrecision(n, p))
+		}
+	}
 	for _, t := range []struct {
 		name   string
 		ta, tb bool
@@ -85,4 +90,45 @@ func tmark(t bool) string {
 		return "ᵀ"
 	}
 	return ""
+}
+
+// gemmPrecision is a reduced-precision product of float32 data: float32
+// operands in TF32 mode (tensor cores; PyTorch's allow_tf32).
+type gemmPrecision struct {
+	name string
+	// tol is the row's relative error bound against the float64 product
+	// of the float32 inputs (TF32 rounds inside the product).
+	tol float64
+}
+
+// gemmPrecisions are the precision rows of the square GEMMs. TF32 rounds
+// each input by up to 2⁻¹¹ (relative), so a product by 2⁻¹⁰; with random
+// signs the normwise error of a sum stays near 2⁻¹¹ ≈ 5e-4.
+var gemmPrecisions = []gemmPrecision{
+	{"tf32", 4e-3},
+}
+
+// gemmLowPrecision is the square n×n GEMM in precision p. Backends
+// without a TF32 mode (the CPU, GPUs below compute 8.0, cudasim as it
+// reports 7.0) compute it in float32, and float64 runs in float64. Its
+// ceiling percentage is against the float32 FMA probe, which tensor
+// cores can pass.
+func gemmLowPrecision(n int, p gemmPrecision) Workload {
+	return Workload{
+		Group: "gemm", Name: fmt.Sprintf("n=%d/%s", n, p.name), Bound: Compute, Tol: p.tol,
+		Doc: "C = A @ B in " + p.name + ", float32 C: FLOPs 2·N³, Moved 3·N²",
+		Size: func(s Scale) Size {
+			n := pick(s, n, n/8, n/64+3)
+			return Size{
+				Shape: fmt.Sprintf("%dx%d @ %dx%d %s", n, n, n, n, p.name),
+				FLOPs: 2 * float64(n*n*n), Moved: 3 * float64(n*n),
+				Setup: func(e *Env) Instance {
+					a, b := e.Normal(1, n, n), e.Normal(1, n, n)
+					var c *tensor.Tensor
+					o := tensor.MatMulOptions{TF32: true}
+					return Instance{Run: func() { c = a.MatMulWith(b, o) }, Outputs: outs(&c)}
+				},
+			}
+		},
+	}
 }

@@ -148,6 +148,19 @@ def gemm_workloads():
 
     ws = [gemm(f"n={n}", False, False, lambda s, n=n: (pick(s, n, n // 8, n // 64 + 3),) * 3)
           for n in (256, 512, 1024, 2048)]
+    # The precision rows (bench/gemm.go's gemmPrecisions): float32 with
+    # allow_tf32, which only CUDA honours.
+    def low_precision(n, name, tol):
+        def size(s):
+            m = pick(s, n, n // 8, n // 64 + 3)
+
+            def setup(e):
+                a, b = e.normal(1, m, m), e.normal(1, m, m)
+                return Instance(lambda: a @ b)
+            return Size(f"{m}x{m} @ {m}x{m} {name}", 2.0 * m * m * m, 3 * m * m, setup)
+        return Workload("gemm", f"n={n}/{name}", "compute", size, tol)
+
+    ws += [low_precision(n, name, tol) for name, tol in (("tf32", 4e-3),) for n in (256, 512, 1024, 2048)]
     ws += [gemm("n=1024/" + name, ta, tb, lambda s: (pick(s, 1024, 128, 19),) * 3)
            for name, ta, tb in (("tn", True, False), ("nt", False, True), ("tt", True, True))]
     ws += [gemm("mlp-fwd", False, True, mlp(128, 256, 784)),
