@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,6 +167,11 @@ func runTC(t *testing.T, b *Backend, rng *rand.Rand, c tcCase) {
 		B: B, BOffset: c.bOff, BStride: bStride, LDB: ldb, TransB: c.transB,
 		C: C, TF32: c.in == device.Float32,
 	}))
+	want := "matmul_tc_" + map[device.DType]string{device.BFloat16: "bf16", device.Float16: "f16", device.Float32: "tf32"}[c.in]
+	if tiles(c.m, 128)*tiles(c.n, 128)*c.batch < max(b.props.SMs, 1) {
+		want = strings.Replace(want, "tc_", "tc_small_", 1)
+	}
+	require.Equal(t, want, b.drv.last, "%v: the kernel launched", c)
 	got := readC(t, b, C)
 	at := func(vals []float32, off, stride, ld int, trans bool, bi, r, col int) float64 {
 		i := off + bi*stride + r*ld + col
