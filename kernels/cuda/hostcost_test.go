@@ -29,12 +29,7 @@ func hostOps(tb testing.TB) []hostOp {
 	x, y, z := alloc(device.Float32, n), alloc(device.Float32, n), alloc(device.Float32, n)
 	w, rows := alloc(device.Float32, 64*64), alloc(device.Float32, 64)
 	idx := alloc(device.Int32, 16)
-	// Half buffers straight from the allocator (Alloc does not make them
-	// yet): the tensor-core matmul's operands.
-	b.mu.Lock()
-	h, err := b.scratch(device.BFloat16, n)
-	b.mu.Unlock()
-	require.NoError(tb, err)
+	h := alloc(device.BFloat16, n)
 	l := device.Contiguous([]int{64, 64})
 	row := device.Layout{Shape: []int{64, 64}, Strides: []int{0, 1}}
 	ops := []hostOp{

@@ -78,9 +78,10 @@ func operand(dims *[2][3]int, batch, rows, cols, off, bstride, ld int, trans boo
 // and Float64 run the SIMT kernels of matmul.cu (exact float32, the
 // default); bf16/f16 inputs, and float32 ones with args.TF32, run the
 // tensor-core kernels of matmul_tc.cu on compute capability 8.0 and newer,
-// accumulating in float32 into a float32 C or one of the inputs' dtype.
-// Either family has a large tiling (128x128; 64x64 for f64) and a
-// half-size one, used when the large tiles number fewer than the
+// accumulating in float32 into a float32 C or one of the inputs' dtype
+// (below 8.0 half inputs take matmul.cu's SIMT kernels for them, and TF32
+// is ignored). Each family has a large tiling (128x128; 64x64 for f64)
+// and a half-size one, used when the large tiles number fewer than the
 // multiprocessors. Grid: x over N tiles, y over M tiles, z over the batch.
 func (b *Backend) MatMul(args device.MatMulArgs) error {
 	const name = "MatMul"
@@ -93,11 +94,7 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	if err := floatOnly(name, c.dt); err != nil {
 		return err
 	}
-	// A float32 C takes the float32 sums of half inputs.
-	in := c.dt
-	if in == device.Float32 && dtypeOf(args.A).IsHalf() {
-		in = dtypeOf(args.A)
-	}
+	in := matmulInput(args, c.dt)
 	x, err := b.buf(name, args.A, in, "A")
 	if err != nil {
 		return err
@@ -123,15 +120,10 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	if err := checkLayout(name, bl, y.n, "B"); err != nil {
 		return err
 	}
-	tc := in.IsHalf() || (in == device.Float32 && args.TF32)
-	if b.props.Major < tcMajor {
-		if in.IsHalf() {
-			return opErr(name, "%v inputs need tensor cores (compute capability %d.0); %s is %d.%d",
-				in, tcMajor, b.props.Name, b.props.Major, b.props.Minor)
-		}
-		tc = false // TF32 is a permission, not a requirement
-	}
-	ks, mod := gemmKernels[in], modMatmul
+	// TF32 is a permission, not a requirement: below compute 8.0 a
+	// float32 product stays exact, and half inputs take the SIMT kernels.
+	tc := b.props.Major >= tcMajor && (in.IsHalf() || (in == device.Float32 && args.TF32))
+	ks, mod := gemmKernelsFor(in, c.dt), modMatmul
 	if tc {
 		ks, mod = tcKernels[in], modMatmulTC
 	}
@@ -153,7 +145,7 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	a.Ptr(x.ptr)
 	a.Ptr(y.ptr)
 	putGemmDesc(a, args)
-	if in.IsHalf() {
+	if tc && in.IsHalf() {
 		a.Int32(boolInt32(c.dt.IsHalf())) // c_half: round C to the inputs' dtype
 	}
 	return b.launch(mod, kname{k.name}, grid)
@@ -165,6 +157,40 @@ func boolInt32(v bool) int32 {
 		return 1
 	}
 	return 0
+}
+
+// halfGemmKernels are the SIMT kernels for half A and B (matmul.cu), by
+// input dtype and then C's: the half itself, or Float32.
+var halfGemmKernels = map[device.DType][2][2]gemmKernel{
+	device.BFloat16: {
+		{{"matmul_bf16", 128, 128}, {"matmul_small_bf16", 64, 64}},
+		{{"matmul_bf16_f32", 128, 128}, {"matmul_small_bf16_f32", 64, 64}},
+	},
+	device.Float16: {
+		{{"matmul_f16", 128, 128}, {"matmul_small_f16", 64, 64}},
+		{{"matmul_f16_f32", 128, 128}, {"matmul_small_f16_f32", 64, 64}},
+	},
+}
+
+// matmulInput is the dtype A and B must have given C's: C's own, or the
+// half that A has when C is Float32 (half inputs, float32 sums).
+func matmulInput(args device.MatMulArgs, out device.DType) device.DType {
+	if in := dtypeOf(args.A); in.IsHalf() && out == device.Float32 {
+		return in
+	}
+	return out
+}
+
+// gemmKernelsFor returns the SIMT tilings for inputs in and output out.
+func gemmKernelsFor(in, out device.DType) [2]gemmKernel {
+	if in.IsHalf() {
+		k := halfGemmKernels[in]
+		if out == device.Float32 {
+			return k[1]
+		}
+		return k[0]
+	}
+	return gemmKernels[out]
 }
 
 // tiles is the number of size-t tiles covering n.

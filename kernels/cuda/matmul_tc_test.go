@@ -90,8 +90,7 @@ func operandData(rng *rand.Rand, dt device.DType, n int) ([]float32, []byte) {
 	return vals, raw
 }
 
-// rawBuffer allocates a buffer of dt holding raw (half buffers cannot be
-// made through Alloc and Write yet).
+// rawBuffer allocates a buffer of dt holding the little-endian bytes raw.
 func rawBuffer(t *testing.T, b *Backend, dt device.DType, raw []byte) *Buffer {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -284,15 +283,16 @@ func TestMatMulTF32Mode(t *testing.T) {
 	}
 }
 
-// TestMatMulHalfNeedsSM80: half inputs on a device below compute 8.0 are
-// refused with an error naming the dtype and the capability (the
-// tensor-core module is never loaded there).
-func TestMatMulHalfNeedsSM80(t *testing.T) {
+// TestMatMulHalfBelowSM80: half inputs on a device below compute 8.0
+// take matmul.cu's SIMT kernels, and the tensor-core module is never
+// loaded there.
+func TestMatMulHalfBelowSM80(t *testing.T) {
 	b := New(device.CUDASimDevice, cudasim.New())
-	A := rawBuffer(t, b, device.BFloat16, make([]byte, 8))
+	A := rawBuffer(t, b, device.BFloat16, []byte{0x80, 0x3f, 0x00, 0x40, 0x40, 0x40, 0x80, 0x40}) // 1, 2, 3, 4
 	C := rawBuffer(t, b, device.Float32, make([]byte, 16))
-	err := b.MatMul(device.MatMulArgs{Batch: 1, M: 2, N: 2, K: 2, A: A, LDA: 2, B: A, LDB: 2, C: C})
-	require.ErrorContains(t, err, "bfloat16 inputs need tensor cores (compute capability 8.0); cudasim is 7.0")
+	require.NoError(t, b.MatMul(device.MatMulArgs{Batch: 1, M: 2, N: 2, K: 2, A: A, LDA: 2, B: A, LDB: 2, C: C}))
+	require.Equal(t, []float32{7, 10, 15, 22}, readC(t, b, C))
+	require.Equal(t, "matmul_small_bf16_f32", b.drv.last)
 	_, loaded := b.modules[modMatmulTC]
 	require.False(t, loaded)
 }
