@@ -57,7 +57,7 @@ if [ $have_gpu = 0 ]; then
 	gzip -dc tapegrad-cpu.gz >"$res/tapegrad-cpu" && chmod +x "$res/tapegrad-cpu"
 	step devices-cpu 60 "$res/tapegrad-cpu" devices
 	step bench-smoke 300 "$res/tapegrad-cpu" bench --device cpu,cudasim --scale tiny --sim-scale tiny --count 1 \
-		--min-time 1ms --run '^(gemm/n=256|gemm/n=256/tf32|elementwise/add/1M|overhead/add4|train/mlp-sgd)$' --quiet
+		--min-time 1ms --run '^(gemm/n=256|gemm/n=256/(bf16|tf32)|elementwise/add/1M|overhead/add4|train/mlp-sgd)$' --quiet
 	rm -f "$res/tapegrad-cpu"
 	say "results in $res/"
 	exit 2
