@@ -248,39 +248,37 @@ func TestMatMulTensorCores(t *testing.T) {
 	runTCShapes(t, newSM80(t), tcShapes)
 }
 
+// tf32Inputs are float32 values TF32 rounds: 1+2⁻¹² to 1, 1+3·2⁻¹² to
+// 1+2⁻¹⁰ (nearest, ties away from zero).
+var tf32Inputs, tf32Rounded = []float32{1 + 0x1p-12, 1 + 3*0x1p-12}, []float32{1, 1 + 0x1p-10}
+
+// checkTF32Mode multiplies tf32Inputs (as a 2x1 A) by B = [1] on b, with
+// or without TF32, and expects want.
+func checkTF32Mode(t *testing.T, b *Backend, tf32 bool, want []float32) {
+	A, err := b.Alloc(device.Float32, 2)
+	require.NoError(t, err)
+	require.NoError(t, b.Write(A, tf32Inputs))
+	B, err := b.Alloc(device.Float32, 1)
+	require.NoError(t, err)
+	require.NoError(t, b.Write(B, []float32{1}))
+	C, err := b.Alloc(device.Float32, 2)
+	require.NoError(t, err)
+	require.NoError(t, b.MatMul(device.MatMulArgs{Batch: 1, M: 2, N: 1, K: 1,
+		A: A, LDA: 1, B: B, LDB: 1, C: C, TF32: tf32}))
+	got := make([]float32, 2)
+	require.NoError(t, b.Read(got, C))
+	require.Equal(t, want, got)
+}
+
 // TestMatMulTF32Mode: with TF32 a float32 product rounds its inputs to
-// TF32 on a compute 8.0 device (1+2⁻¹² becomes 1, 1+3·2⁻¹² becomes
-// 1+2⁻¹⁰: nearest, ties away); without it, or on an older device, the
+// TF32 on a compute 8.0 device; without it, or on an older device, the
 // product stays exact float32.
 func TestMatMulTF32Mode(t *testing.T) {
-	a := []float32{1 + 0x1p-12, 1 + 3*0x1p-12}
-	for _, tc := range []struct {
-		name string
-		b    *Backend
-		tf32 bool
-		want []float32
-	}{
-		{"sm80 tf32", newSM80(t), true, []float32{1, 1 + 0x1p-10}},
-		{"sm80 exact", newSM80(t), false, a},
-		{"sm70 tf32", New(device.CUDASimDevice, cudasim.New()), true, a},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b := tc.b
-			A, err := b.Alloc(device.Float32, 2)
-			require.NoError(t, err)
-			require.NoError(t, b.Write(A, a))
-			B, err := b.Alloc(device.Float32, 1)
-			require.NoError(t, err)
-			require.NoError(t, b.Write(B, []float32{1}))
-			C, err := b.Alloc(device.Float32, 2)
-			require.NoError(t, err)
-			require.NoError(t, b.MatMul(device.MatMulArgs{Batch: 1, M: 2, N: 1, K: 1,
-				A: A, LDA: 1, B: B, LDB: 1, C: C, TF32: tc.tf32}))
-			got := make([]float32, 2)
-			require.NoError(t, b.Read(got, C))
-			require.Equal(t, tc.want, got)
-		})
-	}
+	t.Run("sm80 tf32", func(t *testing.T) { checkTF32Mode(t, newSM80(t), true, tf32Rounded) })
+	t.Run("sm80 exact", func(t *testing.T) { checkTF32Mode(t, newSM80(t), false, tf32Inputs) })
+	t.Run("sm70 tf32", func(t *testing.T) {
+		checkTF32Mode(t, New(device.CUDASimDevice, cudasim.New()), true, tf32Inputs)
+	})
 }
 
 // TestMatMulHalfBelowSM80: half inputs on a device below compute 8.0

@@ -63,7 +63,7 @@ if [ $have_gpu = 0 ]; then
 	exit 2
 fi
 
-step conformance 240 ./cuda.test -test.run 'TestConformanceGPU|TestMatMulTensorCoresGPU' -test.v || failed=1
+step conformance 240 ./cuda.test -test.run 'TestConformanceGPU|TestMatMulTensorCoresGPU|TestMatMulTF32ModeGPU' -test.v || failed=1
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$res/conformance.txt" | head -20 | tee -a "$summary"
 step bench 240 ./tapegrad bench --device cpu,cuda:0 --json "$res/bench.json" --png "$res/bench.png" --quiet || failed=1
 step train-mlp 180 ./tapegrad train --device cuda:0 --data data --epochs 1 --quiet --out "$res/train-mlp" || failed=1
