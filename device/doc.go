@@ -13,5 +13,10 @@
 // broadcast (stride 0) views without a copy. Outputs are contiguous unless
 // an op says otherwise.
 //
+// Beside Backend, a backend may implement optional kernels (optional.go:
+// Sorter, Scanner). The tensor layer uses one when the backend has it and
+// otherwise computes the op as a composition of Backend ops, so a backend
+// can omit a kernel and stay correct, only slower.
+//
 // device imports nothing of this module.
 package device
