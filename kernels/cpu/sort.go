@@ -1,7 +1,7 @@
 package cpu
 
 import (
-	"math/bits"
+	"math"
 
 	"github.com/tapegrad/tapegrad/device"
 )
@@ -13,12 +13,13 @@ var (
 
 // Sort sorts each contiguous row of n elements of src stably, writing the
 // first k of each sorted row to vals and their positions to idx, as
-// device.Sorter defines (reference there). A row is a bottom-up merge
-// sort of (key, position) pairs: NaNs are set aside first, in order, and a
-// descending sort negates its keys (bitwise for Int32), so one ascending
-// stable sort serves both directions; values are then read back from src
-// by position, which keeps -0 and NaN payloads as they were. Rows run in
-// parallel and each row's result depends on that row alone.
+// device.Sorter defines (reference there). NaNs are set aside first, in
+// order; every other element becomes an unsigned key whose order is the
+// sort's (ordKey), and the (key, position) pairs of a row are sorted by
+// insertion when short and by an LSD radix sort otherwise, both stable.
+// Values are read back from src by position, which keeps -0 and NaN
+// payloads as they were. Rows run in parallel and each row's result
+// depends on that row alone.
 func (be *Backend) Sort(vals, idx, src device.Buffer, rows, n, k int, descending bool) error {
 	const op = "Sort"
 	if rows < 0 || n < 0 || k < 0 || k > n {
@@ -58,126 +59,125 @@ func (be *Backend) Sort(vals, idx, src device.Buffer, rows, n, k int, descending
 	ix := slice[int32](ib[0])
 	switch s.dt {
 	case device.Float32:
-		sortRows(slice[float32](bs[1]), ix, slice[float32](bs[0]), rows, n, k, descending)
+		sortRows(slice[float32](bs[1]), ix, slice[float32](bs[0]), rows, n, k, descending, 32, func(v float32) uint32 {
+			if v == 0 {
+				v = 0 // -0 and +0 are one key
+			}
+			return ordKey(math.Float32bits(v), 31)
+		})
 	case device.Float64:
-		sortRows(slice[float64](bs[1]), ix, slice[float64](bs[0]), rows, n, k, descending)
+		sortRows(slice[float64](bs[1]), ix, slice[float64](bs[0]), rows, n, k, descending, 64, func(v float64) uint64 {
+			if v == 0 {
+				v = 0
+			}
+			return ordKey(math.Float64bits(v), 63)
+		})
 	case device.Int32:
-		sortRows(slice[int32](bs[1]), ix, slice[int32](bs[0]), rows, n, k, descending)
+		sortRows(slice[int32](bs[1]), ix, slice[int32](bs[0]), rows, n, k, descending, 32, func(v int32) uint32 {
+			return uint32(v) ^ 1<<31
+		})
 	default:
 		return unsupported(op, s.dt)
 	}
 	return nil
 }
 
-// sortRows sorts rows of src into vals and idx, as Sort.
-func sortRows[T num](vals []T, idx []int32, src []T, rows, n, k int, descending bool) {
+// ordKey maps the bits of an IEEE float (not NaN; sign bit at bit top) to
+// an unsigned key in the float's order: negatives have every bit flipped,
+// positives the sign bit set.
+func ordKey[U uint32 | uint64](b U, top int) U {
+	if b>>top != 0 {
+		return ^b
+	}
+	return b | 1<<top
+}
+
+// sortRows sorts rows of src into vals and idx, as Sort; key maps a
+// number to its ascending key of width bits.
+func sortRows[T num, U uint32 | uint64](vals []T, idx []int32, src []T, rows, n, k int, descending bool, width int, key func(T) U) {
 	if rows == 0 || k == 0 {
 		return
 	}
-	parallelFor(rows, 4*n*(bits.Len(uint(n))+1), func(lo, hi int) {
-		var s rowSorter[T]
-		s.grow(n)
+	parallelFor(rows, 8*n, func(lo, hi int) {
+		s := rowSorter[U]{
+			width: width,
+			key:   make([]U, n), key2: make([]U, n),
+			pos: make([]int32, n), pos2: make([]int32, n),
+			nans: make([]int32, 0, n), out: make([]int32, n),
+		}
 		for r := lo; r < hi; r++ {
-			s.sort(src[r*n:(r+1)*n], descending)
-			for j, p := range s.order(k, descending) {
+			row := src[r*n : (r+1)*n]
+			s.nans = s.nans[:0]
+			m := 0
+			for i, v := range row {
+				if v != v { // NaN; never true for Int32
+					s.nans = append(s.nans, int32(i))
+					continue
+				}
+				kv := key(v)
+				if descending {
+					kv = ^kv
+				}
+				s.key[m], s.pos[m] = kv, int32(i)
+				m++
+			}
+			s.sort(m)
+			for j, p := range s.order(m, k, descending) {
 				idx[r*k+j] = p
-				vals[r*k+j] = src[r*n+int(p)]
+				vals[r*k+j] = row[p]
 			}
 		}
 	})
 }
 
-// rowSorter holds one goroutine's scratch: the pairs being merged in two
-// halves (ping-pong) and the positions of the row's NaNs.
-type rowSorter[T num] struct {
-	key, key2 []T
+// rowSorter holds one goroutine's scratch: the (key, position) pairs of a
+// row and their second buffers, and the positions of the row's NaNs.
+type rowSorter[U uint32 | uint64] struct {
+	key, key2 []U
 	pos, pos2 []int32
-	nans      []int32
-	out       []int32
-	m         int // numbers (non-NaN elements) in the row
+	nans, out []int32
+	width     int // bits in a key
 }
 
-func (s *rowSorter[T]) grow(n int) {
-	s.key, s.key2 = make([]T, n), make([]T, n)
-	s.pos, s.pos2 = make([]int32, n), make([]int32, n)
-	s.nans = make([]int32, 0, n)
-	s.out = make([]int32, n)
-}
+// insertionMax is the longest row sorted by insertion: below it the radix
+// sort's counting passes cost more than the comparisons.
+const insertionMax = 64
 
-// sort sorts the numbers of row ascending by key (negated for descending)
-// into key/pos[:m], and lists the NaNs' positions in order.
-func (s *rowSorter[T]) sort(row []T, descending bool) {
-	s.nans = s.nans[:0]
-	m := 0
-	for i, v := range row {
-		if v != v { // NaN; never true for Int32
-			s.nans = append(s.nans, int32(i))
-			continue
-		}
-		if descending {
-			v = reverse(v)
-		}
-		s.key[m], s.pos[m] = v, int32(i)
-		m++
-	}
-	s.m = m
-	mergeSort(s.key[:m], s.pos[:m], s.key2[:m], s.pos2[:m])
-}
-
-// order returns the first k positions of the sorted row: the numbers then
-// the NaNs ascending, the NaNs first descending (NaN is the largest).
-func (s *rowSorter[T]) order(k int, descending bool) []int32 {
-	nums := s.pos[:s.m]
-	out := s.out[:0]
-	if descending {
-		out = append(append(out, s.nans...), nums...)
-	} else {
-		out = append(append(out, nums...), s.nans...)
-	}
-	return out[:k]
-}
-
-// reverse maps v to a key whose ascending order is v's descending order:
-// negation for floats (-0 and +0 stay equal), ^v = -v-1 for Int32 (no
-// overflow at the minimum).
-func reverse[T num](v T) T {
-	if isInt[T]() {
-		return T(^int32(v))
-	}
-	return -v
-}
-
-// sortRun is the length of the runs insertion sort makes before merging.
-const sortRun = 24
-
-// mergeSort sorts key ascending, stably, moving pos along; key2 and pos2
-// are scratch of the same length. Insertion sort makes runs of sortRun,
-// then bottom-up merges double them, alternating between the two halves.
-func mergeSort[T num](key []T, pos []int32, key2 []T, pos2 []int32) {
-	n := len(key)
-	if n < 2 {
-		return
-	}
-	for lo := 0; lo < n; lo += sortRun {
-		hi := min(lo+sortRun, n)
-		for i := lo + 1; i < hi; i++ {
+// sort sorts the first m pairs by key, stably.
+func (s *rowSorter[U]) sort(m int) {
+	key, pos := s.key[:m], s.pos[:m]
+	if m <= insertionMax {
+		for i := 1; i < m; i++ {
 			kv, pv := key[i], pos[i]
 			j := i
-			for ; j > lo && key[j-1] > kv; j-- {
+			for ; j > 0 && key[j-1] > kv; j-- {
 				key[j], pos[j] = key[j-1], pos[j-1]
 			}
 			key[j], pos[j] = kv, pv
 		}
+		return
 	}
-	src, dst := key, key2
-	sp, dp := pos, pos2
-	for w := sortRun; w < n; w *= 2 {
-		for lo := 0; lo < n; lo += 2 * w {
-			mid, hi := min(lo+w, n), min(lo+2*w, n)
-			merge(dst[lo:hi], dp[lo:hi], src[lo:mid], sp[lo:mid], src[mid:hi], sp[mid:hi])
+	src, dst, sp, dp := key, s.key2[:m], pos, s.pos2[:m]
+	var count [256]int
+	for shift := 0; shift < s.width; shift += 8 {
+		count = [256]int{}
+		for _, kv := range src {
+			count[kv>>shift&255]++
 		}
-		src, dst = dst, src
-		sp, dp = dp, sp
+		if count[src[0]>>shift&255] == m {
+			continue // one digit for all: this pass would not move anything
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i, kv := range src {
+			d := kv >> shift & 255
+			dst[count[d]], dp[count[d]] = kv, sp[i]
+			count[d]++
+		}
+		src, dst, sp, dp = dst, src, dp, sp
 	}
 	if &src[0] != &key[0] {
 		copy(key, src)
@@ -185,31 +185,18 @@ func mergeSort[T num](key []T, pos []int32, key2 []T, pos2 []int32) {
 	}
 }
 
-// merge merges the sorted runs a and b into dst, taking from a on ties
-// (stability).
-func merge[T num](dst []T, dp []int32, a []T, ap []int32, b []T, bp []int32) {
-	if len(b) == 0 || a[len(a)-1] <= b[0] {
-		copy(dst, a)
-		copy(dst[len(a):], b)
-		copy(dp, ap)
-		copy(dp[len(ap):], bp)
-		return
+// order returns the first k positions of the sorted row of m numbers:
+// the numbers then the NaNs ascending, the NaNs first descending (NaN is
+// the largest).
+func (s *rowSorter[U]) order(m, k int, descending bool) []int32 {
+	nums := s.pos[:m]
+	out := s.out[:0]
+	if descending {
+		out = append(append(out, s.nans...), nums...)
+	} else {
+		out = append(append(out, nums...), s.nans...)
 	}
-	i, j, o := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		if b[j] < a[i] {
-			dst[o], dp[o] = b[j], bp[j]
-			j++
-		} else {
-			dst[o], dp[o] = a[i], ap[i]
-			i++
-		}
-		o++
-	}
-	copy(dp[o:], ap[i:])
-	o += copy(dst[o:], a[i:])
-	copy(dst[o:], b[j:])
-	copy(dp[o:], bp[j:])
+	return out[:k]
 }
 
 // Cumsum writes the running sums of each contiguous row of n elements of
