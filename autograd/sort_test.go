@@ -67,3 +67,20 @@ func TestSortLongRowGradient(t *testing.T) {
 		require.Equal(t, wv[j], gv[p], "gradient of sorted position %d", j)
 	}
 }
+
+// TestSortScalarAndEmpty checks the edges of Sort and TopK's gradients:
+// a rank-0 input sorts to itself (gradient 1), and k = 0 keeps nothing
+// (gradient 0), as torch.sort and torch.topk.
+func TestSortScalarAndEmpty(t *testing.T) {
+	x := autograd.Param(tensor.NewScalar(2.5))
+	s, idx := x.Sort(0, true)
+	require.Equal(t, []int32{0}, idx.Int32s())
+	s.MulScalar(3).Backward()
+	require.Equal(t, []float64{3}, x.Grad().Float64s())
+
+	m := autograd.Param(tensor.New([]float64{4, -1, 7, 2, 0.5, 3}, 2, 3))
+	top, _ := m.TopK(0, 1, true)
+	require.Equal(t, []int{2, 0}, top.Shape())
+	top.Sum(false).Backward()
+	require.Equal(t, make([]float64, 6), m.Grad().Float64s())
+}
