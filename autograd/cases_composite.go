@@ -127,6 +127,13 @@ func compositeCases() []Case {
 		},
 		matrix("Cumsum", (*gen).any, func(x *Var) *Var { return x.Cumsum(1).Tanh() }),
 		{
+			// An inner axis, which the kernel reaches by permuting, and
+			// the running sum of a running sum.
+			Name:   "CumsumInner",
+			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim()+1, g.dim())) }),
+			F:      func(xs []*Var) *Var { return xs[0].Cumsum(1).Tanh().Cumsum(-1).Sin() },
+		},
+		{
 			Name:   "PadConstant",
 			Inputs: inputs(func(g *gen) []*tensor.Tensor { return ts(g.any(g.dim(), g.dim())) }),
 			F:      func(xs []*Var) *Var { return xs[0].Pad([]int{1, 2, 2, 0}, "constant", 0.5).Tanh() },

@@ -265,34 +265,24 @@ func (x *Var) pickAlong(axis int, keepdim bool, idx *tensor.Tensor) (*Var, *tens
 // exp(y·ln x): derivatives y·x^(y-1) and x^y·ln x.
 func PowTensor(x, y *Var) *Var { return y.Mul(x.Log()).Exp() }
 
-// Cumsum returns the running sums along axis, as torch.cumsum: a product
-// with a triangular matrix of ones, so it costs O(n²) per row of length n
-// (fine for the lengths sequence models of this size use).
+// Cumsum returns the running sums along axis, as torch.cumsum (see
+// tensor.Cumsum). Its gradient is the reversed running sum of g, its
+// tangent the running sum of the tangent.
 func (x *Var) Cumsum(axis int) *Var {
-	r := x.Rank()
-	if axis < 0 {
+	if r := x.Rank(); axis < 0 && r > 0 {
 		axis += r
 	}
-	n := x.Dim(axis)
-	ones := make([]float64, n*n) // ones[i][j] = 1 for i <= j
-	for i := range n {
-		for j := i; j < n; j++ {
-			ones[i*n+j] = 1
-		}
+	return unary("Cumsum", x.value.Cumsum(axis), x,
+		func(g, x, y *Var) *Var { return revCumsum(g, axis) },
+		func(t, x, y *Var) *Var { return t.Cumsum(axis) })
+}
+
+// revCumsum returns Σ_{i>=j} g[.., i, ..] along axis: Cumsum's adjoint.
+func revCumsum(g *Var, axis int) *Var {
+	if g.Rank() == 0 {
+		return g
 	}
-	upper := Const(tensor.NewOn(x.Device(), ones, n, n).Cast(x.DType()))
-	perm := make([]int, 0, r)
-	for i := range r {
-		if i != axis {
-			perm = append(perm, i)
-		}
-	}
-	perm = append(perm, axis)
-	inv := make([]int, r)
-	for i, p := range perm {
-		inv[p] = i
-	}
-	return x.Permute(perm...).MatMul(upper).Permute(inv...)
+	return g.Flip(axis).Cumsum(axis).Flip(axis)
 }
 
 // Pad pads the last len(pads)/2 axes of x, as torch.nn.functional.pad:
@@ -367,23 +357,28 @@ func AdaptiveAvgPool2d(x *Var, oh, ow int) *Var {
 }
 
 // Sort returns x sorted along axis (ascending, or descending) and the
-// Int32 positions the values came from, stable, as torch.sort(stable=True);
-// the gradient goes back to those positions. See tensor.ArgSort for its
-// O(n²) cost per row.
+// Int32 positions the values came from, stable, as torch.sort(stable=True)
+// (see tensor.Sort); the gradient goes back to those positions.
 func (x *Var) Sort(axis int, descending bool) (*Var, *tensor.Tensor) {
-	idx := x.Value().ArgSort(axis, descending)
-	return x.Gather(axis, idx), idx
+	v, idx := x.Value().Sort(axis, descending)
+	return x.picked("Sort", v, axis, idx), idx
 }
 
 // TopK returns the k largest (or, with largest false, smallest) elements
-// along axis in order, and their positions, as torch.topk.
+// along axis in order, and their positions, as torch.topk (see
+// tensor.TopK).
 func (x *Var) TopK(k, axis int, largest bool) (*Var, *tensor.Tensor) {
-	if axis < 0 {
-		axis += x.Rank()
+	v, idx := x.Value().TopK(k, axis, largest)
+	return x.picked("TopK", v, axis, idx), idx
+}
+
+// picked records v, the elements of x at idx along axis that a sort
+// kernel already gathered, with Gather's derivatives.
+func (x *Var) picked(op string, v *tensor.Tensor, axis int, idx *tensor.Tensor) *Var {
+	if x.Rank() == 0 { // v is x, or empty (k = 0)
+		return unary(op, v, x, func(g, x, y *Var) *Var { return g.Sum(false) }, identity)
 	}
-	if k < 0 || k > x.Dim(axis) {
-		panic(withOperands(newError("TopK", "k = %d outside [0, %d] on axis %d", k, x.Dim(axis), axis), x.value))
-	}
-	idx := x.Value().ArgSort(axis, largest).Narrow(axis, 0, k).Contiguous()
-	return x.Gather(axis, idx), idx
+	return unary(op, v, x,
+		func(g, x, y *Var) *Var { return Const(x.value.ZerosLike()).ScatterAdd(axis, idx, g) },
+		func(t, x, y *Var) *Var { return t.Gather(axis, idx) })
 }

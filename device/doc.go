@@ -29,5 +29,10 @@
 // and the fused ones only to run it fast, as Burn's backend traits give
 // default implementations that a backend may override.
 //
+// Beside Backend, a backend may implement optional kernels (optional.go:
+// Sorter, Scanner). The tensor layer uses one when the backend has it and
+// otherwise computes the op as a composition of Backend ops, so a backend
+// can omit a kernel and stay correct, only slower.
+//
 // device imports nothing of this module.
 package device

@@ -51,6 +51,7 @@ func Backend(t *testing.T, b device.Backend, opts ...Option) {
 	t.Run("conv", h.conv)
 	t.Run("optim", h.optim)
 	t.Run("rand", h.random)
+	t.Run("sort-scan", h.sortScan)
 }
 
 // Option adds to what Backend checks.

@@ -40,6 +40,7 @@ const (
 	modOptim   = "optim"
 	modRand    = "rand"
 	modProbe   = "probe"
+	modSort    = "sort"
 )
 
 // Launch shape of the 1-D grid-stride kernels.

@@ -54,4 +54,11 @@
 // functions (a few ulps); float sums accumulate in double but in a tree;
 // IndexAdd and ScatterAdd add with atomics, in no fixed order. Pooling
 // positions are trusted: the backend computes them itself.
+//
+// It also implements the optional kernels device.Sorter and
+// device.Scanner (src/sort.cu, Float32/Float64/Int32): a bitonic sort of
+// (value, position) pairs, in shared memory for rows of at most 2048 and
+// one launch per network step beyond, which gives exactly the CPU's
+// stable order; a cumulative sum per row with a fixed scan tree, float32
+// accumulating in float32 (the CPU uses float64).
 package cuda
