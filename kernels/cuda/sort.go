@@ -15,11 +15,11 @@ var (
 // memory by one block.
 const sortShared = 2048
 
-// sortTypes checks the dtype of a sort.cu op: Float32, Float64 or Int32
-// (the half types have no kernels here yet).
+// sortTypes checks the dtype of a sort.cu op: every dtype but the
+// unknown (half rows compare and accumulate in float32).
 func sortTypes(op string, dt device.DType) error {
 	switch dt {
-	case device.Float32, device.Float64, device.Int32:
+	case device.Float32, device.Float64, device.Int32, device.BFloat16, device.Float16:
 		return nil
 	}
 	return opErr(op, "not supported for %v", dt)
@@ -124,8 +124,8 @@ func (b *Backend) Sort(vals, idx, src device.Buffer, rows, n, k int, descending 
 }
 
 // Cumsum writes the running sums of each row (device.Scanner) with
-// cumsum_<dt>: a block per row, Float32 accumulating in float32, Int32
-// wrapping.
+// cumsum_<dt>: a block per row, Float32 and the half types accumulating
+// in float32 (a half result is rounded once per element), Int32 wrapping.
 func (b *Backend) Cumsum(dst, src device.Buffer, rows, n int) error {
 	const op = "Cumsum"
 	b.mu.Lock()

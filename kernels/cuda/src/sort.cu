@@ -5,7 +5,8 @@
 // SORT_SHARED get one 256-thread block each and sort in shared memory
 // (sort_shared_<dt>); longer rows run one launch per network step over
 // an int32 position array in global memory (sort_init, sort_step_<dt>,
-// then sort_gather_<dt>). The cumulative sum gives each row a block that
+// then sort_gather_<dt>). Half rows compare as float and their running
+// sums accumulate in float, rounded once per element. The cumulative sum gives each row a block that
 // walks it in chunks, a fixed scan tree per chunk, so the sums are the
 // same on every run.
 #include "common.cuh"
@@ -46,23 +47,27 @@ __device__ __forceinline__ long long pow2(long long n) {
 // per row, and writes the first k of each.
 //
 //	for r: p := stable order of src[r, :]; vals[r, j], idx[r, j] = src[r, p[j]], p[j] for j < k
+//
+// Keys are held widened (a half row as float: exact), so compares need
+// no conversion and no two threads share a 32-bit word of key.
 template <typename T>
 __device__ void sort_shared(T* vals, int* idx, const T* src, long long rows, int n, int k, bool desc) {
-    __shared__ T key[SORT_SHARED];
+    typedef typename Compute<T>::type K;
+    __shared__ K key[SORT_SHARED];
     __shared__ int pos[SORT_SHARED];
     int p = (int)pow2(n);
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         const T* x = src + r * n;
         for (int i = threadIdx.x; i < p; i += blockDim.x) {
             pos[i] = i;
-            key[i] = i < n ? x[i] : T(0);
+            key[i] = i < n ? widen(x[i]) : K(0);
         }
         __syncthreads();
         for (int size = 2; size <= p; size <<= 1) {
             for (int stride = size >> 1; stride > 0; stride >>= 1) {
                 for (int i = threadIdx.x; i < p / 2; i += blockDim.x) {
                     int lo = 2 * i - (i & (stride - 1)), hi = lo + stride;
-                    T a = key[lo], b = key[hi];
+                    K a = key[lo], b = key[hi];
                     int ia = pos[lo], ib = pos[hi];
                     bool up = (lo & size) == 0;
                     if (up ? sort_before(b, ib, a, ia, n, desc) : sort_before(a, ia, b, ib, n, desc)) {
@@ -76,7 +81,7 @@ __device__ void sort_shared(T* vals, int* idx, const T* src, long long rows, int
             }
         }
         for (int j = threadIdx.x; j < k; j += blockDim.x) {
-            vals[r * k + j] = key[j];
+            vals[r * k + j] = narrow<T>(key[j]); // exact: key[j] came from a T
             idx[r * k + j] = pos[j];
         }
         __syncthreads();
@@ -94,7 +99,7 @@ __device__ void sort_step(int* pos, const T* src, long long rows, int n, long lo
         int* q = pos + r * p;
         const T* x = src + r * (long long)n;
         int ia = q[lo], ib = q[hi];
-        T a = ia < n ? x[ia] : T(0), b = ib < n ? x[ib] : T(0);
+        typename Compute<T>::type a = ia < n ? widen(x[ia]) : 0, b = ib < n ? widen(x[ib]) : 0;
         bool up = (lo & size) == 0;
         if (up ? sort_before(b, ib, a, ia, n, desc) : sort_before(a, ia, b, ib, n, desc)) {
             q[lo] = ib;
@@ -143,7 +148,7 @@ __device__ void cumsum(T* dst, const T* src, long long rows, long long n) {
             A s = A(0);
             for (int e = 0; e < SCAN_ITEMS; e++) {
                 if (lo + e < n) {
-                    s += A(x[lo + e]);
+                    s += A(widen(x[lo + e]));
                 }
             }
             part[t] = s;
@@ -157,8 +162,8 @@ __device__ void cumsum(T* dst, const T* src, long long rows, long long n) {
             A run = carry + (t > 0 ? part[t - 1] : A(0));
             for (int e = 0; e < SCAN_ITEMS; e++) {
                 if (lo + e < n) {
-                    run += A(x[lo + e]);
-                    y[lo + e] = T(run);
+                    run += A(widen(x[lo + e]));
+                    y[lo + e] = narrow<T>(run);
                 }
             }
             carry += part[SORT_BLOCK - 1];
@@ -187,3 +192,5 @@ __device__ void cumsum(T* dst, const T* src, long long rows, long long n) {
 SORT_KERNELS(float, float, f32)
 SORT_KERNELS(double, double, f64)
 SORT_KERNELS(int, unsigned, i32)
+SORT_KERNELS(__nv_bfloat16, float, bf16) // compared and summed in float
+SORT_KERNELS(__half, float, f16)
