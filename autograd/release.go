@@ -97,7 +97,8 @@ func (p *pass) finish() {
 }
 
 // releaseNode releases node i's saved state right after its rules ran,
-// and with ReleaseValues frees the values no unreleased op still needs:
+// and with ReleaseValues frees what only they used (node.owned) and the
+// values no unreleased op still needs:
 // its own, and those of its inputs whose last consumer it was. A value is
 // freed only when its op allocated it (a view of an input, as Reshape or
 // Transpose of a Param makes, is left to the storage's owner) and the
@@ -113,6 +114,10 @@ func (p *pass) releaseNode(i int) {
 		if m != nil && !m.leaf() && m.uses.Add(-1) == 0 && m.freeValue {
 			in.value.Release()
 		}
+	}
+	if p.values && n.owned != nil {
+		n.owned.Release()
+		n.owned = nil
 	}
 	n.release()
 	if n.freeValue && n.uses.Load() == 0 {
