@@ -38,13 +38,7 @@ func MaxPool2d(x *Var, p device.ConvParams) *Var {
 	// the rules reads idx: it goes back to the allocator with the node's
 	// values (ReleaseValues), or at once when nothing was recorded
 	// (evaluation), not when the collector runs.
-	switch {
-	case out.tan != nil:
-	case out.node != nil:
-		out.node.owned = idx
-	default:
-		idx.Release()
-	}
+	out.Own(idx)
 	return out
 }
 

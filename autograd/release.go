@@ -167,3 +167,20 @@ func (v *Var) ReleaseGrad() {
 	}
 	v.grad, v.ownsGrad = nil, false
 }
+
+// Own hands t to v's record: t is a temporary that nothing but the op
+// which made v reads (a convolution's im2col columns of an input that
+// records nothing, which no Var's release would reach). A backward pass
+// with ReleaseValues frees t when it releases v's record; when v records
+// nothing, t is freed at once. The caller promises that nothing else
+// holds t's storage. Own does nothing when v carries a tangent (forward
+// mode may have recorded ops reading t) or already owns a tensor.
+func (v *Var) Own(t *tensor.Tensor) {
+	switch {
+	case v.tan != nil:
+	case v.node == nil:
+		t.Release()
+	case v.node.owned == nil && !v.node.leaf():
+		v.node.owned = t
+	}
+}

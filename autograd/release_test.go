@@ -227,3 +227,18 @@ func sum(xs []float32) (s float32) {
 	}
 	return s
 }
+
+// TestOwnKeepsWhatATangentReads differentiates the tangent of a max-pool
+// (forward over reverse): the tangent's ops recorded a gather at the
+// argmax positions, so MaxPool2d must not free them even though its own
+// output records nothing.
+func TestOwnKeepsWhatATangentReads(t *testing.T) {
+	g := tensor.NewRNG(9)
+	x := g.Normal(device.CPUDevice, device.Float64, 0, 1, 1, 2, 4, 4)
+	dir := ag.Param(g.Normal(device.CPUDevice, device.Float64, 0, 1, 1, 2, 4, 4))
+	p := device.ConvParams{N: 1, C: 2, H: 4, W: 4, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
+	_, tan := ag.JVP(func(xs []*ag.Var) *ag.Var { return ag.MaxPool2d(xs[0], p).Sum(false) },
+		[]*ag.Var{ag.Const(x)}, []*ag.Var{dir})
+	ag.Backward([]*ag.Var{tan}, ag.GradOptions{ReleaseValues: true})
+	require.Equal(t, 8.0, dir.Grad().Sum(false).Item(), "one 1 per window")
+}
