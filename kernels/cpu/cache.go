@@ -193,7 +193,9 @@ func (c *cache) emptyLocked() {
 // collection drops it: a long step (a CNN's takes a third of a second on
 // two cores) may see several collections, and an array it takes once per
 // step must survive them.
-var trimIdle = time.Second
+var trimIdle atomic.Int64
+
+func init() { trimIdle.Store(int64(time.Second)) }
 
 // trim drops, from every list, the arrays that stayed unused since the
 // last trim (the bottom low of the stack) when that was trimIdle ago,
@@ -203,7 +205,7 @@ func (c *cache) trim() {
 	defer c.mu.Unlock()
 	c.armed = false
 	now := time.Now()
-	if now.Sub(c.trimmed) < trimIdle {
+	if now.Sub(c.trimmed) < time.Duration(trimIdle.Load()) {
 		c.armLocked()
 		return
 	}

@@ -158,19 +158,26 @@ func TestCacheLimits(t *testing.T) {
 }
 
 // TestCacheTrimsAtCollections checks that an array nobody takes leaves
-// the cache after garbage collections, and that the trims stop once the
-// cache is empty.
+// the cache at garbage collections once it sat idle for trimIdle, not
+// before, and that the trims stop once the cache is empty.
 func TestCacheTrimsAtCollections(t *testing.T) {
-	defer func(d time.Duration) { trimIdle = d }(trimIdle)
-	trimIdle = 0
+	defer trimIdle.Store(trimIdle.Load())
+	trimIdle.Store(int64(time.Hour))
 	be := &Backend{}
 	a, err := be.Alloc(device.Float32, 1000)
 	require.NoError(t, err)
 	be.Free(a)
 	require.Positive(t, be.Memory().Cached)
-	for i := 0; i < 100 && be.Memory().Cached != 0; i++ {
+	for range 5 {
 		runtime.GC()
-		time.Sleep(time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.Positive(t, be.Memory().Cached, "idle for less than trimIdle")
+
+	trimIdle.Store(0)
+	for i := 0; i < 200 && be.Memory().Cached != 0; i++ { // cleanups run soon after a collection, not in it
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
 	}
 	require.Zero(t, be.Memory().Cached)
 	be.cache.mu.Lock()
