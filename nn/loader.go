@@ -164,11 +164,19 @@ func (d *ImageDataset) Batch(dev device.Device, idx []int) (x, y *tensor.Tensor)
 	return tensor.NewOn(dev, img, shape...), tensor.NewOn(dev, lab)
 }
 
-// TensorDataset is a data set held as two host tensors whose first axis
+// TensorDataset is a data set held as two host arrays whose first axis
 // counts the samples: inputs [N, ...] and targets [N, ...].
 type TensorDataset struct {
-	x, y   *tensor.Tensor // contiguous, on the CPU
-	xs, ys []int          // shape of one sample
+	x, y   hostRows
+	n      int
+	xs, ys []int // shape of one sample
+}
+
+// hostRows is one of a TensorDataset's tensors in host memory.
+type hostRows struct {
+	dt  device.DType // Float32 or Int32
+	f32 []float32
+	i32 []int32
 }
 
 // NewTensorDataset returns the samples of x and y (Float32 or Int32, any
@@ -184,28 +192,34 @@ func NewTensorDataset(x, y *tensor.Tensor) (*TensorDataset, error) {
 			return nil, fmt.Errorf("nn: tensor data set: dtype %v: want float32 or int32", dt)
 		}
 	}
-	return &TensorDataset{x: x.To(device.CPUDevice).Contiguous(), y: y.To(device.CPUDevice).Contiguous(), xs: xs[1:], ys: ys[1:]}, nil
+	return &TensorDataset{x: hostRowsOf(x), y: hostRowsOf(y), n: xs[0], xs: xs[1:], ys: ys[1:]}, nil
+}
+
+// hostRowsOf copies t to the host.
+func hostRowsOf(t *tensor.Tensor) hostRows {
+	if t.DType() == device.Int32 {
+		return hostRows{dt: device.Int32, i32: t.Int32s()}
+	}
+	return hostRows{dt: device.Float32, f32: t.Float32s()}
 }
 
 // Len returns the number of samples.
-func (d *TensorDataset) Len() int { return d.x.Shape()[0] }
+func (d *TensorDataset) Len() int { return d.n }
 
 // Batch gathers the samples idx onto dev.
 func (d *TensorDataset) Batch(dev device.Device, idx []int) (x, y *tensor.Tensor) {
-	return gatherTensor(d.x, d.xs, dev, idx), gatherTensor(d.y, d.ys, dev, idx)
+	return d.x.gather(d.xs, dev, idx), d.y.gather(d.ys, dev, idx)
 }
 
-// gatherTensor copies the rows idx of t (whose rows have shape row) to dev.
-func gatherTensor(t *tensor.Tensor, row []int, dev device.Device, idx []int) *tensor.Tensor {
-	size := 1
-	for _, s := range row {
-		size *= s
-	}
+// gather copies the rows idx (each of shape row) to dev: the rows alone,
+// not the whole data set.
+func (h hostRows) gather(row []int, dev device.Device, idx []int) *tensor.Tensor {
+	size := device.Numel(row)
 	shape := append([]int{len(idx)}, row...)
-	if t.DType() == device.Int32 {
-		return tensor.NewOn(dev, gatherRows(t.Int32s(), size, idx), shape...)
+	if h.dt == device.Int32 {
+		return tensor.NewOn(dev, gatherRows(h.i32, size, idx), shape...)
 	}
-	return tensor.NewOn(dev, gatherRows(t.Float32s(), size, idx), shape...)
+	return tensor.NewOn(dev, gatherRows(h.f32, size, idx), shape...)
 }
 
 // gatherRows copies the rows idx of src (rows of size elements).
