@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"iter"
+	"sync"
 
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/nn/data"
@@ -155,13 +156,11 @@ func (d *ImageDataset) Len() int { return d.n }
 // Batch copies the images idx into one batch on dev: images [B, 1, Rows,
 // Cols] (or [B, Rows·Cols] when Flat) and Int32 labels [B].
 func (d *ImageDataset) Batch(dev device.Device, idx []int) (x, y *tensor.Tensor) {
-	img := gatherRows(d.images, d.px, idx)
-	lab := gatherRows(d.labels, 1, idx)
 	shape := []int{len(idx), 1, d.rows, d.cols}
 	if d.opts.Flat {
 		shape = []int{len(idx), d.px}
 	}
-	return tensor.NewOn(dev, img, shape...), tensor.NewOn(dev, lab)
+	return uploadRows(dev, d.images, d.px, idx, shape...), uploadRows(dev, d.labels, 1, idx, len(idx))
 }
 
 // TensorDataset is a data set held as two host arrays whose first axis
@@ -217,18 +216,39 @@ func (h hostRows) gather(row []int, dev device.Device, idx []int) *tensor.Tensor
 	size := device.Numel(row)
 	shape := append([]int{len(idx)}, row...)
 	if h.dt == device.Int32 {
-		return tensor.NewOn(dev, gatherRows(h.i32, size, idx), shape...)
+		return uploadRows(dev, h.i32, size, idx, shape...)
 	}
-	return tensor.NewOn(dev, gatherRows(h.f32, size, idx), shape...)
+	return uploadRows(dev, h.f32, size, idx, shape...)
 }
 
-// gatherRows copies the rows idx of src (rows of size elements).
-func gatherRows[T float32 | int32](src []T, size int, idx []int) []T {
-	out := make([]T, len(idx)*size)
-	for i, j := range idx {
-		copy(out[i*size:(i+1)*size], src[j*size:(j+1)*size])
+// stagingF32 and stagingI32 recycle the host slices uploadRows gathers
+// batches into: NewOn copies them to the device, so one per goroutine at
+// a time serves every batch instead of a batch of garbage each.
+var stagingF32, stagingI32 sync.Pool
+
+// uploadRows copies the rows idx of src (rows of size elements) to a
+// tensor of shape on dev.
+func uploadRows[T float32 | int32](dev device.Device, src []T, size int, idx []int, shape ...int) *tensor.Tensor {
+	pool := &stagingF32
+	var z T
+	if _, ok := any(z).(int32); ok {
+		pool = &stagingI32
 	}
-	return out
+	p, _ := pool.Get().(*[]T)
+	if p == nil {
+		p = new([]T)
+	}
+	n := len(idx) * size
+	if cap(*p) < n {
+		*p = make([]T, n)
+	}
+	buf := (*p)[:n]
+	for i, j := range idx {
+		copy(buf[i*size:(i+1)*size], src[j*size:(j+1)*size])
+	}
+	t := tensor.NewOn(dev, buf, shape...)
+	pool.Put(p)
+	return t
 }
 
 func identity(n int) []int {
