@@ -31,9 +31,15 @@ func Col2Im(cols *Var, p device.ConvParams) *Var {
 // kernel picks it).
 func MaxPool2d(x *Var, p device.ConvParams) *Var {
 	y, idx := tensor.MaxPool2d(x.value, p)
-	return unary("MaxPool2d", y, x,
+	out := unary("MaxPool2d", y, x,
 		func(g, x, y *Var) *Var { return MaxPool2dBackward(g, idx, p) },
 		func(t, x, y *Var) *Var { return gatherWindows(t, idx, p) })
+	// Without a tangent (whose ops may have recorded idx), nothing but
+	// the rules reads idx: it goes back to the allocator with the node's
+	// values (ReleaseValues), or at once when nothing was recorded
+	// (evaluation), not when the collector runs.
+	out.Own(idx)
+	return out
 }
 
 // MaxPool2dBackward routes dy [N,C,OH,OW] to the positions idx (from

@@ -42,8 +42,9 @@
 // naming its op. It frees the device memory it owns as soon as it is done
 // with it rather than when the garbage collector runs: each rule's
 // temporaries and each intermediate gradient; with ReleaseValues also the
-// forward values no unreleased op needs (see GradOptions), and
-// Var.ReleaseGrad frees a gradient once the optimizer has used it.
+// forward values no unreleased op needs (see GradOptions) and the
+// temporaries a record owns (MaxPool2d's argmax positions, see Var.Own),
+// and Var.ReleaseGrad frees a gradient once the optimizer has used it.
 //
 // Errors follow the tensor package: a programmer error panics with a
 // *tensor.Error naming the op and the operands' shapes, dtypes and

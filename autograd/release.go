@@ -97,7 +97,8 @@ func (p *pass) finish() {
 }
 
 // releaseNode releases node i's saved state right after its rules ran,
-// and with ReleaseValues frees the values no unreleased op still needs:
+// and with ReleaseValues frees what only they used (node.owned) and the
+// values no unreleased op still needs:
 // its own, and those of its inputs whose last consumer it was. A value is
 // freed only when its op allocated it (a view of an input, as Reshape or
 // Transpose of a Param makes, is left to the storage's owner) and the
@@ -113,6 +114,10 @@ func (p *pass) releaseNode(i int) {
 		if m != nil && !m.leaf() && m.uses.Add(-1) == 0 && m.freeValue {
 			in.value.Release()
 		}
+	}
+	if p.values && n.owned != nil {
+		n.owned.Release()
+		n.owned = nil
 	}
 	n.release()
 	if n.freeValue && n.uses.Load() == 0 {
@@ -161,4 +166,21 @@ func (v *Var) ReleaseGrad() {
 		v.grad.value.Release()
 	}
 	v.grad, v.ownsGrad = nil, false
+}
+
+// Own hands t to v's record: t is a temporary that nothing but the op
+// which made v reads (a convolution's im2col columns of an input that
+// records nothing, which no Var's release would reach). A backward pass
+// with ReleaseValues frees t when it releases v's record; when v records
+// nothing, t is freed at once. The caller promises that nothing else
+// holds t's storage. Own does nothing when v carries a tangent (forward
+// mode may have recorded ops reading t) or already owns a tensor.
+func (v *Var) Own(t *tensor.Tensor) {
+	switch {
+	case v.tan != nil:
+	case v.node == nil:
+		t.Release()
+	case v.node.owned == nil && !v.node.leaf():
+		v.node.owned = t
+	}
 }

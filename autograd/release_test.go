@@ -1,6 +1,7 @@
 package autograd_test
 
 import (
+	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -191,4 +192,53 @@ func TestReleaseValuesKeepsSharedStorage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMaxPoolArgmaxReleased checks that MaxPool2d's saved argmax
+// positions go back to the allocator with the node (ReleaseValues), and
+// at once when nothing records (evaluation), instead of waiting for the
+// collector: with the collector off, the CPU's live bytes are exactly
+// what the caller still holds.
+func TestMaxPoolArgmaxReleased(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	be := device.MustOpen(device.CPUDevice)
+	g := tensor.NewRNG(5)
+	x := g.Normal(device.CPUDevice, device.Float32, 0, 1, 2, 3, 8, 6)
+	p := device.ConvParams{N: 2, C: 3, H: 8, W: 6, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
+	const in, out = 2 * 3 * 8 * 6 * 4, 2 * 3 * 4 * 3 * 4 // bytes of x and of a pooled float32
+
+	live := be.Memory().Live
+	y := ag.MaxPool2d(ag.Const(x), p)
+	require.Equal(t, live+out, be.Memory().Live, "evaluation keeps the output alone")
+
+	live = be.Memory().Live
+	X := ag.Param(x)
+	loss := ag.MaxPool2d(X, p).Sum(false)
+	ag.Backward([]*ag.Var{loss}, ag.GradOptions{ReleaseValues: true})
+	require.Equal(t, live+in+4, be.Memory().Live, "training keeps the gradient and the loss")
+	require.Equal(t, y.Value().Float32s(), ag.MaxPool2d(ag.Const(x), p).Value().Float32s())
+	require.InDelta(t, float64(sum(y.Value().Float32s())), loss.Value().Item(), 1e-4)
+	require.Equal(t, float64(len(y.Value().Float32s())), X.Grad().Sum(false).Item(), "one 1 per window")
+}
+
+func sum(xs []float32) (s float32) {
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+// TestOwnKeepsWhatATangentReads differentiates the tangent of a max-pool
+// (forward over reverse): the tangent's ops recorded a gather at the
+// argmax positions, so MaxPool2d must not free them even though its own
+// output records nothing.
+func TestOwnKeepsWhatATangentReads(t *testing.T) {
+	g := tensor.NewRNG(9)
+	x := g.Normal(device.CPUDevice, device.Float64, 0, 1, 1, 2, 4, 4)
+	dir := ag.Param(g.Normal(device.CPUDevice, device.Float64, 0, 1, 1, 2, 4, 4))
+	p := device.ConvParams{N: 1, C: 2, H: 4, W: 4, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
+	_, tan := ag.JVP(func(xs []*ag.Var) *ag.Var { return ag.MaxPool2d(xs[0], p).Sum(false) },
+		[]*ag.Var{ag.Const(x)}, []*ag.Var{dir})
+	ag.Backward([]*ag.Var{tan}, ag.GradOptions{ReleaseValues: true})
+	require.Equal(t, 8.0, dir.Grad().Sum(false).Item(), "one 1 per window")
 }

@@ -73,6 +73,10 @@ type node struct {
 	// freeValue: a pass with ReleaseValues released this node; its value
 	// is freed once uses reaches 0.
 	freeValue bool
+	// owned is a tensor the op allocated for its rules alone (MaxPool2d's
+	// argmax positions), freed when a pass with ReleaseValues releases
+	// the node.
+	owned *tensor.Tensor
 }
 
 // seqCounter numbers nodes. One process-wide counter keeps the order

@@ -9,8 +9,8 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// trainWorkloads: whole training steps (zero the gradients, forward,
-// cross-entropy, backward, optimizer step) of the two networks `tapegrad
+// trainWorkloads: whole training steps (free the gradients, forward,
+// cross-entropy, backward freeing the activations, optimizer step) of the two networks `tapegrad
 // train` trains, on random images and labels.
 func trainWorkloads() []Workload {
 	return []Workload{
@@ -62,10 +62,14 @@ func trainStep(name, what string, cnn bool, opt string) Workload {
 					var loss *tensor.Tensor
 					values := paramValues(ps)
 					return Instance{
+						// As `tapegrad train` steps (TrainerOptions.ReleaseMemory):
+						// the step's memory goes back to the device's cache.
 						Run: func() {
-							o.ZeroGrad()
+							for _, p := range ps {
+								p.Var.ReleaseGrad()
+							}
 							l := nn.CrossEntropy(m.Forward(autograd.Const(x)), labels, 0)
-							l.Backward()
+							autograd.Backward([]*autograd.Var{l}, autograd.GradOptions{ReleaseValues: true})
 							o.Step()
 							loss = l.Value()
 						},

@@ -61,7 +61,13 @@ func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 		if g > 1 {
 			xi, wi = x.Narrow(1, i*cg, cg), w.Narrow(0, i*og, og)
 		}
-		ys[i] = wi.Reshape(og, cg*kh*kw).MatMul(autograd.Im2Col(xi, p))
+		cols := autograd.Im2Col(xi, p)
+		ys[i] = wi.Reshape(og, cg*kh*kw).MatMul(cols)
+		if !cols.RequiresGrad() {
+			// The columns of an input that records nothing (the data)
+			// are no Var of the graph: only the product reads them.
+			ys[i].Own(cols.Value())
+		}
 	}
 	y := ys[0]
 	if g > 1 {

@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"math"
+	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -111,4 +112,32 @@ func TestConv2dPositionalIsNamed(t *testing.T) {
 	require.Equal(t, old.Bias.Value().Float32s(), named.Bias.Value().Float32s())
 	old.Weight, old.Bias, named.Weight, named.Bias = nil, nil, nil, nil
 	require.Equal(t, old, named)
+}
+
+// TestConv2dFnReleasesColumnsOfData checks that the im2col columns of an
+// input that records nothing (the data) go back to the allocator with the
+// product's record (ReleaseValues), or at once in evaluation, instead of
+// waiting for the collector: with the collector off, the CPU's live bytes
+// are exactly what the caller still holds.
+func TestConv2dFnReleasesColumnsOfData(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	be := device.MustOpen(cpu)
+	rng := tensor.NewRNG(testSeed(t))
+	x := rng.Normal(cpu, device.Float32, 0, 1, 2, 3, 6, 5)
+	w := rng.Normal(cpu, device.Float32, 0, 1, 4, 3, 3, 3)
+	b := rng.Normal(cpu, device.Float32, 0, 1, 4)
+	o := nn.ConvOptions{Padding: [2]int{1, 1}}
+	const out, params = 2 * 4 * 6 * 5 * 4, (4*3*3*3 + 4) * 4 // bytes
+
+	live := be.Memory().Live
+	y := nn.Conv2dFn(autograd.NoGrad(autograd.Const(x)), autograd.Const(w), nil, o)
+	require.Equal(t, live+out, be.Memory().Live, "evaluation keeps the output alone")
+
+	live = be.Memory().Live
+	W, B := autograd.Param(w), autograd.Param(b)
+	loss := nn.Conv2dFn(autograd.Const(x), W, B, o).Sum(false)
+	autograd.Backward([]*autograd.Var{loss}, autograd.GradOptions{ReleaseValues: true})
+	require.Equal(t, live+params+4, be.Memory().Live, "training keeps the gradients and the loss")
+	want := y.Value().Sum(false).Item() + 6*5*b.Sum(false).Item()*2
+	require.InDelta(t, want, loss.Value().Item(), 1e-3*math.Max(1, math.Abs(want)))
 }

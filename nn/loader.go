@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"iter"
+	"sync"
 
 	"github.com/tapegrad/tapegrad/device"
 	"github.com/tapegrad/tapegrad/nn/data"
@@ -155,20 +156,26 @@ func (d *ImageDataset) Len() int { return d.n }
 // Batch copies the images idx into one batch on dev: images [B, 1, Rows,
 // Cols] (or [B, Rows·Cols] when Flat) and Int32 labels [B].
 func (d *ImageDataset) Batch(dev device.Device, idx []int) (x, y *tensor.Tensor) {
-	img := gatherRows(d.images, d.px, idx)
-	lab := gatherRows(d.labels, 1, idx)
 	shape := []int{len(idx), 1, d.rows, d.cols}
 	if d.opts.Flat {
 		shape = []int{len(idx), d.px}
 	}
-	return tensor.NewOn(dev, img, shape...), tensor.NewOn(dev, lab)
+	return uploadRows(dev, d.images, d.px, idx, shape...), uploadRows(dev, d.labels, 1, idx, len(idx))
 }
 
-// TensorDataset is a data set held as two host tensors whose first axis
+// TensorDataset is a data set held as two host arrays whose first axis
 // counts the samples: inputs [N, ...] and targets [N, ...].
 type TensorDataset struct {
-	x, y   *tensor.Tensor // contiguous, on the CPU
-	xs, ys []int          // shape of one sample
+	x, y   hostRows
+	n      int
+	xs, ys []int // shape of one sample
+}
+
+// hostRows is one of a TensorDataset's tensors in host memory.
+type hostRows struct {
+	dt  device.DType // Float32 or Int32
+	f32 []float32
+	i32 []int32
 }
 
 // NewTensorDataset returns the samples of x and y (Float32 or Int32, any
@@ -184,37 +191,64 @@ func NewTensorDataset(x, y *tensor.Tensor) (*TensorDataset, error) {
 			return nil, fmt.Errorf("nn: tensor data set: dtype %v: want float32 or int32", dt)
 		}
 	}
-	return &TensorDataset{x: x.To(device.CPUDevice).Contiguous(), y: y.To(device.CPUDevice).Contiguous(), xs: xs[1:], ys: ys[1:]}, nil
+	return &TensorDataset{x: hostRowsOf(x), y: hostRowsOf(y), n: xs[0], xs: xs[1:], ys: ys[1:]}, nil
+}
+
+// hostRowsOf copies t to the host.
+func hostRowsOf(t *tensor.Tensor) hostRows {
+	if t.DType() == device.Int32 {
+		return hostRows{dt: device.Int32, i32: t.Int32s()}
+	}
+	return hostRows{dt: device.Float32, f32: t.Float32s()}
 }
 
 // Len returns the number of samples.
-func (d *TensorDataset) Len() int { return d.x.Shape()[0] }
+func (d *TensorDataset) Len() int { return d.n }
 
 // Batch gathers the samples idx onto dev.
 func (d *TensorDataset) Batch(dev device.Device, idx []int) (x, y *tensor.Tensor) {
-	return gatherTensor(d.x, d.xs, dev, idx), gatherTensor(d.y, d.ys, dev, idx)
+	return d.x.gather(d.xs, dev, idx), d.y.gather(d.ys, dev, idx)
 }
 
-// gatherTensor copies the rows idx of t (whose rows have shape row) to dev.
-func gatherTensor(t *tensor.Tensor, row []int, dev device.Device, idx []int) *tensor.Tensor {
-	size := 1
-	for _, s := range row {
-		size *= s
-	}
+// gather copies the rows idx (each of shape row) to dev: the rows alone,
+// not the whole data set.
+func (h hostRows) gather(row []int, dev device.Device, idx []int) *tensor.Tensor {
+	size := device.Numel(row)
 	shape := append([]int{len(idx)}, row...)
-	if t.DType() == device.Int32 {
-		return tensor.NewOn(dev, gatherRows(t.Int32s(), size, idx), shape...)
+	if h.dt == device.Int32 {
+		return uploadRows(dev, h.i32, size, idx, shape...)
 	}
-	return tensor.NewOn(dev, gatherRows(t.Float32s(), size, idx), shape...)
+	return uploadRows(dev, h.f32, size, idx, shape...)
 }
 
-// gatherRows copies the rows idx of src (rows of size elements).
-func gatherRows[T float32 | int32](src []T, size int, idx []int) []T {
-	out := make([]T, len(idx)*size)
-	for i, j := range idx {
-		copy(out[i*size:(i+1)*size], src[j*size:(j+1)*size])
+// stagingF32 and stagingI32 recycle the host slices uploadRows gathers
+// batches into: NewOn copies them to the device, so one per goroutine at
+// a time serves every batch instead of a batch of garbage each.
+var stagingF32, stagingI32 sync.Pool
+
+// uploadRows copies the rows idx of src (rows of size elements) to a
+// tensor of shape on dev.
+func uploadRows[T float32 | int32](dev device.Device, src []T, size int, idx []int, shape ...int) *tensor.Tensor {
+	pool := &stagingF32
+	var z T
+	if _, ok := any(z).(int32); ok {
+		pool = &stagingI32
 	}
-	return out
+	p, _ := pool.Get().(*[]T)
+	if p == nil {
+		p = new([]T)
+	}
+	n := len(idx) * size
+	if cap(*p) < n {
+		*p = make([]T, n)
+	}
+	buf := (*p)[:n]
+	for i, j := range idx {
+		copy(buf[i*size:(i+1)*size], src[j*size:(j+1)*size])
+	}
+	t := tensor.NewOn(dev, buf, shape...)
+	pool.Put(p)
+	return t
 }
 
 func identity(n int) []int {

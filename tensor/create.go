@@ -19,7 +19,9 @@ func NewOn[T Elem](dev device.Device, data []T, shape ...int) *Tensor {
 		panic(&Error{Op: "New", Msg: "shape " + fmtShape(shape) + " needs " + itoa(n) + " elements, data has " + itoa(len(data)), Kind: ErrShape})
 	}
 	t := alloc("New", backendOf("New", dev), dtypeOf[T](), shape)
-	check("New", t.st.be.Write(t.st.buf, append([]T(nil), data...)), t)
+	// Write copies data (Backend's contract), so no copy of our own: a
+	// batch upload would otherwise make a batch of garbage.
+	check("New", t.st.be.Write(t.st.buf, data), t)
 	return t
 }
 

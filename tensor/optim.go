@@ -10,6 +10,9 @@ import (
 // row-major order), shares a device, dtype and shape with param: the fused
 // optimizer kernels update whole buffers.
 func inPlace(op string, param *Tensor, others ...*Tensor) {
+	if fitsInPlace(param, others) {
+		return
+	}
 	all := append([]*Tensor{param}, others...)
 	sameDevice(op, all...)
 	sameDType(op, all...)
@@ -22,6 +25,20 @@ func inPlace(op string, param *Tensor, others ...*Tensor) {
 			fail(ErrShape, op, all, "shapes differ")
 		}
 	}
+}
+
+// fitsInPlace is inPlace's test without the operand list its errors
+// name, which would cost an allocation per parameter and step.
+func fitsInPlace(param *Tensor, others []*Tensor) bool {
+	if !param.dtype.IsFloat() || !param.dense() {
+		return false
+	}
+	for _, t := range others {
+		if t.st.be != param.st.be || t.dtype != param.dtype || !t.dense() || !slices.Equal(t.shape, param.shape) {
+			return false
+		}
+	}
+	return true
 }
 
 // SGDStep updates param in place from grad with one fused SGD step; mom is

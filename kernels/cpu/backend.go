@@ -10,11 +10,13 @@ import (
 )
 
 // Backend is the CPU implementation of device.Backend. It holds no state
-// but the allocator's counters, so one instance serves every caller and its
-// methods are safe for concurrent use.
+// but the allocator's counters and its cache of freed buffers, so one
+// instance serves every caller and its methods are safe for concurrent
+// use.
 type Backend struct {
-	live atomic.Int64 // bytes held by live buffers
-	peak atomic.Int64 // largest live seen
+	live  atomic.Int64 // bytes held by live buffers
+	peak  atomic.Int64 // largest live seen
+	cache cache
 }
 
 var _ device.Backend = (*Backend)(nil)
@@ -48,10 +50,13 @@ func (*Backend) Info() device.Info {
 	}
 }
 
-// Memory returns live and peak bytes of buffers allocated here. Freed
-// memory goes straight back to the Go heap, so nothing is cached.
+// Memory returns live and peak bytes of buffers allocated here, the
+// bytes the cache holds for reuse (Cached), and how many Alloc calls there
+// were and the cache served (Allocs, CacheHits). Live counts the elements
+// requested; a cached array is rounded up to its size class.
 func (be *Backend) Memory() device.MemStats {
-	return device.MemStats{Live: be.live.Load(), Peak: be.peak.Load()}
+	return device.MemStats{Live: be.live.Load(), Peak: be.peak.Load(), Cached: be.cache.bytes.Load(),
+		Allocs: be.cache.allocs.Load(), CacheHits: be.cache.hits.Load()}
 }
 
 // GarbageCollected reports true: buffers are Go slices, so the tensor

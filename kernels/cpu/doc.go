@@ -45,5 +45,15 @@
 // Alloc checks each request against a memory limit (the machine's physical
 // memory unless SetMemoryLimit says otherwise) before making the slice,
 // and fails with device.ErrOutOfMemory, as the CUDA backend does, where Go
-// would end the process.
+// would end the process. Free (which tensor.Release and autograd's
+// releases call) hands the slice to a cache of free lists by dtype and
+// size class that Alloc takes from first, so a training step that
+// releases its tape reuses its arrays instead of making garbage; the
+// cache is bounded (SetCacheLimit, a quarter of the memory limit, idle
+// arrays dropped at garbage collections, EmptyCache) and reported in
+// Memory's Cached, Allocs and CacheHits (cache.go says why it is
+// sound). A buffer the collector finds dead goes back to the Go heap, so
+// no finalizer keeps memory alive. Reused memory is not cleared: with
+// TAPEGRAD_CPU_POISON=1 every new buffer is filled with NaN, to catch
+// code that relies on zeroed memory.
 package cpu

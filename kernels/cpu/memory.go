@@ -15,7 +15,8 @@ import (
 )
 
 // Buffer is CPU memory: a Go slice of its dtype. The garbage collector owns
-// the memory; Free only drops the reference and the byte count.
+// the memory; Free drops the reference and the byte count and hands the
+// slice to the backend's cache (cache.go).
 type Buffer struct {
 	dt   device.DType
 	n    int
@@ -62,32 +63,43 @@ func isInt[T num]() bool {
 	return ok
 }
 
-// Alloc returns a zeroed buffer of n elements (Go has no cheaper memory).
-// A request the memory limit (SetMemoryLimit) has no room for fails with
+// Alloc returns a buffer of n elements: an array the cache holds for
+// n's size class when there is one (its contents are whatever the last
+// owner left), else a new zeroed Go slice (see cache.go). A new array
+// that the memory limit (SetMemoryLimit) has no room for, beside the
+// cache, first empties the cache; one that still does not fit fails with
 // an error wrapping device.ErrOutOfMemory before any memory is taken: Go
-// would otherwise end the process ("fatal error: out of memory") or
-// panic in make.
+// would otherwise end the process ("fatal error: out of memory") or panic
+// in make.
 func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	if n < 0 {
 		return nil, opError("Alloc", "negative length %d", n)
 	}
-	if err := be.admit(dt, n); err != nil {
-		return nil, err
-	}
-	b := &Buffer{dt: dt, n: n}
-	switch dt {
-	case device.Float32:
-		b.data = make([]float32, n)
-	case device.Float64:
-		b.data = make([]float64, n)
-	case device.Int32:
-		b.data = make([]int32, n)
-	case device.BFloat16:
-		b.data = make([]device.BF16, n)
-	case device.Float16:
-		b.data = make([]device.F16, n)
-	default:
+	if dt > device.Float16 {
 		return nil, opError("Alloc", "unknown dtype %v", dt)
+	}
+	be.cache.allocs.Add(1)
+	b := &Buffer{dt: dt, n: n}
+	class, capacity, pooled := sizeClass(n)
+	if pooled {
+		b.data = be.cache.get(dt, class, capacity, n)
+	}
+	if b.data != nil {
+		be.cache.hits.Add(1)
+	} else {
+		if !pooled {
+			capacity = n
+		}
+		if bytes, ok := dt.Bytes(capacity); ok && int64(bytes) > memLimit.Load()-be.live.Load()-be.cache.bytes.Load() {
+			be.cache.empty()
+		}
+		if err := be.admitRounded(dt, n, capacity); err != nil {
+			return nil, err
+		}
+		b.data = makeSlice(dt, n, capacity)
+	}
+	if poison.Load() {
+		fillPoison(b.data)
 	}
 	b.acct = &account{be: be, bytes: b.bytes()}
 	be.track(b.acct.bytes)
@@ -144,9 +156,13 @@ const admitWait = 50 * time.Millisecond
 // of the live count and the heap the collector found live, and the count
 // falls as cleanups settle dead buffers, which admit waits for (up to
 // admitWait) before it gives up.
-func (be *Backend) admit(dt device.DType, n int) error {
+func (be *Backend) admit(dt device.DType, n int) error { return be.admitRounded(dt, n, n) }
+
+// admitRounded is admit for a request of n elements that takes an array
+// of capacity elements (n rounded up to its size class).
+func (be *Backend) admitRounded(dt device.DType, n, capacity int) error {
 	limit := memLimit.Load()
-	bytes, ok := dt.Bytes(n)
+	bytes, ok := dt.Bytes(capacity)
 	if ok && int64(bytes) <= limit-be.live.Load() {
 		return nil
 	}
@@ -168,8 +184,8 @@ func (be *Backend) admit(dt device.DType, n int) error {
 		}
 	}
 	size := "more than an int can count"
-	if ok {
-		size = strconv.Itoa(bytes)
+	if b, ok := dt.Bytes(n); ok {
+		size = strconv.Itoa(b)
 	}
 	return fmt.Errorf("cpu: Alloc: %w: %d %v elements (%s bytes) requested with %d bytes live; the limit is %d bytes (physical memory unless cpu.SetMemoryLimit changed it)",
 		device.ErrOutOfMemory, n, dt, size, be.live.Load(), limit)
@@ -186,14 +202,20 @@ func (be *Backend) track(delta int64) {
 	}
 }
 
-// Free drops b's memory. Freeing twice, or a buffer of another backend,
-// is a no-op.
+// Free ends b: its array goes to the cache for the next Alloc of its
+// size class (or to the collector past the cache's limits), and b can no
+// longer be used. Freeing twice, or a buffer of another backend, is a
+// no-op.
 func (be *Backend) Free(b device.Buffer) {
 	cb, ok := b.(*Buffer)
 	if !ok || cb == nil || cb.acct == nil || !cb.acct.settle() {
 		return
 	}
+	data := cb.data
 	cb.data = nil
+	if class, capacity, ok := sizeClass(cb.n); ok && cb.acct.be == be && capOf(data) == capacity {
+		be.cache.put(cb.dt, class, capacity, data, cb.n)
+	}
 }
 
 // Write copies host data into dst.

@@ -32,10 +32,10 @@ func TestAllocFree(t *testing.T) {
 	require.NoError(t, err)
 	b, err := be.Alloc(device.Int32, 5)
 	require.NoError(t, err)
-	require.Equal(t, device.MemStats{Live: 100, Peak: 100}, be.Memory())
+	require.Equal(t, device.MemStats{Live: 100, Peak: 100, Allocs: 2}, be.Memory())
 	be.Free(a)
 	be.Free(a) // twice: a no-op
-	require.Equal(t, device.MemStats{Live: 20, Peak: 100}, be.Memory())
+	require.Equal(t, device.MemStats{Live: 20, Cached: 80, Peak: 100, Allocs: 2}, be.Memory(), "a's array is cached")
 	require.Equal(t, 10, a.Len())
 	require.Equal(t, device.Float64, a.DType())
 	be.Free(b)

@@ -252,10 +252,17 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 	floatSum := !intSum && (r.op == device.Sum || r.op == device.Mean)
 	vec := vecKernel[T]()
 	parallelFor(r.outer/cols*groups, r.m*min(cols, width), func(lo, hi int) {
-		blk, tot := make([]partial[T], width), make([]partial[T], width)
+		pp := partialPool[T]()
+		pb, pt := pp.get(width), pp.get(width)
+		defer pp.put(pb)
+		defer pp.put(pt)
+		blk, tot := *pb, *pt
 		var lanes []float64
 		if floatSum {
-			lanes = make([]float64, sumLanes*width)
+			pl := lanePool.get(sumLanes * width)
+			defer lanePool.put(pl)
+			lanes = *pl
+			clear(lanes)
 		}
 		// finish ends a block: the lanes of each float sum add up into blk.
 		finish := func(n int) {

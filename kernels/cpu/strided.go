@@ -175,7 +175,9 @@ func mapChunks[T elem](cost int, ins []input[T], fn func(lo int, xs [][]T)) {
 		w := tmpl
 		w.seek(lo)
 		xs := make([][]T, len(ins))
-		scratch := make([]T, len(ins)*chunk)
+		ps := elemPool[T]().get(len(ins) * chunk)
+		defer elemPool[T]().put(ps)
+		scratch := *ps
 		for pos := lo; pos < hi; {
 			n := min(chunk, hi-pos)
 			for k, in := range ins {
