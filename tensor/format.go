@@ -14,7 +14,8 @@ const (
 	printEdge      = 3
 )
 
-// String formats t like NumPy's repr, e.g.
+// String formats t like NumPy's repr (a half-precision element with the
+// fewest digits that read back as the same value), e.g.
 //
 //	tensor([[1, 2.5],
 //	        [3, 4]], dtype=float32, device=cpu)
@@ -29,9 +30,12 @@ func (t *Tensor) String() string {
 	strs := make([]string, len(vals))
 	width := 0
 	for i, v := range vals {
-		if t.dtype == device.Int32 {
+		switch {
+		case t.dtype == device.Int32:
 			strs[i] = strconv.Itoa(int(v))
-		} else {
+		case t.dtype.IsHalf():
+			strs[i] = formatHalf(v, t.dtype)
+		default:
 			strs[i] = strconv.FormatFloat(v, 'g', 6, 64)
 		}
 		width = max(width, len(strs[i]))
@@ -69,4 +73,21 @@ func writeAxis(b *strings.Builder, shape, strides []int, axis, off int, strs []s
 		writeAxis(b, shape, strides, axis+1, off+i*strides[axis], strs, width, summarise, indent)
 	}
 	b.WriteString("]")
+}
+
+// formatHalf formats v, a value of the half type dt, with the fewest
+// significant digits (at most 6) that round back to v in dt: 0.1 in
+// bfloat16 prints as 0.1, not as its exact value 0.10009765625.
+func formatHalf(v float64, dt device.DType) string {
+	for prec := 1; prec < 6; prec++ {
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', prec, 64), 64)
+		r := float64(device.F16FromFloat32(float32(f)).Float32())
+		if dt == device.BFloat16 {
+			r = float64(device.BF16FromFloat32(float32(f)).Float32())
+		}
+		if r == v {
+			return strconv.FormatFloat(f, 'g', -1, 64) // 1000, not 1e+03
+		}
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }

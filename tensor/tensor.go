@@ -26,9 +26,12 @@ type storage struct {
 	be  device.Backend
 }
 
-// Elem is the set of Go element types a tensor can be built from.
+// Elem is the set of Go element types a tensor can be built from: a
+// device.BF16 or device.F16 slice holds the 16-bit patterns of a BFloat16
+// or Float16 tensor (device.BF16s and device.F16s round float32s to them;
+// New(float32s).Cast(dt) does the same on the device).
 type Elem interface {
-	float32 | float64 | int32
+	float32 | float64 | int32 | device.BF16 | device.F16
 }
 
 func dtypeOf[T Elem]() device.DType {
@@ -38,6 +41,10 @@ func dtypeOf[T Elem]() device.DType {
 		return device.Float64
 	case int32:
 		return device.Int32
+	case device.BF16:
+		return device.BFloat16
+	case device.F16:
+		return device.Float16
 	}
 	return device.Float32
 }
@@ -266,24 +273,29 @@ func (t *Tensor) To(dev device.Device) *Tensor {
 	var err error
 	switch t.dtype {
 	case device.Float32:
-		h := make([]float32, t.Numel())
-		if err = src.st.be.Read(h, src.st.buf); err == nil {
-			err = be.Write(out.st.buf, h)
-		}
+		err = transfer[float32](out, src)
 	case device.Float64:
-		h := make([]float64, t.Numel())
-		if err = src.st.be.Read(h, src.st.buf); err == nil {
-			err = be.Write(out.st.buf, h)
-		}
+		err = transfer[float64](out, src)
 	case device.Int32:
-		h := make([]int32, t.Numel())
-		if err = src.st.be.Read(h, src.st.buf); err == nil {
-			err = be.Write(out.st.buf, h)
-		}
+		err = transfer[int32](out, src)
+	case device.BFloat16:
+		err = transfer[device.BF16](out, src)
+	case device.Float16:
+		err = transfer[device.F16](out, src)
 	}
 	check("To", err, t, src)
 	freeCopies(src, t)
 	return out
+}
+
+// transfer copies the contiguous src into out on another device through
+// a host slice of their dtype (half types travel as their bit patterns).
+func transfer[T Elem](out, src *Tensor) error {
+	h := make([]T, src.Numel())
+	if err := src.st.be.Read(h, src.st.buf); err != nil {
+		return err
+	}
+	return out.st.be.Write(out.st.buf, h)
 }
 
 // hostCopy returns t's elements in row-major order as a []T of t's dtype.
@@ -312,6 +324,26 @@ func (t *Tensor) Float64s() []float64 {
 		return t.Cast(device.Float64).Float64s()
 	}
 	return hostCopy[float64](t)
+}
+
+// BF16s copies t to host memory as bfloat16 bit patterns, converting
+// (rounding to nearest even) if t has another dtype.
+func (t *Tensor) BF16s() []device.BF16 {
+	nonNil("BF16s", t)
+	if t.dtype != device.BFloat16 {
+		return t.Cast(device.BFloat16).BF16s()
+	}
+	return hostCopy[device.BF16](t)
+}
+
+// F16s copies t to host memory as float16 bit patterns, converting
+// (rounding to nearest even) if t has another dtype.
+func (t *Tensor) F16s() []device.F16 {
+	nonNil("F16s", t)
+	if t.dtype != device.Float16 {
+		return t.Cast(device.Float16).F16s()
+	}
+	return hostCopy[device.F16](t)
 }
 
 // Int32s copies t to host memory as int32s (floats truncate toward zero).

@@ -43,6 +43,9 @@ func splitSmall(t testing.TB) {
 var (
 	floatTypes = []device.DType{device.Float32, device.Float64}
 	allTypes   = []device.DType{device.Float32, device.Float64, device.Int32}
+	halfTypes  = []device.DType{device.BFloat16, device.Float16}
+	// storeTypes are every dtype a buffer holds: the memory ops' tests.
+	storeTypes = append(append([]device.DType(nil), allTypes...), halfTypes...)
 )
 
 // randVals returns n values in ±[0.1, 2) for floats, or nonzero integers
@@ -71,11 +74,24 @@ func round(dt device.DType, v []float64) []float64 {
 			out[i] = float64(float32(x))
 		case device.Int32:
 			out[i] = float64(int32(x))
+		case device.BFloat16:
+			out[i] = float64(device.BF16FromFloat32(float32(x)).Float32())
+		case device.Float16:
+			out[i] = float64(device.F16FromFloat32(float32(x)).Float32())
 		default:
 			out[i] = x
 		}
 	}
 	return out
+}
+
+// float32s returns v rounded to float32.
+func float32s(v []float64) []float32 {
+	h := make([]float32, len(v))
+	for i, x := range v {
+		h[i] = float32(x)
+	}
+	return h
 }
 
 // upload allocates a buffer of dt holding v.
@@ -86,13 +102,13 @@ func upload(t testing.TB, dt device.DType, v []float64) *Buffer {
 	var host any
 	switch dt {
 	case device.Float32:
-		h := make([]float32, len(v))
-		for i, x := range v {
-			h[i] = float32(x)
-		}
-		host = h
+		host = float32s(v)
 	case device.Float64:
 		host = append([]float64(nil), v...)
+	case device.BFloat16:
+		host = device.BF16s(float32s(v))
+	case device.Float16:
+		host = device.F16s(float32s(v))
 	default:
 		h := make([]int32, len(v))
 		for i, x := range v {
@@ -129,6 +145,18 @@ func download(t testing.TB, b device.Buffer) []float64 {
 		}
 	case device.Float64:
 		require.NoError(t, shared.Read(out, b))
+	case device.BFloat16:
+		h := make([]device.BF16, b.Len())
+		require.NoError(t, shared.Read(h, b))
+		for i, x := range h {
+			out[i] = float64(x.Float32())
+		}
+	case device.Float16:
+		h := make([]device.F16, b.Len())
+		require.NoError(t, shared.Read(h, b))
+		for i, x := range h {
+			out[i] = float64(x.Float32())
+		}
 	default:
 		h := make([]int32, b.Len())
 		require.NoError(t, shared.Read(h, b))
@@ -142,8 +170,13 @@ func download(t testing.TB, b device.Buffer) []float64 {
 // tol is the relative tolerance of results in dt against float64
 // references.
 func tol(dt device.DType) float64 {
-	if dt == device.Float32 {
+	switch dt {
+	case device.Float32:
 		return 2e-6
+	case device.BFloat16:
+		return 1.0 / (1 << 8) // the unit roundoff of an 8-bit significand
+	case device.Float16:
+		return 1.0 / (1 << 11)
 	}
 	return 1e-12
 }

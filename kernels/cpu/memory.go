@@ -19,7 +19,7 @@ import (
 type Buffer struct {
 	dt   device.DType
 	n    int
-	data any // []float32, []float64 or []int32; nil once freed
+	data any // []float32, []float64, []int32, []device.BF16 or []device.F16; nil once freed
 	acct *account
 }
 
@@ -52,7 +52,7 @@ func (b *Buffer) Len() int { return b.n }
 func (b *Buffer) bytes() int64 { return int64(b.n) * int64(b.dt.Size()) }
 
 // slice returns b's elements; T must be b's dtype (callers check first).
-func slice[T num](b *Buffer) []T { return b.data.([]T) }
+func slice[T elem](b *Buffer) []T { return b.data.([]T) }
 
 // isInt reports whether T is int32, for the few kernels where integers
 // convert or divide differently.
@@ -82,6 +82,10 @@ func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 		b.data = make([]float64, n)
 	case device.Int32:
 		b.data = make([]int32, n)
+	case device.BFloat16:
+		b.data = make([]device.BF16, n)
+	case device.Float16:
+		b.data = make([]device.F16, n)
 	default:
 		return nil, opError("Alloc", "unknown dtype %v", dt)
 	}
@@ -205,8 +209,12 @@ func (*Backend) Write(dst device.Buffer, src any) error {
 		return hostCopy("Write", d, s, false)
 	case []int32:
 		return hostCopy("Write", d, s, false)
+	case []device.BF16:
+		return hostCopy("Write", d, s, false)
+	case []device.F16:
+		return hostCopy("Write", d, s, false)
 	}
-	return opError("Write", "host data is %T, want []float32, []float64 or []int32", src)
+	return opError("Write", "host data is %T, want []float32, []float64, []int32, []device.BF16 or []device.F16", src)
 }
 
 // Read copies src into host memory dst.
@@ -222,12 +230,16 @@ func (*Backend) Read(dst any, src device.Buffer) error {
 		return hostCopy("Read", s, d, true)
 	case []int32:
 		return hostCopy("Read", s, d, true)
+	case []device.BF16:
+		return hostCopy("Read", s, d, true)
+	case []device.F16:
+		return hostCopy("Read", s, d, true)
 	}
-	return opError("Read", "host data is %T, want []float32, []float64 or []int32", dst)
+	return opError("Read", "host data is %T, want []float32, []float64, []int32, []device.BF16 or []device.F16", dst)
 }
 
 // hostCopy copies between b and host, which must match in type and length.
-func hostCopy[T num](op string, b *Buffer, host []T, toHost bool) error {
+func hostCopy[T elem](op string, b *Buffer, host []T, toHost bool) error {
 	data, ok := b.data.([]T)
 	if !ok || len(host) != b.n {
 		return opError(op, "host slice is %T of length %d, buffer is %v of length %d", host, len(host), b.dt, b.n)
@@ -240,7 +252,8 @@ func hostCopy[T num](op string, b *Buffer, host []T, toHost bool) error {
 	return nil
 }
 
-// Fill sets every element dl addresses to v, converted as Cast converts.
+// Fill sets every element dl addresses to v, converted as Cast converts
+// (to a half type through float32, as PyTorch does).
 func (*Backend) Fill(dst device.Buffer, dl device.Layout, v float64) error {
 	d, err := asBuffer("Fill", dst)
 	if err != nil {
@@ -254,13 +267,17 @@ func (*Backend) Fill(dst device.Buffer, dl device.Layout, v float64) error {
 		fill(slice[float32](d), dl, float32(v))
 	case device.Float64:
 		fill(slice[float64](d), dl, v)
+	case device.BFloat16:
+		fill(slice[device.BF16](d), dl, device.BF16FromFloat32(float32(v)))
+	case device.Float16:
+		fill(slice[device.F16](d), dl, device.F16FromFloat32(float32(v)))
 	default:
 		fill(slice[int32](d), dl, toInt32(v))
 	}
 	return nil
 }
 
-func fill[T num](dst []T, dl device.Layout, v T) {
+func fill[T elem](dst []T, dl device.Layout, v T) {
 	if dl.Size() == 0 {
 		return
 	}
@@ -310,6 +327,10 @@ func (*Backend) Copy(dst device.Buffer, dl device.Layout, src device.Buffer, sl 
 		copyView(slice[float32](d), dl, slice[float32](s), sl, d == s)
 	case device.Float64:
 		copyView(slice[float64](d), dl, slice[float64](s), sl, d == s)
+	case device.BFloat16:
+		copyView(slice[device.BF16](d), dl, slice[device.BF16](s), sl, d == s)
+	case device.Float16:
+		copyView(slice[device.F16](d), dl, slice[device.F16](s), sl, d == s)
 	default:
 		copyView(slice[int32](d), dl, slice[int32](s), sl, d == s)
 	}
@@ -318,7 +339,7 @@ func (*Backend) Copy(dst device.Buffer, dl device.Layout, src device.Buffer, sl 
 
 // copyView is Copy for one dtype; same says that dst and src are one
 // buffer.
-func copyView[T num](dst []T, dl device.Layout, src []T, sl device.Layout, same bool) {
+func copyView[T elem](dst []T, dl device.Layout, src []T, sl device.Layout, same bool) {
 	if same {
 		dlo, dhi := extent(dl)
 		if slo, shi := extent(sl); slo <= dhi && dlo <= shi {
@@ -332,7 +353,7 @@ func copyView[T num](dst []T, dl device.Layout, src []T, sl device.Layout, same 
 }
 
 // copyStrided copies the non-empty layout sl of src to dl of dst.
-func copyStrided[T num](dst []T, dl device.Layout, src []T, sl device.Layout) {
+func copyStrided[T elem](dst []T, dl device.Layout, src []T, sl device.Layout) {
 	size := dl.Size()
 	if dl.IsContiguous() && sl.IsContiguous() {
 		parallelFor(size, 1, func(lo, hi int) {
@@ -361,7 +382,9 @@ func copyStrided[T num](dst []T, dl device.Layout, src []T, sl device.Layout) {
 }
 
 // Cast converts src into the contiguous dst, which may have any dtype.
-// Floats round to nearest when narrowed; float to Int32 truncates toward
+// Floats round to nearest (ties to even) when narrowed, to a half type
+// through float32 as PyTorch does (so a float64 or int32 source rounds
+// twice); float to Int32 truncates toward
 // zero, saturates at the int32 range and maps NaN to 0 (CUDA's
 // cvt.rzi.sat, so backends agree on inputs Go leaves undefined).
 func (*Backend) Cast(dst device.Buffer, src device.Buffer, sl device.Layout) error {
@@ -384,6 +407,10 @@ func (*Backend) Cast(dst device.Buffer, src device.Buffer, sl device.Layout) err
 		castFrom[float32](d, s, sl)
 	case device.Float64:
 		castFrom[float64](d, s, sl)
+	case device.BFloat16:
+		castFromHalf[device.BF16](d, s, sl)
+	case device.Float16:
+		castFromHalf[device.F16](d, s, sl)
 	default:
 		castFrom[int32](d, s, sl)
 	}
@@ -396,6 +423,10 @@ func castFrom[T num](d, s *Buffer, sl device.Layout) {
 		castTo(slice[float32](d), slice[T](s), sl)
 	case device.Float64:
 		castTo(slice[float64](d), slice[T](s), sl)
+	case device.BFloat16:
+		castToHalf(slice[device.BF16](d), slice[T](s), sl)
+	case device.Float16:
+		castToHalf(slice[device.F16](d), slice[T](s), sl)
 	default:
 		castTo(slice[int32](d), slice[T](s), sl)
 	}

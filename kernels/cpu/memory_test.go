@@ -56,7 +56,7 @@ func TestAllocFree(t *testing.T) {
 
 func TestWriteRead(t *testing.T) {
 	r := newRand(t)
-	for _, dt := range allTypes {
+	for _, dt := range storeTypes {
 		t.Run(dt.String(), func(t *testing.T) {
 			v := randVals(r, dt, 17)
 			require.Equal(t, v, download(t, upload(t, dt, v)))
@@ -71,6 +71,7 @@ func TestWriteRead(t *testing.T) {
 		{[]float32{1, 2, 3}, "host slice is []float32 of length 3, buffer is float32 of length 4"},
 		{[]int32{1, 2, 3, 4}, "[]int32"},
 		{[]int{1, 2, 3, 4}, "host data is []int"},
+		{[]device.BF16{1, 2, 3, 4}, "host slice is []device.BF16 of length 4, buffer is float32"},
 	}
 	for _, c := range cases {
 		require.ErrorContains(t, shared.Write(b, c.host), c.want)
@@ -95,7 +96,7 @@ func TestForeignBuffer(t *testing.T) {
 func TestFill(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
-	for _, dt := range allTypes {
+	for _, dt := range storeTypes {
 		for _, kind := range []string{"contiguous", "transposed", "sliced"} {
 			for _, shape := range shapesFor(kind) {
 				t.Run(fmt.Sprintf("%v/%s/%v", dt, kind, shape), func(t *testing.T) {
@@ -119,7 +120,7 @@ func TestFill(t *testing.T) {
 func TestCopy(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
-	for _, dt := range allTypes {
+	for _, dt := range storeTypes {
 		for _, kind := range viewKinds {
 			for _, shape := range shapesFor(kind) {
 				t.Run(fmt.Sprintf("%v/%s/%v", dt, kind, shape), func(t *testing.T) {
@@ -161,8 +162,8 @@ func TestCopy(t *testing.T) {
 func TestCast(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
-	for _, from := range allTypes {
-		for _, to := range allTypes {
+	for _, from := range storeTypes {
+		for _, to := range storeTypes {
 			for _, kind := range viewKinds {
 				t.Run(fmt.Sprintf("%v-%v/%s", from, to, kind), func(t *testing.T) {
 					src, v, l := view(t, r, from, []int{5, 7}, kind)
@@ -173,8 +174,8 @@ func TestCast(t *testing.T) {
 						switch to {
 						case device.Int32:
 							want[i] = math.Trunc(x)
-						case device.Float32:
-							want[i] = float64(float32(x))
+						default:
+							want[i] = round(to, []float64{x})[0]
 						}
 					}
 					require.Equal(t, want, download(t, dst))

@@ -6,10 +6,14 @@ import (
 	"github.com/tapegrad/tapegrad/device"
 )
 
-// num is the element types of buffers; float the ones with NaN and math.
+// num is the element types kernels compute in; float the ones with NaN
+// and math; half the 16-bit storage types, which kernels convert to
+// float32 (half.go); elem every element type a buffer can hold.
 type (
 	num   interface{ ~float32 | ~float64 | ~int32 }
 	float interface{ ~float32 | ~float64 }
+	half  interface{ device.BF16 | device.F16 }
+	elem  interface{ num | half }
 )
 
 // maxOps is the most layouts one walker tracks (Where reads three).
@@ -114,7 +118,7 @@ func (w *walker) advance(r int) {
 }
 
 // gatherRun copies the run src[off], src[off+stride], ... into dst.
-func gatherRun[T num](dst, src []T, off, stride int) {
+func gatherRun[T elem](dst, src []T, off, stride int) {
 	switch stride {
 	case 1:
 		copy(dst, src[off:off+len(dst)])
@@ -132,7 +136,7 @@ func gatherRun[T num](dst, src []T, off, stride int) {
 }
 
 // input is a strided operand of an elementwise kernel.
-type input[T num] struct {
+type input[T elem] struct {
 	data []T
 	l    device.Layout
 }
@@ -143,7 +147,7 @@ type input[T num] struct {
 // positions in row-major order. A contiguous input is passed as a view;
 // a strided one is gathered into scratch, chunk elements at a time, so fn
 // is always a plain loop over slices. cost is fn's work per element.
-func mapChunks[T num](cost int, ins []input[T], fn func(lo int, xs [][]T)) {
+func mapChunks[T elem](cost int, ins []input[T], fn func(lo int, xs [][]T)) {
 	shape := ins[0].l.Shape
 	size := device.Numel(shape)
 	contig := make([]bool, len(ins))
