@@ -73,6 +73,11 @@ type GradScaler struct {
 	skipped *tensor.Tensor // float64 scalar: steps skipped so far
 
 	unscaled bool // Unscale ran since the last Update
+
+	// The scale and clean-step count the device scalars start from:
+	// InitScale and 0, or what LoadState set before they existed.
+	startScale   float64
+	startTracker int
 }
 
 // NewGradScaler returns a scaler with options o (zero fields take the
@@ -101,7 +106,7 @@ func NewGradScaler(o GradScalerOptions) *GradScaler {
 	case o.GrowthInterval < 0:
 		panic(fmt.Sprintf("nn: GradScaler GrowthInterval %d: want a positive count", o.GrowthInterval))
 	}
-	return &GradScaler{o: o}
+	return &GradScaler{o: o, startScale: o.InitScale}
 }
 
 // Options returns the scaler's options, defaults filled in.
@@ -116,8 +121,8 @@ func (s *GradScaler) init(dev device.Device) {
 		return
 	}
 	s.dev, s.set = dev, true
-	s.scale = tensor.Scalar(dev, device.Float32, s.o.InitScale)
-	s.tracker = tensor.Scalar(dev, device.Float32, 0)
+	s.scale = tensor.Scalar(dev, device.Float32, s.startScale)
+	s.tracker = tensor.Scalar(dev, device.Float32, float64(s.startTracker))
 	s.found = tensor.Scalar(dev, device.Float32, 0)
 	s.skipped = tensor.Scalar(dev, device.Float64, 0)
 }
@@ -261,3 +266,32 @@ func (s *GradScaler) FoundInf() *tensor.Tensor { return s.found }
 // Skipped returns how many steps were skipped so far, a float64 scalar on
 // the device (nil before the first step).
 func (s *GradScaler) Skipped() *tensor.Tensor { return s.skipped }
+
+// State returns the scale and the number of clean steps since it last
+// changed, what a checkpoint keeps to resume the same scaling. It reads
+// them from the device (a sync), or returns the starting values before
+// the first step.
+func (s *GradScaler) State() (scale float64, growthTracker int) {
+	if !s.set {
+		return s.startScale, s.startTracker
+	}
+	return s.scale.Item(), int(s.tracker.Item())
+}
+
+// LoadState sets the scale and the clean-step count, as State returned
+// them; it fails on a scale that is not a finite positive number or a
+// count outside [0, GrowthInterval).
+func (s *GradScaler) LoadState(scale float64, growthTracker int) error {
+	if !(scale > 0) || math.IsInf(scale, 0) || scale > math.MaxFloat32 {
+		return fmt.Errorf("nn: GradScaler scale %v: want a finite float32 > 0", scale)
+	}
+	if growthTracker < 0 || growthTracker >= s.o.GrowthInterval {
+		return fmt.Errorf("nn: GradScaler growth tracker %d: want 0..%d", growthTracker, s.o.GrowthInterval-1)
+	}
+	s.startScale, s.startTracker = scale, growthTracker
+	if s.set {
+		s.scale = tensor.Scalar(s.dev, device.Float32, scale)
+		s.tracker = tensor.Scalar(s.dev, device.Float32, float64(growthTracker))
+	}
+	return nil
+}

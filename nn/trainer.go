@@ -30,6 +30,17 @@ type TrainerOptions struct {
 	// Clip, when positive, clips the gradients to this global norm
 	// (ClipGradNorm) before each step.
 	Clip float64
+	// Autocast, when device.BFloat16 or device.Float16, runs training and
+	// evaluation forward passes under autograd.Autocast: products (Linear,
+	// convolutions) in that dtype with float32 accumulation, the rest, the
+	// parameters and the optimizer in float32. Float32 (the zero value)
+	// is off.
+	Autocast device.DType
+	// Scaler, when set, scales the loss before backward and skips steps
+	// whose gradients overflow (see GradScaler): what float16 training
+	// needs. Clipping sees the unscaled gradients. Checkpoints save its
+	// scale.
+	Scaler *GradScaler
 	// RNGs are the generators the model draws from while training
 	// (Dropout's); checkpoints save their offsets and Resume restores
 	// them, so a resumed run draws what an uninterrupted one would.
@@ -219,6 +230,35 @@ func (t *Trainer) Fit(ctx context.Context, train, eval *Loader) error {
 	return nil
 }
 
+// input marks a batch for autocast when the options ask for it.
+func (t *Trainer) input(x *autograd.Var) *autograd.Var {
+	if t.o.Autocast == device.Float32 {
+		return x
+	}
+	return autograd.Autocast(x, t.o.Autocast)
+}
+
+// backwardAndStep differentiates loss and takes the optimizer step,
+// through the scaler when there is one, clipping in between.
+func (t *Trainer) backwardAndStep(loss *autograd.Var) {
+	s := t.o.Scaler
+	if s == nil {
+		loss.Backward()
+		if t.o.Clip > 0 {
+			ClipGradNorm(t.opt.Params(), t.o.Clip)
+		}
+		t.opt.Step()
+		return
+	}
+	s.Scale(loss).Backward()
+	if t.o.Clip > 0 {
+		s.Unscale(t.opt)
+		ClipGradNorm(t.opt.Params(), t.o.Clip)
+	}
+	s.Step(t.opt)
+	s.Update()
+}
+
 // runEpoch trains the rest of the current epoch and evaluates. A
 // cancelled ctx returns ctx.Err() at a step boundary, with the epoch's
 // progress kept in t.
@@ -242,13 +282,9 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 		if t.o.Schedule != nil {
 			t.opt.SetLR(t.o.Schedule.LR(t.step))
 		}
-		loss := t.o.Loss.Mean(t.model.Forward(autograd.Const(x)), y)
+		loss := t.o.Loss.Mean(t.model.Forward(t.input(autograd.Const(x))), y)
 		t.opt.ZeroGrad()
-		loss.Backward()
-		if t.o.Clip > 0 {
-			ClipGradNorm(t.opt.Params(), t.o.Clip)
-		}
-		t.opt.Step()
+		t.backwardAndStep(loss)
 		t.step++
 		t.batch++
 		b := y.Shape()[0]
@@ -292,7 +328,7 @@ func (t *Trainer) Evaluate(l *Loader) EvalResult {
 	sums := make([]*tensor.Tensor, len(t.o.Metrics))
 	classifier := true
 	for x, y := range l.Batches(0) {
-		out := t.model.Forward(autograd.NoGrad(autograd.Const(x))).Value()
+		out := t.model.Forward(t.input(autograd.NoGrad(autograd.Const(x)))).Value()
 		accumulate(&loss, t.o.EvalLoss.Sum(out, y))
 		if c := correct(out, y); c != nil && classifier {
 			accumulate(&hits, c)
