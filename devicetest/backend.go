@@ -3,6 +3,7 @@ package devicetest
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/device"
@@ -19,15 +20,24 @@ import (
 // random streams (checked against device.PhiloxUniform and PhiloxNormal
 // themselves). Subtests are named family/op_dtype/case. The seed is
 // logged; set TAPEGRAD_SEED to replay it.
-func Backend(t *testing.T, b device.Backend) {
+//
+// The half types run where the backend opts in with WithDTypes. The CPU
+// is not tested against itself, except in the half types it opts into.
+func Backend(t *testing.T, b device.Backend, opts ...Option) {
 	cpu, err := device.Open(device.CPUDevice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Device() == device.CPUDevice {
-		t.Skip("the CPU backend is the reference")
-	}
 	h := &harness{be: [2]device.Backend{cpu, b}, seed: seed(t)}
+	for _, o := range opts {
+		o(h)
+	}
+	if b.Device() == device.CPUDevice {
+		if len(h.half) == 0 {
+			t.Skip("the CPU backend is the reference")
+		}
+		h.self = true
+	}
 	t.Logf("%s=%d", EnvSeed, h.seed)
 	t.Run("memory", h.memory)
 	t.Run("unary", h.unary)
@@ -43,10 +53,32 @@ func Backend(t *testing.T, b device.Backend) {
 	t.Run("rand", h.random)
 }
 
+// Option adds to what Backend checks.
+type Option func(*harness)
+
+// WithDTypes opts the backend into the half types (device.BFloat16,
+// device.Float16) it supports: every op family that takes float buffers
+// also runs in them, against the CPU in float64 on the same rounded
+// inputs, within float32's tolerance plus one rounding to the type
+// (halfTol: 2^-8 relative for bfloat16, 2^-11 for float16), and MatMul
+// also writes a float32 C from half inputs. Other dtypes are ignored.
+func WithDTypes(dts ...device.DType) Option {
+	return func(h *harness) {
+		for _, dt := range dts {
+			if dt.IsHalf() && !slices.Contains(h.half, dt) {
+				h.half = append(h.half, dt)
+			}
+		}
+	}
+}
+
 // memory covers Alloc, Free, Write/Read, Fill, Copy and Cast.
 func (h *harness) memory(t *testing.T) {
 	b := h.be[dut]
 	t.Run("alloc", func(t *testing.T) {
+		if h.self {
+			t.Skip("the CPU is the reference")
+		}
 		before := b.Memory()
 		x, err := b.Alloc(device.Float32, 0)
 		if err != nil {
@@ -82,7 +114,7 @@ func (h *harness) memory(t *testing.T) {
 		}
 		b.Free(foreign)
 	})
-	for _, dt := range all {
+	for _, dt := range h.all() {
 		t.Run("roundtrip_"+dt.Suffix(), func(t *testing.T) {
 			r := h.rng(t)
 			for _, n := range []int{1, 7, 1031} {
@@ -121,8 +153,12 @@ func (h *harness) memory(t *testing.T) {
 			}
 		})
 	}
-	for _, from := range all {
-		for _, to := range all {
+	every := append(append([]device.DType(nil), all...), h.half...)
+	for _, from := range every {
+		for _, to := range every {
+			if h.self && !from.IsHalf() && !to.IsHalf() {
+				continue
+			}
 			t.Run("cast_"+from.Suffix()+"_"+to.Suffix(), func(t *testing.T) { h.cast(t, from, to) })
 		}
 	}
@@ -133,6 +169,11 @@ func (h *harness) memory(t *testing.T) {
 func (h *harness) cast(t *testing.T, from, to device.DType) {
 	r := h.rng(t)
 	special := []float64{2.5, -2.5, 0.99, -0.99, 1e10, -1e10, math.NaN(), 7}
+	if from.IsHalf() || to.IsHalf() {
+		// the edges of float16 (65504 the largest, 65520 rounds to Inf,
+		// subnormals) and of bfloat16 (past float32's range is Inf)
+		special = append(special, 65504, -65519, 65520, 1e-6, -3e-8, 3.39e38, 1e39, math.Inf(-1))
+	}
 	gen := func(n int) []float64 {
 		out := values(r, from, n)
 		for i := range out {

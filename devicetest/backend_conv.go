@@ -25,7 +25,7 @@ func convName(p device.ConvParams) string {
 // conv covers Im2Col, Col2Im, MaxPool, MaxPoolBackward, AvgPool and
 // AvgPoolBackward in float32 and float64.
 func (h *harness) conv(t *testing.T) {
-	for _, dt := range floats {
+	for _, dt := range h.floats() {
 		for _, p := range convCases {
 			t.Run(dt.Suffix()+"/"+convName(p), func(t *testing.T) { h.convCase(t, dt, p) })
 		}

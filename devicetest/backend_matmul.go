@@ -27,13 +27,25 @@ var matmulCases = []matmulCase{
 	{batch: 4, m: 64, n: 64, k: 64},
 }
 
-// matmul covers every transpose pair on each case, in float32 and float64.
+// matmul covers every transpose pair on each case, in float32 and float64
+// and the half types the backend opted into, these also with a float32 C
+// (the float32 sums, unrounded).
 func (h *harness) matmul(t *testing.T) {
-	for _, dt := range floats {
-		for _, c := range matmulCases {
-			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-				name := fmt.Sprintf("%s/b%d_m%d_n%d_k%d_t%v%v", dt.Suffix(), c.batch, c.m, c.n, c.k, b01(tr[0]), b01(tr[1]))
-				t.Run(name, func(t *testing.T) { h.matmulCase(t, dt, c, tr[0], tr[1]) })
+	for _, dt := range h.floats() {
+		outs := []device.DType{dt}
+		if dt.IsHalf() {
+			outs = append(outs, device.Float32)
+		}
+		for _, out := range outs {
+			suffix := dt.Suffix()
+			if out != dt {
+				suffix += "_" + out.Suffix()
+			}
+			for _, c := range matmulCases {
+				for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+					name := fmt.Sprintf("%s/b%d_m%d_n%d_k%d_t%v%v", suffix, c.batch, c.m, c.n, c.k, b01(tr[0]), b01(tr[1]))
+					t.Run(name, func(t *testing.T) { h.matmulCase(t, dt, out, c, tr[0], tr[1]) })
+				}
 			}
 		}
 	}
@@ -62,14 +74,14 @@ func operand(batch, rows, cols, pad, off int, trans, shared bool) (ld, stride, s
 	return ld, stride, off + max(n*stored*ld, 1)
 }
 
-func (h *harness) matmulCase(t *testing.T, dt device.DType, c matmulCase, ta, tb bool) {
+func (h *harness) matmulCase(t *testing.T, dt, outDT device.DType, c matmulCase, ta, tb bool) {
 	r := h.rng(t)
 	lda, as, an := operand(c.batch, c.m, c.k, c.pad, c.off, ta, c.sharedA)
 	ldb, bs, bn := operand(c.batch, c.k, c.n, c.pad, c.off, tb, c.sharedB)
 	a := h.upload(t, dt, values(r, dt, an))
 	b := h.upload(t, dt, values(r, dt, bn))
 	n := c.batch * c.m * c.n
-	out := h.upload(t, dt, values(r, dt, n))
+	out := h.uploadAs(t, refType(dt), outDT, values(r, outDT, n))
 	if h.run(t, func(be device.Backend, s side) error {
 		return be.MatMul(device.MatMulArgs{
 			Batch: c.batch, M: c.m, N: c.n, K: c.k,
@@ -79,7 +91,7 @@ func (h *harness) matmulCase(t *testing.T, dt device.DType, c matmulCase, ta, tb
 		})
 	}) {
 		tl := tol{rel: 1e-12, abs: 1e-12}
-		if dt == device.Float32 {
+		if compute(outDT) == device.Float32 {
 			tl = tol{rel: 1e-4, abs: 1e-4}
 		}
 		h.compare(t, "C", out, n, tl)

@@ -11,9 +11,9 @@ import (
 // device.PhiloxUniform (bit for bit, after the one rounding to the dtype)
 // and device.PhiloxNormal (to a few ulps: log and cos differ by an ulp
 // between Go and libdevice), at offsets that start mid-block and past
-// 2^32 blocks.
+// 2^32 blocks. A half draw is the float32 draw rounded.
 func (h *harness) random(t *testing.T) {
-	for _, dt := range floats {
+	for _, dt := range h.floats() {
 		for _, dist := range []device.Dist{device.Uniform, device.Normal} {
 			name := "uniform_"
 			if dist == device.Normal {
@@ -36,16 +36,19 @@ func (h *harness) random(t *testing.T) {
 							} else {
 								want[i] = lo + hi*device.PhiloxNormal(seed, off, i)
 							}
-							if dt == device.Float32 {
+							if compute(dt) == device.Float32 {
 								want[i] = float64(float32(want[i]))
 							}
 						}
 						tl := exact
 						if dist == device.Normal {
 							tl = tol{rel: 1e-14, abs: 1e-14}
-							if dt == device.Float32 {
+							if compute(dt) == device.Float32 {
 								tl = tol{rel: 2e-7, abs: 1e-7}
 							}
+						}
+						if dt.IsHalf() {
+							want, tl = halfTol(dt, want, tl)
 						}
 						compareValues(t, fmt.Sprintf("n=%d offset=%d", n, off), want, h.read(t, out, dut), tl)
 					}

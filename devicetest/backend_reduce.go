@@ -61,7 +61,7 @@ func reduceTol(op device.ReduceOp, dt device.DType) tol {
 	switch {
 	case op != device.Sum && op != device.Mean:
 		return exact
-	case dt == device.Float32:
+	case compute(dt) == device.Float32:
 		return tol{rel: 1e-5, abs: 1e-5}
 	case dt == device.Float64:
 		return tol{rel: 1e-12, abs: 1e-11}
@@ -72,7 +72,7 @@ func reduceTol(op device.ReduceOp, dt device.DType) tol {
 // reduce covers every ReduceOp in every dtype it supports.
 func (h *harness) reduce(t *testing.T) {
 	for _, op := range device.ReduceOps() {
-		for _, dt := range all {
+		for _, dt := range h.all() {
 			if op == device.Mean && dt == device.Int32 {
 				continue
 			}

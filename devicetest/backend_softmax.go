@@ -13,7 +13,7 @@ var softmaxShapes = [][2]int{{1, 1}, {3, 7}, {5, 1000}, {2, 1500}, {64, 33}, {1,
 
 // softmaxTol is looser for float32: the CPU sums exp in float64.
 func softmaxTol(dt device.DType) tol {
-	if dt == device.Float32 {
+	if compute(dt) == device.Float32 {
 		return tol{rel: 1e-4, abs: 1e-5}
 	}
 	return tol{rel: 1e-11, abs: 1e-13}
@@ -22,7 +22,7 @@ func softmaxTol(dt device.DType) tol {
 // softmax covers Softmax, SoftmaxBackward, CrossEntropy and
 // CrossEntropyBackward, plain and log, with and without smoothing.
 func (h *harness) softmax(t *testing.T) {
-	for _, dt := range floats {
+	for _, dt := range h.floats() {
 		for _, log := range []bool{false, true} {
 			name := "softmax"
 			if log {

@@ -30,13 +30,52 @@ const (
 type harness struct {
 	be   [2]device.Backend
 	seed uint64
+	// half lists the half dtypes the backend under test opted into
+	// (WithDTypes); self is set when that backend is the CPU itself, so
+	// only those dtypes run (the others would compare the CPU with itself).
+	half []device.DType
+	self bool
 }
 
 // pair is one buffer on each side, holding the same data before an op.
+// dt is the backend under test's dtype; the reference of a half dtype
+// holds the same values in Float64 (refType).
 type pair struct {
 	b  [2]device.Buffer
 	dt device.DType
 	n  int
+}
+
+// refType is the reference's dtype for dt: half types are computed in
+// float64 on the same rounded values, so the only error a result carries
+// against it is the backend's own.
+func refType(dt device.DType) device.DType {
+	if dt.IsHalf() {
+		return device.Float64
+	}
+	return dt
+}
+
+// compute is the dtype a backend computes dt in: float32 for the half
+// types, whose tolerances are float32's plus one rounding (halfTol).
+func compute(dt device.DType) device.DType {
+	if dt.IsHalf() {
+		return device.Float32
+	}
+	return dt
+}
+
+// floats and all return the dtypes a family runs on: the package lists
+// plus the half types the backend opted into, or only those when the
+// backend under test is the CPU.
+func (h *harness) floats() []device.DType { return h.with(floats) }
+func (h *harness) all() []device.DType    { return h.with(all) }
+
+func (h *harness) with(base []device.DType) []device.DType {
+	if h.self {
+		return h.half
+	}
+	return append(append([]device.DType(nil), base...), h.half...)
 }
 
 // on returns the pair's buffer on side s.
@@ -65,11 +104,23 @@ func (h *harness) rng(t *testing.T) *rand.Rand {
 // alloc allocates n elements on both sides, freed when t ends.
 func (h *harness) alloc(t *testing.T, dt device.DType, n int) pair {
 	t.Helper()
+	return h.allocAs(t, refType(dt), dt, n)
+}
+
+// allocAs allocates n elements of refDT on the reference and of dt on
+// the backend under test (a float32 C of a half MatMul has a float64
+// reference).
+func (h *harness) allocAs(t *testing.T, refDT, dt device.DType, n int) pair {
+	t.Helper()
 	p := pair{dt: dt, n: n}
 	for s, be := range h.be {
-		buf, err := be.Alloc(dt, n)
+		d := dt
+		if side(s) == ref {
+			d = refDT
+		}
+		buf, err := be.Alloc(d, n)
 		if err != nil {
-			t.Fatalf("%v: Alloc(%v, %d): %v", be.Device(), dt, n, err)
+			t.Fatalf("%v: Alloc(%v, %d): %v", be.Device(), d, n, err)
 		}
 		p.b[s] = buf
 		t.Cleanup(func() { be.Free(buf) })
@@ -77,13 +128,22 @@ func (h *harness) alloc(t *testing.T, dt device.DType, n int) pair {
 	return p
 }
 
-// upload allocates a pair holding data converted to dt.
+// upload allocates a pair holding data converted to dt (for a half dt,
+// the reference holds the rounded values in float64).
 func (h *harness) upload(t *testing.T, dt device.DType, data []float64) pair {
 	t.Helper()
-	p := h.alloc(t, dt, len(data))
-	host := toHost(dt, data)
+	return h.uploadAs(t, refType(dt), dt, data)
+}
+
+// uploadAs is upload with the reference's dtype given, as allocAs.
+func (h *harness) uploadAs(t *testing.T, refDT, dt device.DType, data []float64) pair {
+	t.Helper()
+	p := h.allocAs(t, refDT, dt, len(data))
+	if dt.IsHalf() {
+		data = roundTo(dt, data)
+	}
 	for s, be := range h.be {
-		if err := be.Write(p.b[s], host); err != nil {
+		if err := be.Write(p.b[s], toHost(p.b[s].DType(), data)); err != nil {
 			t.Fatalf("%v: Write: %v", be.Device(), err)
 		}
 	}
@@ -101,6 +161,10 @@ func toHost(dt device.DType, data []float64) any {
 		return out
 	case device.Float64:
 		return append([]float64(nil), data...)
+	case device.BFloat16:
+		return device.BF16s(toHost(device.Float32, data).([]float32))
+	case device.Float16:
+		return device.F16s(toHost(device.Float32, data).([]float32))
 	}
 	out := make([]int32, len(data))
 	for i, v := range data {
@@ -114,7 +178,19 @@ func (h *harness) read(t *testing.T, p pair, s side) []float64 {
 	t.Helper()
 	out := make([]float64, p.n)
 	var err error
-	switch p.dt {
+	switch p.b[s].DType() {
+	case device.BFloat16:
+		v := make([]device.BF16, p.n)
+		err = h.be[s].Read(v, p.b[s])
+		for i, x := range v {
+			out[i] = float64(x.Float32())
+		}
+	case device.Float16:
+		v := make([]device.F16, p.n)
+		err = h.be[s].Read(v, p.b[s])
+		for i, x := range v {
+			out[i] = float64(x.Float32())
+		}
 	case device.Float32:
 		v := make([]float32, p.n)
 		err = h.be[s].Read(v, p.b[s])
@@ -164,9 +240,10 @@ var exact = tol{}
 
 // tolFor is the default tolerance of dt: float32 results may differ from
 // the CPU's float64-then-round by a few ulps of the libdevice functions,
-// float64 ones by an ulp or two.
+// float64 ones by an ulp or two; half ones are computed in float32
+// (compare adds their rounding, halfTol).
 func tolFor(dt device.DType) tol {
-	switch dt {
+	switch compute(dt) {
 	case device.Float32:
 		return tol{rel: 1e-5, abs: 1e-6}
 	case device.Float64:
@@ -175,11 +252,54 @@ func tolFor(dt device.DType) tol {
 	return exact
 }
 
-// compare checks the first n elements of p on both sides.
+// compare checks the first n elements of p on both sides. A half result
+// is checked against the float64 reference as halfTol says.
 func (h *harness) compare(t *testing.T, what string, p pair, n int, tl tol) {
 	t.Helper()
 	want, got := h.read(t, p, ref)[:n], h.read(t, p, dut)[:n]
+	if p.dt.IsHalf() {
+		want, tl = halfTol(p.dt, want, tl)
+	}
 	compareValues(t, what, want, got, tl)
+}
+
+// halfTol adapts a reference and a float32 tolerance tl to a result of
+// the half type dt, computed in float32 and rounded once to nearest
+// even. That rounding adds at most the unit roundoff u relative (bf16:
+// 8 significant bits, u = 2^-8; f16: 11 bits, u = 2^-11) and, in
+// float16's subnormal range, half its smallest step (2^-25) absolute;
+// tl covers the float32 computation, scaled by the op's condition as for
+// float32. An exact op's reference is rounded to dt instead, and a
+// reference past dt's range is the infinity dt rounds it to.
+func halfTol(dt device.DType, want []float64, tl tol) ([]float64, tol) {
+	rounded := roundTo(dt, want)
+	if tl == exact {
+		return rounded, exact
+	}
+	want = append([]float64(nil), want...)
+	for i, v := range rounded {
+		if math.IsInf(v, 0) {
+			want[i] = v
+		}
+	}
+	u, a := 0x1p-8, 0x1p-134
+	if dt == device.Float16 {
+		u, a = 0x1p-11, 0x1p-25
+	}
+	return want, tol{rel: tl.rel + u*(1+tl.rel), abs: tl.abs + a}
+}
+
+// roundTo rounds data to the half type dt through float32, as Cast does.
+func roundTo(dt device.DType, data []float64) []float64 {
+	out := make([]float64, len(data))
+	for i, v := range data {
+		if dt == device.BFloat16 {
+			out[i] = float64(device.BF16FromFloat32(float32(v)).Float32())
+		} else {
+			out[i] = float64(device.F16FromFloat32(float32(v)).Float32())
+		}
+	}
+	return out
 }
 
 // compareValues reports the elements of got that differ from want beyond

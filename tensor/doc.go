@@ -6,6 +6,12 @@
 // dispatches to the tensor's device.Backend and returns a new contiguous
 // tensor; binary ops broadcast as NumPy does.
 //
+// DTypes are Float32 (the default), Float64, Int32, and the half-precision
+// storage types BFloat16 and Float16: build those from device.BF16/F16
+// bit patterns (New) or by Cast, read them back raw (BF16s, F16s) or as
+// floats. Every float op accepts them, computing in float32 and rounding
+// the result once; MatMulWith can keep a half product's float32 sums.
+//
 // Programmer errors (a shape, dtype or device mismatch, a bad axis or
 // index, a nil *Tensor operand, a shape whose element count does not fit
 // an int, a convolution or pooling window no backend can walk) panic

@@ -62,3 +62,47 @@ func TestHalfString(t *testing.T) {
 	require.Equal(t, "tensor([[ 0.1, -2.5],\n        [1000, 3.14]], dtype=bfloat16, device=cpu)", x.Cast(device.BFloat16).String())
 	require.Equal(t, "tensor([[ 0.1, -2.5],\n        [1000, 3.14]], dtype=float16, device=cpu)", x.Cast(device.Float16).String())
 }
+
+// Half ops compute in float32 and round once: each result equals the
+// float32 op on the widened inputs, rounded, on transposed and broadcast
+// operands and awkward sizes.
+func TestHalfOpsRoundFloat32(t *testing.T) {
+	g := seeded(t)
+	for _, dt := range []device.DType{device.BFloat16, device.Float16} {
+		a := g.Normal(cpu, device.Float32, 0, 1, 7, 129).Cast(dt)
+		b := g.Normal(cpu, device.Float32, 0, 1, 129, 1).Cast(dt)
+		w := func(x *tensor.Tensor) *tensor.Tensor { return x.Cast(device.Float32) }
+		cases := []struct {
+			name     string
+			got, ref *tensor.Tensor
+		}{
+			{"exp of transpose", a.T().Exp(), w(a).T().Exp()},
+			{"broadcast add", a.Add(b.T()), w(a).Add(w(b).T())},
+			{"sum", a.Sum(false, 1), w(a).Sum(false, 1)},
+			{"softmax", a.Softmax(1), w(a).Softmax(1)},
+			{"matmul", a.MatMul(b), w(a).MatMul(w(b))},
+			{"batched matmul of a transpose", a.Reshape(7, 1, 129).MatMul(a.Reshape(7, 129, 1)),
+				w(a).Reshape(7, 1, 129).MatMul(w(a).Reshape(7, 129, 1))},
+		}
+		for _, c := range cases {
+			require.Equal(t, dt, c.got.DType(), c.name)
+			require.Equal(t, c.ref.Cast(dt).Float32s(), c.got.Float32s(), "%s in %v", c.name, dt)
+		}
+		// Float32Out keeps the float32 sums unrounded.
+		c := a.MatMulWith(b, tensor.MatMulOptions{Float32Out: true, TF32: true})
+		require.Equal(t, device.Float32, c.DType())
+		require.Equal(t, w(a).MatMul(w(b)).Float32s(), c.Float32s())
+		require.NotEqual(t, c.Float32s(), a.MatMul(b).Float32s(), "rounding to %v changes some sums", dt)
+		te := tensorError(t, func() { a.MatMul(b.Cast(device.Float32)) })
+		require.Contains(t, te.Error(), "MatMul")
+		require.NotContains(t, te.Error(), "\n")
+	}
+	x := tensor.New([]float64{1, 2})
+	te := tensorError(t, func() { x.MatMulWith(x, tensor.MatMulOptions{Float32Out: true}) })
+	require.Contains(t, te.Error(), "MatMul: a float32 result needs half or float32 operands, got float64")
+	// Float16 overflow at the edge of its range becomes Inf, as in PyTorch.
+	big := tensor.New([]float32{65504, 40000, -300}).Cast(device.Float16)
+	inf := float32(math.Inf(1))
+	require.Equal(t, []float32{inf, inf, -600}, big.MulScalar(2).Float32s())
+	require.Equal(t, []float32{65504, inf}, tensor.Concat(0, big.Narrow(0, 0, 1).AddScalar(15), big.Narrow(0, 0, 1).AddScalar(16)).Float32s())
+}

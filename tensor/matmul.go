@@ -8,11 +8,36 @@ import (
 // operands are treated as a row (left) or column (right) vector and the
 // added axis is dropped from the result, as NumPy's matmul; leading axes
 // are batch axes and broadcast. Transposed views are used without a copy.
-func (t *Tensor) MatMul(u *Tensor) *Tensor {
+// The result has the operands' dtype; half operands accumulate in float32
+// and round once (MatMulWith can keep the float32 sums instead).
+func (t *Tensor) MatMul(u *Tensor) *Tensor { return t.MatMulWith(u, MatMulOptions{}) }
+
+// MatMulOptions are the choices of MatMulWith beyond its operands.
+type MatMulOptions struct {
+	// Float32Out makes a product of BFloat16 or Float16 operands return
+	// Float32: the float32 accumulators, unrounded (what autocast's matmul
+	// and tensor cores give). Float32 operands give Float32 anyway;
+	// Float64 ones are an error.
+	Float32Out bool
+	// TF32 lets a Float32 product round its operands to TF32 on backends
+	// with such a mode (device.MatMulArgs.TF32, PyTorch's allow_tf32); the
+	// others, the CPU among them, ignore it and compute in full float32.
+	TF32 bool
+}
+
+// MatMulWith is MatMul with options.
+func (t *Tensor) MatMulWith(u *Tensor, o MatMulOptions) *Tensor {
 	nonNil("MatMul", t, u)
 	be := sameDevice("MatMul", t, u)
 	sameDType("MatMul", t, u)
 	requireFloat("MatMul", t)
+	outDT := t.dtype
+	if o.Float32Out {
+		if t.dtype == device.Float64 {
+			fail(ErrDType, "MatMul", []*Tensor{t, u}, "a float32 result needs half or float32 operands, got %v", t.dtype)
+		}
+		outDT = device.Float32
+	}
 	if t.Rank() == 0 || u.Rank() == 0 {
 		fail(ErrShape, "MatMul", []*Tensor{t, u}, "operands need rank >= 1")
 	}
@@ -35,12 +60,12 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	nb := numel("MatMul", []*Tensor{t, u}, batch)
 	a = a.Expand(append(append([]int{}, batch...), m, k)...)
 	b = b.Expand(append(append([]int{}, batch...), k, n)...)
-	args := device.MatMulArgs{Batch: nb, M: m, N: n, K: k}
+	args := device.MatMulArgs{Batch: nb, M: m, N: n, K: k, TF32: o.TF32}
 	ea, eb := a, b
 	a = matOperand(a, &args.A, &args.AOffset, &args.AStride, &args.LDA, &args.TransA)
 	b = matOperand(b, &args.B, &args.BOffset, &args.BStride, &args.LDB, &args.TransB)
 	outShape := append(append([]int{}, batch...), m, n)
-	out := alloc("MatMul", be, t.dtype, outShape)
+	out := alloc("MatMul", be, outDT, outShape)
 	args.C = out.st.buf
 	check("MatMul", be.MatMul(args), t, u, a, b)
 	freeCopies(a, ea, b, eb)

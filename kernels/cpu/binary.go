@@ -17,7 +17,10 @@ import (
 // comparison ops: Add, Sub and Mul wrap, Div truncates toward zero (and
 // MinInt32/-1 wraps to MinInt32), and a zero divisor makes Binary return an
 // error after writing 0 to that element.
-func (*Backend) Binary(op device.BinaryOp, p float64, dst device.Buffer, a device.Buffer, al device.Layout, b device.Buffer, bl device.Layout) error {
+func (be *Backend) Binary(op device.BinaryOp, p float64, dst device.Buffer, a device.Buffer, al device.Layout, b device.Buffer, bl device.Layout) error {
+	if dt, ok := halfOf(a, b, dst); ok && int(op) < numBinary {
+		return be.binaryHalf(dt, "Binary "+op.String(), op, p, dst, a, al, b, bl)
+	}
 	name := "Binary " + op.String()
 	if int(op) >= numBinary {
 		return opError(name, "unknown op %d", op)
@@ -234,7 +237,10 @@ func one[D num](c bool) D {
 
 // Where computes dst[i] = cond[i] != 0 ? a[i] : b[i]; a NaN condition is
 // true. Every dtype is supported; all four buffers share it.
-func (*Backend) Where(dst device.Buffer, cond device.Buffer, cl device.Layout, a device.Buffer, al device.Layout, b device.Buffer, bl device.Layout) error {
+func (be *Backend) Where(dst device.Buffer, cond device.Buffer, cl device.Layout, a device.Buffer, al device.Layout, b device.Buffer, bl device.Layout) error {
+	if dt, ok := halfOf(dst, cond, a, b); ok {
+		return be.whereHalf(dt, dst, cond, cl, a, al, b, bl)
+	}
 	d, err := asBuffer("Where", dst)
 	if err != nil {
 		return err

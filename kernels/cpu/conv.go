@@ -70,7 +70,12 @@ func (p conv) window(oh, ow int, f func(hw int)) {
 // Im2Col unfolds src [N,C,H,W] into dst [N, C*KH*KW, OH*OW]:
 //
 //	dst[n, (c*KH+kh)*KW+kw, oh*OW+ow] = src[n, c, oh*SH-PH+kh, ow*SW-PW+kw]  (0 outside)
-func (*Backend) Im2Col(dst, src device.Buffer, cp device.ConvParams) error {
+func (be *Backend) Im2Col(dst, src device.Buffer, cp device.ConvParams) error {
+	if dt, ok := halfOf(dst, src); ok {
+		return be.plainHalf("Im2Col", dt, []device.Buffer{dst}, []device.Buffer{src}, func(bs []device.Buffer) error {
+			return be.Im2Col(bs[0], bs[1], cp)
+		})
+	}
 	p, s, d, err := convBuffers("Im2Col", cp, src, dst, colsPerPlane)
 	if err != nil {
 		return err
@@ -112,7 +117,12 @@ func im2col[T float](p conv, dst, src []T) {
 // Col2Im folds src [N, C*KH*KW, OH*OW] into dst [N,C,H,W], which it
 // overwrites: each element is the sum, in increasing (kh, kw), of the
 // columns that Im2Col would copy it to, accumulated in the element type.
-func (*Backend) Col2Im(dst, src device.Buffer, cp device.ConvParams) error {
+func (be *Backend) Col2Im(dst, src device.Buffer, cp device.ConvParams) error {
+	if dt, ok := halfOf(dst, src); ok {
+		return be.plainHalf("Col2Im", dt, []device.Buffer{dst}, []device.Buffer{src}, func(bs []device.Buffer) error {
+			return be.Col2Im(bs[0], bs[1], cp)
+		})
+	}
 	p, d, s, err := convBuffers("Col2Im", cp, dst, src, colsPerPlane)
 	if err != nil {
 		return err
@@ -155,7 +165,12 @@ func col2im[T float](p conv, dst, src []T) {
 // the plane to idx (Int32). The first maximum in (kh, kw) order wins, a NaN
 // beats every number (the first NaN wins), and padding never wins: a
 // window entirely in padding writes 0 and index -1.
-func (*Backend) MaxPool(dst, idx, src device.Buffer, cp device.ConvParams) error {
+func (be *Backend) MaxPool(dst, idx, src device.Buffer, cp device.ConvParams) error {
+	if dt, ok := halfOf(dst, idx, src); ok {
+		return be.plainHalf("MaxPool", dt, []device.Buffer{dst, idx}, []device.Buffer{src}, func(bs []device.Buffer) error {
+			return be.MaxPool(bs[0], bs[1], bs[2], cp)
+		})
+	}
 	p, s, d, err := convBuffers("MaxPool", cp, src, dst, outPerPlane)
 	if err != nil {
 		return err
@@ -198,7 +213,12 @@ func maxPool[T float](p conv, dst []T, idx []int32, src []T) {
 
 // MaxPoolBackward zeroes dx and adds each dy to the position idx names in
 // its plane, in (oh, ow) order; index -1 (an all-padding window) is skipped.
-func (*Backend) MaxPoolBackward(dx, dy, idx device.Buffer, cp device.ConvParams) error {
+func (be *Backend) MaxPoolBackward(dx, dy, idx device.Buffer, cp device.ConvParams) error {
+	if dt, ok := halfOf(dx, dy, idx); ok {
+		return be.plainHalf("MaxPoolBackward", dt, []device.Buffer{dx}, []device.Buffer{dy, idx}, func(bs []device.Buffer) error {
+			return be.MaxPoolBackward(bs[0], bs[1], bs[2], cp)
+		})
+	}
 	p, d, g, err := convBuffers("MaxPoolBackward", cp, dx, dy, outPerPlane)
 	if err != nil {
 		return err
@@ -242,7 +262,12 @@ func maxPoolBackward[T float](p conv, dx, dy []T, idx []int32) {
 
 // AvgPool writes each window's sum (padding counting as zeros) divided by
 // KH*KW, PyTorch's count_include_pad; the sum is in float64.
-func (*Backend) AvgPool(dst, src device.Buffer, cp device.ConvParams) error {
+func (be *Backend) AvgPool(dst, src device.Buffer, cp device.ConvParams) error {
+	if dt, ok := halfOf(dst, src); ok {
+		return be.plainHalf("AvgPool", dt, []device.Buffer{dst}, []device.Buffer{src}, func(bs []device.Buffer) error {
+			return be.AvgPool(bs[0], bs[1], cp)
+		})
+	}
 	p, s, d, err := convBuffers("AvgPool", cp, src, dst, outPerPlane)
 	if err != nil {
 		return err
@@ -273,7 +298,12 @@ func avgPool[T float](p conv, dst, src []T) {
 
 // AvgPoolBackward zeroes dx and adds dy/(KH*KW), rounded to the element
 // type, to every in-bounds element of each window, in (oh, ow) order.
-func (*Backend) AvgPoolBackward(dx, dy device.Buffer, cp device.ConvParams) error {
+func (be *Backend) AvgPoolBackward(dx, dy device.Buffer, cp device.ConvParams) error {
+	if dt, ok := halfOf(dx, dy); ok {
+		return be.plainHalf("AvgPoolBackward", dt, []device.Buffer{dx}, []device.Buffer{dy}, func(bs []device.Buffer) error {
+			return be.AvgPoolBackward(bs[0], bs[1], cp)
+		})
+	}
 	p, d, g, err := convBuffers("AvgPoolBackward", cp, dx, dy, outPerPlane)
 	if err != nil {
 		return err

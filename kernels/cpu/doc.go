@@ -28,6 +28,17 @@
 // float64 lanes per block whose order is fixed by the row length; the same
 // lanes in Go under `-tags purego`).
 //
+// BFloat16 and Float16 buffers hold 16-bit patterns. Fill, Copy and Cast
+// work on them directly; every other op widens its half operands exactly
+// into float32 scratch, runs the float32 kernel and rounds the outputs to
+// nearest even (halfops.go), so a half result is the float32 result
+// rounded once, and sums, softmax, losses and matmul accumulate in float32
+// or better, as PyTorch does on the CPU. MatMul of half operands writes a
+// half C or, when C is Float32, the float32 sums unrounded. MatMulArgs.TF32
+// is ignored: float32 products are always computed in full float32. A
+// half Uniform draw is a float32 draw rounded, which may round up to the
+// upper bound.
+//
 // Work is synchronous: every method has finished when it returns, and Sync
 // is a no-op.
 //

@@ -88,3 +88,54 @@ func TestCastHalfEdges(t *testing.T) {
 		}
 	}
 }
+
+// The half path of the op families without layouts (optimizers, random
+// numbers) gives the float32 op on the widened inputs, rounded; outputs
+// longer than the op leave their tail alone; mixed dtypes are errors
+// naming the op.
+func TestHalfOpsPlain(t *testing.T) {
+	r := newRand(t)
+	const n = 129
+	for _, dt := range halfTypes {
+		p, g, m := randVals(r, dt, n), randVals(r, dt, n), randVals(r, dt, n)
+		hp, hg, hm := upload(t, dt, p), upload(t, dt, g), upload(t, dt, m)
+		fp, fg, fm := upload(t, device.Float32, p), upload(t, device.Float32, g), upload(t, device.Float32, m)
+		h := device.SGDParams{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01, Nesterov: true}
+		require.NoError(t, shared.SGD(hp, hg, hm, n, h))
+		require.NoError(t, shared.SGD(fp, fg, fm, n, h))
+		require.Equal(t, round(dt, download(t, fp)), download(t, hp))
+		require.Equal(t, round(dt, download(t, fm)), download(t, hm))
+
+		hr, fr := alloc(t, dt, n+2), alloc(t, device.Float32, n)
+		require.NoError(t, shared.Rand(hr, n, device.Normal, 7, 3, 0.5, 2))
+		require.NoError(t, shared.Rand(fr, n, device.Normal, 7, 3, 0.5, 2))
+		got := download(t, hr)
+		require.Equal(t, round(dt, download(t, fr)), got[:n])
+		junk := round(dt, []float64{12345})[0] // what alloc fills with
+		require.Equal(t, []float64{junk, junk}, got[n:], "Rand wrote past n")
+
+		dst := alloc(t, dt, 10)
+		l := device.Contiguous([]int{7})
+		require.NoError(t, shared.Unary(device.Neg, 0, dst, hp, l))
+		require.Equal(t, append(neg(download(t, hp)[:7]), junk, junk, junk), download(t, dst))
+
+		other := device.Float16
+		if dt == device.Float16 {
+			other = device.BFloat16
+		}
+		err := shared.Binary(device.Add, 0, dst, hp, l, upload(t, other, p), l)
+		require.ErrorContains(t, err, "cpu: Binary add: got a "+other.String())
+		require.ErrorContains(t, shared.SGD(hp, fg, nil, n, device.SGDParams{LR: 1}), "cpu: SGD: got a float32")
+		c64 := alloc(t, device.Float64, 1)
+		err = shared.MatMul(device.MatMulArgs{Batch: 1, M: 1, N: 1, K: 1, A: hp, B: hg, C: c64, LDA: 1, LDB: 1})
+		require.ErrorContains(t, err, "cpu: MatMul: C is float64")
+	}
+}
+
+func neg(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = -x
+	}
+	return out
+}

@@ -51,7 +51,12 @@ func indexBuffers(op string, ix indexing, dst, src, idx device.Buffer, dstRows, 
 
 // IndexSelect copies rows: dst[o,j,i] = src[o, idx[j], i] for j < k.
 // Every dtype is supported.
-func (*Backend) IndexSelect(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+func (be *Backend) IndexSelect(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	if dt, ok := halfOf(dst, src, idx); ok {
+		return be.plainHalf("IndexSelect", dt, []device.Buffer{dst}, []device.Buffer{src, idx}, func(bs []device.Buffer) error {
+			return be.IndexSelect(bs[0], bs[1], bs[2], outer, n, inner, k)
+		})
+	}
 	ix := indexing{outer, n, inner, k}
 	d, s, is, err := indexBuffers("IndexSelect", ix, dst, src, idx, k, n, k)
 	if err != nil {
@@ -83,7 +88,12 @@ func indexSelect[T num](ix indexing, dst, src []T, idx []int32) {
 // increasing order, so a repeated index sums its rows in that order. Work
 // is split over (o, i), never over j, so no two goroutines touch one
 // element. Every dtype is supported (Int32 wraps).
-func (*Backend) IndexAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+func (be *Backend) IndexAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	if dt, ok := halfOf(dst, src, idx); ok {
+		return be.plainHalf("IndexAdd", dt, []device.Buffer{dst}, []device.Buffer{src, idx}, func(bs []device.Buffer) error {
+			return be.IndexAdd(bs[0], bs[1], bs[2], outer, n, inner, k)
+		})
+	}
 	ix := indexing{outer, n, inner, k}
 	d, s, is, err := indexBuffers("IndexAdd", ix, dst, src, idx, n, k, k)
 	if err != nil {
@@ -102,7 +112,12 @@ func (*Backend) IndexAdd(dst, src, idx device.Buffer, outer, n, inner, k int) er
 
 // Gather picks along the middle dim per element:
 // dst[o,j,i] = src[o, idx[o,j,i], i]. Every dtype is supported.
-func (*Backend) Gather(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+func (be *Backend) Gather(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	if dt, ok := halfOf(dst, src, idx); ok {
+		return be.plainHalf("Gather", dt, []device.Buffer{dst}, []device.Buffer{src, idx}, func(bs []device.Buffer) error {
+			return be.Gather(bs[0], bs[1], bs[2], outer, n, inner, k)
+		})
+	}
 	ix := indexing{outer, n, inner, k}
 	d, s, is, err := indexBuffers("Gather", ix, dst, src, idx, k, n, outer*k*inner)
 	if err != nil {
@@ -134,7 +149,12 @@ func gather[T num](ix indexing, dst, src []T, idx []int32) {
 // ScatterAdd is Gather's adjoint: dst[o, idx[o,j,i], i] += src[o,j,i],
 // for j in increasing order; split over (o, i) as IndexAdd is. Every dtype
 // is supported (Int32 wraps).
-func (*Backend) ScatterAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+func (be *Backend) ScatterAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
+	if dt, ok := halfOf(dst, src, idx); ok {
+		return be.plainHalf("ScatterAdd", dt, []device.Buffer{dst}, []device.Buffer{src, idx}, func(bs []device.Buffer) error {
+			return be.ScatterAdd(bs[0], bs[1], bs[2], outer, n, inner, k)
+		})
+	}
 	ix := indexing{outer, n, inner, k}
 	d, s, is, err := indexBuffers("ScatterAdd", ix, dst, src, idx, n, k, outer*k*inner)
 	if err != nil {

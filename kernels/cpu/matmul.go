@@ -12,7 +12,10 @@ import "github.com/tapegrad/tapegrad/device"
 // K == 0 writes zeros; M, N or Batch == 0 does nothing. Float dtypes only.
 // Products follow IEEE: 0*Inf is NaN, as in OpenBLAS and PyTorch. Batches
 // of matrices too small to split are spread across goroutines instead.
-func (*Backend) MatMul(a device.MatMulArgs) error {
+func (be *Backend) MatMul(a device.MatMulArgs) error {
+	if dt, ok := halfOf(a.A, a.B, a.C); ok {
+		return be.matMulHalf(dt, a)
+	}
 	const name = "MatMul"
 	c, err := asBuffer(name, a.C)
 	if err != nil {

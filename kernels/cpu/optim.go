@@ -15,10 +15,23 @@ import (
 //
 // Nesterov uses the updated momentum before it is rounded. mom may be nil
 // when Momentum == 0.
-func (*Backend) SGD(param, grad, mom device.Buffer, n int, h device.SGDParams) error {
+func (be *Backend) SGD(param, grad, mom device.Buffer, n int, h device.SGDParams) error {
 	bufs := []device.Buffer{param, grad}
 	if h.Momentum != 0 {
 		bufs = append(bufs, mom)
+	}
+	if dt, ok := halfOf(bufs...); ok {
+		outs := []device.Buffer{param}
+		if h.Momentum != 0 {
+			outs = append(outs, mom)
+		}
+		return be.plainHalf("SGD", dt, outs, []device.Buffer{grad}, func(bs []device.Buffer) error {
+			var m device.Buffer
+			if h.Momentum != 0 {
+				m = bs[1]
+			}
+			return be.SGD(bs[0], bs[len(bs)-1], m, n, h)
+		})
 	}
 	bs, err := optimBuffers("SGD", n, bufs...)
 	if err != nil {
@@ -87,7 +100,12 @@ func sgd[T float](bs []*Buffer, n int, h device.SGDParams, data func(*Buffer) []
 //	param -= LR * (m/(1-Beta1^Step)) / (sqrt(v/(1-Beta2^Step)) + Eps)
 //
 // using the updated m and v before they are rounded. Step must be >= 1.
-func (*Backend) Adam(param, grad, m, v device.Buffer, n int, h device.AdamParams) error {
+func (be *Backend) Adam(param, grad, m, v device.Buffer, n int, h device.AdamParams) error {
+	if dt, ok := halfOf(param, m, v, grad); ok {
+		return be.plainHalf("Adam", dt, []device.Buffer{param, m, v}, []device.Buffer{grad}, func(bs []device.Buffer) error {
+			return be.Adam(bs[0], bs[3], bs[1], bs[2], n, h)
+		})
+	}
 	if h.Step < 1 {
 		return opError("Adam", "step %d: the first step is 1", h.Step)
 	}

@@ -16,7 +16,10 @@ import (
 // Uniform element i reads word offset+i of the stream, Normal element i
 // words offset+2i and offset+2i+1. Each Philox block is computed once for
 // the (up to) four consecutive words a goroutine takes from it.
-func (*Backend) Rand(dst device.Buffer, n int, dist device.Dist, seed, offset uint64, a, b float64) error {
+func (be *Backend) Rand(dst device.Buffer, n int, dist device.Dist, seed, offset uint64, a, b float64) error {
+	if dt, ok := halfOf(dst); ok {
+		return be.randHalf(dt, dst, n, dist, seed, offset, a, b)
+	}
 	d, err := asBuffer("Rand", dst)
 	if err != nil {
 		return err

@@ -30,7 +30,10 @@ const sumBlock = 1 << 16
 // supports Sum (wrapping), Max, Min, ArgMax and ArgMin. Max, Min, ArgMax
 // and ArgMin of zero elements are an error; nreduce == 0 reduces each
 // element alone.
-func (*Backend) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffer, sl device.Layout, nreduce int) error {
+func (be *Backend) Reduce(op device.ReduceOp, dst device.Buffer, src device.Buffer, sl device.Layout, nreduce int) error {
+	if dt, ok := halfOf(src, dst); ok && int(op) < numReduce {
+		return be.reduceHalf(dt, "Reduce "+op.String(), op, dst, src, sl, nreduce)
+	}
 	name := "Reduce " + op.String()
 	if int(op) >= numReduce {
 		return opError(name, "unknown op %d", op)

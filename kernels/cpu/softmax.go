@@ -17,7 +17,12 @@ import (
 // Subtracting the row max keeps exp from overflowing; a NaN anywhere in a
 // row makes the whole row NaN. Float32 takes softmax_f32.go's path, which
 // exponentiates with the float32 kernel.
-func (*Backend) Softmax(dst, src device.Buffer, rows, cols int, log bool) error {
+func (be *Backend) Softmax(dst, src device.Buffer, rows, cols int, log bool) error {
+	if dt, ok := halfOf(dst, src); ok {
+		return be.plainHalf("Softmax", dt, []device.Buffer{dst}, []device.Buffer{src}, func(bs []device.Buffer) error {
+			return be.Softmax(bs[0], bs[1], rows, cols, log)
+		})
+	}
 	bs, err := rowBuffers("Softmax", rows, cols, dst, src)
 	if err != nil {
 		return err
@@ -92,7 +97,12 @@ func softmax[T float](dst, src []T, rows, cols int, log bool) {
 //
 //	softmax:     dx[c] = y[c] * (dy[c] - Σ dy*y)
 //	log-softmax: dx[c] = dy[c] - exp(y[c]) * Σ dy
-func (*Backend) SoftmaxBackward(dx, y, dy device.Buffer, rows, cols int, log bool) error {
+func (be *Backend) SoftmaxBackward(dx, y, dy device.Buffer, rows, cols int, log bool) error {
+	if dt, ok := halfOf(dx, y, dy); ok {
+		return be.plainHalf("SoftmaxBackward", dt, []device.Buffer{dx}, []device.Buffer{y, dy}, func(bs []device.Buffer) error {
+			return be.SoftmaxBackward(bs[0], bs[1], bs[2], rows, cols, log)
+		})
+	}
 	bs, err := rowBuffers("SoftmaxBackward", rows, cols, dx, y, dy)
 	if err != nil {
 		return err
@@ -136,7 +146,12 @@ func softmaxBackward[T float](dx, y, dy []T, rows, cols int, log bool) {
 // With s == 0 only the label's term is computed, so a -Inf logit elsewhere
 // does not turn 0*-Inf into NaN. Labels must lie in [0, cols). Float32
 // exponentiates with the float32 kernel (softmax_f32.go).
-func (*Backend) CrossEntropy(loss, logits, labels device.Buffer, rows, cols int, smoothing float64) error {
+func (be *Backend) CrossEntropy(loss, logits, labels device.Buffer, rows, cols int, smoothing float64) error {
+	if dt, ok := halfOf(loss, logits, labels); ok {
+		return be.plainHalf("CrossEntropy", dt, []device.Buffer{loss}, []device.Buffer{logits, labels}, func(bs []device.Buffer) error {
+			return be.CrossEntropy(bs[0], bs[1], bs[2], rows, cols, smoothing)
+		})
+	}
 	const name = "CrossEntropy"
 	bs, err := rowBuffers(name, rows, cols, logits)
 	if err != nil {
@@ -201,7 +216,12 @@ func crossEntropy[T float](loss, logits []T, labels []int32, rows, cols int, s f
 // CrossEntropyBackward writes dlogits[r,c] = dloss[r]*(softmax(x)[r,c] -
 // t[r,c]) with t as in CrossEntropy and softmax as in Softmax, in float64
 // (float32: softmax_f32.go).
-func (*Backend) CrossEntropyBackward(dlogits, logits, labels, dloss device.Buffer, rows, cols int, smoothing float64) error {
+func (be *Backend) CrossEntropyBackward(dlogits, logits, labels, dloss device.Buffer, rows, cols int, smoothing float64) error {
+	if dt, ok := halfOf(dlogits, logits, labels, dloss); ok {
+		return be.plainHalf("CrossEntropyBackward", dt, []device.Buffer{dlogits}, []device.Buffer{logits, labels, dloss}, func(bs []device.Buffer) error {
+			return be.CrossEntropyBackward(bs[0], bs[1], bs[2], bs[3], rows, cols, smoothing)
+		})
+	}
 	const name = "CrossEntropyBackward"
 	bs, err := rowBuffers(name, rows, cols, dlogits, logits)
 	if err != nil {

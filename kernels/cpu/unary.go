@@ -19,7 +19,10 @@ var (
 // comments state; every other float32 op is computed in float64 and
 // rounded once, so the result is the correctly rounded value wherever Go's
 // math is.
-func (*Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src device.Buffer, sl device.Layout) error {
+func (be *Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src device.Buffer, sl device.Layout) error {
+	if dt, ok := halfOf(src, dst); ok {
+		return be.unaryHalf(dt, "Unary "+op.String(), op, p, dst, src, sl)
+	}
 	name := "Unary " + op.String()
 	if int(op) >= numUnary {
 		return opError(name, "unknown op %d", op)
