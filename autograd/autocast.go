@@ -41,7 +41,7 @@ func Autocast(v *Var, dt device.DType) *Var {
 	if dt != device.Float32 && !dt.IsHalf() {
 		panic(withOperands(newError("Autocast", "want bfloat16 or float16 (float32 to turn it off), got %v", dt), v.value))
 	}
-	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, tan: v.tan, autocast: dt}
+	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, tan: v.tan, autocast: dt, tf32: v.tf32}
 }
 
 // AutocastDType returns the dtype MatMul rounds v's operands to, or
@@ -66,11 +66,48 @@ func autocastOf(a, b *Var) device.DType {
 
 // halfMatMul returns a @ b (rank >= 2) with both operands rounded to the
 // half dtype h and the products summed in float32 into a float32 result.
-// A product of two halves is exact in float32 (at most 22 significant
-// bits of 24), so rounding the operands and multiplying in float32 is
-// the mixed-precision product itself.
 func halfMatMul(a, b *tensor.Tensor, h device.DType) *tensor.Tensor {
-	return a.Cast(h).Cast(device.Float32).MatMul(b.Cast(h).Cast(device.Float32))
+	return a.Cast(h).MatMulWith(b.Cast(h), tensor.MatMulOptions{Float32Out: true})
+}
+
+// AllowTF32 returns a Var sharing v's value, node and tangent whose mark
+// lets float32 products it takes part in round their operands to TF32
+// (10 mantissa bits) and accumulate in float32 on tensor cores, as
+// PyTorch's torch.backends.cuda.matmul.allow_tf32, forward and backward;
+// on devices without such a mode (the CPU) they stay exact float32. The
+// mark travels as Autocast's does (a bfloat16 or float16 autocast mark
+// takes precedence); on is false to remove it.
+func AllowTF32(v *Var, on bool) *Var {
+	if v == nil {
+		panic(newError("AllowTF32", "the Var is nil"))
+	}
+	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, tan: v.tan, autocast: v.autocast, tf32: on}
+}
+
+// TF32Allowed reports whether v carries AllowTF32's mark.
+func (v *Var) TF32Allowed() bool { return v.tf32 }
+
+// product returns a @ b for rank >= 2 operands as their marks ask: under
+// autocast, in float32, or in float32 with TF32 operands.
+func product(a, b *Var) *Var {
+	if h := autocastOf(a, b); h.IsHalf() {
+		return autocastMatMul(a, b, h)
+	}
+	tf32 := (a.tf32 || b.tf32) && a.DType() == device.Float32 && b.DType() == device.Float32
+	return plainMatMul(a, b, tf32)
+}
+
+// plainMatMul is MatMul's core for rank >= 2 operands of one dtype: the
+// gradients are products with the other operand transposed (a view, not
+// a copy), summed over broadcast batch axes; the tangent is ta b + a tb.
+// tf32 lets every one of these products use TF32 operands.
+func plainMatMul(a, b *Var, tf32 bool) *Var {
+	o := tensor.MatMulOptions{TF32: tf32}
+	return binary("MatMul", a.value.MatMulWith(b.value, o), a, b,
+		func(g, a, b, y *Var) *Var { return plainMatMul(g, b.T(), tf32).SumTo(a.Shape()...) },
+		func(g, a, b, y *Var) *Var { return plainMatMul(a.T(), g, tf32).SumTo(b.Shape()...) },
+		func(t, a, b, y *Var) *Var { return plainMatMul(t, b, tf32) },
+		func(t, a, b, y *Var) *Var { return plainMatMul(a, t, tf32) })
 }
 
 // autocastMatMul is MatMul's core (rank >= 2 operands) under autocast to

@@ -141,6 +141,15 @@ func TestAutocastMark(t *testing.T) {
 	w64 := autograd.Const(w.Value().Cast(device.Float64))
 	require.Equal(t, x64.Value().MatMul(w64.Value()).Float64s(), x64.MatMul(w64).Value().Float64s())
 
+	// AllowTF32's mark travels the same way; the CPU has no TF32 mode, so
+	// the product stays exact float32 there.
+	tx := autograd.AllowTF32(x, true)
+	require.True(t, tx.Exp().Add(x).TF32Allowed())
+	require.False(t, x.TF32Allowed())
+	require.False(t, autograd.AllowTF32(tx, false).TF32Allowed())
+	require.True(t, autograd.Autocast(tx, device.BFloat16).TF32Allowed())
+	require.Equal(t, x.Value().MatMul(w.Value()).Float32s(), tx.MatMul(w).Value().Float32s())
+
 	require.Panics(t, func() { autograd.Autocast(x, device.Int32) })
 	require.Panics(t, func() { autograd.Autocast(x, device.Float64) })
 }

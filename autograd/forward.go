@@ -92,7 +92,7 @@ func (v *Var) primal() *Var {
 	if v.tan == nil {
 		return v
 	}
-	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, autocast: v.autocast}
+	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, autocast: v.autocast, tf32: v.tf32}
 }
 
 // dual returns v carrying tangent t (t's own tangent dropped): the same
@@ -111,7 +111,7 @@ func dual(op string, i int, v, t *Var) *Var {
 	if !v.DType().IsFloat() {
 		panic(withOperands(newError(op, "primal %d is %v; only float values carry tangents", i, v.DType()), v.value))
 	}
-	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, autocast: v.autocast, tan: t.primal()}
+	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, autocast: v.autocast, tf32: v.tf32, tan: t.primal()}
 }
 
 // JVP evaluates f at primals carrying the tangents (one per primal, of
@@ -149,7 +149,7 @@ func differentiable(v *Var) *Var {
 	if v.node != nil || v.noGrad {
 		return v
 	}
-	w := &Var{value: v.value, tan: v.tan, autocast: v.autocast}
+	w := &Var{value: v.value, tan: v.tan, autocast: v.autocast, tf32: v.tf32}
 	w.node = &node{seq: seqCounter.Add(1), op: "Param", v: w}
 	return w
 }

@@ -23,6 +23,7 @@ type Var struct {
 	// autocast is the half dtype MatMul rounds its operands to when v is
 	// one of them (see Autocast); Float32, the zero value, means off.
 	autocast device.DType
+	tf32     bool // float32 products may round operands to TF32 (AllowTF32)
 }
 
 // rule is the vector-Jacobian product of one input of an op: given the
@@ -135,7 +136,7 @@ func (v *Var) Op() string {
 // Detach returns a Var sharing v's value that records nothing and so
 // stops gradients; it drops v's tangent too (a constant, as JAX's
 // stop_gradient). The autocast mark, a matter of precision, stays.
-func (v *Var) Detach() *Var { return &Var{value: v.value, autocast: v.autocast} }
+func (v *Var) Detach() *Var { return &Var{value: v.value, autocast: v.autocast, tf32: v.tf32} }
 
 // Grad returns the gradient Backward accumulated into v, or nil if none
 // has been (v is not a leaf, did not take part, or was zeroed). It is
@@ -209,6 +210,7 @@ func record(op string, y *tensor.Tensor, x []*Var, ds ...deriv) *Var {
 		if out.autocast == device.Float32 {
 			out.autocast = in.autocast
 		}
+		out.tf32 = out.tf32 || in.tf32
 	}
 	if requires && !out.noGrad && y.DType().IsFloat() {
 		rules := make([]rule, len(ds))
@@ -242,7 +244,9 @@ func unary(op string, y *tensor.Tensor, x *Var, r, j func(g, x, y *Var) *Var) *V
 // record, and their graphs are dropped with their outputs. Detach drops
 // the mark. A tangent (forward mode) is kept: NoGrad stops recording,
 // not differentiation, as torch.no_grad leaves forward-mode AD alone.
-func NoGrad(v *Var) *Var { return &Var{value: v.value, noGrad: true, tan: v.tan, autocast: v.autocast} }
+func NoGrad(v *Var) *Var {
+	return &Var{value: v.value, noGrad: true, tan: v.tan, autocast: v.autocast, tf32: v.tf32}
+}
 
 // IsNoGrad reports whether v carries the NoGrad mark: it was made by
 // NoGrad or computed from such a Var.

@@ -36,6 +36,9 @@ type TrainerOptions struct {
 	// parameters and the optimizer in float32. Float32 (the zero value)
 	// is off.
 	Autocast device.DType
+	// TF32 lets float32 products use TF32 operands on devices that have
+	// such a mode (autograd.AllowTF32); the CPU ignores it.
+	TF32 bool
 	// Scaler, when set, scales the loss before backward and skips steps
 	// whose gradients overflow (see GradScaler): what float16 training
 	// needs. Clipping sees the unscaled gradients. Checkpoints save its
@@ -230,8 +233,11 @@ func (t *Trainer) Fit(ctx context.Context, train, eval *Loader) error {
 	return nil
 }
 
-// input marks a batch for autocast when the options ask for it.
+// input marks a batch for autocast and TF32 as the options ask.
 func (t *Trainer) input(x *autograd.Var) *autograd.Var {
+	if t.o.TF32 {
+		x = autograd.AllowTF32(x, true)
+	}
 	if t.o.Autocast == device.Float32 {
 		return x
 	}

@@ -135,7 +135,7 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (_ *run, err e
 	r.model = buildModel(cfg.Model, init, cfg.Dropout, dropRNG)
 	opt := buildOptimizer(cfg, r.model.Parameters())
 	r.progress = newProgress(r, opts)
-	r.trainer = nn.NewTrainer(r.model, opt, nn.TrainerOptions{
+	to := nn.TrainerOptions{
 		Epochs:     cfg.Epochs,
 		Schedule:   buildSchedule(cfg, r.train.Len()),
 		Loss:       nn.CrossEntropyLoss{Smoothing: cfg.Smoothing},
@@ -146,7 +146,9 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (_ *run, err e
 		Meta:       r.meta,
 		OnStep:     r.stepDone,
 		OnEpoch:    r.epochDone,
-	})
+	}
+	setPrecision(&to, cfg.Precision)
+	r.trainer = nn.NewTrainer(r.model, opt, to)
 	if opts.resume != "" {
 		if _, err := r.trainer.Resume(opts.resume); err != nil {
 			return nil, err
