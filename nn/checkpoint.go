@@ -162,7 +162,7 @@ func loadOptim(path string, meta map[string]string, ts []safetensors.Tensor, opt
 		v, err := fromSafetensors(t)
 		if err != nil {
 			return &MismatchError{File: path, What: "optimizer state",
-				Problems: []Problem{{Kind: ErrDType, Name: t.Name, Want: "F32, F64 or I32", Got: t.DType}}}
+				Problems: []Problem{{Kind: ErrDType, Name: t.Name, Want: readable, Got: t.DType}}}
 		}
 		s.Tensors = append(s.Tensors, NamedTensor{strings.TrimPrefix(t.Name, OptimPrefix), v})
 	}
@@ -232,6 +232,10 @@ func stDType(dt device.DType) string {
 		return safetensors.F64
 	case device.Int32:
 		return safetensors.I32
+	case device.BFloat16:
+		return safetensors.BF16
+	case device.Float16:
+		return safetensors.F16
 	}
 	return safetensors.F32
 }
@@ -243,11 +247,38 @@ func toSafetensors(name string, t *tensor.Tensor) safetensors.Tensor {
 		return safetensors.FromFloat64s(name, t.Shape(), t.Float64s())
 	case device.Int32:
 		return safetensors.FromInt32s(name, t.Shape(), t.Int32s())
+	case device.BFloat16:
+		return safetensors.FromBFloat16s(name, t.Shape(), bits(t.BF16s()))
+	case device.Float16:
+		return safetensors.FromFloat16s(name, t.Shape(), bits(t.F16s()))
 	}
 	return safetensors.FromFloat32s(name, t.Shape(), t.Float32s())
 }
 
-// fromSafetensors decodes an F32, F64 or I32 tensor into a CPU tensor.
+// bits returns the 16-bit patterns of half values, as safetensors takes
+// them.
+func bits[H device.BF16 | device.F16](v []H) []uint16 {
+	out := make([]uint16, len(v))
+	for i, x := range v {
+		out[i] = uint16(x)
+	}
+	return out
+}
+
+// halves returns 16-bit patterns as half values of type H.
+func halves[H device.BF16 | device.F16](v []uint16) []H {
+	out := make([]H, len(v))
+	for i, x := range v {
+		out[i] = H(x)
+	}
+	return out
+}
+
+// readable lists the safetensors dtypes fromSafetensors decodes.
+const readable = "F32, F64, I32, BF16 and F16"
+
+// fromSafetensors decodes an F32, F64, I32, BF16 or F16 tensor into a CPU
+// tensor (the half types bit for bit).
 func fromSafetensors(t safetensors.Tensor) (*tensor.Tensor, error) {
 	shape := t.Shape
 	if shape == nil {
@@ -272,6 +303,18 @@ func fromSafetensors(t safetensors.Tensor) (*tensor.Tensor, error) {
 			return nil, err
 		}
 		return tensor.New(v, shape...), nil
+	case safetensors.BF16:
+		v, err := safetensors.BFloat16s(t)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.New(halves[device.BF16](v), shape...), nil
+	case safetensors.F16:
+		v, err := safetensors.Float16s(t)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.New(halves[device.F16](v), shape...), nil
 	}
-	return nil, &safetensors.FormatError{Tensor: t.Name, Kind: safetensors.ErrDType, Reason: "tapegrad reads F32, F64 and I32 only, not " + t.DType}
+	return nil, &safetensors.FormatError{Tensor: t.Name, Kind: safetensors.ErrDType, Reason: "tapegrad reads " + readable + " only, not " + t.DType}
 }

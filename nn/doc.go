@@ -21,8 +21,10 @@
 // A checkpoint is one safetensors file written atomically: the model's
 // entries under their own names (loadable by PyTorch), the optimizer's
 // under "optim.", and run facts (epoch, generator offsets) in the
-// metadata. Loading checks every name, shape and dtype before assigning
-// anything, and reports every mismatch.
+// metadata. Entries keep their dtype (F32, F64, I32, and BF16/F16 for
+// half tensors, bit for bit, as PyTorch writes and reads them). Loading
+// checks every name, shape and dtype before assigning anything, and
+// reports every mismatch.
 //
 // A Dataset is any set of samples addressable by index: TensorDataset
 // holds in-memory tensors, ImageDataset an image split read from IDX files

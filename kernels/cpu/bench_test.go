@@ -84,3 +84,43 @@ func BenchmarkReduceSum(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHalf times the conversions every half op pays (a Cast between
+// float32 and each half type) and a contiguous Add in each dtype, the
+// widen-compute-narrow path end to end. GB/s counts the bytes of the
+// stored types.
+func BenchmarkHalf(b *testing.B) {
+	r := newRand(b)
+	const n = 1 << 22
+	l := device.Contiguous([]int{n})
+	f := upload(b, device.Float32, randVals(r, device.Float32, n))
+	for _, dt := range halfTypes {
+		h := upload(b, dt, randVals(r, dt, n))
+		for _, bc := range []struct {
+			name     string
+			dst, src *Buffer
+		}{{"narrow", h, f}, {"widen", f, h}} {
+			b.Run(fmt.Sprintf("%s/%v", bc.name, dt), func(b *testing.B) {
+				for b.Loop() {
+					if err := shared.Cast(bc.dst, bc.src, l); err != nil {
+						b.Fatal(err)
+					}
+					_ = shared.Sync()
+				}
+				b.ReportMetric(6*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+	}
+	for _, dt := range append([]device.DType{device.Float32}, halfTypes...) {
+		x, c := upload(b, dt, randVals(r, dt, n)), alloc(b, dt, n)
+		b.Run(fmt.Sprintf("add/%v", dt), func(b *testing.B) {
+			for b.Loop() {
+				if err := shared.Binary(device.Add, 0, c, x, l, x, l); err != nil {
+					b.Fatal(err)
+				}
+				_ = shared.Sync()
+			}
+			b.ReportMetric(3*float64(dt.Size())*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

@@ -139,3 +139,31 @@ func neg(v []float64) []float64 {
 	}
 	return out
 }
+
+// The float32 stand-ins of a half op are held to the memory limit, so an
+// op too large for it fails with ErrOutOfMemory instead of ending the
+// process.
+func TestHalfScratchMemoryLimit(t *testing.T) {
+	be := &Backend{}
+	const n = 3 << 20 // a size class no other test uses: nothing pooled
+	src, err := be.Alloc(device.BFloat16, n)
+	require.NoError(t, err)
+	dst, err := be.Alloc(device.BFloat16, n)
+	require.NoError(t, err)
+	prev := SetMemoryLimit(16 << 20) // 12 MiB live; each stand-in wants 16
+	defer SetMemoryLimit(prev)
+	err = be.Unary(device.Exp, 0, dst, src, device.Contiguous([]int{n}))
+	require.ErrorIs(t, err, device.ErrOutOfMemory)
+	SetMemoryLimit(0)
+	require.NoError(t, be.Unary(device.Exp, 0, dst, src, device.Contiguous([]int{n})))
+}
+
+// FMAProbe measures float32 and float64 only: a half buffer is refused,
+// not a panic.
+func TestFMAProbeRefusesHalf(t *testing.T) {
+	for _, dt := range halfTypes {
+		out := alloc(t, dt, 1)
+		_, err := shared.FMAProbe(dt, 1000, out)
+		require.ErrorContains(t, err, "cpu: FMAProbe: not supported for "+dt.String())
+	}
+}

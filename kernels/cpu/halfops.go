@@ -1,6 +1,11 @@
 package cpu
 
-import "github.com/tapegrad/tapegrad/device"
+import (
+	"math/bits"
+	"sync"
+
+	"github.com/tapegrad/tapegrad/device"
+)
 
 // Every op on BFloat16 or Float16 buffers runs its float32 kernel: the
 // half operands are widened (exactly) into float32 scratch, the float32
@@ -62,7 +67,7 @@ func (be *Backend) onHalf(op string, dt device.DType, args []halfArg, kernel fun
 	defer func() {
 		for i, a := range args {
 			if bs[i] != nil && bs[i] != a.b {
-				be.Free(bs[i])
+				putHalfScratch(bs[i].(*Buffer))
 			}
 		}
 	}()
@@ -102,11 +107,10 @@ func (be *Backend) onHalf(op string, dt device.DType, args []halfArg, kernel fun
 			}
 			lo, n = a.lo, a.n
 		}
-		tb, err := be.Alloc(device.Float32, n)
+		tmp, err := be.halfScratch(n)
 		if err != nil {
 			return err
 		}
-		tmp := tb.(*Buffer)
 		bs[i] = tmp
 		if a.role != out {
 			widenSpan(slice[float32](tmp), cb, lo)
@@ -122,6 +126,38 @@ func (be *Backend) onHalf(op string, dt device.DType, args []halfArg, kernel fun
 		narrowSpan(w.dst, w.lo, slice[float32](w.tmp))
 	}
 	return nil
+}
+
+// halfPools recycle the float32 stand-ins by size class (a power of
+// two): a fresh Go slice would be zeroed and collected on every op, which
+// cost more than the conversions themselves, and every stand-in is fully
+// written (widened, or an output the kernel overwrites) before it is read.
+// They are transient and not counted in Memory, like the temporaries of
+// the float32 kernels.
+var halfPools [64]sync.Pool
+
+// halfScratch returns a float32 buffer of n elements, contents undefined.
+// A new one must fit under the memory limit, as Alloc's do, so a half op
+// too large for the machine fails with device.ErrOutOfMemory.
+func (be *Backend) halfScratch(n int) (*Buffer, error) {
+	class := bits.Len(uint(n))
+	var data []float32
+	if p, ok := halfPools[class].Get().(*[]float32); ok {
+		data = (*p)[:n]
+	} else {
+		if err := be.admit(device.Float32, 1<<class-1); err != nil {
+			return nil, err
+		}
+		data = make([]float32, n, 1<<class-1)
+	}
+	return &Buffer{dt: device.Float32, n: n, data: data, acct: &account{be: be}}, nil
+}
+
+// putHalfScratch returns a stand-in from halfScratch to its pool.
+func putHalfScratch(b *Buffer) {
+	data := b.data.([]float32)
+	b.data = nil
+	halfPools[bits.Len(uint(cap(data)))].Put(&data)
 }
 
 // widenSpan widens len(dst) elements of the half buffer b from lo.

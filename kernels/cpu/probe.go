@@ -106,8 +106,8 @@ func (*Backend) FMAProbe(dt device.DType, work int64, out device.Buffer) (int64,
 // fmaProbe is FMAProbe with kernel k.
 func fmaProbe(k fmaKernel, dt device.DType, work int64, out device.Buffer) (int64, error) {
 	const name = "FMAProbe"
-	if !dt.IsFloat() {
-		return 0, unsupported(name, dt)
+	if dt != device.Float32 && dt != device.Float64 {
+		return 0, unsupported(name, dt) // the half types too: no FMA of their own
 	}
 	bs, err := buffers(name, dt, out)
 	if err != nil {

@@ -22,6 +22,18 @@ func Int32s(t Tensor) ([]int32, error) {
 	return decodeLE(t, I32, 4, func(b []byte) int32 { return int32(binary.LittleEndian.Uint32(b)) })
 }
 
+// BFloat16s decodes a BF16 tensor's data as bfloat16 bit patterns (the
+// top half of a float32), failing as Float32s does.
+func BFloat16s(t Tensor) ([]uint16, error) {
+	return decodeLE(t, BF16, 2, binary.LittleEndian.Uint16)
+}
+
+// Float16s decodes an F16 tensor's data as IEEE binary16 bit patterns,
+// failing as Float32s does.
+func Float16s(t Tensor) ([]uint16, error) {
+	return decodeLE(t, F16, 2, binary.LittleEndian.Uint16)
+}
+
 // FromFloat32s returns an F32 tensor holding a copy of shape and of v. It
 // does not check that len(v) matches shape; Encode does.
 func FromFloat32s(name string, shape []int, v []float32) Tensor {
@@ -67,4 +79,16 @@ func encodeLE[T any](name, dtype string, size int, shape []int, v []T, put func(
 		put(data[i*size:], x)
 	}
 	return Tensor{Name: name, DType: dtype, Shape: append([]int{}, shape...), Data: data}
+}
+
+// FromBFloat16s returns a BF16 tensor holding a copy of shape and of the
+// bfloat16 bit patterns v, as FromFloat32s does.
+func FromBFloat16s(name string, shape []int, v []uint16) Tensor {
+	return encodeLE(name, BF16, 2, shape, v, binary.LittleEndian.PutUint16)
+}
+
+// FromFloat16s returns an F16 tensor holding a copy of shape and of the
+// binary16 bit patterns v, as FromFloat32s does.
+func FromFloat16s(name string, shape []int, v []uint16) Tensor {
+	return encodeLE(name, F16, 2, shape, v, binary.LittleEndian.PutUint16)
 }

@@ -46,6 +46,32 @@ func TestConvertRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, i32, got)
 	})
+	t.Run("half", func(t *testing.T) {
+		h := []uint16{0x7c00, 0x8000, 0x7e01, 0x0001, 0x3f80, 0xffff}
+		for range 18 {
+			h = append(h, uint16(rng.Uint32()))
+		}
+		for _, c := range []struct {
+			dtype string
+			enc   func(string, []int, []uint16) safetensors.Tensor
+			dec   func(safetensors.Tensor) ([]uint16, error)
+		}{
+			{safetensors.BF16, safetensors.FromBFloat16s, safetensors.BFloat16s},
+			{safetensors.F16, safetensors.FromFloat16s, safetensors.Float16s},
+		} {
+			tn := c.enc("h", shape, h)
+			require.Equal(t, c.dtype, tn.DType)
+			require.Equal(t, []byte{0x00, 0x7c}, tn.Data[:2], "little-endian")
+			got, err := c.dec(tn)
+			require.NoError(t, err)
+			require.Equal(t, h, got)
+			tn.Data = tn.Data[:len(tn.Data)-2]
+			_, err = c.dec(tn)
+			require.ErrorIs(t, err, safetensors.ErrCorrupt)
+		}
+		_, err := safetensors.BFloat16s(safetensors.FromFloat16s("h", shape, h))
+		require.ErrorContains(t, err, "dtype is F16, want BF16")
+	})
 	t.Run("little-endian layout", func(t *testing.T) {
 		tn := safetensors.FromInt32s("x", []int{1}, []int32{0x01020304})
 		require.Equal(t, []byte{4, 3, 2, 1}, tn.Data)

@@ -11,7 +11,8 @@
 //
 // The package works on bytes only: a Tensor is a name, a dtype string, a
 // shape and its raw data. The nn layer adapts tensors to it; Float32s,
-// FromFloat32s and their float64 and int32 siblings convert the data.
+// FromFloat32s and their float64, int32, bfloat16 and float16 siblings
+// convert the data (the half types as 16-bit patterns).
 //
 // Reading accepts every dtype of the format (see DTypeBits) and checks the
 // whole file before returning anything: the header length against the file

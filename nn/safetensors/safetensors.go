@@ -8,9 +8,11 @@ import (
 
 // Dtype strings of the format that callers use most.
 const (
-	F32 = "F32" // float32
-	F64 = "F64" // float64
-	I32 = "I32" // int32
+	F32  = "F32"  // float32
+	F64  = "F64"  // float64
+	I32  = "I32"  // int32
+	BF16 = "BF16" // bfloat16
+	F16  = "F16"  // IEEE 754 binary16
 )
 
 // MaxHeaderSize is the largest JSON header accepted, in bytes, as in the
