@@ -59,6 +59,7 @@ func TestTrainPrecisionMatchesFloat32(t *testing.T) {
 	}
 	head, f16 := precisionRun(t, "mlp", "fp16", seed, "--epochs", "1", "--limit", "1000", "--test-limit", "1000")
 	require.Contains(t, head, "precision fp16 (float16 autocast, float32 weights, loss scaling)")
+	require.Regexp(t, `loss scale \d+, \d+ steps skipped`, head)
 	require.Greater(t, f16.TestAcc, 0.5)
 	head, tf32 := precisionRun(t, "mlp", "tf32", seed, "--epochs", "1", "--limit", "1000", "--test-limit", "1000")
 	require.Contains(t, head, "precision tf32")
