@@ -16,14 +16,30 @@
 // last kernel launched in a device fault; TAPEGRAD_CUDA_SYNC=1 waits for
 // each kernel so that a fault is reported by its own launch.
 //
-// Kernels are named <op>_<dtype> (f32, f64, i32), with _vec_ variants for
-// contiguous, 16-byte aligned operands, and take layouts as by-value
-// descriptor structs (struct Strided in src/common.cuh) that the Go side
-// marshals little-endian byte for byte, straight into the backend's reused
-// driver.Args, so that queueing an op allocates nothing on the Go heap
-// (TestHostAllocsPerOp; BenchmarkHostCost times it over the Null driver).
+// Kernels are named <op>_<dtype> (f32, f64, i32, bf16, f16), with _vec_
+// variants for contiguous, 16-byte aligned operands, and take layouts as
+// by-value descriptor structs (struct Strided in src/common.cuh) that the
+// Go side marshals little-endian byte for byte, straight into the
+// backend's reused driver.Args, so that queueing an op allocates nothing
+// on the Go heap (TestHostAllocsPerOp; BenchmarkHostCost times it over
+// the Null driver).
 // Every 1-D kernel is a grid-stride loop with 256-thread blocks, so a grid
 // capped at a few waves per multiprocessor covers any size.
+//
+// BFloat16 and Float16 kernels are the float32 templates instantiated with
+// a 16-bit storage type (widen and narrow in src/common.cuh): elements are
+// loaded into float32, computed on in float32 (sums, softmax rows, matmul
+// tiles and products included) and rounded to nearest even once, on
+// store; their scalars (the p of Unary and Binary, optimizer
+// hyper-parameters, the fill value) are float32. Casts to a half from
+// float64 or int32, and the random streams, round through float32. The
+// PTX stays compute_70: Float16 conversions are cvt.rn.f16.f32 and
+// cvt.f32.f16, BFloat16 ones a branch-free integer rounding that gives
+// device.BF16FromFloat32's bits (NaN included) on every GPU and in
+// cudasim; IndexAdd and ScatterAdd add halves with a compare-and-swap
+// loop on the enclosing 32-bit word (each add rounded to the half). MatMul also takes
+// half A and B with a float32 C (matmul_<h>_f32: the float32 sums
+// unrounded); these SIMT kernels run on every GPU and in cudasim.
 //
 // Device memory comes from a caching allocator with size-binned free
 // lists; Memory reports its live, cached and peak bytes. Work is queued

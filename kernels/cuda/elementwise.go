@@ -75,7 +75,11 @@ func (b *Backend) Unary(op device.UnaryOp, p float64, dst device.Buffer, src dev
 		a.Ptr(s.at(c.offset))
 		a.Int64(int64(n))
 		putScalar(a, s.dt, p)
-		return b.launch(modUnary, kname{kern, "_vec_", sfx}, b.grid1D(vecItems(n, s.dt)))
+		items := vecItems(n, s.dt)
+		if s.dt.IsHalf() {
+			items = (n + 3) / 4 // unary.cu: 4 halves per access
+		}
+		return b.launch(modUnary, kname{kern, "_vec_", sfx}, b.grid1D(items))
 	}
 	a.Ptr(d.ptr)
 	a.Ptr(s.ptr)

@@ -57,7 +57,8 @@ func operand(dims *[2][3]int, batch, rows, cols, off, bstride, ld int, trans boo
 }
 
 // MatMul computes C[b] = opA(A[b]) @ opB(B[b]) for float dtypes with the
-// tiled kernels of matmul.cu: the 128x128 (f32) or 64x64 (f64) tiling, or
+// tiled kernels of matmul.cu: the 128x128 (f32 and half inputs, whose C
+// is the half or float32) or 64x64 (f64) tiling, or
 // the half-size one when the large tiles number fewer than the
 // multiprocessors. Grid: x over N tiles, y over M tiles, z over the batch.
 func (b *Backend) MatMul(args device.MatMulArgs) error {
@@ -71,11 +72,12 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	if err := floatOnly(name, c.dt); err != nil {
 		return err
 	}
-	x, err := b.buf(name, args.A, c.dt, "A")
+	in := matmulInput(args, c.dt)
+	x, err := b.buf(name, args.A, in, "A")
 	if err != nil {
 		return err
 	}
-	y, err := b.buf(name, args.B, c.dt, "B")
+	y, err := b.buf(name, args.B, in, "B")
 	if err != nil {
 		return err
 	}
@@ -96,7 +98,7 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	if err := checkLayout(name, bl, y.n, "B"); err != nil {
 		return err
 	}
-	ks := gemmKernels[c.dt]
+	ks := gemmKernelsFor(in, c.dt)
 	k := ks[0]
 	if tiles(args.M, k.bm)*tiles(args.N, k.bn)*args.Batch < max(b.props.SMs, 1) {
 		k = ks[1]
@@ -116,6 +118,40 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	a.Ptr(y.ptr)
 	putGemmDesc(a, args)
 	return b.launch(modMatmul, kname{k.name}, grid)
+}
+
+// halfGemmKernels are the SIMT kernels for half A and B (matmul.cu), by
+// input dtype and then C's: the half itself, or Float32.
+var halfGemmKernels = map[device.DType][2][2]gemmKernel{
+	device.BFloat16: {
+		{{"matmul_bf16", 128, 128}, {"matmul_small_bf16", 64, 64}},
+		{{"matmul_bf16_f32", 128, 128}, {"matmul_small_bf16_f32", 64, 64}},
+	},
+	device.Float16: {
+		{{"matmul_f16", 128, 128}, {"matmul_small_f16", 64, 64}},
+		{{"matmul_f16_f32", 128, 128}, {"matmul_small_f16_f32", 64, 64}},
+	},
+}
+
+// matmulInput is the dtype A and B must have given C's: C's own, or the
+// half that A has when C is Float32 (half inputs, float32 sums).
+func matmulInput(args device.MatMulArgs, out device.DType) device.DType {
+	if in := dtypeOf(args.A); in.IsHalf() && out == device.Float32 {
+		return in
+	}
+	return out
+}
+
+// gemmKernelsFor returns the SIMT tilings for inputs in and output out.
+func gemmKernelsFor(in, out device.DType) [2]gemmKernel {
+	if in.IsHalf() {
+		k := halfGemmKernels[in]
+		if out == device.Float32 {
+			return k[1]
+		}
+		return k[0]
+	}
+	return gemmKernels[out]
 }
 
 // tiles is the number of size-t tiles covering n.

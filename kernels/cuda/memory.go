@@ -35,10 +35,11 @@ func (b *Buffer) at(i int) driver.DevPtr {
 var errFreed = errors.New("buffer used after Free")
 
 // putScalar appends v as the kernel parameter type of dt (int32
-// truncates toward zero and saturates, NaN giving 0, as Cast does).
+// truncates toward zero and saturates, NaN giving 0, as Cast does). The
+// half kernels compute in float32 and take their scalars as float32.
 func putScalar(a *driver.Args, dt device.DType, v float64) {
 	switch dt {
-	case device.Float32:
+	case device.Float32, device.BFloat16, device.Float16:
 		a.Float32(float32(v))
 	case device.Float64:
 		a.Float64(v)
@@ -97,7 +98,7 @@ func (b *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	if n < 0 {
 		return nil, opErr("Alloc", "negative length %d", n)
 	}
-	if dt != device.Float32 && dt != device.Float64 && dt != device.Int32 {
+	if !dt.IsFloat() && dt != device.Int32 {
 		return nil, opErr("Alloc", "unknown dtype %v", dt)
 	}
 	b.mu.Lock()
@@ -226,8 +227,12 @@ func hostBytes(op string, host any, dt device.DType, n int) ([]byte, error) {
 		p, got, hdt = unsafe.Pointer(unsafe.SliceData(h)), len(h), device.Float64
 	case []int32:
 		p, got, hdt = unsafe.Pointer(unsafe.SliceData(h)), len(h), device.Int32
+	case []device.BF16:
+		p, got, hdt = unsafe.Pointer(unsafe.SliceData(h)), len(h), device.BFloat16
+	case []device.F16:
+		p, got, hdt = unsafe.Pointer(unsafe.SliceData(h)), len(h), device.Float16
 	default:
-		return nil, opErr(op, "host data is %T, want a []float32, []float64 or []int32", host)
+		return nil, opErr(op, "host data is %T, want a []float32, []float64, []int32, []device.BF16 or []device.F16", host)
 	}
 	if hdt != dt {
 		return nil, opErr(op, "host data is %v, buffer is %v", hdt, dt)

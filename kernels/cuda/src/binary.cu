@@ -8,6 +8,9 @@
 // synchronisation, so div_i32 and div_vec_i32 write 0 for that element and
 // record it in the status word (common.cuh); the Go side reads the word at
 // the next Sync or Read and returns the error there.
+//
+// BFloat16 and Float16 (<op>_bf16, <op>_f16) compute in float and round
+// to nearest even on store; their vector path moves 8 halves per access.
 #include "common.cuh"
 
 enum BinaryOp {
@@ -115,52 +118,55 @@ struct IntDivFn {
     __device__ int operator()(int a, int b) const { return int_div(a, b, status); }
 };
 
-// binary_strided: for i in 0..n: dst[i] = f(a[al.index(i)], b[bl.index(i)])
-template <typename T, typename F>
-__device__ void binary_strided(T* __restrict__ dst, const T* __restrict__ a, const Strided& al,
-                               const T* __restrict__ b, const Strided& bl, long long n, F f) {
+// binary_strided: for i in 0..n: dst[i] = f(a[al.index(i)], b[bl.index(i)]),
+// f computing in Compute<S>::type.
+template <typename S, typename F>
+__device__ void binary_strided(S* __restrict__ dst, const S* __restrict__ a, const Strided& al,
+                               const S* __restrict__ b, const Strided& bl, long long n, F f) {
 #pragma unroll 1
     for (long long i = grid_start(); i < n; i += grid_step()) {
-        dst[i] = f(a[strided_index(al, i)], b[strided_index(bl, i)]);
+        dst[i] = narrow<S>(f(widen(a[strided_index(al, i)]), widen(b[strided_index(bl, i)])));
     }
 }
 
 // binary_vec: for i in 0..n: dst[i] = f(a[i], b[i]), 16 bytes at a time.
-template <typename T, typename F>
-__device__ void binary_vec(T* __restrict__ dst, const T* __restrict__ a, const T* __restrict__ b, long long n,
+template <typename S, typename F>
+__device__ void binary_vec(S* __restrict__ dst, const S* __restrict__ a, const S* __restrict__ b, long long n,
                            F f) {
-    long long nv = vec_count<T>(n);
-    const Pack<T>* pa = reinterpret_cast<const Pack<T>*>(a);
-    const Pack<T>* pb = reinterpret_cast<const Pack<T>*>(b);
-    Pack<T>* pd = reinterpret_cast<Pack<T>*>(dst);
+    long long nv = vec_count<S>(n);
+    const Pack<S>* pa = reinterpret_cast<const Pack<S>*>(a);
+    const Pack<S>* pb = reinterpret_cast<const Pack<S>*>(b);
+    Pack<S>* pd = reinterpret_cast<Pack<S>*>(dst);
     for (long long i = grid_start(); i < nv; i += grid_step()) {
-        Pack<T> va = pa[i];
-        Pack<T> vb = pb[i];
+        Pack<S> va = pa[i];
+        Pack<S> vb = pb[i];
 #pragma unroll
-        for (int k = 0; k < Pack<T>::N; k++) {
-            va.v[k] = f(va.v[k], vb.v[k]);
+        for (int k = 0; k < Pack<S>::N; k++) {
+            va.v[k] = narrow<S>(f(widen(va.v[k]), widen(vb.v[k])));
         }
         pd[i] = va;
     }
 #pragma unroll 1
-    for (long long i = nv * Pack<T>::N + grid_start(); i < n; i += grid_step()) {
-        dst[i] = f(a[i], b[i]);
+    for (long long i = nv * Pack<S>::N + grid_start(); i < n; i += grid_step()) {
+        dst[i] = narrow<S>(f(widen(a[i]), widen(b[i])));
     }
 }
 
 #define BINARY_KERNELS(NAME, OP, T, S)                                                                     \
-    extern "C" __global__ void __launch_bounds__(256)                                                      \
-        NAME##_##S(T* dst, const T* a, Strided al, const T* b, Strided bl, long long n, T p) {             \
-        binary_strided<T>(dst, a, al, b, bl, n, BinaryFn<OP, T>{p});                                       \
+    extern "C" __global__ void __launch_bounds__(256) NAME##_##S(                                          \
+        T* dst, const T* a, Strided al, const T* b, Strided bl, long long n, Compute<T>::type p) {         \
+        binary_strided<T>(dst, a, al, b, bl, n, BinaryFn<OP, Compute<T>::type>{p});                        \
     }                                                                                                      \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
-        NAME##_vec_##S(T* dst, const T* a, const T* b, long long n, T p) {                                 \
-        binary_vec<T>(dst, a, b, n, BinaryFn<OP, T>{p});                                                   \
+        NAME##_vec_##S(T* dst, const T* a, const T* b, long long n, Compute<T>::type p) {                  \
+        binary_vec<T>(dst, a, b, n, BinaryFn<OP, Compute<T>::type>{p});                                    \
     }
 
-#define BINARY_FLOAT(NAME, OP)               \
-    BINARY_KERNELS(NAME, OP, float, f32)     \
-    BINARY_KERNELS(NAME, OP, double, f64)
+#define BINARY_FLOAT(NAME, OP)                     \
+    BINARY_KERNELS(NAME, OP, float, f32)           \
+    BINARY_KERNELS(NAME, OP, double, f64)          \
+    BINARY_KERNELS(NAME, OP, __nv_bfloat16, bf16)  \
+    BINARY_KERNELS(NAME, OP, __half, f16)
 
 #define BINARY_ALL(NAME, OP)   \
     BINARY_FLOAT(NAME, OP)     \
@@ -195,6 +201,12 @@ extern "C" __global__ void __launch_bounds__(256)
     binary_vec<int>(dst, a, b, n, IntDivFn{status});
 }
 
+// nonzero is the condition of where: true for NaN, false for ±0.
+template <typename T>
+__device__ __forceinline__ bool nonzero(T c) {
+    return widen(c) != typename Compute<T>::type(0);
+}
+
 // where selects by a condition of the output's dtype.
 //
 //	for i in 0..n: dst[i] = c[cl.index(i)] != 0 ? a[al.index(i)] : b[bl.index(i)]
@@ -204,7 +216,7 @@ __device__ void where_strided(T* __restrict__ dst, const T* __restrict__ c, cons
                               const Strided& bl, long long n) {
 #pragma unroll 1
     for (long long i = grid_start(); i < n; i += grid_step()) {
-        dst[i] = c[strided_index(cl, i)] != T(0) ? a[strided_index(al, i)] : b[strided_index(bl, i)];
+        dst[i] = nonzero(c[strided_index(cl, i)]) ? a[strided_index(al, i)] : b[strided_index(bl, i)];
     }
 }
 
@@ -223,13 +235,13 @@ __device__ void where_vec(T* __restrict__ dst, const T* __restrict__ c, const T*
         Pack<T> vb = pb[i];
 #pragma unroll
         for (int k = 0; k < Pack<T>::N; k++) {
-            va.v[k] = vc.v[k] != T(0) ? va.v[k] : vb.v[k];
+            va.v[k] = nonzero(vc.v[k]) ? va.v[k] : vb.v[k];
         }
         pd[i] = va;
     }
 #pragma unroll 1
     for (long long i = nv * Pack<T>::N + grid_start(); i < n; i += grid_step()) {
-        dst[i] = c[i] != T(0) ? a[i] : b[i];
+        dst[i] = nonzero(c[i]) ? a[i] : b[i];
     }
 }
 
@@ -247,3 +259,5 @@ __device__ void where_vec(T* __restrict__ dst, const T* __restrict__ c, const T*
 WHERE_KERNELS(float, f32)
 WHERE_KERNELS(double, f64)
 WHERE_KERNELS(int, i32)
+WHERE_KERNELS(__nv_bfloat16, bf16)
+WHERE_KERNELS(__half, f16)

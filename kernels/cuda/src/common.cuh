@@ -4,6 +4,17 @@
 // routine on an 80 GB device.
 #pragma once
 
+// The half types come from CUDA's headers with their implicit conversions
+// and operators switched off: a kernel that forgot to widen a half
+// (widen/narrow below) fails to compile instead of computing in half.
+#define __CUDA_NO_HALF_CONVERSIONS__
+#define __CUDA_NO_HALF_OPERATORS__
+#define __CUDA_NO_HALF2_OPERATORS__
+#define __CUDA_NO_BFLOAT16_CONVERSIONS__
+#define __CUDA_NO_BFLOAT16_OPERATORS__
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
 #define TG_MAX_RANK 8
 #define TG_WARP 32
 #define TG_FULL_MASK 0xffffffffu
@@ -157,18 +168,83 @@ __device__ __forceinline__ T block_max(T v, T* scratch) {
     return v;
 }
 
-// Pack is 16 bytes of T, loaded and stored as one vector access
-// (ld.global.v4.f32, v2.f64, v4.s32). Only used where the Go side has
-// checked that every pointer involved is 16-byte aligned.
-template <typename T>
-struct alignas(16) Pack {
-    static const int N = 16 / sizeof(T);
+// Pack is BYTES (16 unless a kernel says otherwise) bytes of T, loaded
+// and stored as one vector access (ld.global.v4.f32, v2.f64, v4.s32,
+// v4.u32 for 8 halves). Only used where the Go side has checked that
+// every pointer involved is 16-byte aligned.
+template <typename T, int BYTES = 16>
+struct alignas(BYTES) Pack {
+    static const int N = BYTES / sizeof(T);
     T v[N];
 };
 
 // vec_count is how many whole Packs n elements hold; the tail
 // [vec_count*N, n) is handled element by element.
-template <typename T>
+template <typename T, int BYTES = 16>
 __device__ __forceinline__ long long vec_count(long long n) {
-    return n / Pack<T>::N;
+    return n / Pack<T, BYTES>::N;
+}
+
+// Half storage (BFloat16, Float16): elements are 16 bits in memory and
+// float in registers. Compute<S>::type is the type a kernel computes in
+// for storage type S; widen loads an element into it exactly and
+// narrow<S> stores it, rounding to nearest even: cvt.rn.f16.f32 for
+// float16, bf16_rn for bfloat16. Both are the identity for float, double
+// and int, so the other dtypes' kernels compile as before.
+template <typename S>
+struct Compute {
+    typedef S type;
+};
+
+template <>
+struct Compute<__nv_bfloat16> {
+    typedef float type;
+};
+
+template <>
+struct Compute<__half> {
+    typedef float type;
+};
+
+template <typename S>
+__device__ __forceinline__ S widen(S x) {
+    return x;
+}
+
+__device__ __forceinline__ float widen(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float widen(__half x) { return __half2float(x); }
+
+template <typename S>
+__device__ __forceinline__ S narrow(typename Compute<S>::type x) {
+    return x;
+}
+
+// bf16_rn is cvt.rn.bf16.f32 in integer arithmetic, without branches,
+// bit for bit device.BF16FromFloat32 (a NaN keeps its sign and is made
+// quiet). The header's __float2bfloat16_rn emulates it at compute_70 with
+// branches per element, which made ptxas spill in the 64 stores of the
+// 128x128 matmul epilogue; this one is a few integer operations on every
+// GPU, and gives the same bits on every GPU and in cudasim.
+__device__ __forceinline__ __nv_bfloat16 bf16_rn(float x) {
+    unsigned u = __float_as_uint(x);
+    unsigned r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    __nv_bfloat16_raw h;
+    h.x = (unsigned short)((u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u : r);
+    return __nv_bfloat16(h);
+}
+
+template <>
+__device__ __forceinline__ __nv_bfloat16 narrow<__nv_bfloat16>(float x) {
+    return bf16_rn(x);
+}
+
+template <>
+__device__ __forceinline__ __half narrow<__half>(float x) {
+    return __float2half_rn(x);
+}
+
+// zero is +0 of any storage type.
+template <typename S>
+__device__ __forceinline__ S zero() {
+    return narrow<S>(typename Compute<S>::type(0));
 }

@@ -3,7 +3,8 @@
 // grid-stride, 256 threads per block; the fastest-varying output index is
 // the innermost memory index, so stores are coalesced. The backward
 // passes are gathers (each input pixel sums the windows that cover it),
-// so they need no atomics and sum in a fixed order.
+// so they need no atomics and sum in a fixed order. BFloat16 and Float16
+// compute (compare, sum, scale) in float and round on store.
 #include "common.cuh"
 
 // ConvDesc is device.ConvParams plus the output size (48 bytes, align 4).
@@ -53,7 +54,7 @@ __device__ void im2col(T* __restrict__ dst, const T* __restrict__ src, ConvDesc 
         int h = oh * d.sh - d.ph + kh;
         int w = ow * d.sw - d.pw + kw;
         bool in = h >= 0 && h < d.h && w >= 0 && w < d.w;
-        dst[e] = in ? src[(nc * d.h + h) * d.w + w] : T(0);
+        dst[e] = in ? src[(nc * d.h + h) * d.w + w] : zero<T>();
     }
 }
 
@@ -69,15 +70,15 @@ __device__ void col2im(T* __restrict__ dst, const T* __restrict__ src, ConvDesc 
         int w = rem - h * d.w;
         Span sh = span(h, d.ph, d.kh, d.sh, d.oh);
         Span sw = span(w, d.pw, d.kw, d.sw, d.ow);
-        T acc = T(0);
+        typename Compute<T>::type acc = 0;
         for (int oh = sh.lo; oh <= sh.hi; oh++) {
             int kh = h + d.ph - oh * d.sh;
             for (int ow = sw.lo; ow <= sw.hi; ow++) {
                 int kw = w + d.pw - ow * d.sw;
-                acc += src[((nc * d.kh + kh) * d.kw + kw) * plane + oh * d.ow + ow];
+                acc += widen(src[((nc * d.kh + kh) * d.kw + kw) * plane + oh * d.ow + ow]);
             }
         }
-        dst[e] = acc;
+        dst[e] = narrow<T>(acc);
     }
 }
 
@@ -93,7 +94,7 @@ __device__ void maxpool(T* __restrict__ dst, int* __restrict__ idx, const T* __r
         int oh = rem / d.ow;
         int ow = rem - oh * d.ow;
         const T* plane = src + nc * d.h * d.w;
-        T best = T(0);
+        typename Compute<T>::type best = 0;
         int at = -1;
         for (int kh = 0; kh < d.kh; kh++) {
             int h = oh * d.sh - d.ph + kh;
@@ -105,14 +106,14 @@ __device__ void maxpool(T* __restrict__ dst, int* __restrict__ idx, const T* __r
                 if (w < 0 || w >= d.w) {
                     continue;
                 }
-                T v = plane[h * d.w + w];
+                typename Compute<T>::type v = widen(plane[h * d.w + w]);
                 if (at < 0 || (!is_nan(best) && (v > best || is_nan(v)))) {
                     best = v;
                     at = h * d.w + w;
                 }
             }
         }
-        dst[e] = best;
+        dst[e] = narrow<T>(best);
         idx[e] = at;
     }
 }
@@ -132,31 +133,32 @@ __device__ void maxpool_backward(T* __restrict__ dx, const T* __restrict__ dy, c
         int self = h * d.w + w;
         Span sh = span(h, d.ph, d.kh, d.sh, d.oh);
         Span sw = span(w, d.pw, d.kw, d.sw, d.ow);
-        T acc = T(0);
+        typename Compute<T>::type acc = 0;
         for (int oh = sh.lo; oh <= sh.hi; oh++) {
             for (int ow = sw.lo; ow <= sw.hi; ow++) {
                 long long o = out + oh * d.ow + ow;
                 if (idx[o] == self) {
-                    acc += dy[o];
+                    acc += widen(dy[o]);
                 }
             }
         }
-        dx[e] = acc;
+        dx[e] = narrow<T>(acc);
     }
 }
 
 // avgpool: dst[n,c,oh,ow] = Σ window / (KH*KW), padding counting as 0.
 template <typename T>
 __device__ void avgpool(T* __restrict__ dst, const T* __restrict__ src, ConvDesc d) {
+    typedef typename Compute<T>::type C;
     long long total = (long long)d.n * d.c * d.oh * d.ow;
-    T scale = T(1) / T(d.kh * d.kw);
+    C scale = C(1) / C(d.kh * d.kw);
     for (long long e = grid_start(); e < total; e += grid_step()) {
         long long nc;
         int rem = split(e, d.oh * d.ow, nc);
         int oh = rem / d.ow;
         int ow = rem - oh * d.ow;
         const T* plane = src + nc * d.h * d.w;
-        T acc = T(0);
+        C acc = C(0);
         for (int kh = 0; kh < d.kh; kh++) {
             int h = oh * d.sh - d.ph + kh;
             if (h < 0 || h >= d.h) {
@@ -165,11 +167,11 @@ __device__ void avgpool(T* __restrict__ dst, const T* __restrict__ src, ConvDesc
             for (int kw = 0; kw < d.kw; kw++) {
                 int w = ow * d.sw - d.pw + kw;
                 if (w >= 0 && w < d.w) {
-                    acc += plane[h * d.w + w];
+                    acc += widen(plane[h * d.w + w]);
                 }
             }
         }
-        dst[e] = acc * scale;
+        dst[e] = narrow<T>(acc * scale);
     }
 }
 
@@ -177,8 +179,9 @@ __device__ void avgpool(T* __restrict__ dst, const T* __restrict__ src, ConvDesc
 // windows covering (h, w).
 template <typename T>
 __device__ void avgpool_backward(T* __restrict__ dx, const T* __restrict__ dy, ConvDesc d) {
+    typedef typename Compute<T>::type C;
     long long total = (long long)d.n * d.c * d.h * d.w;
-    T scale = T(1) / T(d.kh * d.kw);
+    C scale = C(1) / C(d.kh * d.kw);
     for (long long e = grid_start(); e < total; e += grid_step()) {
         long long nc;
         int rem = split(e, d.h * d.w, nc);
@@ -187,13 +190,13 @@ __device__ void avgpool_backward(T* __restrict__ dx, const T* __restrict__ dy, C
         long long out = nc * d.oh * d.ow;
         Span sh = span(h, d.ph, d.kh, d.sh, d.oh);
         Span sw = span(w, d.pw, d.kw, d.sw, d.ow);
-        T acc = T(0);
+        C acc = C(0);
         for (int oh = sh.lo; oh <= sh.hi; oh++) {
             for (int ow = sw.lo; ow <= sw.hi; ow++) {
-                acc += dy[out + oh * d.ow + ow];
+                acc += widen(dy[out + oh * d.ow + ow]);
             }
         }
-        dx[e] = acc * scale;
+        dx[e] = narrow<T>(acc * scale);
     }
 }
 
@@ -221,3 +224,5 @@ __device__ void avgpool_backward(T* __restrict__ dx, const T* __restrict__ dy, C
 
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)
+CONV_KERNELS(__nv_bfloat16, bf16)
+CONV_KERNELS(__half, f16)

@@ -10,6 +10,63 @@
 // float sums may round in any order when indices repeat.
 #include "common.cuh"
 
+// atomic_add is *p += v: the hardware atomic for float, double and int.
+template <typename T>
+__device__ __forceinline__ void atomic_add(T* p, T v) {
+    atomicAdd(p, v);
+}
+
+// half_bits and half_from_bits reinterpret a half as its 16 bits.
+__device__ __forceinline__ unsigned short half_bits(__nv_bfloat16 x) { return __nv_bfloat16_raw(x).x; }
+__device__ __forceinline__ unsigned short half_bits(__half x) { return __half_raw(x).x; }
+
+template <typename H>
+__device__ __forceinline__ H half_from_bits(unsigned short b);
+
+template <>
+__device__ __forceinline__ __nv_bfloat16 half_from_bits<__nv_bfloat16>(unsigned short b) {
+    __nv_bfloat16_raw r;
+    r.x = b;
+    return __nv_bfloat16(r);
+}
+
+template <>
+__device__ __forceinline__ __half half_from_bits<__half>(unsigned short b) {
+    __half_raw r;
+    r.x = b;
+    return __half(r);
+}
+
+// atomic_add_half is *p += v for a half: a compare-and-swap loop on the
+// aligned 32-bit word that holds it, the sum computed in float and
+// rounded to the half. It needs no 16-bit atomics (atom.add.noftz.f16 is
+// sm_70+, .bf16 sm_90+), so it runs on every GPU and in cudasim.
+template <typename H>
+__device__ __forceinline__ void atomic_add_half(H* p, H v) {
+    unsigned* word = reinterpret_cast<unsigned*>(reinterpret_cast<unsigned long long>(p) & ~3ull);
+    unsigned shift = (reinterpret_cast<unsigned long long>(p) & 2) * 8;
+    float add = widen(v);
+    unsigned old = *word;
+    unsigned assumed;
+    do {
+        assumed = old;
+        H cur = half_from_bits<H>((unsigned short)(assumed >> shift));
+        unsigned short sum = half_bits(narrow<H>(widen(cur) + add));
+        unsigned next = (assumed & ~(0xffffu << shift)) | ((unsigned)sum << shift);
+        old = atomicCAS(word, assumed, next);
+    } while (old != assumed);
+}
+
+template <>
+__device__ __forceinline__ void atomic_add(__nv_bfloat16* p, __nv_bfloat16 v) {
+    atomic_add_half(p, v);
+}
+
+template <>
+__device__ __forceinline__ void atomic_add(__half* p, __half v) {
+    atomic_add_half(p, v);
+}
+
 // IndexDims are the block sizes of a call.
 struct IndexDims {
     long long outer, n, inner, k;
@@ -28,7 +85,7 @@ __device__ void index_select(T* __restrict__ dst, const T* __restrict__ src, con
         int x = idx[j];
         if ((unsigned)x >= (unsigned long long)d.n) {
             flag_error(status, TG_ST_INDEX_SELECT, x, (int)d.n, j);
-            dst[e] = T(0);
+            dst[e] = zero<T>();
             continue;
         }
         dst[e] = src[(o * d.n + x) * d.inner + i];
@@ -50,7 +107,7 @@ __device__ void index_add(T* dst, const T* __restrict__ src, const int* __restri
             flag_error(status, TG_ST_INDEX_ADD, x, (int)d.n, j);
             continue;
         }
-        atomicAdd(&dst[(o * d.n + x) * d.inner + i], src[e]);
+        atomic_add(&dst[(o * d.n + x) * d.inner + i], src[e]);
     }
 }
 
@@ -65,7 +122,7 @@ __device__ void gather(T* __restrict__ dst, const T* __restrict__ src, const int
         int x = idx[e];
         if ((unsigned)x >= (unsigned long long)d.n) {
             flag_error(status, TG_ST_GATHER, x, (int)d.n, e);
-            dst[e] = T(0);
+            dst[e] = zero<T>();
             continue;
         }
         dst[e] = src[(o * d.n + x) * d.inner + i];
@@ -85,7 +142,7 @@ __device__ void scatter_add(T* dst, const T* __restrict__ src, const int* __rest
             flag_error(status, TG_ST_SCATTER_ADD, x, (int)d.n, e);
             continue;
         }
-        atomicAdd(&dst[(o * d.n + x) * d.inner + i], src[e]);
+        atomic_add(&dst[(o * d.n + x) * d.inner + i], src[e]);
     }
 }
 
@@ -110,3 +167,5 @@ __device__ void scatter_add(T* dst, const T* __restrict__ src, const int* __rest
 INDEX_KERNELS(float, f32)
 INDEX_KERNELS(double, f64)
 INDEX_KERNELS(int, i32)
+INDEX_KERNELS(__nv_bfloat16, bf16)
+INDEX_KERNELS(__half, f16)

@@ -2,8 +2,16 @@
 // device.PhiloxNormal. Word w of stream (seed, 0) is lane w%4 of the
 // Philox block with counter (w/4 as 64 bits, 0, 0) and key (seed lo, hi).
 // One thread per Philox block (four words), 1-D grid-stride, 256 threads
-// per block.
+// per block. A BFloat16 or Float16 element is the float32 value rounded
+// to the half (to nearest even), as the CPU backend makes it.
 #include "common.cuh"
+
+// from_double rounds a double to storage type S: to float first for the
+// halves.
+template <typename S>
+__device__ __forceinline__ S from_double(double x) {
+    return narrow<S>(typename Compute<S>::type(x));
+}
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
@@ -52,7 +60,7 @@ __device__ void rand_uniform(T* __restrict__ dst, long long n, unsigned long lon
         for (int l = 0; l < 4; l++) {
             long long i = (long long)(blk * 4 + l - offset);
             if (i >= 0 && i < n) {
-                dst[i] = T(__dadd_rn(a, __dmul_rn(__dsub_rn(b, a), uniform24(lane_of(x, l)))));
+                dst[i] = from_double<T>(__dadd_rn(a, __dmul_rn(__dsub_rn(b, a), uniform24(lane_of(x, l)))));
             }
         }
     }
@@ -85,7 +93,7 @@ __device__ void rand_normal(T* __restrict__ dst, long long n, unsigned long long
             double u1 = uniform24(lane_of(x, l));
             double u2 = uniform24(w2);
             double z = sqrt(-2.0 * log(u1)) * cos(2.0 * 3.141592653589793 * u2);
-            dst[i] = T(__dadd_rn(a, __dmul_rn(b, z)));
+            dst[i] = from_double<T>(__dadd_rn(a, __dmul_rn(b, z)));
         }
     }
 }
@@ -104,3 +112,5 @@ __device__ void rand_normal(T* __restrict__ dst, long long n, unsigned long long
 
 RAND_KERNELS(float, f32)
 RAND_KERNELS(double, f64)
+RAND_KERNELS(__nv_bfloat16, bf16)
+RAND_KERNELS(__half, f16)

@@ -14,7 +14,9 @@
 // traffic, and within rounding of the CPU's float64 sums); int32 sums wrap
 // like Go's int32 arithmetic. Max/Min propagate NaN; ArgMax/ArgMin write
 // the first index on ties, and a NaN wins over every number (the first
-// NaN among several), as NumPy does.
+// NaN among several), as NumPy does. BFloat16 and Float16 rows are read as
+// float: sums and means accumulate in float and round to the half once,
+// max and min are exact, and the accumulators in part[] are float ones.
 //
 // Four kernels per op and dtype, chosen by the Go side from the shape:
 //   - reduce_<op>_<dt>:        a 256-thread block per (row, chunk), for long
@@ -68,8 +70,8 @@ __device__ __forceinline__ ArgAcc<int> shfl_xor(ArgAcc<int> a, int o) {
     return ArgAcc<int>{__shfl_xor_sync(TG_FULL_MASK, a.v, o), __shfl_xor_sync(TG_FULL_MASK, a.i, o)};
 }
 
-// SumAcc is the accumulator of a sum: double for floats, unsigned (wrapping)
-// for int32.
+// SumAcc is the accumulator of a sum: double for float and double,
+// float for the halves, unsigned (wrapping) for int32.
 template <typename T>
 struct SumAcc {
     typedef double type;
@@ -80,49 +82,62 @@ struct SumAcc<int> {
     typedef unsigned type;
 };
 
-// Reducer<OP, T> defines identity, lift (element j with value v), combine
-// and finish for one op. Out is dst's element type.
+template <>
+struct SumAcc<__nv_bfloat16> {
+    typedef float type;
+};
+
+template <>
+struct SumAcc<__half> {
+    typedef float type;
+};
+
+// Reducer<OP, T> defines identity, lift (element j with stored value v),
+// combine and finish for one op. Out is dst's element type; C is the
+// type T computes in (float for the halves).
 template <int OP, typename T>
 struct Reducer;
 
 template <typename T>
 struct Reducer<SUM, T> {
     typedef typename SumAcc<T>::type Acc;
+    typedef typename Compute<T>::type C;
     typedef T Out;
     __device__ static Acc identity() { return Acc(0); }
-    __device__ static Acc lift(T v, int) { return Acc(v); }
+    __device__ static Acc lift(T v, int) { return Acc(widen(v)); }
     __device__ static Acc combine(Acc a, Acc b) { return a + b; }
-    __device__ static Out finish(Acc a, long long) { return Out(a); }
+    __device__ static Out finish(Acc a, long long) { return narrow<T>(C(a)); }
 };
 
 template <typename T>
 struct Reducer<MEAN, T> {
-    typedef double Acc;
+    typedef typename SumAcc<T>::type Acc;
+    typedef typename Compute<T>::type C;
     typedef T Out;
-    __device__ static Acc identity() { return 0.0; }
-    __device__ static Acc lift(T v, int) { return Acc(v); }
+    __device__ static Acc identity() { return Acc(0); }
+    __device__ static Acc lift(T v, int) { return Acc(widen(v)); }
     __device__ static Acc combine(Acc a, Acc b) { return a + b; }
-    __device__ static Out finish(Acc a, long long len) { return Out(a / double(len)); }
+    __device__ static Out finish(Acc a, long long len) { return narrow<T>(C(a / Acc(len))); }
 };
 
 template <typename T>
 struct Reducer<MAX, T> {
-    typedef T Acc;
+    typedef typename Compute<T>::type Acc;
     typedef T Out;
-    __device__ static Acc identity() { return Limits<T>::lowest(); }
-    __device__ static Acc lift(T v, int) { return v; }
+    __device__ static Acc identity() { return Limits<Acc>::lowest(); }
+    __device__ static Acc lift(T v, int) { return widen(v); }
     __device__ static Acc combine(Acc a, Acc b) { return is_nan(a) ? a : (is_nan(b) || b > a ? b : a); }
-    __device__ static Out finish(Acc a, long long) { return a; }
+    __device__ static Out finish(Acc a, long long) { return narrow<T>(a); }
 };
 
 template <typename T>
 struct Reducer<MIN, T> {
-    typedef T Acc;
+    typedef typename Compute<T>::type Acc;
     typedef T Out;
-    __device__ static Acc identity() { return Limits<T>::highest(); }
-    __device__ static Acc lift(T v, int) { return v; }
+    __device__ static Acc identity() { return Limits<Acc>::highest(); }
+    __device__ static Acc lift(T v, int) { return widen(v); }
     __device__ static Acc combine(Acc a, Acc b) { return is_nan(a) ? a : (is_nan(b) || b < a ? b : a); }
-    __device__ static Out finish(Acc a, long long) { return a; }
+    __device__ static Out finish(Acc a, long long) { return narrow<T>(a); }
 };
 
 // arg_combine orders candidates: NaN first, then by value (greater when
@@ -143,20 +158,22 @@ __device__ __forceinline__ ArgAcc<T> arg_combine(ArgAcc<T> a, ArgAcc<T> b) {
 
 template <typename T>
 struct Reducer<ARGMAX, T> {
-    typedef ArgAcc<T> Acc;
+    typedef typename Compute<T>::type C;
+    typedef ArgAcc<C> Acc;
     typedef int Out;
-    __device__ static Acc identity() { return Acc{Limits<T>::lowest(), 2147483647}; }
-    __device__ static Acc lift(T v, int j) { return Acc{v, j}; }
+    __device__ static Acc identity() { return Acc{Limits<C>::lowest(), 2147483647}; }
+    __device__ static Acc lift(T v, int j) { return Acc{widen(v), j}; }
     __device__ static Acc combine(Acc a, Acc b) { return arg_combine<true>(a, b); }
     __device__ static Out finish(Acc a, long long) { return a.i; }
 };
 
 template <typename T>
 struct Reducer<ARGMIN, T> {
-    typedef ArgAcc<T> Acc;
+    typedef typename Compute<T>::type C;
+    typedef ArgAcc<C> Acc;
     typedef int Out;
-    __device__ static Acc identity() { return Acc{Limits<T>::highest(), 2147483647}; }
-    __device__ static Acc lift(T v, int j) { return Acc{v, j}; }
+    __device__ static Acc identity() { return Acc{Limits<C>::highest(), 2147483647}; }
+    __device__ static Acc lift(T v, int j) { return Acc{widen(v), j}; }
     __device__ static Acc combine(Acc a, Acc b) { return arg_combine<false>(a, b); }
     __device__ static Out finish(Acc a, long long) { return a.i; }
 };
@@ -294,14 +311,18 @@ __device__ void reduce_thread(typename Reducer<OP, T>::Out* __restrict__ dst, co
         reduce_thread<OP, T>(dst, src, outer, inner, rows, len);                                              \
     }
 
+#define REDUCE_FLOAT(NAME, OP)                      \
+    REDUCE_KERNELS(NAME, OP, float, f32)            \
+    REDUCE_KERNELS(NAME, OP, double, f64)           \
+    REDUCE_KERNELS(NAME, OP, __nv_bfloat16, bf16)   \
+    REDUCE_KERNELS(NAME, OP, __half, f16)
+
 #define REDUCE_ALL(NAME, OP)                \
-    REDUCE_KERNELS(NAME, OP, float, f32)    \
-    REDUCE_KERNELS(NAME, OP, double, f64)   \
+    REDUCE_FLOAT(NAME, OP)                  \
     REDUCE_KERNELS(NAME, OP, int, i32)
 
 REDUCE_ALL(sum, SUM)
-REDUCE_KERNELS(mean, MEAN, float, f32)
-REDUCE_KERNELS(mean, MEAN, double, f64)
+REDUCE_FLOAT(mean, MEAN)
 REDUCE_ALL(max, MAX)
 REDUCE_ALL(min, MIN)
 REDUCE_ALL(argmax, ARGMAX)

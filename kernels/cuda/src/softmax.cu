@@ -4,7 +4,9 @@
 // exp overflows. Two kernels per op and dtype: <op>_<dt> gives each row a
 // 256-thread block (long rows), <op>_warp_<dt> gives each row a warp of a
 // 256-thread block (rows of at most a few thousand). Sums of f32 rows
-// accumulate in f32 through the shuffle tree.
+// accumulate in f32 through the shuffle tree. BFloat16 and Float16 rows
+// (and losses) are read as float, computed in float (f32 sums) and
+// rounded to the half on store.
 #include "common.cuh"
 
 #define SOFTMAX_BLOCK 256
@@ -48,46 +50,48 @@ __device__ __forceinline__ T group_max(T v, T* scratch) {
 
 // row_max is the maximum of a row; NaNs are skipped here and reach the
 // output through the exp of the next pass.
-template <bool WARP, typename T>
-__device__ __forceinline__ T row_max(const T* __restrict__ x, long long cols, const Rows<WARP>& g, T* scratch) {
+template <bool WARP, typename S, typename T = typename Compute<S>::type>
+__device__ __forceinline__ T row_max(const S* __restrict__ x, long long cols, const Rows<WARP>& g, T* scratch) {
     T m = Limits<T>::lowest();
     for (long long c = g.lane; c < cols; c += g.width) {
-        m = x[c] > m ? x[c] : m;
+        T v = widen(x[c]);
+        m = v > m ? v : m;
     }
     return group_max<WARP>(m, scratch);
 }
 
 // row_sumexp is Σ exp(x - m) over a row.
-template <bool WARP, typename T>
-__device__ __forceinline__ T row_sumexp(const T* __restrict__ x, long long cols, T m, const Rows<WARP>& g,
+template <bool WARP, typename S, typename T = typename Compute<S>::type>
+__device__ __forceinline__ T row_sumexp(const S* __restrict__ x, long long cols, T m, const Rows<WARP>& g,
                                         T* scratch) {
     T s = T(0);
     for (long long c = g.lane; c < cols; c += g.width) {
-        s += m_exp(x[c] - m);
+        s += m_exp(widen(x[c]) - m);
     }
     return group_sum<WARP>(s, scratch);
 }
 
 // softmax: for each row, m = max x, s = Σ exp(x-m);
 // y = exp(x-m)/s, or x - m - log s for log-softmax.
-template <bool WARP, bool LOG, typename T>
-__device__ void softmax(T* __restrict__ dst, const T* __restrict__ src, long long rows, long long cols) {
+template <bool WARP, bool LOG, typename S>
+__device__ void softmax(S* __restrict__ dst, const S* __restrict__ src, long long rows, long long cols) {
+    typedef typename Compute<S>::type T;
     __shared__ T scratch[SOFTMAX_BLOCK / TG_WARP];
     Rows<WARP> g;
     for (long long r = g.first; r < rows; r += g.step) {
-        const T* x = src + r * cols;
-        T* y = dst + r * cols;
+        const S* x = src + r * cols;
+        S* y = dst + r * cols;
         T m = row_max<WARP>(x, cols, g, scratch);
         T s = row_sumexp<WARP>(x, cols, m, g, scratch);
         if (LOG) {
             T shift = m + m_log(s);
             for (long long c = g.lane; c < cols; c += g.width) {
-                y[c] = x[c] - shift;
+                y[c] = narrow<S>(widen(x[c]) - shift);
             }
         } else {
             T inv = T(1) / s;
             for (long long c = g.lane; c < cols; c += g.width) {
-                y[c] = m_exp(x[c] - m) * inv;
+                y[c] = narrow<S>(m_exp(widen(x[c]) - m) * inv);
             }
         }
     }
@@ -96,22 +100,26 @@ __device__ void softmax(T* __restrict__ dst, const T* __restrict__ src, long lon
 // softmax_backward: for each row,
 // softmax:     dx = y*(dy - Σ dy*y)
 // log-softmax: dx = dy - exp(y)*Σ dy
-template <bool WARP, bool LOG, typename T>
-__device__ void softmax_backward(T* __restrict__ dx, const T* __restrict__ y, const T* __restrict__ dy,
+template <bool WARP, bool LOG, typename S>
+__device__ void softmax_backward(S* __restrict__ dx, const S* __restrict__ y, const S* __restrict__ dy,
                                  long long rows, long long cols) {
+    typedef typename Compute<S>::type T;
     __shared__ T scratch[SOFTMAX_BLOCK / TG_WARP];
     Rows<WARP> g;
     for (long long r = g.first; r < rows; r += g.step) {
-        const T* yr = y + r * cols;
-        const T* dyr = dy + r * cols;
-        T* dxr = dx + r * cols;
+        const S* yr = y + r * cols;
+        const S* dyr = dy + r * cols;
+        S* dxr = dx + r * cols;
         T s = T(0);
         for (long long c = g.lane; c < cols; c += g.width) {
-            s += LOG ? dyr[c] : dyr[c] * yr[c];
+            T d = widen(dyr[c]);
+            s += LOG ? d : d * widen(yr[c]);
         }
         s = group_sum<WARP>(s, scratch);
         for (long long c = g.lane; c < cols; c += g.width) {
-            dxr[c] = LOG ? dyr[c] - m_exp(yr[c]) * s : yr[c] * (dyr[c] - s);
+            T d = widen(dyr[c]);
+            T v = widen(yr[c]);
+            dxr[c] = narrow<S>(LOG ? d - m_exp(v) * s : v * (d - s));
         }
     }
 }
@@ -121,52 +129,54 @@ __device__ void softmax_backward(T* __restrict__ dx, const T* __restrict__ y, co
 // loss[r] = -Σ t*(x - lse) = lse - (1-sm)*x[label] - sm*Σx/cols.
 // A label outside [0, cols) is recorded in the status word (common.cuh)
 // and gives a NaN loss; the host reports it at the next Sync or Read.
-template <bool WARP, typename T>
-__device__ void cross_entropy(T* __restrict__ loss, const T* __restrict__ logits, const int* __restrict__ labels,
-                              long long rows, long long cols, T sm, int* status) {
+template <bool WARP, typename S>
+__device__ void cross_entropy(S* __restrict__ loss, const S* __restrict__ logits, const int* __restrict__ labels,
+                              long long rows, long long cols, typename Compute<S>::type sm, int* status) {
+    typedef typename Compute<S>::type T;
     __shared__ T scratch[SOFTMAX_BLOCK / TG_WARP];
     Rows<WARP> g;
     for (long long r = g.first; r < rows; r += g.step) {
-        const T* x = logits + r * cols;
+        const S* x = logits + r * cols;
         T m = row_max<WARP>(x, cols, g, scratch);
         T s = row_sumexp<WARP>(x, cols, m, g, scratch);
         T sx = T(0);
         for (long long c = g.lane; c < cols; c += g.width) {
-            sx += x[c];
+            sx += widen(x[c]);
         }
         sx = group_sum<WARP>(sx, scratch);
         if (g.lane == 0) {
             int label = labels[r];
             if ((unsigned)label >= (unsigned long long)cols) {
                 flag_error(status, TG_ST_CROSS_ENTROPY, label, (int)cols, r);
-                loss[r] = T(0) / T(0);
+                loss[r] = narrow<S>(T(0) / T(0));
             } else {
                 T lse = m + m_log(s);
-                loss[r] = lse - (T(1) - sm) * x[label] - sm * sx / T(cols);
+                loss[r] = narrow<S>(lse - (T(1) - sm) * widen(x[label]) - sm * sx / T(cols));
             }
         }
     }
 }
 
 // cross_entropy_backward: dlogits[r,c] = dloss[r]*(exp(x-lse) - t[c]).
-template <bool WARP, typename T>
-__device__ void cross_entropy_backward(T* __restrict__ dlogits, const T* __restrict__ logits,
-                                       const int* __restrict__ labels, const T* __restrict__ dloss, long long rows,
-                                       long long cols, T sm) {
+template <bool WARP, typename S>
+__device__ void cross_entropy_backward(S* __restrict__ dlogits, const S* __restrict__ logits,
+                                       const int* __restrict__ labels, const S* __restrict__ dloss, long long rows,
+                                       long long cols, typename Compute<S>::type sm) {
+    typedef typename Compute<S>::type T;
     __shared__ T scratch[SOFTMAX_BLOCK / TG_WARP];
     Rows<WARP> g;
     for (long long r = g.first; r < rows; r += g.step) {
-        const T* x = logits + r * cols;
-        T* d = dlogits + r * cols;
+        const S* x = logits + r * cols;
+        S* d = dlogits + r * cols;
         T m = row_max<WARP>(x, cols, g, scratch);
         T s = row_sumexp<WARP>(x, cols, m, g, scratch);
         T lse = m + m_log(s);
-        T g0 = dloss[r];
+        T g0 = widen(dloss[r]);
         T off = sm / T(cols);
         int label = labels[r];
         for (long long c = g.lane; c < cols; c += g.width) {
             T t = c == label ? T(1) - sm + off : off;
-            d[c] = g0 * (m_exp(x[c] - lse) - t);
+            d[c] = narrow<S>(g0 * (m_exp(widen(x[c]) - lse) - t));
         }
     }
 }
@@ -189,11 +199,11 @@ __device__ void cross_entropy_backward(T* __restrict__ dlogits, const T* __restr
         softmax_backward<WARP, true, T>(dx, y, dy, rows, cols);                                               \
     }                                                                                                         \
     extern "C" __global__ void __launch_bounds__(SOFTMAX_BLOCK) cross_entropy##SUFFIX##_##S(                  \
-        T* loss, const T* logits, const int* labels, long long rows, long long cols, T sm, int* status) {     \
+        T* loss, const T* logits, const int* labels, long long rows, long long cols, Compute<T>::type sm, int* status) {     \
         cross_entropy<WARP, T>(loss, logits, labels, rows, cols, sm, status);                                 \
     }                                                                                                         \
     extern "C" __global__ void __launch_bounds__(SOFTMAX_BLOCK) cross_entropy_backward##SUFFIX##_##S(         \
-        T* dlogits, const T* logits, const int* labels, const T* dloss, long long rows, long long cols, T sm) { \
+        T* dlogits, const T* logits, const int* labels, const T* dloss, long long rows, long long cols, Compute<T>::type sm) { \
         cross_entropy_backward<WARP, T>(dlogits, logits, labels, dloss, rows, cols, sm);                      \
     }
 
@@ -201,3 +211,7 @@ SOFTMAX_KERNELS(, false, float, f32)
 SOFTMAX_KERNELS(, false, double, f64)
 SOFTMAX_KERNELS(_warp, true, float, f32)
 SOFTMAX_KERNELS(_warp, true, double, f64)
+SOFTMAX_KERNELS(, false, __nv_bfloat16, bf16)
+SOFTMAX_KERNELS(, false, __half, f16)
+SOFTMAX_KERNELS(_warp, true, __nv_bfloat16, bf16)
+SOFTMAX_KERNELS(_warp, true, __half, f16)

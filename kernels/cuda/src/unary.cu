@@ -3,7 +3,10 @@
 // <op>_<dt> reads src through a Strided layout, <op>_vec_<dt> is the
 // contiguous path with 16-byte vector loads and stores (the Go side picks
 // it when every pointer is 16-byte aligned). Launch: 1-D grid-stride, 256
-// threads per block.
+// threads per block. BFloat16 and Float16 (<op>_bf16, <op>_f16) compute
+// in float and round to nearest even on store; their vector path moves
+// 4 halves per 8-byte access (with 8 per access, ptxas spilled registers
+// in the eight unrolled sin and cos calls).
 #include "common.cuh"
 
 enum UnaryOp { NEG, ABS, SIGN, EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, GELU, POW, LOG1P, EXPM1, SIN, COS, ERF };
@@ -92,48 +95,60 @@ __device__ __forceinline__ T unary(T x, T p) {
     }
 }
 
+// apply_unary is op on one stored element: widened, computed, narrowed.
+template <int OP, typename S>
+__device__ __forceinline__ S apply_unary(S x, typename Compute<S>::type p) {
+    return narrow<S>(unary<OP>(widen(x), p));
+}
+
 // unary_strided: for i in 0..n: dst[i] = op(src[sl.index(i)]; p)
-template <int OP, typename T>
-__device__ void unary_strided(T* __restrict__ dst, const T* __restrict__ src, const Strided& sl, long long n, T p) {
+template <int OP, typename S>
+__device__ void unary_strided(S* __restrict__ dst, const S* __restrict__ src, const Strided& sl, long long n,
+                              typename Compute<S>::type p) {
 #pragma unroll 1
     for (long long i = grid_start(); i < n; i += grid_step()) {
-        dst[i] = unary<OP>(src[strided_index(sl, i)], p);
+        dst[i] = apply_unary<OP>(src[strided_index(sl, i)], p);
     }
 }
 
-// unary_vec: for i in 0..n: dst[i] = op(src[i]; p), 16 bytes at a time.
-template <int OP, typename T>
-__device__ void unary_vec(T* __restrict__ dst, const T* __restrict__ src, long long n, T p) {
-    long long nv = vec_count<T>(n);
-    const Pack<T>* s = reinterpret_cast<const Pack<T>*>(src);
-    Pack<T>* d = reinterpret_cast<Pack<T>*>(dst);
+// unary_vec: for i in 0..n: dst[i] = op(src[i]; p), 16 bytes (8 for
+// halves) at a time.
+template <int OP, typename S>
+__device__ void unary_vec(S* __restrict__ dst, const S* __restrict__ src, long long n, typename Compute<S>::type p) {
+    const int B = sizeof(S) == 2 ? 8 : 16;
+    typedef Pack<S, B> P;
+    long long nv = vec_count<S, B>(n);
+    const P* s = reinterpret_cast<const P*>(src);
+    P* d = reinterpret_cast<P*>(dst);
     for (long long i = grid_start(); i < nv; i += grid_step()) {
-        Pack<T> v = s[i];
+        P v = s[i];
 #pragma unroll
-        for (int k = 0; k < Pack<T>::N; k++) {
-            v.v[k] = unary<OP>(v.v[k], p);
+        for (int k = 0; k < P::N; k++) {
+            v.v[k] = apply_unary<OP>(v.v[k], p);
         }
         d[i] = v;
     }
 #pragma unroll 1
-    for (long long i = nv * Pack<T>::N + grid_start(); i < n; i += grid_step()) {
-        dst[i] = unary<OP>(src[i], p);
+    for (long long i = nv * P::N + grid_start(); i < n; i += grid_step()) {
+        dst[i] = apply_unary<OP>(src[i], p);
     }
 }
 
 #define UNARY_KERNELS(NAME, OP, T, S)                                                                   \
     extern "C" __global__ void __launch_bounds__(256) NAME##_##S(T* dst, const T* src, Strided sl,        \
-                                                                 long long n, T p) {                    \
+                                                                 long long n, Compute<T>::type p) {     \
         unary_strided<OP, T>(dst, src, sl, n, p);                                                       \
     }                                                                                                   \
     extern "C" __global__ void __launch_bounds__(256) NAME##_vec_##S(T* dst, const T* src, long long n, \
-                                                                     T p) {                             \
+                                                                     Compute<T>::type p) {              \
         unary_vec<OP, T>(dst, src, n, p);                                                               \
     }
 
-#define UNARY_FLOAT(NAME, OP)              \
-    UNARY_KERNELS(NAME, OP, float, f32)    \
-    UNARY_KERNELS(NAME, OP, double, f64)
+#define UNARY_FLOAT(NAME, OP)                      \
+    UNARY_KERNELS(NAME, OP, float, f32)            \
+    UNARY_KERNELS(NAME, OP, double, f64)           \
+    UNARY_KERNELS(NAME, OP, __nv_bfloat16, bf16)   \
+    UNARY_KERNELS(NAME, OP, __half, f16)
 
 UNARY_FLOAT(neg, NEG)
 UNARY_FLOAT(abs, ABS)
