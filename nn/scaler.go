@@ -40,7 +40,9 @@ type GradScalerOptions struct {
 // the sum non-finite), and the skip is a select: Step keeps a copy of
 // every parameter and optimizer state tensor, runs the optimizer, and
 // puts the old values back where the flag is set (tensor.Where), so no
-// kernel or optimizer needs to know about scaling. The copies cost about
+// kernel or optimizer needs to know about scaling. (An optimizer's state
+// is what its State method exports: all of it, for this package's
+// optimizers, as checkpoints need.) The copies cost about
 // one more pass over the optimizer's memory per step, small beside the
 // forward and backward passes, and need no host round trip, which would
 // stall a GPU's queue every step.
