@@ -21,7 +21,7 @@ func TestConformanceGPU(t *testing.T) {
 		t.Run(d.String(), func(t *testing.T) {
 			b := device.MustOpen(d)
 			t.Logf("%+v", b.Info())
-			devicetest.Backend(t, b)
+			devicetest.Backend(t, b, devicetest.WithDTypes(device.BFloat16, device.Float16))
 		})
 	}
 }

@@ -36,10 +36,11 @@
 // PTX stays compute_70: Float16 conversions are cvt.rn.f16.f32 and
 // cvt.f32.f16, BFloat16 ones a branch-free integer rounding that gives
 // device.BF16FromFloat32's bits (NaN included) on every GPU and in
-// cudasim; IndexAdd and ScatterAdd add halves with a compare-and-swap
-// loop on the enclosing 32-bit word (each add rounded to the half). MatMul also takes
-// half A and B with a float32 C (matmul_<h>_f32: the float32 sums
-// unrounded); these SIMT kernels run on every GPU and in cudasim.
+// cudasim. IndexAdd and ScatterAdd on a half dst accumulate in float32
+// scratch (dst widened, float32 atomics, one rounding back), since
+// atomics on the halves themselves would round at every add. MatMul
+// also takes half A and B with a float32 C (matmul_<h>_f32: the float32
+// sums unrounded); these SIMT kernels run on every GPU and in cudasim.
 //
 // Device memory comes from a caching allocator with size-binned free
 // lists; Memory reports its live, cached and peak bytes. Work is queued

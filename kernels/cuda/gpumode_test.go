@@ -25,5 +25,6 @@ func TestConformanceGPUMode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	devicetest.Backend(t, cuda.New(device.CUDASimDevice, cudasim.New(cudasim.WithMode(cudasim.ModeGPU))))
+	devicetest.Backend(t, cuda.New(device.CUDASimDevice, cudasim.New(cudasim.WithMode(cudasim.ModeGPU))),
+		devicetest.WithDTypes(device.BFloat16, device.Float16))
 }

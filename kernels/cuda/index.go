@@ -23,8 +23,10 @@ func putIndexDims(a *driver.Args, outer, n, inner, k int) {
 // The kernel range-checks the indices on the device and records the first
 // bad one in the status word, which the next Sync or Read reports (reading
 // them back here would synchronise the device). It runs one thread per
-// element of the k-sized side.
-func (b *Backend) indexOp(op, kern string, dst, src, idx device.Buffer, outer, n, inner, k, dstRows, srcRows, nidx int) error {
+// element of the k-sized side. The accumulating ops (acc) on a half dst
+// add into float32 scratch holding dst widened and round it back once at
+// the end, as the CPU does.
+func (b *Backend) indexOp(op, kern string, acc bool, dst, src, idx device.Buffer, outer, n, inner, k, dstRows, srcRows, nidx int) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	d, err := b.buf(op, dst, dtypeOf(dst), "dst")
@@ -55,37 +57,51 @@ func (b *Backend) indexOp(op, kern string, dst, src, idx device.Buffer, outer, n
 	if total == 0 {
 		return nil
 	}
+	into := d
+	dn := outer * dstRows * inner
+	if acc && d.dt.IsHalf() && dn > 0 {
+		if into, err = b.scratch(device.Float32, dn); err != nil {
+			return err
+		}
+		defer b.release(into)
+		if err := b.cast(into, d, flat(dn), dn); err != nil {
+			return err
+		}
+	}
 	w, err := b.statusWord()
 	if err != nil {
 		return err
 	}
 	a := b.args()
-	a.Ptr(d.ptr)
+	a.Ptr(into.ptr)
 	a.Ptr(s.ptr)
 	a.Ptr(ix.ptr)
 	putIndexDims(a, outer, n, inner, k)
 	a.Ptr(w)
-	return b.launch(modIndex, kname{kern, "_", d.dt.Suffix()}, b.grid1D(total))
+	if err := b.launch(modIndex, kname{kern, "_", d.dt.Suffix()}, b.grid1D(total)); err != nil || into == d {
+		return err
+	}
+	return b.cast(d, into, flat(dn), dn)
 }
 
 // IndexSelect: dst[o,j,i] = src[o, idx[j], i] (kernel index_select_<dt>).
 func (b *Backend) IndexSelect(dst, src, idx device.Buffer, outer, n, inner, k int) error {
-	return b.indexOp("IndexSelect", "index_select", dst, src, idx, outer, n, inner, k, k, n, k)
+	return b.indexOp("IndexSelect", "index_select", false, dst, src, idx, outer, n, inner, k, k, n, k)
 }
 
 // IndexAdd: dst[o, idx[j], i] += src[o,j,i] (kernel index_add_<dt>,
-// atomicAdd).
+// atomicAdd; in float32 for a half dst).
 func (b *Backend) IndexAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
-	return b.indexOp("IndexAdd", "index_add", dst, src, idx, outer, n, inner, k, n, k, k)
+	return b.indexOp("IndexAdd", "index_add", true, dst, src, idx, outer, n, inner, k, n, k, k)
 }
 
 // Gather: dst[o,j,i] = src[o, idx[o,j,i], i] (kernel gather_<dt>).
 func (b *Backend) Gather(dst, src, idx device.Buffer, outer, n, inner, k int) error {
-	return b.indexOp("Gather", "gather", dst, src, idx, outer, n, inner, k, k, n, outer*k*inner)
+	return b.indexOp("Gather", "gather", false, dst, src, idx, outer, n, inner, k, k, n, outer*k*inner)
 }
 
 // ScatterAdd: dst[o, idx[o,j,i], i] += src[o,j,i] (kernel scatter_add_<dt>,
-// atomicAdd).
+// atomicAdd; in float32 for a half dst).
 func (b *Backend) ScatterAdd(dst, src, idx device.Buffer, outer, n, inner, k int) error {
-	return b.indexOp("ScatterAdd", "scatter_add", dst, src, idx, outer, n, inner, k, n, k, outer*k*inner)
+	return b.indexOp("ScatterAdd", "scatter_add", true, dst, src, idx, outer, n, inner, k, n, k, outer*k*inner)
 }

@@ -16,9 +16,10 @@ import (
 )
 
 // TestOpsConformance runs every autograd op forward and backward on
-// cudasim against the CPU reference.
+// cudasim against the CPU reference, BFloat16 and Float16 included
+// (halfConformance).
 func TestOpsConformance(t *testing.T) {
-	devicetest.Ops(t, device.CUDASimDevice)
+	devicetest.Ops(t, device.CUDASimDevice, halfConformance()...)
 }
 
 // mlp is a two-layer perceptron trained with Adam, written with the tape

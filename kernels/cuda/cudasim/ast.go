@@ -25,6 +25,9 @@ const (
 	tS64
 	tF16
 	tF16x2
+	tBF16
+	tBF16x2
+	tTF32 // a float32 rounded to 10 mantissa bits, held in a 32-bit register
 	tF32
 	tF64
 	tPred
@@ -34,7 +37,7 @@ var typeNames = map[string]ptype{
 	"b8": tB8, "b16": tB16, "b32": tB32, "b64": tB64, "b128": tB128,
 	"u8": tU8, "u16": tU16, "u32": tU32, "u64": tU64,
 	"s8": tS8, "s16": tS16, "s32": tS32, "s64": tS64,
-	"f16": tF16, "f16x2": tF16x2, "f32": tF32, "f64": tF64, "pred": tPred,
+	"f16": tF16, "f16x2": tF16x2, "bf16": tBF16, "bf16x2": tBF16x2, "tf32": tTF32, "f32": tF32, "f64": tF64, "pred": tPred,
 }
 
 // size is the type's width in bytes (predicates occupy a byte in memory).
@@ -42,9 +45,9 @@ func (t ptype) size() int {
 	switch t {
 	case tB8, tU8, tS8, tPred:
 		return 1
-	case tB16, tU16, tS16, tF16:
+	case tB16, tU16, tS16, tF16, tBF16:
 		return 2
-	case tB32, tU32, tS32, tF32, tF16x2:
+	case tB32, tU32, tS32, tF32, tF16x2, tBF16x2, tTF32:
 		return 4
 	case tB64, tU64, tS64, tF64:
 		return 8
@@ -58,7 +61,10 @@ func (t ptype) bits() uint { return uint(t.size()) * 8 }
 
 func (t ptype) signed() bool { return t >= tS8 && t <= tS64 }
 
-func (t ptype) float() bool { return t == tF16 || t == tF32 || t == tF64 }
+func (t ptype) float() bool { return t == tF16 || t == tBF16 || t == tF32 || t == tF64 }
+
+// half reports whether t is a 16-bit float type or a pair of them.
+func (t ptype) half() bool { return t == tF16 || t == tBF16 || t == tF16x2 || t == tBF16x2 }
 
 // integer reports whether t is a bit, signed or unsigned integer type.
 func (t ptype) integer() bool { return t >= tB8 && t <= tS64 && t != tB128 }

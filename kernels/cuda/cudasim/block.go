@@ -148,7 +148,9 @@ func (b *block) reset(idx int) {
 		w.streak, w.turn = 0, 0
 		for l := range w.stack {
 			w.stack[l] = w.stack[l][:0]
+			w.async[l] = w.async[l][:0]
 		}
+		w.asyncGroups = [32]uint32{}
 	}
 }
 

@@ -42,17 +42,42 @@ func decCvt(d *decoder, in *instr, out *inst, m *mods) {
 	if len(m.types) != 2 {
 		d.failf("cvt needs a destination and a source type")
 	}
-	if m.types[0] == tF16x2 || m.types[1] == tF16x2 {
-		d.failf("cvt to or from .f16x2 is not supported (only .f16)")
+	c := cvtSpec{dst: m.types[0], src: m.types[1], rnd: m.rnd, rint: m.rint, ftz: m.ftz, sat: m.sat,
+		relu: m.take("relu"), satfinite: m.take("satfinite")}
+	if m.take("rna") {
+		c.rnd = rndA
+		if c.dst != tTF32 {
+			d.failf("cvt.rna is only defined for .tf32")
+		}
 	}
-	c := cvtSpec{dst: m.types[0], src: m.types[1], rnd: m.rnd, rint: m.rint, ftz: m.ftz, sat: m.sat}
+	if c.src == tF16x2 || c.src == tBF16x2 || c.src == tTF32 {
+		d.failf("cvt from .%s is not supported (unpack with mov.b32)", c.src)
+	}
 	if c.src.float() && c.dst.integer() && !m.rint {
 		d.failf("cvt from %s to %s needs .rni, .rzi, .rmi or .rpi", c.src, c.dst)
 	}
 	if c.dst.float() && c.src.float() && c.dst == c.src && !m.rint && m.hasRnd {
 		d.failf("cvt.%s.%s takes an integer rounding mode", c.dst, c.src)
 	}
+	if (c.relu || c.satfinite) && !(c.dst.half() || c.dst == tTF32) {
+		d.failf(".relu and .satfinite need an f16, bf16 or tf32 destination")
+	}
 	out.typ = c.dst
+	if c.dst == tF16x2 || c.dst == tBF16x2 {
+		// cvt.rn.f16x2.f32 d, a, b: a goes to the upper half, b to the lower.
+		if c.src != tF32 {
+			d.failf("cvt.%s takes .f32 sources", c.dst)
+		}
+		d.nargs(in, 3)
+		d.operands(in, out, c.src)
+		c.dst = tF16
+		if out.typ == tBF16x2 {
+			c.dst = tBF16
+		}
+		one := cvtFunc(c)
+		out.f2, out.exec = func(a, b uint64) uint64 { return one(a)<<16 | one(b) }, exec2
+		return
+	}
 	d.nargs(in, 2)
 	out.d[0], out.s[0] = d.dst(in.args[0]), d.src(in.args[1], c.src)
 	out.nd, out.ns = 1, 1

@@ -18,8 +18,8 @@ type mods struct {
 	vec    int
 	to     bool // cvta.to
 	words  []string
-	// unsupported is a type word cudasim has no arithmetic for (bf16,
-	// f16x2 in cvt, tf32, the fp8 pairs), so Load names it.
+	// unsupported is a type word cudasim has no arithmetic for (the fp8
+	// types), so Load names it.
 	unsupported string
 }
 
@@ -36,8 +36,8 @@ var ignoredMods = map[string]bool{
 	"approx": true, "full": true,
 }
 
-var unsupportedTypes = map[string]bool{"bf16": true, "bf16x2": true, "tf32": true,
-	"e4m3x2": true, "e5m2x2": true, "e4m3": true, "e5m2": true}
+var unsupportedTypes = map[string]bool{"e4m3x2": true, "e5m2x2": true, "e4m3": true, "e5m2": true,
+	"e2m1x2": true, "e3m2x2": true, "e2m3x2": true, "ue8m0x2": true}
 
 var roundNames = map[string]uint8{"rn": rndN, "rz": rndZ, "rm": rndM, "rp": rndP}
 
@@ -104,15 +104,21 @@ func (m *mods) takeOne(candidates ...string) string {
 	return ""
 }
 
-// typ is the instruction's single (last) type. Half-precision arithmetic
-// is rejected here: tapegrad's kernels only convert to and from f16.
+// typ is the instruction's single (last) type. The half-precision and
+// tf32 types are rejected here: only the decoders that implement them
+// (arithmetic, setp, mov, ld, st, selp, cvt, mma) call halfTyp instead.
 func (m *mods) typ(d *decoder) ptype {
+	t := m.halfTyp(d)
+	if t.half() || t == tTF32 {
+		d.failf("%s.%s is not supported", d.cur.op, t)
+	}
+	return t
+}
+
+// halfTyp is typ for the decoders that accept the 16-bit float types.
+func (m *mods) halfTyp(d *decoder) ptype {
 	if len(m.types) == 0 {
 		d.failf("instruction has no type")
 	}
-	t := m.types[len(m.types)-1]
-	if t == tF16 || t == tF16x2 {
-		d.failf("half-precision arithmetic is not supported (only cvt to and from .f16)")
-	}
-	return t
+	return m.types[len(m.types)-1]
 }

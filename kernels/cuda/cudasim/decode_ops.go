@@ -33,15 +33,16 @@ func init() {
 		"nanosleep": decNop, "pmevent": decNop,
 		"bar": decBar, "barrier": decBar,
 		"shfl": decWarp, "vote": decWarp, "match": decWarp, "activemask": decWarp,
+		"mma": decMma, "ldmatrix": decLdmatrix, "cp": decCp, "createpolicy": decCreatepolicy,
 	}
 }
 
 // unsupportedOps are instruction families that nvcc emits for features
 // tapegrad's kernels do not use, named in Load's error.
 var unsupportedOps = map[string]string{
-	"mma": "tensor-core matrix multiply", "wmma": "tensor-core matrix multiply",
-	"ldmatrix": "tensor-core fragment load", "stmatrix": "tensor-core fragment store",
-	"cp": "asynchronous copy", "mbarrier": "asynchronous barrier", "redux": "warp reduction",
+	"wmma":     "tensor-core matrix multiply",
+	"stmatrix": "tensor-core fragment store",
+	"cp":       "asynchronous copy", "mbarrier": "asynchronous barrier", "redux": "warp reduction",
 	"dp4a": "integer dot product", "dp2a": "integer dot product", "lop3": "three-input logic",
 	"elect": "warp leader election", "alloca": "dynamic stack allocation",
 	"mapa": "cluster shared memory", "getctarank": "cluster shared memory",
@@ -66,7 +67,7 @@ func (d *decoder) instruction(in *instr) inst {
 	}
 	m := classifyMods(in.mods)
 	if m.unsupported != "" {
-		d.failf(".%s is not supported (cudasim computes in f32 and f64; half precision only as .b16 data and cvt to and from .f16)", m.unsupported)
+		d.failf(".%s is not supported (cudasim has no fp8 or fp4/fp6 types)", m.unsupported)
 	}
 	dec(d, in, &out, &m)
 	if len(m.words) > 0 {
@@ -98,6 +99,10 @@ func (d *decoder) operands(in *instr, out *inst, t ptype) {
 }
 
 func decArith(d *decoder, in *instr, out *inst, m *mods) {
+	if t := m.halfTyp(d); t.half() {
+		decHalf(d, in, out, m, t)
+		return
+	}
 	t := m.typ(d)
 	out.typ = t
 	op := in.op
@@ -230,6 +235,10 @@ func decCarry(d *decoder, in *instr, out *inst, op string, cc bool) {
 }
 
 func decUnary(d *decoder, in *instr, out *inst, m *mods) {
+	if t := m.halfTyp(d); t.half() {
+		decHalf(d, in, out, m, t)
+		return
+	}
 	t := m.typ(d)
 	out.typ = t
 	d.nargs(in, 2)
@@ -372,12 +381,17 @@ func decTestp(d *decoder, in *instr, out *inst, m *mods) {
 }
 
 func decSetp(d *decoder, in *instr, out *inst, m *mods) {
-	t := m.typ(d)
+	t := m.halfTyp(d)
+	if !t.half() {
+		t = m.typ(d)
+	}
 	out.typ = t
 	d.nargs(in, 3, 4)
 	cmp := m.takeOne("eq", "ne", "lt", "le", "gt", "ge", "lo", "ls", "hi", "hs",
 		"equ", "neu", "ltu", "leu", "gtu", "geu", "num", "nan")
-	if t.float() {
+	if t.half() {
+		out.cmp = halfCompare(cmp, t, m.ftz)
+	} else if t.float() {
 		out.cmp = floatCompare(cmp, t, m.ftz)
 	} else {
 		out.cmp = intCompare(cmp, t)
@@ -400,6 +414,9 @@ func decSetp(d *decoder, in *instr, out *inst, m *mods) {
 	out.pd, _ = d.pred(dst)
 	out.s[0], out.s[1] = d.src(in.args[1], t), d.src(in.args[2], t)
 	out.exec = execSetp
+	if t == tF16x2 || t == tBF16x2 {
+		out.exec = execSetpX2
+	}
 }
 
 func decSelp(d *decoder, in *instr, out *inst, m *mods) {

@@ -26,7 +26,9 @@
 //     instruction, never race). A read of a word that no thread has
 //     written yet is judged when the barrier interval ends: a race if
 //     another warp writes the word later in the interval, an uninitialised
-//     read otherwise;
+//     read otherwise. Any access to the destination of a cp.async still in
+//     flight (before the issuing thread's cp.async.wait_group or wait_all
+//     that covers it) is a race too, even with race checking off;
 //   - BarrierDivergence and Deadlock: threads waiting at different
 //     bar.sync instructions, or at barriers and warp-synchronous
 //     instructions that the others never reach;
@@ -38,7 +40,8 @@
 // # Supported PTX
 //
 // Types: .b8 to .b64, .u8 to .u64, .s8 to .s64, .f32, .f64 and .pred;
-// .f16 only as .b16 data and in cvt to and from .f16. Instructions:
+// .f16, .bf16, their pairs .f16x2 and .bf16x2, and .tf32 as .b16/.b32
+// data and in cvt. Instructions:
 //
 //   - integer: add, sub, mul, mad (.lo, .hi, .wide, .sat, .cc), addc,
 //     subc, madc, mul24, mad24, div, rem, min, max, abs, neg, not, cnot,
@@ -47,15 +50,55 @@
 //   - f32 and f64 (.rn, .rz, .rm, .rp, .ftz, .sat, .approx, .full): add,
 //     sub, mul, fma, mad, div, min, max (.NaN), abs, neg, rcp, sqrt, rsqrt,
 //     ex2, lg2, sin, cos, tanh, copysign, testp;
-//   - setp (with .and, .or, .xor), selp, slct, mov (with vector packing),
-//     cvt between those types (.rni and friends, .sat, .ftz), cvta,
-//     isspacep;
+//   - setp (with .and, .or, .xor), selp, slct, mov (with vector packing,
+//     as nvcc packs and unpacks half pairs), cvt between those types (.rni
+//     and friends, .sat, .ftz), cvta, isspacep;
+//   - cvt to .f16, .bf16 (.rn, .rz, .rm, .rp, .relu, .satfinite) and
+//     .tf32 (.rna, .rn, .rz, .satfinite) from floats and integers, rounded
+//     once from the exact source; .f16x2 and .bf16x2 from two .f32 (the
+//     first to the upper half); from .f16 and .bf16 to floats (exactly) and
+//     integers. A NaN becomes the canonical NaN (0x7fff, or 0x7fffffff for
+//     tf32), as on the hardware, where device.F16FromFloat32 keeps the payload;
+//   - on .f16, .bf16, .f16x2 and .bf16x2 (pairs: each half on its own):
+//     add, sub, mul, fma (.rn, .ftz, .sat, .relu), min, max (.NaN), neg,
+//     abs, ex2.approx and setp (pairs set p from the low halves and q from
+//     the high ones). Each result is the exact result rounded once to
+//     nearest even (fma is not rounded through float64 first), a NaN result
+//     is 0x7fff, and ex2.approx is correctly rounded;
 //   - ld, ldu, st (.v2, .v4; global, shared, local, param, const and
 //     generic addresses; cache and ordering qualifiers are accepted and
 //     have no effect), atom and red (integer; f32 and f64 add), prefetch;
 //   - bra, call (direct, non-recursive, to device functions with .param
 //     arguments, and the vprintf and __assertfail builtins), ret, exit,
 //     trap, brkpt;
+//   - mma.sync.aligned.row.col: m16n8k16 and m16n8k8 with .f16 or .bf16
+//     inputs and .f32 accumulators (.f16 inputs also with .f16 ones), and
+//     m16n8k8 and m16n8k4 with .tf32 inputs (the low 13 bits of a tf32
+//     register are ignored: truncated, as the PTX ISA states for wgmma's
+//     tf32 inputs), with the fragment layouts of the PTX ISA. All 32 lanes of the warp must execute
+//     it together (a divergent mma is a BarrierDivergence fault). Each
+//     output element is C plus its k products, exact in float64, summed in
+//     float64 and rounded once to nearest (a NaN is the canonical NaN;
+//     float64 sums of widely spread terms can round before that final
+//     rounding). Real tensor cores differ in the
+//     last bits: they align the products to the largest exponent and
+//     truncate the bits shifted out, normalising and rounding (toward zero
+//     on some GPUs) only once per group of products, so a result can differ
+//     from cudasim's by a few float32 ulps of the largest term; tests of
+//     tensor-core kernels should compare with a tolerance of that size;
+//   - ldmatrix.sync.aligned.m8n8.{x1,x2,x4}{.trans}{.shared{::cta}}.b16,
+//     with the lane layout of the PTX ISA, executed by all 32 lanes
+//     together; each 16-byte row is a shared-memory read of the lane that
+//     gave its address, checked like ld.shared (alignment, bounds,
+//     initialisation, races);
+//   - cp.async.{ca,cg}.shared{::cta}.global [d], [s], 4|8|16 with an
+//     optional src-size (the rest zero-filled) or ignore-src predicate (and
+//     cache hints, with createpolicy, which have no effect),
+//     cp.async.commit_group, cp.async.wait_group N and cp.async.wait_all.
+//     The copy is asynchronous: the source is read when it is issued, but
+//     the bytes land only at the issuing thread's wait that covers the
+//     copy's group, as writes of that thread at the wait, so other threads
+//     need a bar.sync after it before they read them;
 //   - bar.sync and barrier.sync without a thread count, bar.red (.popc,
 //     .and, .or), bar.warp.sync, shfl.sync, vote.sync, match.sync,
 //     activemask, membar, fence, nanosleep;
@@ -64,10 +107,12 @@
 //     %clock64, %total_smem_size and %dynamic_smem_size.
 //
 // Not supported, and rejected by Load with a *ParseError that names the
-// line and the feature: f16, f16x2 and bf16 arithmetic and comparisons;
-// cvt with .f16x2, .bf16, .bf16x2, .tf32 or fp8 types
-// (cvt.rn.f16x2.f32, cvt.rn.bf16.f32); mma, wmma, ldmatrix and stmatrix;
-// cp.async and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
+// line and the feature: half-precision instructions other than those
+// above (sqrt, rcp, tanh, set, min.xorsign.abs, directed rounding); cvt
+// from .f16x2, .bf16x2 or .tf32 and any fp8, fp6 or fp4 type
+// (cvt.rn.satfinite.e4m3x2.f32); other mma shapes and types (integer,
+// fp8, fp64, sparse mma.sp), wmma, ldmatrix of other shapes, stmatrix;
+// cp.async.bulk and mbarrier; redux.sync, elect.sync, dp4a, dp2a and lop3;
 // barriers with a thread count and bar.arrive; set; textures, surfaces,
 // alloca, cluster instructions and registers, %globaltimer; indirect and
 // recursive calls; any other instruction or modifier not listed above.
@@ -102,8 +147,9 @@
 // instruction is rounded as PTX defines it and the .approx functions
 // return the correctly rounded value. ModeGPU (WithMode, or
 // TAPEGRAD_CUDASIM_MODE=gpu) computes as ptxas-compiled code may on a
-// GPU: an f32/f64 mul followed by an add or sub of its result, neither
-// with a rounding modifier, becomes one fused multiply-add, and f32
+// GPU: a float mul (f32, f64, f16, bf16 or a pair) followed by an add or
+// sub of its result, neither with a rounding modifier, becomes one fused
+// multiply-add, and f32
 // .approx results (and div.full) are moved, a few ulps at most, to the
 // edge of the PTX ISA's error bound, in a direction fixed by a hash of the
 // operands so that every run gives the same numbers. The bounds, from

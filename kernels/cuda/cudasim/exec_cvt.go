@@ -10,6 +10,9 @@ type cvtSpec struct {
 	rnd      uint8 // rounding direction
 	rint     bool  // .rni/.rzi/.rmi/.rpi: round a float to an integral value
 	ftz, sat bool
+	// relu (negative results become +0) and satfinite (no Inf: the
+	// largest finite value instead) for f16, bf16 and tf32 destinations
+	relu, satfinite bool
 }
 
 // cvtFunc returns the conversion as a function of register bits. PTX
@@ -129,8 +132,8 @@ func roundInt(f float64, rnd uint8) float64 {
 // toFloat reads register bits of a float type as float64.
 func toFloat(a uint64, t ptype, ftz bool) float64 {
 	switch t {
-	case tF16:
-		return fromHalf(uint16(a))
+	case tF16, tBF16:
+		return formatOf(t).value(a)
 	case tF32:
 		x := f32(a)
 		if ftz {
@@ -144,11 +147,14 @@ func toFloat(a uint64, t ptype, ftz bool) float64 {
 // fromFloat rounds the exact value hi+lo to the destination float type.
 func fromFloat(hi, lo float64, c cvtSpec) uint64 {
 	switch c.dst {
-	case tF16:
+	case tF16, tBF16, tTF32:
 		if c.sat {
-			hi = sat64(hi)
+			hi, lo = sat64(hi), 0
 		}
-		return uint64(toHalf(hi))
+		if c.relu && (hi < 0 || hi == 0 && math.Signbit(hi)) {
+			hi, lo = 0, 0
+		}
+		return formatOf(c.dst).round(hi, lo, c.rnd, c.satfinite)
 	case tF32:
 		var r float32
 		switch {
@@ -173,51 +179,4 @@ func fromFloat(hi, lo float64, c cvtSpec) uint64 {
 		hi = sat64(hi)
 	}
 	return math.Float64bits(hi)
-}
-
-// fromHalf decodes IEEE binary16.
-func fromHalf(h uint16) float64 {
-	sign := 1.0
-	if h&0x8000 != 0 {
-		sign = -1
-	}
-	e, m := int(h>>10&0x1f), float64(h&0x3ff)
-	switch e {
-	case 0:
-		return sign * m * 0x1p-24
-	case 31:
-		if m != 0 {
-			return math.NaN()
-		}
-		return sign * math.Inf(1)
-	}
-	return sign * (1 + m/1024) * math.Ldexp(1, e-15)
-}
-
-// toHalf encodes binary16, rounding to nearest even.
-func toHalf(f float64) uint16 {
-	if f != f {
-		return 0x7fff
-	}
-	var sign uint16
-	if math.Signbit(f) {
-		sign = 0x8000
-	}
-	a := math.Abs(f)
-	switch {
-	case a >= 65520:
-		return sign | 0x7c00
-	case a < 0x1p-14:
-		return sign | uint16(math.RoundToEven(a*0x1p24))
-	}
-	frac, exp := math.Frexp(a) // a = frac * 2^exp, frac in [0.5, 1)
-	e := exp - 1
-	mant := math.RoundToEven((frac*2 - 1) * 1024)
-	if mant == 1024 {
-		e, mant = e+1, 0
-	}
-	if e > 15 {
-		return sign | 0x7c00
-	}
-	return sign | uint16(e+15)<<10 | uint16(mant)
 }

@@ -276,7 +276,7 @@ func (w *warp) ldShared(in *inst, m uint32) *Fault {
 		off := a[l] + uint64(in.off)
 		if total == 4 && off&3 == 0 && off < uint64(len(b.shared)) {
 			sw := &b.shadow[off>>2]
-			if sw.init == 0xf && sw.wEp != b.epoch && (!b.l.raceCheck || sw.rEp == b.epoch && sw.rStamp == b.stamp) {
+			if sw.init == 0xf && sw.wEp != b.epoch && sw.pend == 0 && (!b.l.raceCheck || sw.rEp == b.epoch && sw.rStamp == b.stamp) {
 				if d := in.d[0]; d >= 0 {
 					w.r[int(d)*32+l] = extend(uint64(binary.LittleEndian.Uint32(b.shared[off:])), 4, signed)
 				}

@@ -15,7 +15,8 @@ import (
 // arithmetic, comparisons, forward and backward branches (so loops that
 // never end), global, shared and atomic accesses with masked or
 // unmasked indices (so out-of-bounds ones), barriers in divergent code,
-// shuffles, votes and exits. The first byte can leave registers
+// shuffles, votes, exits, and cp.async, ldmatrix and mma (in divergent
+// code and on unaligned or unwritten shared memory too). The first byte can leave registers
 // undefined, so uninitialised uses are generated too. It also returns
 // the block size.
 func genKernel(data []byte) (string, int) {
@@ -44,7 +45,7 @@ func genKernel(data []byte) (string, int) {
 {
 	.reg .pred %p<4>;
 	.reg .b32 %r<9>;
-	.reg .b64 %rd<5>;
+	.reg .b64 %rd<6>;
 	.reg .f32 %f<3>;
 	.shared .align 4 .b8 sh[256];
 	ld.param.u64 %rd1, [buf];
@@ -66,7 +67,7 @@ func genKernel(data []byte) (string, int) {
 	}
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "$L%d:\n\t", i)
-		switch op := next() % 16; op {
+		switch op := next() % 19; op {
 		case 0:
 			fmt.Fprintf(&b, "mov.u32 %s, %d;", r(), next()*next())
 		case 1:
@@ -104,6 +105,17 @@ func genKernel(data []byte) (string, int) {
 			fmt.Fprintf(&b, "vote.sync.ballot.b32 %s, %s, -1;", r(), p())
 		case 15:
 			fmt.Fprintf(&b, "@%s exit;", p())
+		case 16:
+			addr("%rd1")
+			b.WriteString("mov.b64 %rd5, %rd3;\n\t")
+			addr("%rd4")
+			fmt.Fprintf(&b, "cp.async.ca.shared.global [%%rd3], [%%rd5], 4, %d;", next()%5)
+		case 17:
+			b.WriteString([]string{"cp.async.commit_group;", "cp.async.wait_group 0;", "cp.async.wait_group 1;", "cp.async.wait_all;"}[next()%4])
+		case 18:
+			addr("%rd4")
+			fmt.Fprintf(&b, "ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%s, %s}, [%%rd3];\n\t", r(), r())
+			fmt.Fprintf(&b, "mma.sync.aligned.m16n8k8.row.col.f32.bf16.bf16.f32 {%%f1,%%f2,%%f1,%%f2}, {%s,%s}, {%s}, {%%f1,%%f2,%%f1,%%f2};", r(), r(), r())
 		}
 		b.WriteString("\n")
 	}

@@ -150,10 +150,10 @@ func ulp32(x float64) float64 {
 	return float64(math.Nextafter32(f, float32(math.Inf(1))) - f)
 }
 
-// contract rewrites, in ModeGPU, an f32 or f64 add or sub of the result
-// of the mul just before it (both without a rounding modifier, in the
-// same basic block, under the same guard) into a fused multiply-add, as
-// ptxas does. The mul still runs, for other uses of its result. It
+// contract rewrites, in ModeGPU, a float add or sub (f32, f64 or a half
+// type) of the result of the mul just before it (both without a rounding
+// modifier, in the same basic block, under the same guard) into a fused
+// multiply-add, as ptxas does. The mul still runs, for other uses of its result. It
 // returns nil when in cannot be contracted.
 func (d *decoder) contract(f *function, i int) *inst {
 	if i == 0 {
@@ -202,10 +202,8 @@ func (d *decoder) contract(f *function, i int) *inst {
 		if second {
 			neg = 0
 		}
-		sign := uint64(1) << 31
-		if t == "f64" {
-			sign = 1 << 63
-		}
+		sign := map[string]uint64{"f32": 1 << 31, "f64": 1 << 63, "f16": 1 << 15, "bf16": 1 << 15,
+			"f16x2": 0x80008000, "bf16x2": 0x80008000}[t]
 		g := out.f3
 		out.f3 = func(a, b, c uint64) uint64 {
 			v := [3]uint64{a, b, c}
@@ -217,11 +215,11 @@ func (d *decoder) contract(f *function, i int) *inst {
 	return &out
 }
 
-// plainFloat reports whether mods are those of an f32 or f64 arithmetic
-// instruction without a rounding modifier (optionally .ftz).
+// plainFloat reports whether mods are those of an f32, f64 or half
+// arithmetic instruction without a rounding modifier (optionally .ftz).
 func plainFloat(mods []string) (t string, ftz, ok bool) {
 	rest := slices.DeleteFunc(slices.Clone(mods), func(m string) bool { return m == "ftz" })
-	if len(rest) != 1 || rest[0] != "f32" && rest[0] != "f64" {
+	if len(rest) != 1 || !slices.Contains([]string{"f32", "f64", "f16", "f16x2", "bf16", "bf16x2"}, rest[0]) {
 		return "", false, false
 	}
 	return rest[0], len(rest) != len(mods), true

@@ -64,11 +64,13 @@ func (lx *lexer) next() (token, *ParseError) {
 	switch {
 	case isIdentStart(c):
 		lx.pos++
-		lx.identTail()
+		lx.identTail(true)
 		return token{tokIdent, lx.src[start:lx.pos], lx.line}, nil
 	case c == '.' && lx.pos+1 < len(lx.src) && isIdentStart(lx.src[lx.pos+1]):
 		lx.pos++
-		lx.identTail()
+		// A directive ends at a dot: the headers of cuda_fp16.h write
+		// ".reg.b32 f;" in inline assembly.
+		lx.identTail(false)
 		return token{tokDirective, lx.src[start:lx.pos], lx.line}, nil
 	case c >= '0' && c <= '9':
 		// Hex forms (0x.., 0f.., 0d..) have no exponent, so a sign after an
@@ -103,13 +105,13 @@ func (lx *lexer) next() (token, *ParseError) {
 
 // identTail consumes the rest of a name, including dotted suffixes such as
 // .global.v4.f32 or %tid.x and the L1::evict_last style cache hints.
-func (lx *lexer) identTail() {
+func (lx *lexer) identTail(dots bool) {
 	for lx.pos < len(lx.src) {
 		c := lx.src[lx.pos]
 		switch {
 		case isIdentChar(c):
 			lx.pos++
-		case c == '.' && lx.pos+1 < len(lx.src) && isIdentChar(lx.src[lx.pos+1]):
+		case dots && c == '.' && lx.pos+1 < len(lx.src) && isIdentChar(lx.src[lx.pos+1]):
 			lx.pos++
 		case c == ':' && lx.pos+2 < len(lx.src) && lx.src[lx.pos+1] == ':' && isIdentChar(lx.src[lx.pos+2]):
 			lx.pos += 2

@@ -121,6 +121,7 @@ type inst struct {
 	psneg  bool
 	negs   uint8 // negated predicate sources of pred logic: bit k for s[k]
 	off    int64 // address offset
+	soff   int64 // second address offset (cp.async's source)
 	target int32 // branch or call target PC
 	member int32 // membermask slot of a warp-synchronous instruction
 	f1     func(a uint64) uint64
@@ -128,6 +129,7 @@ type inst struct {
 	f3     func(a, b, c uint64) uint64
 	cmp    func(a, b uint64) bool
 	call   *callInfo
+	mma    *mmaInfo
 }
 
 // callInfo describes a call site: the bytes to copy between the caller's

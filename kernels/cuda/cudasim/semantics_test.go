@@ -48,6 +48,12 @@ const opKernel = `.version 7.8
 // b and c default to a) and returns the result bit patterns.
 func runOp(t *testing.T, dst, src ptype, body string, a, b, c []uint64) []uint64 {
 	t.Helper()
+	return runOpOn(t, New(), dst, src, body, a, b, c)
+}
+
+// runOpOn is runOp on a given simulator.
+func runOpOn(t *testing.T, s *Sim, dst, src ptype, body string, a, b, c []uint64) []uint64 {
+	t.Helper()
 	if b == nil {
 		b = a
 	}
@@ -56,7 +62,6 @@ func runOp(t *testing.T, dst, src ptype, body string, a, b, c []uint64) []uint64
 	}
 	r := strings.NewReplacer("SRC", src.String(), "DST", dst.String(), "SSIZE", fmt.Sprint(src.size()),
 		"DSIZE", fmt.Sprint(dst.size()), "BODY", body)
-	s := New()
 	m, err := s.Load("op.ptx", r.Replace(opKernel))
 	if err != nil {
 		t.Fatal(err)

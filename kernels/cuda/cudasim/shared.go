@@ -14,6 +14,7 @@ type shadowWord struct {
 	rMulti bool  // read by lanes of more than one warp in interval rEp
 	wTid   uint16
 	rTid   uint16 // thread index + 1 of the last reader, 0 for none
+	pend   uint16 // thread index + 1 of a cp.async in flight into the word, 0 for none
 	wEp    uint32 // barrier interval of the last write (0: none)
 	rEp    uint32
 	wSync  uint32 // writer warp's synchronisation count at the write
@@ -48,6 +49,9 @@ func (w *warp) sharedAccess(in *inst, l int, off uint64, n int, write, atomic bo
 	b.dirty = max(b.dirty, int(end)+1)
 	for wi := off >> 2; wi <= end; wi++ {
 		sw := &b.shadow[wi]
+		if sw.pend != 0 {
+			return nil, w.pendingRace(in, l, off, sw.pend, write)
+		}
 		if (!write || atomic) && sw.init&need != need {
 			f := w.faultAt(in, l, UninitRead, off, "read of shared memory that no thread of the block has written")
 			if atomic || !b.l.raceCheck {

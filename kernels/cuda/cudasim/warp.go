@@ -49,6 +49,10 @@ type warp struct {
 	cache   *allocation
 	streak  int    // instructions run while diverged since the last turn
 	turn    uint32 // lanes whose groups run first during their turn, 0 for none
+	// async holds each lane's cp.async copies in flight, asyncGroups the
+	// number of groups it has committed.
+	async       [32][]asyncCopy
+	asyncGroups [32]uint32
 }
 
 // row returns slot s of all 32 lanes.

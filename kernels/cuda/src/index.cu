@@ -7,65 +7,12 @@
 // threads per block; consecutive threads take consecutive inner
 // positions, so reads and writes are coalesced along inner. The
 // accumulating ops use atomicAdd (float, double on sm_60+, int), so their
-// float sums may round in any order when indices repeat.
+// float sums may round in any order when indices repeat. For BFloat16 and
+// Float16 they add the half src into a float32 dst: the host widens the
+// half dst into float32 scratch before and rounds it back after, so each
+// element is rounded once, as on the CPU (atomics on the halves would
+// round at every add, and need sm_70 for f16, sm_90 for bf16).
 #include "common.cuh"
-
-// atomic_add is *p += v: the hardware atomic for float, double and int.
-template <typename T>
-__device__ __forceinline__ void atomic_add(T* p, T v) {
-    atomicAdd(p, v);
-}
-
-// half_bits and half_from_bits reinterpret a half as its 16 bits.
-__device__ __forceinline__ unsigned short half_bits(__nv_bfloat16 x) { return __nv_bfloat16_raw(x).x; }
-__device__ __forceinline__ unsigned short half_bits(__half x) { return __half_raw(x).x; }
-
-template <typename H>
-__device__ __forceinline__ H half_from_bits(unsigned short b);
-
-template <>
-__device__ __forceinline__ __nv_bfloat16 half_from_bits<__nv_bfloat16>(unsigned short b) {
-    __nv_bfloat16_raw r;
-    r.x = b;
-    return __nv_bfloat16(r);
-}
-
-template <>
-__device__ __forceinline__ __half half_from_bits<__half>(unsigned short b) {
-    __half_raw r;
-    r.x = b;
-    return __half(r);
-}
-
-// atomic_add_half is *p += v for a half: a compare-and-swap loop on the
-// aligned 32-bit word that holds it, the sum computed in float and
-// rounded to the half. It needs no 16-bit atomics (atom.add.noftz.f16 is
-// sm_70+, .bf16 sm_90+), so it runs on every GPU and in cudasim.
-template <typename H>
-__device__ __forceinline__ void atomic_add_half(H* p, H v) {
-    unsigned* word = reinterpret_cast<unsigned*>(reinterpret_cast<unsigned long long>(p) & ~3ull);
-    unsigned shift = (reinterpret_cast<unsigned long long>(p) & 2) * 8;
-    float add = widen(v);
-    unsigned old = *word;
-    unsigned assumed;
-    do {
-        assumed = old;
-        H cur = half_from_bits<H>((unsigned short)(assumed >> shift));
-        unsigned short sum = half_bits(narrow<H>(widen(cur) + add));
-        unsigned next = (assumed & ~(0xffffu << shift)) | ((unsigned)sum << shift);
-        old = atomicCAS(word, assumed, next);
-    } while (old != assumed);
-}
-
-template <>
-__device__ __forceinline__ void atomic_add(__nv_bfloat16* p, __nv_bfloat16 v) {
-    atomic_add_half(p, v);
-}
-
-template <>
-__device__ __forceinline__ void atomic_add(__half* p, __half v) {
-    atomic_add_half(p, v);
-}
 
 // IndexDims are the block sizes of a call.
 struct IndexDims {
@@ -93,8 +40,8 @@ __device__ void index_select(T* __restrict__ dst, const T* __restrict__ src, con
 }
 
 // index_add: dst[o, idx[j], i] += src[o,j,i]
-template <typename T>
-__device__ void index_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d,
+template <typename D, typename T>
+__device__ void index_add(D* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d,
                           int* status) {
     long long total = d.outer * d.k * d.inner;
     for (long long e = grid_start(); e < total; e += grid_step()) {
@@ -107,7 +54,7 @@ __device__ void index_add(T* dst, const T* __restrict__ src, const int* __restri
             flag_error(status, TG_ST_INDEX_ADD, x, (int)d.n, j);
             continue;
         }
-        atomic_add(&dst[(o * d.n + x) * d.inner + i], src[e]);
+        atomicAdd(&dst[(o * d.n + x) * d.inner + i], widen(src[e]));
     }
 }
 
@@ -130,8 +77,8 @@ __device__ void gather(T* __restrict__ dst, const T* __restrict__ src, const int
 }
 
 // scatter_add: dst[o, idx[o,j,i], i] += src[o,j,i]
-template <typename T>
-__device__ void scatter_add(T* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d,
+template <typename D, typename T>
+__device__ void scatter_add(D* dst, const T* __restrict__ src, const int* __restrict__ idx, IndexDims d,
                             int* status) {
     long long total = d.outer * d.k * d.inner;
     for (long long e = grid_start(); e < total; e += grid_step()) {
@@ -142,30 +89,31 @@ __device__ void scatter_add(T* dst, const T* __restrict__ src, const int* __rest
             flag_error(status, TG_ST_SCATTER_ADD, x, (int)d.n, e);
             continue;
         }
-        atomic_add(&dst[(o * d.n + x) * d.inner + i], src[e]);
+        atomicAdd(&dst[(o * d.n + x) * d.inner + i], widen(src[e]));
     }
 }
 
-#define INDEX_KERNELS(T, S)                                                                                \
+// D is the accumulating ops' dst type: T, or float for the halves.
+#define INDEX_KERNELS(T, D, S)                                                                             \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
         index_select_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                 \
         index_select<T>(dst, src, idx, d, status);                                                         \
     }                                                                                                      \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
-        index_add_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                    \
-        index_add<T>(dst, src, idx, d, status);                                                            \
+        index_add_##S(D* dst, const T* src, const int* idx, IndexDims d, int* status) {                    \
+        index_add(dst, src, idx, d, status);                                                               \
     }                                                                                                      \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
         gather_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                       \
         gather<T>(dst, src, idx, d, status);                                                               \
     }                                                                                                      \
     extern "C" __global__ void __launch_bounds__(256)                                                      \
-        scatter_add_##S(T* dst, const T* src, const int* idx, IndexDims d, int* status) {                  \
-        scatter_add<T>(dst, src, idx, d, status);                                                          \
+        scatter_add_##S(D* dst, const T* src, const int* idx, IndexDims d, int* status) {                  \
+        scatter_add(dst, src, idx, d, status);                                                             \
     }
 
-INDEX_KERNELS(float, f32)
-INDEX_KERNELS(double, f64)
-INDEX_KERNELS(int, i32)
-INDEX_KERNELS(__nv_bfloat16, bf16)
-INDEX_KERNELS(__half, f16)
+INDEX_KERNELS(float, float, f32)
+INDEX_KERNELS(double, double, f64)
+INDEX_KERNELS(int, int, i32)
+INDEX_KERNELS(__nv_bfloat16, float, bf16)
+INDEX_KERNELS(__half, float, f16)
