@@ -13,6 +13,12 @@ CUDA_PTX := $(patsubst kernels/cuda/src/%.cu,kernels/cuda/ptx/%.ptx,$(CUDA_SRC))
 # any other GPU by the driver), compressed.
 CUDA_FATBIN := $(patsubst kernels/cuda/src/%.cu,kernels/cuda/fatbin/%.fatbin,$(CUDA_SRC))
 FATBIN_GENCODE := -gencode arch=compute_70,code=compute_70 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
+# Modules that need a newer target than compute_70 name it here:
+# matmul_tc (mma.sync with bf16/f16/tf32, ldmatrix, cp.async) is
+# compute_80 in its PTX and in its fatbinary, which therefore holds no
+# compute_70 code (the backend loads it only on compute 8.0 and newer).
+PTX_ARCH_matmul_tc := compute_80
+FATBIN_GENCODE_matmul_tc := -gencode arch=compute_80,code=compute_80 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
 SIM_SRC := $(wildcard kernels/cuda/cudasim/testdata/*.cu)
 SIM_PTX := $(SIM_SRC:.cu=.ptx)
 
@@ -128,20 +134,25 @@ ptx: $(CUDA_PTX) $(CUDA_FATBIN) $(SIM_PTX) ## regenerate committed PTX and fatbi
 
 kernels/cuda/ptx/%.ptx: kernels/cuda/src/%.cu $(wildcard kernels/cuda/src/*.cuh)
 	@mkdir -p $(@D)
-	@tmp=$$(mktemp); $(NVCC) -ptx -O3 -arch=$(PTX_ARCH) -o $$tmp $< && \
+	@tmp=$$(mktemp); $(NVCC) -ptx -O3 -arch=$(or $(PTX_ARCH_$*),$(PTX_ARCH)) -o $$tmp $< && \
 	{ echo '$(PTX_HEADER)'; cat $$tmp; } > $@; rc=$$?; rm -f $$tmp; exit $$rc
 
 kernels/cuda/fatbin/%.fatbin: kernels/cuda/src/%.cu $(wildcard kernels/cuda/src/*.cuh)
 	@mkdir -p $(@D)
-	$(NVCC) -fatbin -O3 -Xfatbin -compress-all $(FATBIN_GENCODE) -o $@ $<
+	$(NVCC) -fatbin -O3 -Xfatbin -compress-all $(or $(FATBIN_GENCODE_$*),$(FATBIN_GENCODE)) -o $@ $<
 
 PTX_CHECK_ARCHS ?= sm_70 sm_80 sm_90
 
-ptx-check: ## ptxas every committed kernel for sm_70/80/90: registers, smem, spills; fails if a matmul kernel spills
+# A module whose PTX targets a newer architecture (.target sm_80) is
+# checked only for the archs at or above it.
+ptx-check: ## ptxas every committed kernel for sm_70/80/90 (from its .target up): registers, smem, spills; fails if a matmul kernel spills
 	@command -v $(PTXAS) >/dev/null || { echo "ptx-check: $(PTXAS) not found (make cuda-toolchain)"; exit 1; }
 	@printf '%-40s %-6s %5s %7s %6s %6s %6s\n' kernel arch regs smem stack spillS spillL; \
 	fail=0; \
-	for f in kernels/cuda/ptx/*.ptx; do for a in $(PTX_CHECK_ARCHS); do \
+	for f in kernels/cuda/ptx/*.ptx; do \
+	target=$$(sed -n 's/^\.target sm_\([0-9]*\).*/\1/p' "$$f"); \
+	for a in $(PTX_CHECK_ARCHS); do \
+		[ "$${a#sm_}" -ge "$${target:-0}" ] || continue; \
 		out=$$($(PTXAS) -arch=$$a -v "$$f" -o /dev/null 2>&1) || { echo "$$out"; exit 1; }; \
 		echo "$$out" | awk -v arch=$$a ' \
 			/Compiling entry function/ { name = $$7; gsub(/\047/, "", name) } \

@@ -149,6 +149,30 @@ def gemm_workloads():
 
     ws = [gemm(f"n={n}", False, False, lambda s, n=n: (pick(s, n, n // 8, n // 64 + 3),) * 3)
           for n in (256, 512, 1024, 2048)]
+    # The precision rows (bench/gemm.go's gemmPrecisions): operands rounded
+    # to bf16/f16 and multiplied in that dtype (PyTorch's CPU product rounds
+    # C to it, hence the tolerances), or float32 with allow_tf32 (which
+    # only CUDA honours). Their float64 runs use the same rounded inputs.
+    def low_precision(n, name, tol):
+        def size(s):
+            m = pick(s, n, n // 8, n // 64 + 3)
+
+            def setup(e):
+                a, b = e.normal(1, m, m), e.normal(1, m, m)
+                if name != "tf32":
+                    half = {"bf16": torch.bfloat16, "f16": torch.float16}[name]
+                    a, b = a.to(half), b.to(half)
+                    if e.dtype == torch.float64:
+                        a, b = a.double(), b.double()
+                    elif not half_matmul(half):
+                        a, b = a.float(), b.float()
+                return Instance(lambda: a @ b, lambda r: [r.float() if e.dtype != torch.float64 else r])
+            moved = 2 * m * m if name != "tf32" else 3 * m * m
+            return Size(f"{m}x{m} @ {m}x{m} {name}", 2.0 * m * m * m, moved, setup)
+        return Workload("gemm", f"n={n}/{name}", "compute", size, tol)
+
+    ws += [low_precision(n, name, tol) for name, tol in (("bf16", 1e-2), ("f16", 2e-3), ("tf32", 4e-3))
+           for n in (256, 512, 1024, 2048)]
     ws += [gemm("n=1024/" + name, ta, tb, lambda s: (pick(s, 1024, 128, 19),) * 3)
            for name, ta, tb in (("tn", True, False), ("nt", False, True), ("tt", True, True))]
     ws += [gemm("mlp-fwd", False, True, mlp(128, 256, 784)),
@@ -164,6 +188,17 @@ def gemm_workloads():
         return Size(f"{b}x{n}x{n} @ {b}x{n}x{n}", 2.0 * b * n * n * n, 3 * b * n * n, setup)
     ws.append(Workload("gemm", "batched", "compute", batched))
     return ws
+
+
+def half_matmul(dtype):
+    """Whether this PyTorch multiplies dtype matrices on the CPU (1.13 has
+    no float16 GEMM there); without it the rounded operands are multiplied
+    in float32."""
+    try:
+        torch.ones(2, 2, dtype=dtype) @ torch.ones(2, 2, dtype=dtype)
+        return True
+    except RuntimeError:
+        return False
 
 
 def elementwise_workloads():

@@ -11,7 +11,8 @@
 // package) on the calling goroutine: each call pins it to its OS thread
 // and makes the device's primary context current there, so an op costs
 // no thread hop. That build loads fatbin/*.fatbin (sm_80 and sm_90 code
-// beside the compute_70 PTX). Every driver is wrapped in a
+// beside the compute_70 PTX; the tensor-core matmul is compute_80 code,
+// loaded only on compute capability 8.0 and newer). Every driver is wrapped in a
 // driver.Counting (Backend.DriverCounts) and a tracker that names the
 // last kernel launched in a device fault; TAPEGRAD_CUDA_SYNC=1 waits for
 // each kernel so that a fault is reported by its own launch.

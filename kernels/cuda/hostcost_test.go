@@ -29,6 +29,7 @@ func hostOps(tb testing.TB) []hostOp {
 	x, y, z := alloc(device.Float32, n), alloc(device.Float32, n), alloc(device.Float32, n)
 	w, rows := alloc(device.Float32, 64*64), alloc(device.Float32, 64)
 	idx := alloc(device.Int32, 16)
+	h := alloc(device.BFloat16, n)
 	l := device.Contiguous([]int{64, 64})
 	row := device.Layout{Shape: []int{64, 64}, Strides: []int{0, 1}}
 	ops := []hostOp{
@@ -37,6 +38,12 @@ func hostOps(tb testing.TB) []hostOp {
 		{"relu", func() error { return b.Unary(device.ReLU, 0, z, x, l) }},
 		{"matmul", func() error {
 			return b.MatMul(device.MatMulArgs{Batch: 1, M: 64, N: 64, K: 64, A: x, LDA: 64, B: y, LDB: 64, C: w})
+		}},
+		{"matmul-tf32", func() error {
+			return b.MatMul(device.MatMulArgs{Batch: 1, M: 64, N: 64, K: 64, A: x, LDA: 64, B: y, LDB: 64, C: w, TF32: true})
+		}},
+		{"matmul-bf16", func() error {
+			return b.MatMul(device.MatMulArgs{Batch: 1, M: 64, N: 64, K: 64, A: h, LDA: 64, B: h, LDB: 64, C: w})
 		}},
 		{"sum-rows", func() error { return b.Reduce(device.Sum, rows, x, l, 1) }},
 		{"softmax", func() error { return b.Softmax(z, x, 64, 64, false) }},

@@ -24,6 +24,24 @@ var gemmKernels = map[device.DType][2]gemmKernel{
 	device.Float64: {{"matmul_f64", 64, 64}, {"matmul_small_f64", 32, 32}},
 }
 
+// tcKernels are the tensor-core tilings of matmul_tc.cu, large then
+// small, per input dtype: bf16 and f16 on mma m16n8k16, and Float32 for
+// the TF32 mode (mma m16n8k8). They need compute capability 8.0.
+var tcKernels = map[device.DType][2]gemmKernel{
+	device.BFloat16: {{"matmul_tc_bf16", 128, 128}, {"matmul_tc_small_bf16", 64, 64}},
+	device.Float16:  {{"matmul_tc_f16", 128, 128}, {"matmul_tc_small_f16", 64, 64}},
+	device.Float32:  {{"matmul_tc_tf32", 128, 128}, {"matmul_tc_small_tf32", 64, 64}},
+}
+
+// modMatmulTC is the module of matmul_tc.cu: compute_80 code, which
+// MatMul loads only on compute capability tcMajor and newer.
+const modMatmulTC = "matmul_tc"
+
+// tcMajor is the compute capability the tensor-core kernels need (mma
+// with bf16 and tf32, ldmatrix, cp.async: sm_80); their module is never
+// loaded on an older GPU.
+const tcMajor = 8
+
 // gemmDescBytes is sizeof(struct GemmDesc) of matmul.cu: ten int64s,
 // two int32s.
 const gemmDescBytes = 88
@@ -56,10 +74,14 @@ func operand(dims *[2][3]int, batch, rows, cols, off, bstride, ld int, trans boo
 	return device.Layout{Shape: dims[0][:], Strides: dims[1][:], Offset: off}
 }
 
-// MatMul computes C[b] = opA(A[b]) @ opB(B[b]) for float dtypes with the
-// tiled kernels of matmul.cu: the 128x128 (f32 and half inputs, whose C
-// is the half or float32) or 64x64 (f64) tiling, or
-// the half-size one when the large tiles number fewer than the
+// MatMul computes C[b] = opA(A[b]) @ opB(B[b]) for float dtypes. Float32
+// and Float64 run the SIMT kernels of matmul.cu (exact float32, the
+// default); bf16/f16 inputs, and float32 ones with args.TF32, run the
+// tensor-core kernels of matmul_tc.cu on compute capability 8.0 and newer,
+// accumulating in float32 into a float32 C or one of the inputs' dtype
+// (below 8.0 half inputs take matmul.cu's SIMT kernels for them, and TF32
+// is ignored). Each family has a large tiling (128x128; 64x64 for f64)
+// and a half-size one, used when the large tiles number fewer than the
 // multiprocessors. Grid: x over N tiles, y over M tiles, z over the batch.
 func (b *Backend) MatMul(args device.MatMulArgs) error {
 	const name = "MatMul"
@@ -98,7 +120,13 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	if err := checkLayout(name, bl, y.n, "B"); err != nil {
 		return err
 	}
-	ks := gemmKernelsFor(in, c.dt)
+	// TF32 is a permission, not a requirement: below compute 8.0 a
+	// float32 product stays exact, and half inputs take the SIMT kernels.
+	tc := b.props.Major >= tcMajor && (in.IsHalf() || (in == device.Float32 && args.TF32))
+	ks, mod := gemmKernelsFor(in, c.dt), modMatmul
+	if tc {
+		ks, mod = tcKernels[in], modMatmulTC
+	}
 	k := ks[0]
 	if tiles(args.M, k.bm)*tiles(args.N, k.bn)*args.Batch < max(b.props.SMs, 1) {
 		k = ks[1]
@@ -117,7 +145,18 @@ func (b *Backend) MatMul(args device.MatMulArgs) error {
 	a.Ptr(x.ptr)
 	a.Ptr(y.ptr)
 	putGemmDesc(a, args)
-	return b.launch(modMatmul, kname{k.name}, grid)
+	if tc && in.IsHalf() {
+		a.Int32(boolInt32(c.dt.IsHalf())) // c_half: round C to the inputs' dtype
+	}
+	return b.launch(mod, kname{k.name}, grid)
+}
+
+// boolInt32 is a C bool flag.
+func boolInt32(v bool) int32 {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // halfGemmKernels are the SIMT kernels for half A and B (matmul.cu), by

@@ -4,7 +4,8 @@
 # CUDA toolkit. It writes everything into results-<time>/ (or $RESULTS)
 # and prints a summary. Steps, each bounded by a timeout:
 #   1. nvidia-smi, and `tapegrad devices` from the cuda build
-#   2. the conformance suite on every CUDA device against the CPU (cuda.test)
+#   2. the conformance suite on every CUDA device against the CPU, and the
+#      tensor-core matmul (bf16, f16, tf32) against float64 (cuda.test)
 #   3. tapegrad bench --device cpu,cuda:0: GEMM in GFLOP/s, bandwidth-bound
 #      ops in GB/s, per-op host overhead (overhead/*), MLP and CNN steps
 #      in fp32 and (train/*-adam-{bf16,fp16,tf32}) mixed precision
@@ -58,13 +59,13 @@ if [ $have_gpu = 0 ]; then
 	gzip -dc tapegrad-cpu.gz >"$res/tapegrad-cpu" && chmod +x "$res/tapegrad-cpu"
 	step devices-cpu 60 "$res/tapegrad-cpu" devices
 	step bench-smoke 300 "$res/tapegrad-cpu" bench --device cpu,cudasim --scale tiny --sim-scale tiny --count 1 \
-		--min-time 1ms --run '^(gemm/n=256|elementwise/add/1M|overhead/add4|train/mlp-sgd|train/mlp-adam-bf16)$' --quiet
+		--min-time 1ms --run '^(gemm/n=256|gemm/n=256/(bf16|tf32)|elementwise/add/1M|overhead/add4|train/mlp-sgd|train/mlp-adam-bf16)$' --quiet
 	rm -f "$res/tapegrad-cpu"
 	say "results in $res/"
 	exit 2
 fi
 
-step conformance 240 ./cuda.test -test.run 'TestConformanceGPU' -test.v || failed=1
+step conformance 240 ./cuda.test -test.run 'TestConformanceGPU|TestMatMulTensorCoresGPU|TestMatMulTF32ModeGPU' -test.v || failed=1
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$res/conformance.txt" | head -20 | tee -a "$summary"
 step bench 240 ./tapegrad bench --device cpu,cuda:0 --json "$res/bench.json" --png "$res/bench.png" --quiet || failed=1
 step train-mlp 180 ./tapegrad train --device cuda:0 --data data --epochs 1 --quiet --out "$res/train-mlp" || failed=1
