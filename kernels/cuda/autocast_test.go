@@ -31,7 +31,8 @@ func smallNets(c nn.Config) map[string]*nn.Sequential {
 // seed under bfloat16 autocast, and the MLP under float16 autocast with
 // a GradScaler, on cudasim and on the CPU: both devices round the same
 // operands to the same half values and accumulate in float32, so the
-// loss curves agree step by step within float32 noise, the loss falls,
+// first logits agree to float32 noise, the loss curves agree step by
+// step (within a drift that grows with the steps), the loss falls,
 // and a warm step asks the driver for no sync and no device-to-host
 // copy.
 func TestAutocastTrainingMatchesCPU(t *testing.T) {
@@ -95,13 +96,46 @@ func TestAutocastTrainingMatchesCPU(t *testing.T) {
 				}
 				return out, counts
 			}
+			// The first batch's logits: cudasim's are the CPU's up to the
+			// summation order (and a rare hidden value rounded the other
+			// way), and, in bfloat16, visibly not float32's.
+			logits := func(dev device.Device, dt device.DType) []float64 {
+				m := smallNets(nn.Config{Device: dev, DType: device.Float32, RNG: tensor.NewRNG(seed)})[c.model]
+				x := xs[0].To(dev)
+				if c.model == "cnn" {
+					x = x.Reshape(batch, 1, 8, 8)
+				}
+				return m.Forward(autograd.Autocast(autograd.Const(x), dt)).Value().Float64s()
+			}
+			want, got, f32 := logits(device.CPUDevice, c.dt), logits(device.CUDASimDevice, c.dt), logits(device.CPUDevice, device.Float32)
+			scale, diff, diff32 := 0.0, 0.0, 0.0
+			for i := range want {
+				scale = math.Max(scale, math.Abs(want[i]))
+				diff = math.Max(diff, math.Abs(got[i]-want[i]))
+				diff32 = math.Max(diff32, math.Abs(f32[i]-want[i]))
+			}
+			t.Logf("first logits: cudasim vs cpu %.2g, %v vs float32 %.2g (largest %.3g)", diff, c.dt, diff32, scale)
+			require.LessOrEqual(t, diff, 1e-4*scale)
+			if c.dt == device.BFloat16 {
+				require.Greater(t, diff32, 1e-3*scale, "bfloat16 autocast computed float32's logits")
+			}
+
 			cpu, _ := curve(device.CPUDevice)
 			sim, counts := curve(device.CUDASimDevice)
 			t.Logf("losses cpu %.4f, cudasim %.4f; a warm step on cudasim: %v", cpu, sim, counts)
 			for s := range cpu {
-				require.InDelta(t, cpu[s], sim[s], 2e-3*math.Max(1, cpu[s]), "step %d", s)
+				// A float32 sum that differs in its last bit can round
+				// to the neighbouring half value, and Adam amplifies such
+				// differences: allow more drift late.
+				tol := 2e-3 + 2e-2*float64(s)/steps
+				require.InDelta(t, cpu[s], sim[s], tol*math.Max(1, cpu[s]), "step %d", s)
 			}
-			require.Less(t, sim[steps-1], sim[0], "the loss did not fall")
+			// Steps 8-11 see the batches of steps 0-3 again.
+			first, last := 0.0, 0.0
+			for i := range len(xs) {
+				first, last = first+sim[i], last+sim[steps-len(xs)+i]
+			}
+			require.Less(t, last, first, "the loss did not fall")
 			require.Zero(t, counts.Blocking(), "blocking calls in a warm step: %v", counts)
 			require.Positive(t, counts.Launches)
 		})
