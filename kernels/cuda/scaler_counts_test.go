@@ -22,10 +22,11 @@ import (
 func TestGradScalerStepsDoNotBlock(t *testing.T) {
 	dev := device.CUDASimDevice
 	be := device.MustOpen(dev).(*cuda.Backend)
-	model := nn.FashionMLP(nn.Config{Device: dev, DType: device.Float32, RNG: tensor.NewRNG(3)}, 0, nil)
+	// Small enough for the race detector's pace on cudasim.
+	model := smallNets(nn.Config{Device: dev, DType: device.Float32, RNG: tensor.NewRNG(3)})["mlp"]
 	opt := nn.NewAdam(model.Parameters(), nn.AdamDefaults(1e-3))
 	scaler := nn.NewGradScaler(nn.GradScalerOptions{InitScale: 1024, GrowthInterval: 2})
-	xs, ys := batches(4, 1, 16, 784, 10)
+	xs, ys := batches(4, 1, 16, 64, 4)
 	x, y := xs[0].To(dev), ys[0].To(dev)
 	last := opt.Params()[len(opt.Params())-1].Var
 	step := func(plant bool) {
