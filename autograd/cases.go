@@ -215,6 +215,8 @@ func elementwiseCases() []Case {
 			},
 			Options: CheckOptions{Eps: 1.0 / 1024},
 		},
+		castHalfCase(device.BFloat16, 1.0/64),
+		castHalfCase(device.Float16, 1.0/256),
 		unaryCase("AddScalar", (*gen).any, func(x *Var) *Var { return x.AddScalar(0.5) }),
 		unaryCase("SubScalar", (*gen).any, func(x *Var) *Var { return x.SubScalar(0.5) }),
 		unaryCase("MulScalar", (*gen).any, func(x *Var) *Var { return x.MulScalar(-1.5) }),
@@ -235,4 +237,24 @@ func elementwiseCases() []Case {
 			F:      func(xs []*Var) *Var { return xs[0].Transpose(0, 2).SumTo(xs[0].Dim(1), 1) },
 		},
 	}...)
+}
+
+// castHalfCase checks Cast through the half dtype h and back. Inputs are
+// multiples of 1/64 in [-2, 2) and the step is 1, so x ± step stays
+// exact in both half dtypes and the central difference of this linear
+// map is exact; the analytic side rounds the incoming gradient (or
+// tangent) to h, as PyTorch's cast backward does, so the tolerance is
+// h's rounding (2^-9 or 2^-12 relative) with room for the sums the
+// checks take.
+func castHalfCase(h device.DType, rtol float64) Case {
+	return Case{
+		Name: "Cast" + h.Suffix(),
+		Inputs: inputs(func(g *gen) []*tensor.Tensor {
+			return ts(g.fill(func() float64 { return float64(g.r.IntN(256)-128) / 64 }, g.dim(), g.dim()))
+		}),
+		F: func(xs []*Var) *Var {
+			return xs[0].T().Cast(h).Cast(xs[0].DType()).MulScalar(1.5)
+		},
+		Options: CheckOptions{Eps: 1, RTol: rtol, ATol: 1e-12},
+	}
 }

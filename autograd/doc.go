@@ -55,6 +55,11 @@
 // records nothing and returns another, so an evaluation pass started from
 // NoGrad(Const(x)) builds no graph even through Params. One goroutine's
 // evaluation therefore cannot stop another's training from recording.
+// Mixed precision is carried the same way: Autocast(v, device.BFloat16)
+// marks v, every op passes the mark on, and a MatMul with a marked
+// operand (so Linear layers and convolutions) rounds its operands to
+// bfloat16 or float16 and accumulates in float32, forward and backward,
+// while all values, parameters and gradients stay float32.
 // SetAnomalyDetection, by contrast, is a process-wide debugging switch
 // (as PyTorch's is): it only adds checks, which panic where a NaN or Inf
 // appears; set it before starting work on other goroutines.

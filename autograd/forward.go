@@ -85,18 +85,18 @@ func callJVP(op string, i int, r tangentRule, t *Var, x []*Var, y *Var) *Var {
 // along the JVP's direction), or nil: not in forward mode, or zero.
 func (v *Var) Tangent() *Var { return v.tan }
 
-// primal returns v without its tangent: the same value, node and NoGrad
-// mark. JVP rules see primals, so the ops they run do not propagate
+// primal returns v without its tangent: the same value, node, NoGrad
+// and autocast marks. JVP rules see primals, so the ops they run do not propagate
 // tangents a second time, yet still record (for reverse-over-forward).
 func (v *Var) primal() *Var {
 	if v.tan == nil {
 		return v
 	}
-	return &Var{value: v.value, node: v.node, noGrad: v.noGrad}
+	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, autocast: v.autocast, tf32: v.tf32}
 }
 
 // dual returns v carrying tangent t (t's own tangent dropped): the same
-// value, node and NoGrad mark, so Grad with respect to the dual is the
+// value, node and marks, so Grad with respect to the dual is the
 // gradient with respect to v.
 func dual(op string, i int, v, t *Var) *Var {
 	if v.tan != nil {
@@ -111,7 +111,7 @@ func dual(op string, i int, v, t *Var) *Var {
 	if !v.DType().IsFloat() {
 		panic(withOperands(newError(op, "primal %d is %v; only float values carry tangents", i, v.DType()), v.value))
 	}
-	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, tan: t.primal()}
+	return &Var{value: v.value, node: v.node, noGrad: v.noGrad, autocast: v.autocast, tf32: v.tf32, tan: t.primal()}
 }
 
 // JVP evaluates f at primals carrying the tangents (one per primal, of
@@ -149,7 +149,7 @@ func differentiable(v *Var) *Var {
 	if v.node != nil || v.noGrad {
 		return v
 	}
-	w := &Var{value: v.value, tan: v.tan}
+	w := &Var{value: v.value, tan: v.tan, autocast: v.autocast, tf32: v.tf32}
 	w.node = &node{seq: seqCounter.Add(1), op: "Param", v: w}
 	return w
 }

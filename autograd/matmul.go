@@ -5,7 +5,9 @@ package autograd
 // (left) or column (right) vector whose added axis is dropped from the
 // result. The gradients are products with the other operand transposed
 // (a view, not a copy), summed over broadcast batch axes; the tangent is
-// ta b + a tb.
+// ta b + a tb. Under autocast (see Autocast) the products, forward and
+// backward, run in the marked half dtype with float32 accumulation; with
+// AllowTF32's mark, float32 products may use TF32 operands.
 func (a *Var) MatMul(b *Var) *Var {
 	if a.Rank() == 0 || b.Rank() == 0 {
 		panic(withOperands(newError("MatMul", "operands need rank >= 1"), a.value, b.value))
@@ -19,11 +21,7 @@ func (a *Var) MatMul(b *Var) *Var {
 	if b.Rank() == 1 {
 		b2 = b.Unsqueeze(1)
 	}
-	out := binary("MatMul", a2.value.MatMul(b2.value), a2, b2,
-		func(g, a, b, y *Var) *Var { return g.MatMul(b.T()).SumTo(a.Shape()...) },
-		func(g, a, b, y *Var) *Var { return a.T().MatMul(g).SumTo(b.Shape()...) },
-		func(t, a, b, y *Var) *Var { return t.MatMul(b) },
-		func(t, a, b, y *Var) *Var { return a.MatMul(t) })
+	out := product(a2, b2)
 	if b.Rank() == 1 {
 		out = out.Squeeze(-1)
 	}

@@ -26,6 +26,10 @@ type Var struct {
 	// ownsGrad: grad's storage was made by Backward for v alone, so
 	// ReleaseGrad may free it.
 	ownsGrad bool
+	// autocast is the half dtype MatMul rounds its operands to when v is
+	// one of them (see Autocast); Float32, the zero value, means off.
+	autocast device.DType
+	tf32     bool // float32 products may round operands to TF32 (AllowTF32)
 }
 
 // rule is the vector-Jacobian product of one input of an op: given the
@@ -150,8 +154,8 @@ func (v *Var) Op() string {
 
 // Detach returns a Var sharing v's value that records nothing and so
 // stops gradients; it drops v's tangent too (a constant, as JAX's
-// stop_gradient).
-func (v *Var) Detach() *Var { return &Var{value: v.value} }
+// stop_gradient). The autocast mark, a matter of precision, stays.
+func (v *Var) Detach() *Var { return &Var{value: v.value, autocast: v.autocast, tf32: v.tf32} }
 
 // Grad returns the gradient Backward accumulated into v, or nil if none
 // has been (v is not a leaf, did not take part, or was zeroed). It is
@@ -212,7 +216,8 @@ func (v *Var) String() string {
 // record returns the Var holding y, the output of op on inputs x, with
 // ds[i] the derivative rules of x[i]. It records a node with the VJP
 // rules when any input requires grad and none is marked NoGrad (a mark
-// the output then carries on), and, when any input carries a tangent
+// the output then carries on, as it does the first input's autocast
+// mark), and, when any input carries a tangent
 // (forward mode, see JVP), computes the output's tangent with the JVP
 // rules. It is the one place ops enter the tape.
 func record(op string, y *tensor.Tensor, x []*Var, ds ...deriv) *Var {
@@ -227,6 +232,10 @@ func record(op string, y *tensor.Tensor, x []*Var, ds ...deriv) *Var {
 		if in.scratch != nil {
 			out.scratch = in.scratch
 		}
+		if out.autocast == device.Float32 {
+			out.autocast = in.autocast
+		}
+		out.tf32 = out.tf32 || in.tf32
 	}
 	if out.scratch != nil {
 		out.scratch.add(y)
@@ -271,7 +280,9 @@ func unary(op string, y *tensor.Tensor, x *Var, r, j func(g, x, y *Var) *Var) *V
 // record, and their graphs are dropped with their outputs. Detach drops
 // the mark. A tangent (forward mode) is kept: NoGrad stops recording,
 // not differentiation, as torch.no_grad leaves forward-mode AD alone.
-func NoGrad(v *Var) *Var { return &Var{value: v.value, noGrad: true, tan: v.tan} }
+func NoGrad(v *Var) *Var {
+	return &Var{value: v.value, noGrad: true, tan: v.tan, autocast: v.autocast, tf32: v.tf32}
+}
 
 // IsNoGrad reports whether v carries the NoGrad mark: it was made by
 // NoGrad or computed from such a Var.

@@ -55,7 +55,7 @@ func benchGroup(b *testing.B, group string) {
 				dt = device.Float64
 			}
 			for _, w := range Workloads() {
-				if w.Group != group {
+				if w.Group != group || !w.Runs(Target{Dev: dev, DType: dt, Scale: scale}) {
 					continue
 				}
 				b.Run(fmt.Sprintf("%v/%s/%s", dev, dt.Suffix(), w.Name), func(b *testing.B) {

@@ -63,8 +63,8 @@ func NewRunner(o Options) *Runner {
 	return &Runner{opts: o}
 }
 
-// Run runs every workload on every target, workload by workload, and
-// returns a Result for each pair in that order. The float64 reference of a
+// Run runs every workload on every target it supports, workload by
+// workload, and returns a Result for each pair in that order. The float64 reference of a
 // workload is computed once per scale and input dtype and dropped when the
 // next workload starts.
 func (r *Runner) Run(ws []Workload, targets []Target) []Result {
@@ -72,6 +72,9 @@ func (r *Runner) Run(ws []Workload, targets []Target) []Result {
 	for _, w := range ws {
 		var refs []reference
 		for _, t := range targets {
+			if !w.Runs(t) {
+				continue
+			}
 			res := r.one(w, t, &refs)
 			if r.opts.Log != nil {
 				fmt.Fprintln(r.opts.Log, progressLine(res))

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
@@ -13,22 +15,82 @@ import (
 // cross-entropy, backward freeing the activations, optimizer step) of the two networks `tapegrad
 // train` trains, on random images and labels.
 func trainWorkloads() []Workload {
-	return []Workload{
-		trainStep("mlp-sgd", "MLP 784-256-128-10, SGD (lr 0.01, momentum 0.9)", false, "sgd"),
-		trainStep("mlp-adam", "MLP 784-256-128-10, Adam (lr 1e-3)", false, "adam"),
-		trainStep("cnn-adam", "CNN conv32-pool-conv64-pool-fc128-fc10, Adam (lr 1e-3)", true, "adam"),
+	const mlp, cnn = "MLP 784-256-128-10", "CNN conv32-pool-conv64-pool-fc128-fc10"
+	ws := []Workload{
+		trainStep("mlp-sgd", mlp+", SGD (lr 0.01, momentum 0.9)", false, "sgd", "fp32"),
+		trainStep("mlp-adam", mlp+", Adam (lr 1e-3)", false, "adam", "fp32"),
+		trainStep("cnn-adam", cnn+", Adam (lr 1e-3)", true, "adam", "fp32"),
+	}
+	// The Adam steps again at each mixed precision of `train --precision`.
+	for _, p := range []string{"bf16", "fp16", "tf32"} {
+		ws = append(ws,
+			trainStep("mlp-adam-"+p, mlp+", Adam (lr 1e-3), "+precisionDoc[p], false, "adam", p),
+			trainStep("cnn-adam-"+p, cnn+", Adam (lr 1e-3), "+precisionDoc[p], true, "adam", p))
+	}
+	return ws
+}
+
+// precisionDoc says what a precision row runs.
+var precisionDoc = map[string]string{
+	"bf16": "under bfloat16 autocast (products in bfloat16, float32 accumulation and weights)",
+	"fp16": "under float16 autocast with a GradScaler (initial scale 1024)",
+	"tf32": "float32 with TF32 products (rows only on devices with TF32: compute 8.0 and up)",
+}
+
+// precisionTol is the error a precision row may show against the
+// float64 reference: the operands of every product are rounded to 8
+// (bf16) or 11 (fp16, tf32) significant bits, and Adam's first step
+// moves each weight by about lr·sign(gradient), so a small gradient
+// rounded across zero moves its weight by 2·lr the other way (1e-2 to
+// 2e-2 of the largest weight at tiny sizes on the CPU, in bf16 and fp16
+// alike).
+var precisionTol = map[string]float64{"fp32": 2e-3, "bf16": 5e-2, "fp16": 5e-2, "tf32": 5e-2}
+
+// precisionSupported returns which targets run a precision's rows: float32
+// ones (the precisions are float32 models' modes; float64 products are
+// never rounded), with half kernels for bf16 and fp16, and with tensor
+// cores' TF32 mode (compute capability 8.0 and up) for tf32, which other
+// devices ignore.
+func precisionSupported(p string) func(Target) bool {
+	if p == "fp32" {
+		return nil
+	}
+	return func(t Target) bool {
+		if t.DType != device.Float32 {
+			return false
+		}
+		be, err := device.Open(t.Dev)
+		if err != nil {
+			return false
+		}
+		if p == "tf32" {
+			major, _, _ := strings.Cut(be.Info().Compute, ".")
+			n, err := strconv.Atoi(major)
+			return err == nil && n >= 8
+		}
+		h := device.BFloat16
+		if p == "fp16" {
+			h = device.Float16
+		}
+		// A product with a float32 result and a cast back: what autocast
+		// asks of a device.
+		return tensor.Try(func() {
+			x := tensor.Full(t.Dev, device.Float32, 1.5, 2, 2).Cast(h)
+			x.MatMulWith(x, tensor.MatMulOptions{Float32Out: true}).Cast(h).Cast(device.Float32).Float32s()
+		}) == nil
 	}
 }
 
-// trainStep is one training step. FLOPs count the products: 2 per
-// multiply-add in every forward product and in the backward ones (weight
-// gradients everywhere, input gradients past the first layer); Moved
-// counts the parameters four times (weights, gradients, optimizer
-// update) and the input batch once.
-func trainStep(name, what string, cnn bool, opt string) Workload {
+// trainStep is one training step at a precision of `train --precision`.
+// FLOPs count the products: 2 per multiply-add in every forward product
+// and in the backward ones (weight gradients everywhere, input gradients
+// past the first layer); Moved counts the parameters four times
+// (weights, gradients, optimizer update) and the input batch once.
+func trainStep(name, what string, cnn bool, opt, precision string) Workload {
 	return Workload{
-		Group: "train", Name: name, Bound: Compute, Tol: 2e-3,
-		Doc: what + ", one step: FLOPs 2·(multiply-adds of the forward and backward products), Moved 4·P + the batch",
+		Group: "train", Name: name, Bound: Compute, Tol: precisionTol[precision],
+		Supported: precisionSupported(precision),
+		Doc:       what + ", one step: FLOPs 2·(multiply-adds of the forward and backward products), Moved 4·P + the batch",
 		Size: func(s Scale) Size {
 			batch := pick(s, 128, 16, 3)
 			flops := mlpFLOPs(batch)
@@ -59,6 +121,17 @@ func trainStep(name, what string, cnn bool, opt string) Workload {
 					if opt == "sgd" {
 						o = nn.NewSGD(ps, device.SGDParams{LR: 0.01, Momentum: 0.9})
 					}
+					in := autograd.Const(x)
+					var scaler *nn.GradScaler
+					switch precision {
+					case "bf16":
+						in = autograd.Autocast(in, device.BFloat16)
+					case "fp16":
+						in = autograd.Autocast(in, device.Float16)
+						scaler = nn.NewGradScaler(nn.GradScalerOptions{InitScale: 1024})
+					case "tf32":
+						in = autograd.AllowTF32(in, true)
+					}
 					var loss *tensor.Tensor
 					values := paramValues(ps)
 					return Instance{
@@ -68,9 +141,18 @@ func trainStep(name, what string, cnn bool, opt string) Workload {
 							for _, p := range ps {
 								p.Var.ReleaseGrad()
 							}
-							l := nn.CrossEntropy(m.Forward(autograd.Const(x)), labels, 0)
-							autograd.Backward([]*autograd.Var{l}, autograd.GradOptions{ReleaseValues: true})
-							o.Step()
+							l := nn.CrossEntropy(m.Forward(in), labels, 0)
+							g := autograd.GradOptions{ReleaseValues: true}
+							if scaler != nil {
+								g.Seeds = []*autograd.Var{scaler.Seed(l)}
+							}
+							autograd.Backward([]*autograd.Var{l}, g)
+							if scaler == nil {
+								o.Step()
+							} else {
+								scaler.Step(o)
+								scaler.Update()
+							}
 							loss = l.Value()
 						},
 						Outputs: func() []*tensor.Tensor { return append([]*tensor.Tensor{loss}, values()...) },

@@ -61,7 +61,14 @@ type Workload struct {
 	Tol float64
 	// Size returns the workload at scale s.
 	Size func(s Scale) Size
+	// Supported, when set, reports whether a target can run the workload
+	// (the mixed-precision training rows need half kernels or TF32);
+	// targets it refuses get no row. Nil means every target.
+	Supported func(t Target) bool
 }
+
+// Runs reports whether w runs on t (see Supported).
+func (w Workload) Runs(t Target) bool { return w.Supported == nil || w.Supported(t) }
 
 // Size is a workload at one scale.
 type Size struct {

@@ -47,6 +47,12 @@
 // too), and the resumed run's numbers are the uninterrupted run's to the
 // bit. Summarize gives a per-layer table (output shape, parameters).
 //
+// Mixed precision: TrainerOptions.Autocast runs the forward passes under
+// autograd.Autocast (products in bfloat16 or float16, float32 elsewhere,
+// float32 master weights), and TrainerOptions.Scaler, a GradScaler, does
+// float16's dynamic loss scaling; its Inf/NaN check and the skipped step
+// stay on the device, so a step still never waits for it.
+//
 // Anomaly detection is autograd's: autograd.SetAnomalyDetection(true)
 // makes the first op whose output (or VJP whose gradient) holds NaN or
 // Inf panic with its name and operand shapes, and the optimizers check

@@ -30,6 +30,20 @@ type TrainerOptions struct {
 	// Clip, when positive, clips the gradients to this global norm
 	// (ClipGradNorm) before each step.
 	Clip float64
+	// Autocast, when device.BFloat16 or device.Float16, runs training and
+	// evaluation forward passes under autograd.Autocast: products (Linear,
+	// convolutions) in that dtype with float32 accumulation, the rest, the
+	// parameters and the optimizer in float32. Float32 (the zero value)
+	// is off.
+	Autocast device.DType
+	// TF32 lets float32 products use TF32 operands on devices that have
+	// such a mode (autograd.AllowTF32); the CPU ignores it.
+	TF32 bool
+	// Scaler, when set, scales the loss before backward and skips steps
+	// whose gradients overflow (see GradScaler): what float16 training
+	// needs. Clipping sees the unscaled gradients. Checkpoints save its
+	// scale.
+	Scaler *GradScaler
 	// RNGs are the generators the model draws from while training
 	// (Dropout's); checkpoints save their offsets and Resume restores
 	// them, so a resumed run draws what an uninterrupted one would.
@@ -236,6 +250,44 @@ func (t *Trainer) Fit(ctx context.Context, train, eval *Loader) error {
 	return nil
 }
 
+// input marks a batch for autocast and TF32 as the options ask.
+func (t *Trainer) input(x *autograd.Var) *autograd.Var {
+	if t.o.TF32 {
+		x = autograd.AllowTF32(x, true)
+	}
+	if t.o.Autocast == device.Float32 {
+		return x
+	}
+	return autograd.Autocast(x, t.o.Autocast)
+}
+
+// backwardAndStep differentiates loss and takes the optimizer step,
+// through the scaler when there is one, clipping in between.
+func (t *Trainer) backwardAndStep(loss *autograd.Var) {
+	s := t.o.Scaler
+	g := autograd.GradOptions{ReleaseValues: t.o.ReleaseMemory}
+	if s != nil {
+		// The gradient of loss*scale, as a seed rather than a recorded
+		// product, so the loss stays the pass's output and keeps the value
+		// the step still reads when ReleaseValues frees the rest.
+		g.Seeds = []*autograd.Var{s.Seed(loss)}
+	}
+	autograd.Backward([]*autograd.Var{loss}, g)
+	if s == nil {
+		if t.o.Clip > 0 {
+			ClipGradNorm(t.opt.Params(), t.o.Clip)
+		}
+		t.opt.Step()
+		return
+	}
+	if t.o.Clip > 0 {
+		s.Unscale(t.opt)
+		ClipGradNorm(t.opt.Params(), t.o.Clip)
+	}
+	s.Step(t.opt)
+	s.Update()
+}
+
 // runEpoch trains the rest of the current epoch and evaluates. A
 // cancelled ctx returns ctx.Err() at a step boundary, with the epoch's
 // progress kept in t.
@@ -260,7 +312,7 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 		if t.o.Schedule != nil {
 			t.opt.SetLR(t.o.Schedule.LR(t.step))
 		}
-		out := t.model.Forward(autograd.Const(x))
+		out := t.model.Forward(t.input(autograd.Const(x)))
 		loss := t.o.Loss.Mean(out, y)
 		hits := correct(out.Value(), y)
 		if hits != nil {
@@ -273,11 +325,7 @@ func (t *Trainer) runEpoch(ctx context.Context, train, eval *Loader) (EpochStats
 		} else {
 			t.opt.ZeroGrad()
 		}
-		autograd.Backward([]*autograd.Var{loss}, autograd.GradOptions{ReleaseValues: t.o.ReleaseMemory})
-		if t.o.Clip > 0 {
-			ClipGradNorm(t.opt.Params(), t.o.Clip)
-		}
-		t.opt.Step()
+		t.backwardAndStep(loss)
 		t.step++
 		t.batch++
 		b := y.Shape()[0]
@@ -324,7 +372,7 @@ func (t *Trainer) Evaluate(l *Loader) EvalResult {
 	sums := make([]*tensor.Tensor, len(t.o.Metrics))
 	classifier := true
 	for x, y := range l.Batches(0) {
-		out := t.model.Forward(autograd.NoGrad(autograd.Const(x))).Value()
+		out := t.model.Forward(t.input(autograd.NoGrad(autograd.Const(x)))).Value()
 		accumulate(&loss, t.o.EvalLoss.Sum(out, y))
 		if c := correct(out, y); c != nil && classifier {
 			accumulate(&hits, c)

@@ -25,8 +25,12 @@ const (
 	MetaPartialLoss    = "tapegrad.partial.loss"
 	MetaPartialCorrect = "tapegrad.partial.correct"
 	MetaPartialSamples = "tapegrad.partial.samples"
-	metaRNGPrefix      = "tapegrad.rng."
-	metaRNGSuffix      = ".offset"
+	// MetaScalerScale and MetaScalerTracker are a GradScaler's State
+	// (with TrainerOptions.Scaler).
+	MetaScalerScale   = "tapegrad.scaler.scale"
+	MetaScalerTracker = "tapegrad.scaler.growth_tracker"
+	metaRNGPrefix     = "tapegrad.rng."
+	metaRNGSuffix     = ".offset"
 )
 
 // MaxEpochs bounds the epoch count a checkpoint may claim.
@@ -80,6 +84,11 @@ func (t *Trainer) Save(path string) error {
 	for _, r := range t.o.RNGs {
 		own[MetaRNG(r.Name)] = strconv.FormatUint(r.RNG.Offset(), 10)
 	}
+	if t.o.Scaler != nil {
+		scale, tracker := t.o.Scaler.State()
+		own[MetaScalerScale] = strconv.FormatFloat(scale, 'g', -1, 64)
+		own[MetaScalerTracker] = strconv.Itoa(tracker)
+	}
 	for k, v := range own {
 		if _, clash := meta[k]; clash {
 			return fmt.Errorf("nn: save %s: metadata key %q is the trainer's", path, k)
@@ -106,6 +115,9 @@ func (t *Trainer) Resume(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resume: %s: %w", path, err)
 	}
+	if err := t.checkScalerState(f); err != nil {
+		return nil, fmt.Errorf("resume: %s: %w", path, err)
+	}
 	meta, err := LoadCheckpoint(path, t.model, t.opt)
 	if err != nil {
 		return nil, err
@@ -116,7 +128,50 @@ func (t *Trainer) Resume(path string) (map[string]string, error) {
 	for i, r := range t.o.RNGs {
 		r.RNG.SetOffset(st.RNGs[i])
 	}
+	if err := t.loadScalerState(f); err != nil {
+		return nil, fmt.Errorf("resume: %s: %w", path, err)
+	}
 	return meta, nil
+}
+
+// scalerState reads a GradScaler's state from checkpoint metadata; ok is
+// false when the checkpoint has none (a run without a scaler).
+func scalerState(meta map[string]string) (scale float64, tracker int, ok bool, err error) {
+	s, has := meta[MetaScalerScale]
+	if !has {
+		return 0, 0, false, nil
+	}
+	if scale, err = strconv.ParseFloat(s, 64); err != nil {
+		return 0, 0, false, fmt.Errorf("metadata %s = %q: want a number", MetaScalerScale, s)
+	}
+	if tracker, err = strconv.Atoi(meta[MetaScalerTracker]); err != nil {
+		return 0, 0, false, fmt.Errorf("metadata %s = %q: want a count", MetaScalerTracker, meta[MetaScalerTracker])
+	}
+	return scale, tracker, true, nil
+}
+
+// checkScalerState checks the scaler state in meta against the Trainer's
+// scaler without changing it; loadScalerState then applies it. A
+// checkpoint without one leaves the scaler at its start, and one with a
+// state but a Trainer without a scaler ignores it.
+func (t *Trainer) checkScalerState(meta map[string]string) error {
+	scale, tracker, ok, err := scalerState(meta)
+	if err != nil || !ok || t.o.Scaler == nil {
+		return err
+	}
+	probe := NewGradScaler(t.o.Scaler.Options())
+	if err := probe.LoadState(scale, tracker); err != nil {
+		return fmt.Errorf("metadata %s: %w", MetaScalerScale, err)
+	}
+	return nil
+}
+
+func (t *Trainer) loadScalerState(meta map[string]string) error {
+	scale, tracker, ok, err := scalerState(meta)
+	if err != nil || !ok || t.o.Scaler == nil {
+		return err
+	}
+	return t.o.Scaler.LoadState(scale, tracker)
 }
 
 // ParseTrainState reads and checks the metadata of a trainer checkpoint:

@@ -109,6 +109,7 @@ class Workload(NamedTuple):
     bound: str  # compute, memory or overhead
     size: Callable  # scale -> Size
     tol: float = 0  # float32 tolerance when not DEFAULT_TOL
+    supported: bool = True  # False: PyTorch cannot run it on the CPU (skipped)
 
     @property
     def id(self):
@@ -432,8 +433,13 @@ def cnn_flops(b):
     return 2 * conv_flops(b, 1, 32, 28) + 3 * conv_flops(b, 32, 64, 14) + 3 * fc
 
 
+# train.go's precisionTol: what a mixed-precision row may differ from
+# float64 by (Adam's first step moves a weight by about lr·sign(grad)).
+PRECISION_TOL = {"fp32": 2e-3, "bf16": 5e-2, "fp16": 5e-2, "tf32": 5e-2}
+
+
 def train_workloads():
-    def step(name, cnn, sgd):
+    def step(name, cnn, sgd, precision="fp32"):
         def size(s):
             if cnn:
                 batch = pick(s, 64, 4, 2)
@@ -454,17 +460,26 @@ def train_workloads():
                     opt = torch.optim.SGD(ps, lr=0.01, momentum=0.9)
                 else:
                     opt = torch.optim.Adam(ps, lr=1e-3)
+                # Autocast rounds float32 products only, as tapegrad's: the
+                # float64 reference runs without it.
+                amp = precision == "bf16" and e.dtype == torch.float32
 
                 def run():
                     opt.zero_grad(set_to_none=True)
-                    loss = F.cross_entropy(m(x), labels)
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+                        loss = F.cross_entropy(m(x), labels)
                     loss.backward()
                     opt.step()
                     return loss
                 return Instance(run, lambda loss: [loss] + ps)
             return Size(shape, flops, 4 * params + batch * 784, setup)
-        return Workload("train", name, "compute", size, tol=2e-3)
-    return [step("mlp-sgd", False, True), step("mlp-adam", False, False), step("cnn-adam", True, False)]
+        # PyTorch autocasts the CPU to bfloat16 only; tf32 is a GPU mode.
+        supported = precision in ("fp32", "bf16")
+        return Workload("train", name, "compute", size, tol=PRECISION_TOL[precision], supported=supported)
+    ws = [step("mlp-sgd", False, True), step("mlp-adam", False, False), step("cnn-adam", True, False)]
+    for p in ("bf16", "fp16", "tf32"):
+        ws += [step("mlp-adam-" + p, False, False, p), step("cnn-adam-" + p, True, False, p)]
+    return ws
 
 
 def overhead_workloads():
@@ -864,7 +879,13 @@ def main():
                   file=sys.stderr)
             skipped.append(w.id)
             continue
+        if not w.supported:
+            print(f"{w.id:<26} skipped: PyTorch has no such mode on the CPU", file=sys.stderr)
+            skipped.append(w.id)
+            continue
         for dtype in opts.dtypes:
+            if w.id.endswith("-bf16") and dtype != torch.float32:
+                continue  # tapegrad runs precision rows in float32 only
             gc.collect()
             r = run_row(w, dtype, opts.scale, opts)
             print(progress_line(r), file=sys.stderr)

@@ -124,6 +124,7 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 		{[]string{"train", "--model", "rnn"}, []string{"--model", "rnn"}},
 		{[]string{"train", "--optimizer", "lbfgs"}, []string{"--optimizer", "lbfgs"}},
 		{[]string{"train", "--schedule", "linear"}, []string{"--schedule", "linear"}},
+		{[]string{"train", "--precision", "fp8"}, []string{"--precision", "fp8", "fp32, tf32, bf16, fp16"}},
 		{[]string{"train", "--device", "tpu"}, []string{"--device", "tpu"}},
 		{[]string{"train", "--device", "cuda:-1"}, []string{"--device", "cuda:-1"}},
 		{[]string{"train", "--no-such-flag"}, []string{"no-such-flag"}},

@@ -29,6 +29,7 @@ type run struct {
 	dev      device.Device
 	model    nn.Module
 	trainer  *nn.Trainer
+	scaler   *nn.GradScaler // --precision fp16's loss scaler; nil otherwise
 	train    *nn.Loader
 	test     *nn.Loader
 	stdout   io.Writer
@@ -135,7 +136,7 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (_ *run, err e
 	r.model = buildModel(cfg.Model, init, cfg.Dropout, dropRNG)
 	opt := buildOptimizer(cfg, r.model.Parameters())
 	r.progress = newProgress(r, opts)
-	r.trainer = nn.NewTrainer(r.model, opt, nn.TrainerOptions{
+	to := nn.TrainerOptions{
 		Epochs:     cfg.Epochs,
 		Schedule:   buildSchedule(cfg, r.train.Len()),
 		Loss:       nn.CrossEntropyLoss{Smoothing: cfg.Smoothing},
@@ -150,7 +151,10 @@ func newRun(cfg trainConfig, opts trainOptions, stdout io.Writer) (_ *run, err e
 		// Our models keep no forward Var past a step, and the run reads
 		// no gradient: free each step's device memory as it goes.
 		ReleaseMemory: true,
-	})
+	}
+	setPrecision(&to, cfg.Precision)
+	r.scaler = to.Scaler
+	r.trainer = nn.NewTrainer(r.model, opt, to)
 	if opts.resume != "" {
 		if _, err := r.trainer.Resume(opts.resume); err != nil {
 			return nil, err
@@ -331,6 +335,15 @@ func (r *run) epochDone(rec nn.EpochStats) error {
 		rec.Epoch, r.cfg.Epochs, rec.TrainLoss, rec.TestLoss, 100*rec.TestAcc, rec.SamplesPerSec, rec.Seconds)
 	if r.opts.memStats {
 		r.printMemStats()
+	}
+	if r.scaler != nil {
+		// Read once an epoch, when the trainer has waited for the device.
+		scale, _ := r.scaler.State()
+		skipped := 0.0
+		if s := r.scaler.Skipped(); s != nil { // nil before this process's first step
+			skipped = s.Item()
+		}
+		fmt.Fprintf(r.stdout, "  loss scale %g, %.0f steps skipped (gradients overflowed) in this run\n", scale, skipped)
 	}
 	if err := r.steps.flush(); err != nil {
 		return err

@@ -35,6 +35,7 @@ type trainConfig struct {
 	Seed        uint64  `json:"seed"`
 	Limit       int     `json:"limit"`
 	TestLimit   int     `json:"test_limit"`
+	Precision   string  `json:"precision"`
 }
 
 // trainOptions are the flags that do not change the numbers.
@@ -54,7 +55,7 @@ const (
 
 func defaultTrainConfig() trainConfig {
 	return trainConfig{Model: "mlp", Optimizer: "adam", LR: 1e-3, Momentum: 0.9, Schedule: "cosine",
-		Batch: 128, Epochs: 10, Seed: 1}
+		Batch: 128, Epochs: 10, Seed: 1, Precision: "fp32"}
 }
 
 // trainFlags binds the flags to c and o.
@@ -75,6 +76,7 @@ func trainFlags(c *trainConfig, o *trainOptions) *flag.FlagSet {
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the initial weights, the shuffling and dropout")
 	fs.IntVar(&c.Limit, "limit", c.Limit, "use only the first N training samples (0: all)")
 	fs.IntVar(&c.TestLimit, "test-limit", c.TestLimit, "evaluate on only the first N test samples (0: all)")
+	fs.StringVar(&c.Precision, "precision", c.Precision, "matmul and conv precision: fp32; tf32 (float32 products with TF32 operands where the device has them); bf16 or fp16 (autocast: products in bfloat16/float16 with float32 accumulation, float32 weights and optimizer; fp16 adds dynamic loss scaling)")
 	fs.StringVar(&o.device, "device", o.device, "device to train on (default: $TAPEGRAD_DEVICE, else the first GPU, else cpu)")
 	fs.StringVar(&o.data, "data", o.data, "directory of the Fashion-MNIST files (default: $TAPEGRAD_DATA, else "+data.DefaultDir()+")")
 	fs.StringVar(&o.out, "out", o.out, "directory for log.json and curves.png (default: a new folder under ./runs)")
@@ -157,6 +159,7 @@ func (c trainConfig) check() error {
 		{"--model", c.Model, []string{"mlp", "cnn"}},
 		{"--optimizer", c.Optimizer, []string{"adam", "adamw", "sgd"}},
 		{"--schedule", c.Schedule, []string{"cosine", "step", "constant"}},
+		{"--precision", c.Precision, precisions},
 	}
 	for _, e := range enums {
 		if !slices.Contains(e.want, e.value) {

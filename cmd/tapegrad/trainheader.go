@@ -64,7 +64,7 @@ func (r *run) header() {
 			dev += ", " + bytesString(info.TotalMemory)
 		}
 	}
-	fmt.Fprintf(r.stdout, "device %s; dtype float32, seed %d\n", dev, r.cfg.Seed)
+	fmt.Fprintf(r.stdout, "device %s; precision %s, seed %d\n", dev, precisionString(r.cfg.Precision), r.cfg.Seed)
 	fmt.Fprintf(r.stdout, "training %s (%d parameters) on %v with %s, lr %g, batch %d: %d training and %d test samples\n",
 		r.cfg.Model, nn.NumParams(r.model), r.dev, r.cfg.Optimizer, r.cfg.LR, r.cfg.Batch, r.train.Samples(), r.test.Samples())
 	x, _ := r.test.Dataset().Batch(r.dev, []int{0})

@@ -59,7 +59,7 @@ func TestTrainProgressHeaderMemStats(t *testing.T) {
 	status, stdout, stderr := cli(t, "train", "--data", dataDir, "--out", t.TempDir(), "--epochs", "1", "--batch", "16",
 		"--device", "cpu", "--progress", "1ns", "--mem-stats")
 	require.Equal(t, 0, status, stderr)
-	for _, want := range []string{"go1.", "device cpu", "dtype float32, seed 1", "fc1", "Linear", "[B, 256]", "200960",
+	for _, want := range []string{"go1.", "device cpu", "precision fp32, seed 1", "fc1", "Linear", "[B, 256]", "200960",
 		"step 1/4", "step 4/4", "samples/s  ETA", "memory: live", "cache hits"} {
 		require.Contains(t, stdout, want)
 	}

@@ -8,7 +8,9 @@
 #      tensor-core matmul (bf16, f16, tf32) against float64 (cuda.test)
 #   3. tapegrad bench --device cpu,cuda:0: GEMM in GFLOP/s, bandwidth-bound
 #      ops in GB/s, per-op host overhead (overhead/*), MLP and CNN steps
-#   4. one epoch of training the MLP and the CNN on cuda:0
+#      in fp32 and (train/*-adam-{bf16,fp16,tf32}) mixed precision
+#   4. one epoch of training the MLP and the CNN on cuda:0, in fp32 and
+#      under bf16 autocast (--precision bf16)
 # Where no GPU is present it runs the cpu/cudasim smoke part (the default
 # build's devices and a few bench rows), says so, and exits 2. It exits 1
 # when a GPU step fails, 0 when all pass. Under 5 minutes on an H100-class
@@ -57,7 +59,7 @@ if [ $have_gpu = 0 ]; then
 	gzip -dc tapegrad-cpu.gz >"$res/tapegrad-cpu" && chmod +x "$res/tapegrad-cpu"
 	step devices-cpu 60 "$res/tapegrad-cpu" devices
 	step bench-smoke 300 "$res/tapegrad-cpu" bench --device cpu,cudasim --scale tiny --sim-scale tiny --count 1 \
-		--min-time 1ms --run '^(gemm/n=256|gemm/n=256/(bf16|tf32)|elementwise/add/1M|overhead/add4|train/mlp-sgd)$' --quiet
+		--min-time 1ms --run '^(gemm/n=256|gemm/n=256/(bf16|tf32)|elementwise/add/1M|overhead/add4|train/mlp-sgd|train/mlp-adam-bf16)$' --quiet
 	rm -f "$res/tapegrad-cpu"
 	say "results in $res/"
 	exit 2
@@ -68,7 +70,9 @@ grep -E '^(--- FAIL|FAIL|ok|PASS)' "$res/conformance.txt" | head -20 | tee -a "$
 step bench 240 ./tapegrad bench --device cpu,cuda:0 --json "$res/bench.json" --png "$res/bench.png" --quiet || failed=1
 step train-mlp 180 ./tapegrad train --device cuda:0 --data data --epochs 1 --quiet --out "$res/train-mlp" || failed=1
 step train-cnn 180 ./tapegrad train --device cuda:0 --model cnn --data data --epochs 1 --quiet --out "$res/train-cnn" || failed=1
-for t in train-mlp train-cnn; do tail -n 3 "$res/$t.txt" | sed "s/^/$t: /" | tee -a "$summary"; done
+step train-mlp-bf16 180 ./tapegrad train --device cuda:0 --precision bf16 --data data --epochs 1 --quiet --out "$res/train-mlp-bf16" || failed=1
+step train-cnn-bf16 180 ./tapegrad train --device cuda:0 --precision bf16 --model cnn --data data --epochs 1 --quiet --out "$res/train-cnn-bf16" || failed=1
+for t in train-mlp train-cnn train-mlp-bf16 train-cnn-bf16; do tail -n 3 "$res/$t.txt" | sed "s/^/$t: /" | tee -a "$summary"; done
 say "results in $res/"
 if [ $failed != 0 ]; then
 	say "gpu-check: SOME STEPS FAILED"
