@@ -5,14 +5,18 @@
 # CUDA headers. So everything is built here, with -tags cuda against the
 # CUDA 11.8 headers (the driver API is backward compatible, so the
 # binaries run on newer drivers), and stripped:
-#   tapegrad      the command, cuda build (train, bench, devices)
-#   cuda.test     kernels/cuda's tests, cuda build (the conformance suite on cuda:0)
-#   tapegrad-cpu.gz  the command, default build, gzipped (used only there):
+#   tapegrad.gz   the command, cuda build (train, bench, devices)
+#   cuda.test.gz  kernels/cuda's tests, cuda build (the conformance suite on cuda:0)
+#   tapegrad-cpu.gz  the command, default build (used only there):
 #                 a cuda build exits at start where no GPU is present, so
 #                 the kit's cpu/cudasim smoke part runs this one
 #   data/         Fashion-MNIST: the whole test split, the first
 #                 $GPU_TRAIN_SAMPLES (default 12000) training samples
 #   gpu-check.sh  the script to run there
+# The binaries are gzipped (gpu-check.sh unpacks them into a temporary
+# folder): each embeds every kernel's PTX and fatbinary, text that
+# compresses about 4x, and the kit must stay under the 64 MiB a device run
+# can carry.
 set -euo pipefail
 out=${1:?usage: bundle.sh OUT DATA_DIR}
 data=${2:?usage: bundle.sh OUT DATA_DIR}
@@ -27,8 +31,8 @@ cd "$root"
 ld='-s -w'
 "$go" build -buildvcs=auto -trimpath -tags cuda -ldflags="$ld" -o "$out/tapegrad" ./cmd/tapegrad
 "$go" build -buildvcs=auto -trimpath -ldflags="$ld" -o "$out/tapegrad-cpu" ./cmd/tapegrad
-gzip -9 "$out/tapegrad-cpu"
 "$go" test -c -trimpath -tags cuda -ldflags="$ld" -o "$out/cuda.test" ./kernels/cuda
+gzip -9 "$out/tapegrad-cpu" "$out/tapegrad" "$out/cuda.test"
 cp "$here/gpu-check.sh" "$out/"
 
 # be32 N writes N as four big-endian bytes.

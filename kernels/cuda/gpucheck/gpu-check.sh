@@ -41,6 +41,17 @@ step() {
 	[ $rc -eq 0 ]
 }
 
+# The kit's binaries come gzipped (bundle.sh): unpack them into a
+# temporary folder, removed on exit, so the results folder stays small.
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+for f in tapegrad cuda.test tapegrad-cpu; do
+	if ! gzip -dc "$f.gz" >"$bin/$f" || ! chmod +x "$bin/$f"; then
+		echo "gpu-check: cannot unpack $f.gz: run this in a folder made by make gpu-bundle" >&2
+		exit 1
+	fi
+done
+
 say "tapegrad GPU check, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -srm), $(nproc) CPUs"
 have_gpu=1
 if ! command -v nvidia-smi >/dev/null 2>&1; then
@@ -49,29 +60,27 @@ if ! command -v nvidia-smi >/dev/null 2>&1; then
 elif ! step nvidia-smi 60 nvidia-smi; then
 	say "nvidia-smi failed: the driver sees no GPU (see $res/nvidia-smi.txt)"
 	have_gpu=0
-elif ! step devices 60 ./tapegrad devices; then
+elif ! step devices 60 "$bin/tapegrad" devices; then
 	say "the cuda build could not start: the CUDA driver library (libcuda.so.1) is missing or finds no GPU (see $res/devices.txt)"
 	have_gpu=0
 fi
 
 if [ $have_gpu = 0 ]; then
 	say "gpu-check: NO GPU: ran only the cpu/cudasim smoke part; nothing here measures a GPU"
-	gzip -dc tapegrad-cpu.gz >"$res/tapegrad-cpu" && chmod +x "$res/tapegrad-cpu"
-	step devices-cpu 60 "$res/tapegrad-cpu" devices
-	step bench-smoke 300 "$res/tapegrad-cpu" bench --device cpu,cudasim --scale tiny --sim-scale tiny --count 1 \
+	step devices-cpu 60 "$bin/tapegrad-cpu" devices
+	step bench-smoke 300 "$bin/tapegrad-cpu" bench --device cpu,cudasim --scale tiny --sim-scale tiny --count 1 \
 		--min-time 1ms --run '^(gemm/n=256|gemm/n=256/(bf16|tf32)|elementwise/add/1M|overhead/add4|train/mlp-sgd|train/mlp-adam-bf16)$' --quiet
-	rm -f "$res/tapegrad-cpu"
 	say "results in $res/"
 	exit 2
 fi
 
-step conformance 240 ./cuda.test -test.run 'TestConformanceGPU|TestMatMulTensorCoresGPU|TestMatMulTF32ModeGPU' -test.v || failed=1
+step conformance 240 "$bin/cuda.test" -test.run 'TestConformanceGPU|TestMatMulTensorCoresGPU|TestMatMulTF32ModeGPU' -test.v || failed=1
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$res/conformance.txt" | head -20 | tee -a "$summary"
-step bench 240 ./tapegrad bench --device cpu,cuda:0 --json "$res/bench.json" --png "$res/bench.png" --quiet || failed=1
-step train-mlp 180 ./tapegrad train --device cuda:0 --data data --epochs 1 --quiet --out "$res/train-mlp" || failed=1
-step train-cnn 180 ./tapegrad train --device cuda:0 --model cnn --data data --epochs 1 --quiet --out "$res/train-cnn" || failed=1
-step train-mlp-bf16 180 ./tapegrad train --device cuda:0 --precision bf16 --data data --epochs 1 --quiet --out "$res/train-mlp-bf16" || failed=1
-step train-cnn-bf16 180 ./tapegrad train --device cuda:0 --precision bf16 --model cnn --data data --epochs 1 --quiet --out "$res/train-cnn-bf16" || failed=1
+step bench 240 "$bin/tapegrad" bench --device cpu,cuda:0 --json "$res/bench.json" --png "$res/bench.png" --quiet || failed=1
+step train-mlp 180 "$bin/tapegrad" train --device cuda:0 --data data --epochs 1 --quiet --out "$res/train-mlp" || failed=1
+step train-cnn 180 "$bin/tapegrad" train --device cuda:0 --model cnn --data data --epochs 1 --quiet --out "$res/train-cnn" || failed=1
+step train-mlp-bf16 180 "$bin/tapegrad" train --device cuda:0 --precision bf16 --data data --epochs 1 --quiet --out "$res/train-mlp-bf16" || failed=1
+step train-cnn-bf16 180 "$bin/tapegrad" train --device cuda:0 --precision bf16 --model cnn --data data --epochs 1 --quiet --out "$res/train-cnn-bf16" || failed=1
 for t in train-mlp train-cnn train-mlp-bf16 train-cnn-bf16; do tail -n 3 "$res/$t.txt" | sed "s/^/$t: /" | tee -a "$summary"; done
 say "results in $res/"
 if [ $failed != 0 ]; then
