@@ -35,6 +35,11 @@ func TestConformanceSmallGrid(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
+	if raceEnabled {
+		// The grid cap tests grid-stride loops, not concurrency, which
+		// TestConformance already covers under the race detector.
+		t.Skip("race detector: TestConformance covers the concurrency")
+	}
 	devicetest.Backend(t, cuda.NewWithGridCap(device.CUDASimDevice, cudasim.New(), 2))
 }
 

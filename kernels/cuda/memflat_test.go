@@ -29,6 +29,9 @@ func TestMLPMemoryFlat(t *testing.T) {
 	be.ResetPeakMemory()
 	start := be.Memory()
 	steps := *mlpMemSteps
+	if raceEnabled && steps > 20 {
+		steps = 20 // the race pass checks concurrency; the plain pass runs 60
+	}
 	var early int64
 	for s := range steps {
 		x, y := xs[s%len(xs)].To(dev), ys[s%len(ys)].To(dev)

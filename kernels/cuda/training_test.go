@@ -86,8 +86,8 @@ func batches(seed uint64, count, batch, in, classes int) (xs []*tensor.Tensor, y
 // and the loss falls.
 func TestMLPMatchesCPU(t *testing.T) {
 	steps := 200
-	if testing.Short() {
-		steps = 40
+	if testing.Short() || raceEnabled {
+		steps = 40 // the race pass checks concurrency, not the curve's length
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -139,7 +139,11 @@ func TestTrainingLoopDoesNotLeak(t *testing.T) {
 	}
 	n.trainStep(x, y)
 	base := live()
-	for s := 0; s < 20; s++ {
+	flat := 20
+	if raceEnabled {
+		flat = 5 // each live() is collections under the race detector: slow
+	}
+	for s := 0; s < flat; s++ {
 		n.trainStep(x, y)
 		require.Equal(t, base, live(), "live device bytes changed at step %d", s)
 	}
