@@ -54,3 +54,51 @@ func TestTorchScriptMirrorsWorkloads(t *testing.T) {
 		}
 	}
 }
+
+// TestTorchGEMMScript runs bench/torch/gemm_cuda.py (PyTorch's cuBLAS
+// figures for the GPU check kit) on the CPU at a tiny size, the one way a
+// machine without a GPU can run it, and checks that every row it prints
+// in its JSON is one of bench's GEMM workloads with a sane result.
+func TestTorchGEMMScript(t *testing.T) {
+	const python = "/usr/bin/python3"
+	if _, err := os.Stat(python); err != nil {
+		t.Skip("no", python)
+	}
+	if testing.Short() {
+		t.Skip("-short: importing torch takes seconds")
+	}
+	if exec.Command(python, "-c", "import torch").Run() != nil {
+		t.Skip("no PyTorch in", python)
+	}
+	out := t.TempDir() + "/gemm.json"
+	if b, err := exec.Command(python, "torch/gemm_cuda.py", "--device", "cpu", "--sizes", "256",
+		"--count", "1", "--min-time", "0.001", "--json", out).CombinedOutput(); err != nil {
+		t.Fatalf("gemm_cuda.py: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Rows []struct {
+			Workload  string
+			MedianS   float64 `json:"median_s"`
+			MaxRelErr float64 `json:"max_rel_err"`
+		}
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, w := range Workloads() {
+		ids[w.ID()] = true
+	}
+	if len(res.Rows) != 3 { // fp32, tf32, bf16 (no float16 GEMM on the CPU)
+		t.Fatalf("gemm_cuda.py wrote %d rows, want 3", len(res.Rows))
+	}
+	for _, r := range res.Rows {
+		if !ids[r.Workload] || !(r.MedianS > 0) || !(r.MaxRelErr < 1e-2) {
+			t.Errorf("row %+v: not a bench workload, or no time, or wrong", r)
+		}
+	}
+}

@@ -13,6 +13,8 @@
 #   data/         Fashion-MNIST: the whole test split, the first
 #                 $GPU_TRAIN_SAMPLES (default 12000) training samples
 #   gpu-check.sh  the script to run there
+#   gemm_cuda.py  PyTorch's (cuBLAS's) side of the GEMM precision rows, run
+#                 when the GPU machine has a PyTorch with CUDA
 # The binaries are gzipped (gpu-check.sh unpacks them into a temporary
 # folder): each embeds every kernel's PTX and fatbinary, text that
 # compresses about 4x, and the kit must stay under the 64 MiB a device run
@@ -33,7 +35,7 @@ ld='-s -w'
 "$go" build -buildvcs=auto -trimpath -ldflags="$ld" -o "$out/tapegrad-cpu" ./cmd/tapegrad
 "$go" test -c -trimpath -tags cuda -ldflags="$ld" -o "$out/cuda.test" ./kernels/cuda
 gzip -9 "$out/tapegrad-cpu" "$out/tapegrad" "$out/cuda.test"
-cp "$here/gpu-check.sh" "$out/"
+cp "$here/gpu-check.sh" "$root/bench/torch/gemm_cuda.py" "$out/"
 
 # be32 N writes N as four big-endian bytes.
 be32() { printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)))"; }

@@ -9,6 +9,8 @@
 #   3. tapegrad bench --device cpu,cuda:0: GEMM in GFLOP/s, bandwidth-bound
 #      ops in GB/s, per-op host overhead (overhead/*), MLP and CNN steps
 #      in fp32 and (train/*-adam-{bf16,fp16,tf32}) mixed precision
+#   3b. PyTorch's cuBLAS on the same GEMM rows (gemm_cuda.py), when the
+#      machine has a PyTorch with CUDA
 #   4. one epoch of training the MLP and the CNN on cuda:0, in fp32 and
 #      under bf16 autocast (--precision bf16)
 # Where no GPU is present it runs the cpu/cudasim smoke part (the default
@@ -77,6 +79,13 @@ fi
 step conformance 240 "$bin/cuda.test" -test.run 'TestConformanceGPU|TestMatMulTensorCoresGPU|TestMatMulTF32ModeGPU' -test.v || failed=1
 grep -E '^(--- FAIL|FAIL|ok|PASS)' "$res/conformance.txt" | head -20 | tee -a "$summary"
 step bench 240 "$bin/tapegrad" bench --device cpu,cuda:0 --json "$res/bench.json" --png "$res/bench.png" --quiet || failed=1
+# cuBLAS's figures beside the tensor-core rows, where this machine has a
+# PyTorch with CUDA (none is installed by the kit).
+if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
+	step torch-gemm 180 python3 gemm_cuda.py --json "$res/torch-gemm.json" || failed=1
+else
+	say "torch-gemm       skipped: no python3 with a CUDA PyTorch here, so no cuBLAS figures"
+fi
 step train-mlp 180 "$bin/tapegrad" train --device cuda:0 --data data --epochs 1 --quiet --out "$res/train-mlp" || failed=1
 step train-cnn 180 "$bin/tapegrad" train --device cuda:0 --model cnn --data data --epochs 1 --quiet --out "$res/train-cnn" || failed=1
 step train-mlp-bf16 180 "$bin/tapegrad" train --device cuda:0 --precision bf16 --data data --epochs 1 --quiet --out "$res/train-mlp-bf16" || failed=1
