@@ -20,7 +20,7 @@ var ErrIndex = errors.New("index out of range")
 // ErrUnsupported is wrapped by the error of a backend that leaves an
 // optional op out (the fused VJP ops of Binary); callers that have
 // another way to compute it test for it with errors.Is.
-var ErrUnsupported = errors.New("not implemented by this backend")
+var ErrUnsupported = errors.New("unsupported by this backend")
 
 // DType is the element type of a buffer.
 type DType uint8
