@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,6 +33,7 @@ func runBench(args []string, w io.Writer) error {
 	baseline := fs.String("baseline", "", "an earlier JSON (another commit, machine, or bench/torch/bench.py) to add ratio columns against")
 	pngOut := fs.String("png", "", "also draw the ratio columns as a bar chart PNG to this file")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	cpuProfile := fs.String("cpuprofile", "", "also write a pprof CPU profile of the timed runs to this file (go tool pprof reads it)")
 	list := fs.Bool("list", false, "list the workloads (those --run selects): ID, bound, shape and what one run computes; run nothing")
 	if help, err := parseFlags(fs, args, w, "tapegrad bench [flags]",
 		"Runs every workload of package bench (or those --run selects) on each\ndevice and dtype, and prints a table with ratio columns against the first\ndevice and, with --baseline, against an earlier run's JSON."); help || err != nil {
@@ -96,7 +98,21 @@ func runBench(args []string, w io.Writer) error {
 	if !*quiet {
 		opts.Log = os.Stderr
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep := bench.NewRunner(opts).Report(ws, targets)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	table := bench.NewTable(rep, base)
 	if err := table.Write(w); err != nil {
 		return err

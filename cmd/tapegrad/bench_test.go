@@ -36,6 +36,16 @@ func TestBenchWritesTableJSONAndChart(t *testing.T) {
 	require.Contains(t, out.String(), "f64")
 }
 
+func TestBenchWritesCPUProfile(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	var out bytes.Buffer
+	require.NoError(t, runBench([]string{"--scale", "tiny", "--count", "1", "--min-time", "1ns", "--quiet",
+		"--device", "cpu", "--run", "^overhead/add4$", "--cpuprofile", prof}, &out))
+	b, err := os.ReadFile(prof)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(b, []byte{0x1f, 0x8b}), "not a gzipped pprof profile")
+}
+
 func TestBenchListsWorkloads(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, runBench([]string{"--list", "--run", "^train/"}, &out))
