@@ -123,20 +123,66 @@ func (be *Backend) Adam(param, grad, m, v device.Buffer, n int, h device.AdamPar
 
 func adam[T float](bs []*Buffer, n int, h device.AdamParams, data func(*Buffer) []T) {
 	p, g, m, v := data(bs[0]), data(bs[1]), data(bs[2]), data(bs[3])
-	c1 := 1 - math.Pow(h.Beta1, float64(h.Step))
-	c2 := 1 - math.Pow(h.Beta2, float64(h.Step))
-	parallelFor(n, 8, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			pi, gi := float64(p[i]), float64(g[i])
-			if h.Decoupled {
-				pi *= 1 - h.LR*h.WeightDecay
-			} else {
-				gi += h.WeightDecay * pi
-			}
-			mi := h.Beta1*float64(m[i]) + (1-h.Beta1)*gi
-			vi := h.Beta2*float64(v[i]) + (1-h.Beta2)*gi*gi
-			m[i], v[i] = T(mi), T(vi)
-			p[i] = T(pi - h.LR*(mi/c1)/(math.Sqrt(vi/c2)+h.Eps))
-		}
-	})
+	k := newAdamConsts(h)
+	// Chunks of 64 elements keep every range but the last a whole number of
+	// vectors; each element's result depends on its own inputs alone.
+	chunks := (n + 63) / 64
+	if bs[0].dt == device.Float32 {
+		run := adamF32Kernels[0].run
+		ps, gs, ms, vs := slice[float32](bs[0]), slice[float32](bs[1]), slice[float32](bs[2]), slice[float32](bs[3])
+		parallelFor(chunks, 8*64, func(lo, hi int) { run(ps, gs, ms, vs, lo*64, min(hi*64, n), &k) })
+		return
+	}
+	parallelFor(chunks, 8*64, func(lo, hi int) { adamGo(p, g, m, v, lo*64, min(hi*64, n), &k) })
 }
+
+// adamConsts are the scalars of one Adam step, computed once; the field
+// order is the assembly kernels' (optim_amd64.s reads them by offset).
+type adamConsts struct {
+	b1, omb1, b2, omb2 float64 // Beta1, 1-Beta1, Beta2, 1-Beta2
+	lr, c1, c2, eps    float64 // LR, the bias corrections 1-Beta1^Step and 1-Beta2^Step, Eps
+	wd, kdec           float64 // WeightDecay, and 1-LR*WeightDecay (Decoupled's factor)
+	decoupled          int64   // 1 when Decoupled
+}
+
+func newAdamConsts(h device.AdamParams) adamConsts {
+	k := adamConsts{
+		b1: h.Beta1, omb1: 1 - h.Beta1, b2: h.Beta2, omb2: 1 - h.Beta2,
+		lr: h.LR, c1: 1 - math.Pow(h.Beta1, float64(h.Step)), c2: 1 - math.Pow(h.Beta2, float64(h.Step)), eps: h.Eps,
+		wd: h.WeightDecay, kdec: 1 - h.LR*h.WeightDecay,
+	}
+	if h.Decoupled {
+		k.decoupled = 1
+	}
+	return k
+}
+
+// adamGo is the Adam step of AdamParams on elements [lo, hi), in float64,
+// one IEEE operation at a time in the order the assembly kernels run them:
+// the conversions to float64 keep the compiler from fusing a multiply and
+// an add (it may where FMA is always present), so every variant rounds
+// the same way.
+func adamGo[T float](p, g, m, v []T, lo, hi int, k *adamConsts) {
+	p, g, m, v = p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
+	for i := range p {
+		pi, gi := float64(p[i]), float64(g[i])
+		if k.decoupled != 0 {
+			pi *= k.kdec
+		} else {
+			gi += float64(k.wd * pi)
+		}
+		mi := float64(k.b1*float64(m[i])) + float64(k.omb1*gi)
+		vi := float64(k.b2*float64(v[i])) + float64(float64(k.omb2*gi)*gi)
+		m[i], v[i] = T(mi), T(vi)
+		p[i] = T(pi - float64(k.lr*(mi/k.c1))/(math.Sqrt(vi/k.c2)+k.eps))
+	}
+}
+
+// adamF32Kernel is one float32 Adam step over elements [lo, hi), as adamGo.
+type adamF32Kernel struct {
+	name string
+	run  func(p, g, m, v []float32, lo, hi int, k *adamConsts)
+}
+
+// goAdamF32 is the portable kernel, last in adamF32Kernels.
+var goAdamF32 = adamF32Kernel{name: "go", run: adamGo[float32]}

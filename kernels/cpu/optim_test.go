@@ -98,3 +98,55 @@ func TestAdam(t *testing.T) {
 	i := upload(t, device.Int32, []float64{1})
 	require.ErrorContains(t, shared.Adam(i, i, i, i, 1, device.AdamParams{LR: 1, Step: 1}), "int32")
 }
+
+// TestAdamF32Variants runs every float32 Adam kernel this machine has
+// against the portable one, bit for bit, over random values mixed with the
+// float32 edges (signed zeros, denormals, the largest finite, Inf, NaN),
+// both weight-decay forms, and ranges that start and end off a vector.
+func TestAdamF32Variants(t *testing.T) {
+	r := newRand(t)
+	edges := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -3e-39, math.MaxFloat32, -math.MaxFloat32,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1, -1}
+	gen := func(n int, positive bool) []float32 {
+		xs := make([]float32, n)
+		for i := range xs {
+			if r.IntN(8) == 0 {
+				xs[i] = edges[r.IntN(len(edges))]
+			} else {
+				xs[i] = float32(r.NormFloat64())
+			}
+			if positive {
+				xs[i] = float32(math.Abs(float64(xs[i])))
+			}
+		}
+		return xs
+	}
+	hs := []device.AdamParams{
+		{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Step: 1},
+		{LR: 0.01, Beta1: 0.8, Beta2: 0.99, Eps: 1e-6, WeightDecay: 0.1, Step: 7},
+		{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01, Decoupled: true, Step: 1000},
+	}
+	for _, k := range adamF32Kernels[:len(adamF32Kernels)-1] {
+		for _, h := range hs {
+			for _, span := range [][2]int{{0, 1}, {0, 8}, {3, 4}, {1, 17}, {5, 1000}, {0, 1031}} {
+				t.Run(fmt.Sprintf("%s/%+v/%v", k.name, h, span), func(t *testing.T) {
+					n := span[1] + 3
+					p, g, m, v := gen(n, false), gen(n, false), gen(n, false), gen(n, true)
+					wp, wm, wv := append([]float32(nil), p...), append([]float32(nil), m...), append([]float32(nil), v...)
+					c := newAdamConsts(h)
+					goAdamF32.run(wp, g, wm, wv, span[0], span[1], &c)
+					k.run(p, g, m, v, span[0], span[1], &c)
+					for i := range n {
+						for _, pair := range [][2]float32{{wp[i], p[i]}, {wm[i], m[i]}, {wv[i], v[i]}} {
+							w, got := pair[0], pair[1]
+							if w != w && got != got {
+								continue
+							}
+							require.Equal(t, math.Float32bits(w), math.Float32bits(got), "element %d: want %v, got %v", i, w, got)
+						}
+					}
+				})
+			}
+		}
+	}
+}
