@@ -104,10 +104,33 @@ func product(a, b *Var) *Var {
 func plainMatMul(a, b *Var, tf32 bool) *Var {
 	o := tensor.MatMulOptions{TF32: tf32}
 	return binary("MatMul", a.value.MatMulWith(b.value, o), a, b,
-		func(g, a, b, y *Var) *Var { return plainMatMul(g, b.T(), tf32).SumTo(a.Shape()...) },
-		func(g, a, b, y *Var) *Var { return plainMatMul(a.T(), g, tf32).SumTo(b.Shape()...) },
+		func(g, a, b, y *Var) *Var {
+			if columnMajor(a.value) {
+				return plainMatMul(b, g.T(), tf32).T().SumTo(a.Shape()...)
+			}
+			return plainMatMul(g, b.T(), tf32).SumTo(a.Shape()...)
+		},
+		func(g, a, b, y *Var) *Var {
+			if columnMajor(b.value) {
+				return plainMatMul(g.T(), a, tf32).T().SumTo(b.Shape()...)
+			}
+			return plainMatMul(a.T(), g, tf32).SumTo(b.Shape()...)
+		},
 		func(t, a, b, y *Var) *Var { return plainMatMul(t, b, tf32) },
 		func(t, a, b, y *Var) *Var { return plainMatMul(a, t, tf32) })
+}
+
+// columnMajor reports whether t's last two axes are laid out column by
+// column, as a transposed weight (Linear's x @ W^T) is. MatMul computes
+// such an operand's gradient transposed, (g^T @ a)^T rather than a^T @ g,
+// so that it comes out in the operand's layout: the gradient that reaches
+// W through the transpose is then dense, and Backward has no copy to make.
+// Both forms sum the same products in the same order, so the values are
+// bit-identical.
+func columnMajor(t *tensor.Tensor) bool {
+	sh, st := t.Shape(), t.Strides()
+	r := len(sh)
+	return r >= 2 && sh[r-2] > 1 && sh[r-1] > 1 && st[r-2] == 1 && st[r-1] == sh[r-2]
 }
 
 // autocastMatMul is MatMul's core (rank >= 2 operands) under autocast to
