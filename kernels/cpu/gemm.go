@@ -259,19 +259,19 @@ func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
 		}
 	case ps == 1:
 		i := 0
-		for ; i+4 <= n; i += 4 {
-			s0, s1 := src[off+i*ls:][:kb], src[off+(i+1)*ls:][:kb]
-			s2, s3 := src[off+(i+2)*ls:][:kb], src[off+(i+3)*ls:][:kb]
-			for p := range kb {
-				dp := d[p*w+i:][:4]
-				dp[0], dp[1], dp[2], dp[3] = s0[p], s1[p], s2[p], s3[p]
+		if blocks := kb / 16; transpose16 != nil && unsafe.Sizeof(T(0)) == 4 && blocks > 0 {
+			// 16 lines at a time in assembly while 16 whole lines lie in
+			// src (lines past n are read, then masked off); the columns
+			// past the last whole block go through the Go loop.
+			d32 := unsafe.Slice((*float32)(unsafe.Pointer(&d[0])), len(d))
+			s32 := unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src))
+			for ; i < n && off+(i+15)*ls+16*blocks <= len(src); i += 16 {
+				c := min(16, n-i)
+				transpose16(&d32[i], w, &s32[off+i*ls], ls, blocks, uint16(1)<<c-1)
+				transposeLines(d, src, off, ls, i, i+c, 16*blocks, kb, w)
 			}
 		}
-		for ; i < n; i++ {
-			for p, v := range src[off+i*ls:][:kb] {
-				d[p*w+i] = v
-			}
-		}
+		transposeLines(d, src, off, ls, i, n, 0, kb, w)
 	default:
 		for p := range kb {
 			dp, o := d[p*w:p*w+n], off+p*ps
@@ -283,6 +283,30 @@ func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
 	if n < w {
 		for p := range kb {
 			clear(d[p*w+n : (p+1)*w])
+		}
+	}
+}
+
+// transposeLines is packSliver's transpose of contiguous lines for lines
+// [i0, i1) and elements [p0, p1) of each, four lines at a time:
+//
+//	d[p*w+i] = src[off+i*ls+p]
+func transposeLines[T float](d, src []T, off, ls, i0, i1, p0, p1, w int) {
+	if p0 >= p1 {
+		return
+	}
+	i := i0
+	for ; i+4 <= i1; i += 4 {
+		s0, s1 := src[off+i*ls+p0:][:p1-p0], src[off+(i+1)*ls+p0:][:p1-p0]
+		s2, s3 := src[off+(i+2)*ls+p0:][:p1-p0], src[off+(i+3)*ls+p0:][:p1-p0]
+		for q := range s0 {
+			dp := d[(p0+q)*w+i:][:4]
+			dp[0], dp[1], dp[2], dp[3] = s0[q], s1[q], s2[q], s3[q]
+		}
+	}
+	for ; i < i1; i++ {
+		for q, v := range src[off+i*ls+p0:][:p1-p0] {
+			d[(p0+q)*w+i] = v
 		}
 	}
 }

@@ -8,3 +8,7 @@ var (
 	gemmKernels32 = []microKernel[float32]{goKernel32}
 	gemmKernels64 = []microKernel[float64]{goKernel64}
 )
+
+// transpose16 is nil: this build has no assembly, and packSliver
+// transposes in Go.
+var transpose16 func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)

@@ -235,3 +235,46 @@ func fuzzKernels[T float](t *testing.T, ks []microKernel[T], c gemmCase, small b
 		checkGEMM(t, av, bv, a, got)
 	}
 }
+
+// TestPackSliver checks packSliver against its definition for every layout
+// case (lines contiguous, slices contiguous, neither), widths of the
+// assembly and Go kernels, line counts up to the width (the rest zero),
+// depths on and off a 16-element block, and sources cut to the last
+// element read, so that the assembly transpose's 16-line reads must fall
+// back where they would run past the end.
+func TestPackSliver(t *testing.T) {
+	r := newRand(t)
+	for range 400 {
+		w := []int{4, 6, 14, 16, 32}[r.IntN(5)]
+		n, kb := 1+r.IntN(w), 1+r.IntN(70)
+		var ls, ps int
+		switch r.IntN(3) {
+		case 0: // lines contiguous (a row-major A, a transposed B)
+			ls, ps = kb+r.IntN(5), 1
+		case 1: // slices contiguous
+			ls, ps = 1, n+r.IntN(5)
+		default:
+			ls, ps = 2+r.IntN(3), (n+1)*3
+		}
+		off := r.IntN(9)
+		size := off + (n-1)*ls + (kb-1)*ps + 1 + r.IntN(2)*(16*ls)
+		src := make([]float32, size)
+		for i := range src {
+			src[i] = float32(r.NormFloat64())
+		}
+		d := make([]float32, kb*w)
+		for i := range d {
+			d[i] = float32(math.NaN())
+		}
+		packSliver(d, src, off, ls, ps, n, kb, w)
+		for p := range kb {
+			for i := range w {
+				want := float32(0)
+				if i < n {
+					want = src[off+i*ls+p*ps]
+				}
+				require.Equal(t, want, d[p*w+i], "w %d n %d kb %d ls %d ps %d off %d: element p=%d i=%d", w, n, kb, ls, ps, off, p, i)
+			}
+		}
+	}
+}

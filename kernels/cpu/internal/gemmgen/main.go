@@ -1,5 +1,6 @@
 // Command gemmgen writes the GEMM micro-kernels of package cpu,
-// gemm_avx512_amd64.s and gemm_avx2_amd64.s: straight-line assembly, one
+// gemm_avx512_amd64.s and gemm_avx2_amd64.s, and its AVX-512 packing
+// transpose, pack_avx512_amd64.s: straight-line assembly, one
 // instruction per product, too regular to write by hand and too long to
 // read. Run it through `go generate ./kernels/cpu`; `make lint` checks that
 // the committed files are what it writes.
@@ -147,5 +148,10 @@ func main() {
 		if err := os.WriteFile(f.path, []byte(b.String()), 0o644); err != nil {
 			log.Fatal(err)
 		}
+	}
+	var b strings.Builder
+	writeTranspose16(&b)
+	if err := os.WriteFile("pack_avx512_amd64.s", []byte(b.String()), 0o644); err != nil {
+		log.Fatal(err)
 	}
 }
