@@ -69,26 +69,65 @@ func optimBuffers(op string, n int, b ...device.Buffer) ([]*Buffer, error) {
 
 func sgd[T float](bs []*Buffer, n int, h device.SGDParams, data func(*Buffer) []T) {
 	p, g := data(bs[0]), data(bs[1])
-	var m []T
+	m := p // unused without momentum; the kernels take a slice all the same
+	k := sgdConsts{wd: h.WeightDecay, mom: h.Momentum, lr: h.LR}
 	if h.Momentum != 0 {
 		m = data(bs[2])
-	}
-	parallelFor(n, 4, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := float64(g[i]) + h.WeightDecay*float64(p[i])
-			if m != nil {
-				mi := h.Momentum*float64(m[i]) + gi
-				m[i] = T(mi)
-				if h.Nesterov {
-					gi += h.Momentum * mi
-				} else {
-					gi = mi
-				}
-			}
-			p[i] = T(float64(p[i]) - h.LR*gi)
+		k.mode = 1
+		if h.Nesterov {
+			k.mode = 2
 		}
-	})
+	}
+	// As adam: 64-element chunks, each element independent of the rest.
+	chunks := (n + 63) / 64
+	if bs[0].dt == device.Float32 {
+		run := sgdF32Kernels[0].run
+		ps, gs, ms := slice[float32](bs[0]), slice[float32](bs[1]), any(m).([]float32)
+		parallelFor(chunks, 4*64, func(lo, hi int) { run(ps, gs, ms, lo*64, min(hi*64, n), &k) })
+		return
+	}
+	parallelFor(chunks, 4*64, func(lo, hi int) { sgdGo(p, g, m, lo*64, min(hi*64, n), &k) })
 }
+
+// sgdConsts are the scalars of one SGD step; the field order is the
+// assembly kernels' (optim_amd64.s reads them by offset).
+type sgdConsts struct {
+	wd, mom, lr float64 // WeightDecay, Momentum, LR
+	mode        int64   // 0 plain, 1 momentum, 2 Nesterov momentum
+}
+
+// sgdGo is the SGD step of SGDParams on elements [lo, hi), in float64, one
+// IEEE operation at a time in the order the assembly kernels run them (see
+// adamGo); m is read and written only with momentum.
+func sgdGo[T float](p, g, m []T, lo, hi int, k *sgdConsts) {
+	p, g = p[lo:hi], g[lo:hi:hi]
+	if k.mode != 0 {
+		m = m[lo:hi:hi]
+	}
+	for i := range p {
+		pi := float64(p[i])
+		gi := float64(g[i]) + float64(k.wd*pi)
+		if k.mode != 0 {
+			mi := float64(k.mom*float64(m[i])) + gi
+			m[i] = T(mi)
+			if k.mode == 2 {
+				gi += float64(k.mom * mi)
+			} else {
+				gi = mi
+			}
+		}
+		p[i] = T(pi - float64(k.lr*gi))
+	}
+}
+
+// sgdF32Kernel is one float32 SGD step over elements [lo, hi), as sgdGo.
+type sgdF32Kernel struct {
+	name string
+	run  func(p, g, m []float32, lo, hi int, k *sgdConsts)
+}
+
+// goSGDF32 is the portable kernel, last in sgdF32Kernels.
+var goSGDF32 = sgdF32Kernel{name: "go", run: sgdGo[float32]}
 
 // Adam applies one Adam (or, when Decoupled, AdamW) step of
 // device.AdamParams to n elements, per element in float64, storing param,

@@ -2,11 +2,11 @@
 
 #include "textflag.h"
 
-// The float32 Adam step of adamGo (optim.go) on 8 (AVX-512) or 4 (AVX)
+// The float32 Adam and SGD steps of adamGo and sgdGo (optim.go) on 4 AVX
 // lanes: each element widened to float64, one instruction per float64
-// operation of adamGo in its order and without FMA, rounded back to float32
-// (round to nearest even, as Go's conversion) on store, so the results
-// match the Go loop bit for bit. Operand order is Go's: VSUBPD b, a, d is
+// operation of the Go loop in its order and without FMA, rounded back to
+// float32 (round to nearest even, as Go's conversion) on store, so the
+// results match the Go loop bit for bit. Operand order is Go's: VSUBPD b, a, d is
 // d = a - b. The adamConsts fields are read by offset: b1 0, omb1 8, b2 16,
 // omb2 24, lr 32, c1 40, c2 48, eps 56, wd 64, kdec 72, decoupled 80.
 // Adam's L2 form and AdamW's decay run in separate loops, chosen once.
@@ -26,12 +26,11 @@
 	VCVTPS2PD (G), x1; \
 	VMULPD ckdec, x0, x0
 
-// UPDATE (NARROW: the float64-to-float32 conversion of the lane width) is
-// the rest of the step from p in x0 and g in x1: the moments
+// UPDATE is the rest of the step from p in x0 and g in x1: the moments
 // (stored through ht, the float32 half of a scratch register) and the new
 // p. x3..x8 are scratch; c0..c7 hold b1, omb1, b2, omb2, lr, c1, c2, eps;
 // h0 is x0's float32 half.
-#define UPDATE(NARROW, P, M, V, x0, x1, x3, x4, x5, x6, x7, x8, h0, ht, c0, c1, c2, c3, c4, c5, c6, c7) \
+#define UPDATE(P, M, V, x0, x1, x3, x4, x5, x6, x7, x8, h0, ht, c0, c1, c2, c3, c4, c5, c6, c7) \
 	VCVTPS2PD (M), x3; \
 	VMULPD x3, c0, x3; \
 	VMULPD x1, c1, x4; \
@@ -41,9 +40,9 @@
 	VMULPD x1, c3, x6; \
 	VMULPD x1, x6, x6; \
 	VADDPD x6, x5, x5; \
-	NARROW x3, ht; \
+	VCVTPD2PSY x3, ht; \
 	VMOVUPS ht, (M); \
-	NARROW x5, ht; \
+	VCVTPD2PSY x5, ht; \
 	VMOVUPS ht, (V); \
 	VDIVPD c5, x3, x7; \
 	VMULPD x7, c4, x7; \
@@ -52,7 +51,7 @@
 	VADDPD c7, x8, x8; \
 	VDIVPD x8, x7, x7; \
 	VSUBPD x7, x0, x0; \
-	NARROW x0, h0; \
+	VCVTPD2PSY x0, h0; \
 	VMOVUPS h0, (P)
 
 // ADVANCE moves the four element pointers on by n bytes.
@@ -72,37 +71,46 @@
 	MOVQ n+32(FP), CX; \
 	MOVQ k+40(FP), DX
 
-// func adamF32AVX512(p, grad, m, v *float32, n int, k *adamConsts)
-TEXT ·adamF32AVX512(SB), NOSPLIT, $0-48
-	ARGS
-	VBROADCASTSD 0(DX), Z16
-	VBROADCASTSD 8(DX), Z17
-	VBROADCASTSD 16(DX), Z18
-	VBROADCASTSD 24(DX), Z19
-	VBROADCASTSD 32(DX), Z20
-	VBROADCASTSD 40(DX), Z21
-	VBROADCASTSD 48(DX), Z22
-	VBROADCASTSD 56(DX), Z23
-	VBROADCASTSD 64(DX), Z24
-	VBROADCASTSD 72(DX), Z25
-	CMPQ 80(DX), $0
-	JNE dec512
-l2_512:
-	LOAD_L2(SI, DI, Z0, Z1, Z2, Z24)
-	UPDATE(VCVTPD2PS, SI, R8, R9, Z0, Z1, Z3, Z4, Z5, Z6, Z7, Z8, Y0, Y9, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
-	ADVANCE(32)
-	DECQ CX
-	JNZ l2_512
-	VZEROUPPER
-	RET
-dec512:
-	LOAD_DEC(SI, DI, Z0, Z1, Z25)
-	UPDATE(VCVTPD2PS, SI, R8, R9, Z0, Z1, Z3, Z4, Z5, Z6, Z7, Z8, Y0, Y9, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23)
-	ADVANCE(32)
-	DECQ CX
-	JNZ dec512
-	VZEROUPPER
-	RET
+// The SGD step: sgdConsts offsets wd 0, mom 8, lr 16, mode 24; plain,
+// momentum and Nesterov momentum run in separate loops, chosen once. SI,
+// DI, R8 point at p, g and m; CX counts vectors.
+
+// SGD_G loads p into x0 and g into x1 and adds the weight decay: g += wd*p
+// (x2 scratch).
+#define SGD_G(x0, x1, x2, cwd) \
+	VCVTPS2PD (SI), x0; \
+	VCVTPS2PD (DI), x1; \
+	VMULPD x0, cwd, x2; \
+	VADDPD x2, x1, x1
+
+// SGD_MOM makes x1 the new momentum mom*m + g, storing it (ht: a float32
+// half of a scratch register; x2 scratch).
+#define SGD_MOM(x1, x2, ht, cmom) \
+	VCVTPS2PD (R8), x2; \
+	VMULPD x2, cmom, x2; \
+	VADDPD x1, x2, x1; \
+	VCVTPD2PSY x1, ht; \
+	VMOVUPS ht, (R8)
+
+// SGD_P stores p - lr*g (x2 scratch, h0 x0's float32 half).
+#define SGD_P(x0, x1, x2, h0, clr) \
+	VMULPD x1, clr, x2; \
+	VSUBPD x2, x0, x0; \
+	VCVTPD2PSY x0, h0; \
+	VMOVUPS h0, (SI)
+
+// SGDARGS loads the arguments and broadcasts wd, mom and lr into cwd, cmom
+// and clr; AX gets the mode.
+#define SGDARGS(cwd, cmom, clr) \
+	MOVQ p+0(FP), SI; \
+	MOVQ grad+8(FP), DI; \
+	MOVQ m+16(FP), R8; \
+	MOVQ n+24(FP), CX; \
+	MOVQ k+32(FP), DX; \
+	VBROADCASTSD 0(DX), cwd; \
+	VBROADCASTSD 8(DX), cmom; \
+	VBROADCASTSD 16(DX), clr; \
+	MOVQ 24(DX), AX
 
 // func adamF32AVX(p, grad, m, v *float32, n int, k *adamConsts)
 //
@@ -125,7 +133,7 @@ TEXT ·adamF32AVX(SB), NOSPLIT, $0-48
 	JNE decavx
 l2avx:
 	LOAD_L2(SI, DI, Y0, Y1, Y2, Y14)
-	UPDATE(VCVTPD2PSY, SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13)
+	UPDATE(SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13)
 	ADVANCE(16)
 	DECQ CX
 	JNZ l2avx
@@ -133,9 +141,50 @@ l2avx:
 	RET
 decavx:
 	LOAD_DEC(SI, DI, Y0, Y1, Y15)
-	UPDATE(VCVTPD2PSY, SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13)
+	UPDATE(SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13)
 	ADVANCE(16)
 	DECQ CX
 	JNZ decavx
+	VZEROUPPER
+	RET
+
+// func sgdF32AVX(p, grad, m *float32, n int, k *sgdConsts)
+TEXT ·sgdF32AVX(SB), NOSPLIT, $0-40
+	SGDARGS(Y8, Y9, Y10)
+	CMPQ AX, $1
+	JEQ momavx
+	JGT nestavx
+plainavx:
+	SGD_G(Y0, Y1, Y2, Y8)
+	SGD_P(Y0, Y1, Y2, X0, Y10)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ plainavx
+	VZEROUPPER
+	RET
+momavx:
+	SGD_G(Y0, Y1, Y2, Y8)
+	SGD_MOM(Y1, Y2, X3, Y9)
+	SGD_P(Y0, Y1, Y2, X0, Y10)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	ADDQ $16, R8
+	DECQ CX
+	JNZ momavx
+	VZEROUPPER
+	RET
+nestavx:
+	SGD_G(Y0, Y1, Y2, Y8)
+	VMOVAPD Y1, Y4
+	SGD_MOM(Y4, Y2, X3, Y9)
+	VMULPD Y4, Y9, Y2
+	VADDPD Y2, Y1, Y1
+	SGD_P(Y0, Y1, Y2, X0, Y10)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	ADDQ $16, R8
+	DECQ CX
+	JNZ nestavx
 	VZEROUPPER
 	RET

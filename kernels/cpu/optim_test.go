@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,23 +105,7 @@ func TestAdam(t *testing.T) {
 // float32 edges (signed zeros, denormals, the largest finite, Inf, NaN),
 // both weight-decay forms, and ranges that start and end off a vector.
 func TestAdamF32Variants(t *testing.T) {
-	r := newRand(t)
-	edges := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -3e-39, math.MaxFloat32, -math.MaxFloat32,
-		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1, -1}
-	gen := func(n int, positive bool) []float32 {
-		xs := make([]float32, n)
-		for i := range xs {
-			if r.IntN(8) == 0 {
-				xs[i] = edges[r.IntN(len(edges))]
-			} else {
-				xs[i] = float32(r.NormFloat64())
-			}
-			if positive {
-				xs[i] = float32(math.Abs(float64(xs[i])))
-			}
-		}
-		return xs
-	}
+	gen := optimValues(newRand(t))
 	hs := []device.AdamParams{
 		{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Step: 1},
 		{LR: 0.01, Beta1: 0.8, Beta2: 0.99, Eps: 1e-6, WeightDecay: 0.1, Step: 7},
@@ -136,15 +121,77 @@ func TestAdamF32Variants(t *testing.T) {
 					c := newAdamConsts(h)
 					goAdamF32.run(wp, g, wm, wv, span[0], span[1], &c)
 					k.run(p, g, m, v, span[0], span[1], &c)
-					for i := range n {
-						for _, pair := range [][2]float32{{wp[i], p[i]}, {wm[i], m[i]}, {wv[i], v[i]}} {
-							w, got := pair[0], pair[1]
-							if w != w && got != got {
-								continue
-							}
-							require.Equal(t, math.Float32bits(w), math.Float32bits(got), "element %d: want %v, got %v", i, w, got)
+					requireSameBits(t, wp, p, "param")
+					requireSameBits(t, wm, m, "m")
+					requireSameBits(t, wv, v, "v")
+				})
+			}
+		}
+	}
+}
+
+// optimValues returns a generator of n random float32s mixed with the
+// float32 edges (signed zeros, denormals, the largest finite, Inf, NaN),
+// made non-negative when positive (Adam's v).
+func optimValues(r *rand.Rand) func(n int, positive bool) []float32 {
+	edges := []float32{0, float32(math.Copysign(0, -1)), 1e-45, -3e-39, math.MaxFloat32, -math.MaxFloat32,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1, -1}
+	return func(n int, positive bool) []float32 {
+		xs := make([]float32, n)
+		for i := range xs {
+			if r.IntN(8) == 0 {
+				xs[i] = edges[r.IntN(len(edges))]
+			} else {
+				xs[i] = float32(r.NormFloat64())
+			}
+			if positive {
+				xs[i] = float32(math.Abs(float64(xs[i])))
+			}
+		}
+		return xs
+	}
+}
+
+// requireSameBits requires got to equal want bit for bit, any NaN
+// matching any NaN.
+func requireSameBits(t *testing.T, want, got []float32, what string) {
+	t.Helper()
+	for i, w := range want {
+		if w != w && got[i] != got[i] {
+			continue
+		}
+		require.Equal(t, math.Float32bits(w), math.Float32bits(got[i]), "%s element %d: want %v, got %v", what, i, w, got[i])
+	}
+}
+
+// TestSGDF32Variants is TestAdamF32Variants for SGD: plain, with weight
+// decay, with momentum and with Nesterov momentum.
+func TestSGDF32Variants(t *testing.T) {
+	gen := optimValues(newRand(t))
+	hs := []device.SGDParams{
+		{LR: 0.1},
+		{LR: 0.05, WeightDecay: 0.01},
+		{LR: 0.1, Momentum: 0.9},
+		{LR: 0.1, Momentum: 0.9, WeightDecay: 1e-3, Nesterov: true},
+	}
+	for _, k := range sgdF32Kernels[:len(sgdF32Kernels)-1] {
+		for _, h := range hs {
+			for _, span := range [][2]int{{0, 1}, {0, 8}, {3, 4}, {1, 17}, {5, 1000}, {0, 1031}} {
+				t.Run(fmt.Sprintf("%s/%+v/%v", k.name, h, span), func(t *testing.T) {
+					n := span[1] + 3
+					p, g, m := gen(n, false), gen(n, false), gen(n, false)
+					wp, wm := append([]float32(nil), p...), append([]float32(nil), m...)
+					c := sgdConsts{wd: h.WeightDecay, mom: h.Momentum, lr: h.LR}
+					if h.Momentum != 0 {
+						c.mode = 1
+						if h.Nesterov {
+							c.mode = 2
 						}
 					}
+					goSGDF32.run(wp, g, wm, span[0], span[1], &c)
+					k.run(p, g, m, span[0], span[1], &c)
+					requireSameBits(t, wp, p, "param")
+					requireSameBits(t, wm, m, "momentum")
 				})
 			}
 		}
