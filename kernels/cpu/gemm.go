@@ -260,15 +260,25 @@ func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
 	case ps == 1:
 		i := 0
 		if blocks := kb / 16; transpose16 != nil && unsafe.Sizeof(T(0)) == 4 && blocks > 0 {
-			// 16 lines at a time in assembly while 16 whole lines lie in
-			// src (lines past n are read, then masked off); the columns
-			// past the last whole block go through the Go loop.
+			// 16 lines at a time in assembly (8 for float64, below) while
+			// 16 whole lines lie in src (lines past n are read, then
+			// masked off); the columns past the last whole block go
+			// through the Go loop.
 			d32 := unsafe.Slice((*float32)(unsafe.Pointer(&d[0])), len(d))
 			s32 := unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src))
 			for ; i < n && off+(i+15)*ls+16*blocks <= len(src); i += 16 {
 				c := min(16, n-i)
 				transpose16(&d32[i], w, &s32[off+i*ls], ls, blocks, uint16(1)<<c-1)
 				transposeLines(d, src, off, ls, i, i+c, 16*blocks, kb, w)
+			}
+		}
+		if blocks := kb / 8; transpose8 != nil && unsafe.Sizeof(T(0)) == 8 && blocks > 0 {
+			d64 := unsafe.Slice((*float64)(unsafe.Pointer(&d[0])), len(d))
+			s64 := unsafe.Slice((*float64)(unsafe.Pointer(&src[0])), len(src))
+			for ; i < n && off+(i+7)*ls+8*blocks <= len(src); i += 8 {
+				c := min(8, n-i)
+				transpose8(&d64[i], w, &s64[off+i*ls], ls, blocks, uint8(1)<<c-1)
+				transposeLines(d, src, off, ls, i, i+c, 8*blocks, kb, w)
 			}
 		}
 		transposeLines(d, src, off, ls, i, n, 0, kb, w)

@@ -37,14 +37,19 @@ func sgemmAVX2(k int, a, b, c []float32, ldc int, acc bool)
 // dgemmAVX2 is sgemmAVX2 for a 6×8 float64 tile.
 func dgemmAVX2(k int, a, b, c []float64, ldc int, acc bool)
 
-// transpose16 is transpose16AVX512 where the machine has AVX-512F, else nil
-// (packSliver then transposes in Go).
-var transpose16 = func() func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16) {
+// transpose16 and transpose8 are transpose16AVX512 and transpose8AVX512
+// where the machine has AVX-512F, else nil (packSliver then transposes in
+// Go).
+var (
+	transpose16 func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+	transpose8  func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+)
+
+func init() {
 	if cpu.X86.HasAVX512F {
-		return transpose16AVX512
+		transpose16, transpose8 = transpose16AVX512, transpose8AVX512
 	}
-	return nil
-}()
+}
 
 // transpose16AVX512 writes dst[p*ldd+i] = src[i*lds+p] for p < 16*blocks
 // and the lines i < 16 whose mask bit is set, reading all 16 lines
@@ -52,3 +57,9 @@ var transpose16 = func() func(dst *float32, ldd int, src *float32, lds int, bloc
 //
 //go:noescape
 func transpose16AVX512(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+
+// transpose8AVX512 is transpose16AVX512 for float64s: 8 lines, 8*blocks
+// elements of each (pack_avx512_amd64.s).
+//
+//go:noescape
+func transpose8AVX512(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)

@@ -9,6 +9,9 @@ var (
 	gemmKernels64 = []microKernel[float64]{goKernel64}
 )
 
-// transpose16 is nil: this build has no assembly, and packSliver
-// transposes in Go.
-var transpose16 func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+// transpose16 and transpose8 are nil: this build has no assembly, and
+// packSliver transposes in Go.
+var (
+	transpose16 func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+	transpose8  func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+)

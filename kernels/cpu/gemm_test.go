@@ -244,8 +244,13 @@ func fuzzKernels[T float](t *testing.T, ks []microKernel[T], c gemmCase, small b
 // back where they would run past the end.
 func TestPackSliver(t *testing.T) {
 	r := newRand(t)
+	testPackSliver[float32](t, r)
+	testPackSliver[float64](t, r)
+}
+
+func testPackSliver[T float](t *testing.T, r *rand.Rand) {
 	for range 400 {
-		w := []int{4, 6, 14, 16, 32}[r.IntN(5)]
+		w := []int{4, 6, 8, 14, 16, 32}[r.IntN(6)]
 		n, kb := 1+r.IntN(w), 1+r.IntN(70)
 		var ls, ps int
 		switch r.IntN(3) {
@@ -258,22 +263,22 @@ func TestPackSliver(t *testing.T) {
 		}
 		off := r.IntN(9)
 		size := off + (n-1)*ls + (kb-1)*ps + 1 + r.IntN(2)*(16*ls)
-		src := make([]float32, size)
+		src := make([]T, size)
 		for i := range src {
-			src[i] = float32(r.NormFloat64())
+			src[i] = T(r.NormFloat64())
 		}
-		d := make([]float32, kb*w)
+		d := make([]T, kb*w)
 		for i := range d {
-			d[i] = float32(math.NaN())
+			d[i] = T(math.NaN())
 		}
 		packSliver(d, src, off, ls, ps, n, kb, w)
 		for p := range kb {
 			for i := range w {
-				want := float32(0)
+				want := T(0)
 				if i < n {
 					want = src[off+i*ls+p*ps]
 				}
-				require.Equal(t, want, d[p*w+i], "w %d n %d kb %d ls %d ps %d off %d: element p=%d i=%d", w, n, kb, ls, ps, off, p, i)
+				require.Equal(t, want, d[p*w+i], "%T w %d n %d kb %d ls %d ps %d off %d: element p=%d i=%d", want, w, n, kb, ls, ps, off, p, i)
 			}
 		}
 	}

@@ -149,3 +149,78 @@ loop:
 	JNZ loop
 	VZEROUPPER
 	RET
+
+// transpose8AVX512 is transpose16AVX512 for float64s: 8 lines of 8*blocks
+// elements, one 8×8 block at a time (8 loads, 24 shuffles: unpack 64-bit
+// pairs, then two rounds of 128-bit lane shuffles; 8 stores under the
+// 8-bit mask). Lines are addressed from one base plus 0..7 times the line
+// stride.
+//
+// func transpose8AVX512(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+TEXT ·transpose8AVX512(SB), NOSPLIT, $0-41
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R14
+	SHLQ $3, R14
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R10
+	SHLQ $3, R10
+	MOVQ blocks+32(FP), CX
+	MOVBLZX mask+40(FP), AX
+	KMOVW AX, K1
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R10)(R10*4), R12
+	LEAQ (R11)(R10*4), R13
+loop8:
+	VMOVUPD (SI), Z0
+	VMOVUPD (SI)(R10*1), Z1
+	VMOVUPD (SI)(R10*2), Z2
+	VMOVUPD (SI)(R11*1), Z3
+	VMOVUPD (SI)(R10*4), Z4
+	VMOVUPD (SI)(R12*1), Z5
+	VMOVUPD (SI)(R11*2), Z6
+	VMOVUPD (SI)(R13*1), Z7
+	VUNPCKLPD Z1, Z0, Z8
+	VUNPCKHPD Z1, Z0, Z9
+	VUNPCKLPD Z3, Z2, Z10
+	VUNPCKHPD Z3, Z2, Z11
+	VUNPCKLPD Z5, Z4, Z12
+	VUNPCKHPD Z5, Z4, Z13
+	VUNPCKLPD Z7, Z6, Z14
+	VUNPCKHPD Z7, Z6, Z15
+	VSHUFF64X2 $0x44, Z10, Z8, Z16
+	VSHUFF64X2 $0xEE, Z10, Z8, Z17
+	VSHUFF64X2 $0x44, Z14, Z12, Z18
+	VSHUFF64X2 $0xEE, Z14, Z12, Z19
+	VSHUFF64X2 $0x44, Z11, Z9, Z20
+	VSHUFF64X2 $0xEE, Z11, Z9, Z21
+	VSHUFF64X2 $0x44, Z15, Z13, Z22
+	VSHUFF64X2 $0xEE, Z15, Z13, Z23
+	VSHUFF64X2 $0x88, Z18, Z16, Z0
+	VSHUFF64X2 $0xDD, Z18, Z16, Z2
+	VSHUFF64X2 $0x88, Z19, Z17, Z4
+	VSHUFF64X2 $0xDD, Z19, Z17, Z6
+	VSHUFF64X2 $0x88, Z22, Z20, Z1
+	VSHUFF64X2 $0xDD, Z22, Z20, Z3
+	VSHUFF64X2 $0x88, Z23, Z21, Z5
+	VSHUFF64X2 $0xDD, Z23, Z21, Z7
+	VMOVUPD Z0, K1, (DI)
+	ADDQ R14, DI
+	VMOVUPD Z1, K1, (DI)
+	ADDQ R14, DI
+	VMOVUPD Z2, K1, (DI)
+	ADDQ R14, DI
+	VMOVUPD Z3, K1, (DI)
+	ADDQ R14, DI
+	VMOVUPD Z4, K1, (DI)
+	ADDQ R14, DI
+	VMOVUPD Z5, K1, (DI)
+	ADDQ R14, DI
+	VMOVUPD Z6, K1, (DI)
+	ADDQ R14, DI
+	VMOVUPD Z7, K1, (DI)
+	ADDQ R14, DI
+	ADDQ $64, SI
+	DECQ CX
+	JNZ loop8
+	VZEROUPPER
+	RET

@@ -151,6 +151,7 @@ func main() {
 	}
 	var b strings.Builder
 	writeTranspose16(&b)
+	writeTranspose8(&b)
 	if err := os.WriteFile("pack_avx512_amd64.s", []byte(b.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}

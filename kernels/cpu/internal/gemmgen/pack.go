@@ -92,3 +92,74 @@ func writeTranspose16(b *strings.Builder) {
 	w("\tVZEROUPPER")
 	w("\tRET")
 }
+
+// packHeader64 opens transpose8AVX512, the float64 twin of
+// transpose16AVX512.
+const packHeader64 = `
+// transpose8AVX512 is transpose16AVX512 for float64s: 8 lines of 8*blocks
+// elements, one 8×8 block at a time (8 loads, 24 shuffles: unpack 64-bit
+// pairs, then two rounds of 128-bit lane shuffles; 8 stores under the
+// 8-bit mask). Lines are addressed from one base plus 0..7 times the line
+// stride.
+//
+// func transpose8AVX512(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+TEXT ·transpose8AVX512(SB), NOSPLIT, $0-41
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R14
+	SHLQ $3, R14
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R10
+	SHLQ $3, R10
+	MOVQ blocks+32(FP), CX
+	MOVBLZX mask+40(FP), AX
+	KMOVW AX, K1
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R10)(R10*4), R12
+	LEAQ (R11)(R10*4), R13
+`
+
+// writeTranspose8 writes transpose8AVX512. Rows land in Z0-Z7; stage 1
+// leaves, in Z(8+2k) and Z(9+2k), rows 2k and 2k+1 of columns 2L and 2L+1
+// in each 128-bit lane L; stage 2 pairs row pairs (0,1 with 2,3 and 4,5
+// with 6,7) by lanes 0,2 / 1,3 ... stage 3 completes each column.
+func writeTranspose8(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	b.WriteString(packHeader64)
+	w("loop8:")
+	addr := []string{"(SI)", "(SI)(R10*1)", "(SI)(R10*2)", "(SI)(R11*1)", "(SI)(R10*4)", "(SI)(R12*1)", "(SI)(R11*2)", "(SI)(R13*1)"}
+	for i := range 8 {
+		w("\tVMOVUPD %s, Z%d", addr[i], i)
+	}
+	// Stage 1: t(2k) = [r(2k)[2L], r(2k+1)[2L]] per lane, t(2k+1) = [.. 2L+1 ..].
+	for k := range 4 {
+		w("\tVUNPCKLPD Z%d, Z%d, Z%d", 2*k+1, 2*k, 8+2*k)
+		w("\tVUNPCKHPD Z%d, Z%d, Z%d", 2*k+1, 2*k, 9+2*k)
+	}
+	// Stage 2: for column parity j (0, 1), rows 0-3 and rows 4-7:
+	// x = [t0.L0, t0.L1, t2.L0, t2.L1], y = [t0.L2, t0.L3, t2.L2, t2.L3].
+	for j := range 2 {
+		lo, hi := 8+j, 10+j    // rows 0,1 and 2,3
+		lo2, hi2 := 12+j, 14+j // rows 4,5 and 6,7
+		w("\tVSHUFF64X2 $0x44, Z%d, Z%d, Z%d", hi, lo, 16+4*j)
+		w("\tVSHUFF64X2 $0xEE, Z%d, Z%d, Z%d", hi, lo, 17+4*j)
+		w("\tVSHUFF64X2 $0x44, Z%d, Z%d, Z%d", hi2, lo2, 18+4*j)
+		w("\tVSHUFF64X2 $0xEE, Z%d, Z%d, Z%d", hi2, lo2, 19+4*j)
+	}
+	// Stage 3: column 2L+j = lane L of t(j), t(2+j), t(4+j), t(6+j).
+	for j := range 2 {
+		x0, x1, y0, y1 := 16+4*j, 17+4*j, 18+4*j, 19+4*j
+		w("\tVSHUFF64X2 $0x88, Z%d, Z%d, Z%d", y0, x0, j)   // L = 0
+		w("\tVSHUFF64X2 $0xDD, Z%d, Z%d, Z%d", y0, x0, 2+j) // L = 1
+		w("\tVSHUFF64X2 $0x88, Z%d, Z%d, Z%d", y1, x1, 4+j) // L = 2
+		w("\tVSHUFF64X2 $0xDD, Z%d, Z%d, Z%d", y1, x1, 6+j) // L = 3
+	}
+	for c := range 8 {
+		w("\tVMOVUPD Z%d, K1, (DI)", c)
+		w("\tADDQ R14, DI")
+	}
+	w("\tADDQ $64, SI")
+	w("\tDECQ CX")
+	w("\tJNZ loop8")
+	w("\tVZEROUPPER")
+	w("\tRET")
+}
