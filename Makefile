@@ -22,7 +22,7 @@ FATBIN_GENCODE_matmul_tc := -gencode arch=compute_80,code=compute_80 -gencode ar
 SIM_SRC := $(wildcard kernels/cuda/cudasim/testdata/*.cu)
 SIM_PTX := $(SIM_SRC:.cu=.ptx)
 
-.PHONY: help build train test lint ptx ptx-check ptx-verify build-cuda test-cuda gpu-bundle gpu-bundle-check cuda-toolchain data cuda-check docker bench bench-torch bench-compare
+.PHONY: help build train test lint ptx ptx-check ptx-verify build-cuda test-cuda gpu-bundle gpu-bundle-check cuda-toolchain data cuda-check docker bench bench-torch bench-compare bench-epoch
 
 # apt_components enables contrib and non-free on Debian (the CUDA toolkit
 # and the driver library it depends on live there) and refreshes the lists.
@@ -97,6 +97,14 @@ bench-compare: bench-torch ## PyTorch, then tapegrad's cpu, in one run: the side
 	$(GO) build -buildvcs=auto -o $(BENCH_OUT)/tapegrad ./cmd/tapegrad
 	$(BENCH_OUT)/tapegrad bench --device cpu --threads $(BENCH_THREADS) --baseline $(BENCH_OUT)/torch.json \
 		--json $(BENCH_OUT)/tapegrad-cpu.json --png $(BENCH_OUT)/vs-torch.png $(BENCH_FLAGS)
+
+bench-epoch: data ## Fashion-MNIST MLP epochs, PyTorch (bench/torch/epoch.py) then `tapegrad train`, thread counts pinned alike
+	@$(TORCH_PYTHON) -c 'import torch' 2>/dev/null || { echo "bench-epoch: needs PyTorch: make bench-torch installs it (or apt-get install python3-torch libopenblas0-pthread)"; exit 1; }
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BENCH_OPENBLAS_CORETYPE)} OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-passive} \
+	OMP_NUM_THREADS=$(BENCH_THREADS) OPENBLAS_NUM_THREADS=$(BENCH_THREADS) \
+		$(TORCH_PYTHON) bench/torch/epoch.py --threads $(BENCH_THREADS) --epochs 3 --data $(DATA_DIR)
+	$(GO) build -buildvcs=auto -o $(BENCH_OUT)/tapegrad ./cmd/tapegrad
+	GOMAXPROCS=$(BENCH_THREADS) $(BENCH_OUT)/tapegrad train --epochs 3 --quiet --data $(DATA_DIR) --out $(BENCH_OUT)/epoch-run
 
 cuda-check: ptx-verify ptx-check build-cuda gpu-bundle-check ## committed PTX is current, ptxas accepts it for sm_70/80/90, the cuda-tagged build compiles, the GPU kit builds and says where no GPU is
 
