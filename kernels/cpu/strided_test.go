@@ -3,7 +3,10 @@ package cpu
 import (
 	"fmt"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -97,6 +100,57 @@ func TestParallelFor(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestParallelForPool runs parallelFor from several goroutines at once,
+// nested inside itself, with panics in worker ranges, and across
+// GOMAXPROCS changes and parked workers: every index is visited exactly
+// once whether a range ran on a pool worker or, with the workers busy, on
+// the caller.
+func TestParallelForPool(t *testing.T) {
+	old, procs := grain, runtime.GOMAXPROCS(4)
+	grain = 1
+	t.Cleanup(func() { grain = old; runtime.GOMAXPROCS(procs) })
+	visit := func(n int) {
+		seen := make([]atomic.Int32, n)
+		parallelFor(n, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				seen[i].Add(1)
+				if i%97 == 0 {
+					parallelFor(13, 1, func(lo, hi int) {}) // nested: workers may be busy
+				}
+			}
+		})
+		for i := range seen {
+			if s := seen[i].Load(); s != 1 {
+				require.Failf(t, "parallelFor", "index %d of %d visited %d times", i, n, s)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 200 {
+				visit(1 + (g*7919+k*104729)%3000)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, procs := range []int{2, 3, 8, 4} {
+		runtime.GOMAXPROCS(procs)
+		visit(5000)
+		time.Sleep(2 * spinFor) // let the workers park
+		visit(5000)
+		require.PanicsWithValue(t, "worker boom", func() {
+			parallelFor(1000, 1, func(lo, hi int) {
+				if lo > 0 {
+					panic("worker boom")
+				}
+			})
+		})
+	}
 }
 
 // TestDeterministic runs parallel kernels under several GOMAXPROCS and
