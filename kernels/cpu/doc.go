@@ -9,9 +9,12 @@
 // (and int32 where integers make sense), with a contiguous fast path and a
 // strided path that walks layouts incrementally, so transposed, sliced and
 // broadcast (stride 0) views are read without a copy. Large work is split
-// across GOMAXPROCS goroutines so that every output element is computed by
+// into up to GOMAXPROCS ranges so that every output element is computed by
 // one goroutine in a fixed order: results are bit-for-bit the same whatever
-// the thread count. Float32 math is done in float64 and rounded once where
+// the thread count. The calling goroutine runs the first range and pooled
+// workers the others (parallel.go); a worker polls for its next range for
+// 50 µs before parking, because waking a parked thread cost as much as the
+// work of a small kernel. Float32 math is done in float64 and rounded once where
 // that is cheap (reductions, softmax, optimizers, most unary ops); float32
 // Exp, Log, Tanh and Sigmoid have float32 kernels within 1-2 ulp (AVX-512
 // and AVX2 assembly with a Go loop of the same operations as fallback, all
@@ -20,7 +23,10 @@
 // panels of A and B, an MR×NR register-tile micro-kernel (amd64 assembly
 // for AVX-512F and AVX2+FMA, chosen at run time with golang.org/x/sys/cpu;
 // a Go kernel under `-tags purego` and elsewhere), K split into slices
-// fixed by size and goroutines into rectangles of C.
+// fixed by size and goroutines into rectangles of C. Row-major operands
+// are packed through an AVX-512 16×16 (float64: 8×8) transpose. The float32
+// optimizer steps (SGD, Adam) run their float64 formulas on AVX lanes,
+// bit-identical to the Go loops.
 //
 // The other assembly is FMAProbe's loop (amd64 AVX-512F and AVX+FMA; a Go
 // loop under `-tags purego` and elsewhere), which the bench package times
