@@ -19,7 +19,8 @@ var (
 // insertion when short and by an LSD radix sort otherwise, both stable.
 // A first k that is a small part of the row (TopK's usual case, selects)
 // is selected instead, by a heap of k in one pass (sort_select.go), with
-// the same result. Values are read back from src by position, which
+// the same result; a row that defeats the heap (sorted the other way)
+// goes back to the sort after a bounded number of entries. Values are read back from src by position, which
 // keeps -0 and NaN payloads as they were. Rows run in parallel and each
 // row's result depends on that row alone.
 func (be *Backend) Sort(vals, idx, src device.Buffer, rows, n, k int, descending bool) error {
@@ -107,19 +108,18 @@ func sortRows[T num, U uint32 | uint64](vals []T, idx []int32, src []T, rows, n,
 		var sl selector[T]
 		if sel {
 			sl.val, sl.pos = make([]T, 0, k), make([]int32, 0, k)
-		} else {
-			s = rowSorter[U]{
-				width: width,
-				key:   make([]U, n), key2: make([]U, n),
-				pos: make([]int32, n), pos2: make([]int32, n),
-				nans: make([]int32, 0, n),
-			}
 		}
 		for r := lo; r < hi; r++ {
 			row, out := src[r*n:(r+1)*n], idx[r*k:(r+1)*k]
-			if sel {
-				sl.selectFirst(out, row, descending)
-			} else {
+			if !sel || !sl.selectFirst(out, row, descending) {
+				if s.key == nil {
+					s = rowSorter[U]{
+						width: width,
+						key:   make([]U, n), key2: make([]U, n),
+						pos: make([]int32, n), pos2: make([]int32, n),
+						nans: make([]int32, 0, n),
+					}
+				}
 				sortRow(&s, out, row, descending, key)
 			}
 			for j, p := range out {

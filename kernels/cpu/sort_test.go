@@ -226,3 +226,24 @@ func BenchmarkSortTopK(b *testing.B) {
 		}
 	}
 }
+
+// TestSelectBudget checks when the selection gives a row up to the sort:
+// never for a random row at the largest k and n/32, nor for a heap of 64
+// or fewer, whatever the row; always for a heap above 64 on a row sorted
+// against it (every element would enter).
+func TestSelectBudget(t *testing.T) {
+	r := newRand(t)
+	const n = 32 * selectMax
+	random, ascending := make([]float32, n), make([]float32, n)
+	for i := range random {
+		random[i], ascending[i] = r.Float32(), float32(i)
+	}
+	for _, c := range []struct {
+		row  []float32
+		k    int
+		want bool
+	}{{random, selectMax, true}, {random, 65, true}, {ascending, 64, true}, {ascending, 65, false}, {ascending, selectMax, false}} {
+		s := selector[float32]{val: make([]float32, 0, c.k), pos: make([]int32, 0, c.k)}
+		require.Equal(t, c.want, s.selectFirst(make([]int32, c.k), c.row, true), "k = %d", c.k)
+	}
+}
