@@ -121,5 +121,34 @@ func reduceWorkloads() []Workload {
 			})
 		}
 	}
+	for _, tk := range []struct{ rows, cols int }{{1000, 1000}, {10, 100000}} {
+		ws = append(ws, topK(tk.rows, tk.cols))
+	}
 	return ws
+}
+
+// topKK is the k of the TopK rows: a few best of many, as in top-10
+// accuracy or beam search.
+const topKK = 10
+
+// topK is TopK(10) along the rows of x [R, C]: values and Int32
+// positions. Inputs come from N(0, 1) rounded to the run's dtype, so the
+// reference ranks the same numbers and gives the same positions.
+func topK(rows, cols int) Workload {
+	return Workload{
+		Group: "reduce", Name: fmt.Sprintf("topk%d/%dx%d", topKK, rows, cols), Bound: Memory,
+		Doc: "the 10 largest of each row of x [R, C], in order, and their positions (torch.topk): FLOPs R·C (one compare per element), Moved R·C + 2·R·10",
+		Size: func(s Scale) Size {
+			r := pick(s, rows, max(rows/8, 2), 3)
+			c := pick(s, cols, cols/8, 50)
+			return Size{
+				Shape: fmt.Sprintf("%dx%d", r, c), FLOPs: float64(r * c), Moved: float64(r*c + 2*r*topKK),
+				Setup: func(e *Env) Instance {
+					x := e.Normal(1, r, c)
+					var v, i *tensor.Tensor
+					return Instance{Run: func() { v, i = x.TopK(topKK, 1, true) }, Outputs: outs(&v, &i)}
+				},
+			}
+		},
+	}
 }

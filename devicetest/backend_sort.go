@@ -10,9 +10,13 @@ import (
 )
 
 // sortShapes are [rows, n, k]: single elements, short rows, a first k,
-// rows that fill a block's shared memory (2048) and longer ones that a
-// GPU sorts in global memory.
-var sortShapes = [][3]int{{1, 1, 1}, {3, 7, 7}, {2, 7, 3}, {5, 129, 129}, {64, 33, 5}, {1, 2048, 2048}, {1, 2500, 2500}, {2, 2100, 7}}
+// rows that fill a block's shared memory (2048) or miss it by one, and
+// longer ones that a GPU sorts in shared-memory tiles and global steps
+// (5000 pads to 8192: merge sizes 4096 and 8192, a single and a double
+// global step) or, for a small first k, selects in rounds of chunks
+// (4099 and 7919 are prime). kernels/cuda's TestSortLongRows goes longer.
+var sortShapes = [][3]int{{1, 1, 1}, {3, 7, 7}, {2, 7, 3}, {5, 129, 129}, {64, 33, 5}, {1, 2047, 2047},
+	{1, 2048, 2048}, {1, 2049, 2049}, {1, 2500, 2500}, {2, 2100, 7}, {1, 5000, 5000}, {3, 4099, 1}, {2, 7919, 256}}
 
 // scanShapes are [rows, n] for Cumsum: up to several 2048-element chunks.
 var scanShapes = [][2]int{{1, 1}, {3, 7}, {5, 129}, {64, 33}, {2, 2048}, {1, 5000}}

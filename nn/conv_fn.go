@@ -116,25 +116,49 @@ func Conv1dFn(x, w, b *autograd.Var, stride, padding, groups int) *autograd.Var 
 }
 
 // ConvTranspose2dFn is the transposed convolution of x [N, Cin, H, W]
-// with w [Cin, Cout, KH, KW] (bias b [Cout] or nil), as
-// torch.nn.functional.conv_transpose2d with one group: the adjoint of
-// Conv2dFn, output [N, Cout, (H-1)·sh - 2·ph + KH, (W-1)·sw - 2·pw + KW].
-// It multiplies x by the weight into columns and folds them (Col2Im).
+// with w [Cin, Cout/Groups, KH, KW] (bias b [Cout] or nil), as
+// torch.nn.functional.conv_transpose2d: the adjoint of Conv2dFn, output
+// [N, Cout, (H-1)·sh - 2·ph + KH, (W-1)·sw - 2·pw + KW]. Each group
+// multiplies its Cin/Groups input channels by its slice of the weight
+// into columns and folds them (Col2Im) into its Cout/Groups outputs.
+// Dilation other than 1 is refused (no output padding either).
 func ConvTranspose2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 	o = o.norm()
-	if x.Rank() != 4 || w.Rank() != 4 || w.Dim(0) != x.Dim(1) || o.Groups != 1 {
-		panic(fmt.Sprintf("nn: ConvTranspose2dFn: input %v and weight %v must be [N, Cin, H, W] and [Cin, Cout, KH, KW], one group", x.Shape(), w.Shape()))
+	if x.Rank() != 4 || w.Rank() != 4 || w.Dim(0) != x.Dim(1) {
+		panic(fmt.Sprintf("nn: ConvTranspose2dFn: input %v and weight %v must be [N, Cin, H, W] and [Cin, Cout/groups, KH, KW]", x.Shape(), w.Shape()))
+	}
+	if o.Dilation != [2]int{1, 1} {
+		panic(fmt.Sprintf("nn: ConvTranspose2dFn: dilation %v: only 1 is supported", o.Dilation))
 	}
 	n, cin, h, wd := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
-	cout, kh, kw := w.Dim(1), w.Dim(2), w.Dim(3)
+	g := o.Groups
+	if g < 1 || cin%g != 0 {
+		panic(fmt.Sprintf("nn: ConvTranspose2dFn: %d groups do not divide %d input channels", g, cin))
+	}
+	cg, og, kh, kw := cin/g, w.Dim(1), w.Dim(2), w.Dim(3)
+	cout := og * g
+	if b != nil && (b.Rank() != 1 || b.Dim(0) != cout) {
+		panic(fmt.Sprintf("nn: ConvTranspose2dFn: bias %v, want [%d]", b.Shape(), cout))
+	}
 	oh, ow := (h-1)*o.Stride[0]-2*o.Padding[0]+kh, (wd-1)*o.Stride[1]-2*o.Padding[1]+kw
 	if oh < 1 || ow < 1 {
 		panic(fmt.Sprintf("nn: ConvTranspose2dFn: output %dx%d is empty", oh, ow))
 	}
-	p := device.ConvParams{N: n, C: cout, H: oh, W: ow, KH: kh, KW: kw,
+	p := device.ConvParams{N: n, C: og, H: oh, W: ow, KH: kh, KW: kw,
 		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1]}
-	cols := w.Reshape(cin, cout*kh*kw).T().MatMul(x.Reshape(n, cin, h*wd))
-	y := autograd.Col2Im(cols, p)
+	ys := make([]*autograd.Var, g)
+	for i := range g {
+		xi, wi := x, w
+		if g > 1 {
+			xi, wi = x.Narrow(1, i*cg, cg), w.Narrow(0, i*cg, cg)
+		}
+		cols := wi.Reshape(cg, og*kh*kw).T().MatMul(xi.Reshape(n, cg, h*wd))
+		ys[i] = autograd.Col2Im(cols, p)
+	}
+	y := ys[0]
+	if g > 1 {
+		y = autograd.Concat(1, ys...)
+	}
 	if b != nil {
 		y = y.Add(b.Reshape(1, cout, 1, 1))
 	}

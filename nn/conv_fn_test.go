@@ -28,8 +28,9 @@ func pattern(m, sub, div float64, shape ...int) *autograd.Var {
 }
 
 // TestConvFunctions pins Conv2dFn (rectangular kernel, per-axis stride and
-// padding, 2 groups; dilation), Conv1dFn and ConvTranspose2dFn to torch 1.13's
-// results on the same inputs, and checks their gradients by differences.
+// padding, 2 groups; dilation), Conv1dFn and ConvTranspose2dFn (with and
+// without groups) to torch 1.13's results on the same inputs, and checks
+// their gradients by differences.
 func TestConvFunctions(t *testing.T) {
 	x := pattern(7, 3, 4, 2, 4, 5, 6)
 	w := pattern(5, 2, 3, 6, 2, 3, 2)
@@ -58,6 +59,27 @@ func TestConvFunctions(t *testing.T) {
 	require.InDelta(t, 9.0, yt.Sum(false).Value().Item(), 1e-12)
 	require.InDeltaSlice(t, []float64{-2.25, 1.5, 4.25, 0.75, -2.75}, yt.Value().Float64s()[:5], 1e-12)
 
+	// Grouped: two groups of 2 inputs into 3 outputs each; three groups
+	// of 2 inputs into 1 output each, no bias.
+	xg, wg := pattern(5, 2, 2, 2, 4, 3, 4), pattern(4, 1.5, 1, 4, 3, 3, 2)
+	bg := autograd.Param(tensor.New([]float64{0.25, -0.5, 0.1, 0, 0.3, -0.2}, 6))
+	yg := nn.ConvTranspose2dFn(xg, wg, bg, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2})
+	require.Equal(t, []int{2, 6, 5, 5}, yg.Shape())
+	require.InDelta(t, -5.5, yg.Sum(false).Value().Item(), 1e-12)
+	require.InDelta(t, 1386.2, yg.Mul(yg).Sum(false).Value().Item(), 1e-9)
+	require.InDeltaSlice(t, []float64{-0.25, -2.25, -2.25, 1.5, 1.5}, yg.Value().Float64s()[:5], 1e-12)
+	xg3, wg3 := pattern(5, 2, 2, 1, 6, 2, 3), pattern(3, 1, 2, 6, 1, 2, 3)
+	yg3 := nn.ConvTranspose2dFn(xg3, wg3, nil, nn.ConvOptions{Stride: [2]int{1, 2}, Padding: [2]int{0, 1}, Groups: 3})
+	require.Equal(t, []int{1, 3, 3, 5}, yg3.Shape())
+	require.InDelta(t, 5.875, yg3.Mul(yg3).Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{0, -0.5, 0, 0.75, 0}, yg3.Value().Float64s()[40:], 1e-12)
+	require.PanicsWithValue(t, "nn: ConvTranspose2dFn: 3 groups do not divide 4 input channels",
+		func() { nn.ConvTranspose2dFn(xg, wg, nil, nn.ConvOptions{Groups: 3}) })
+	require.PanicsWithValue(t, "nn: ConvTranspose2dFn: dilation [2 1]: only 1 is supported",
+		func() { nn.ConvTranspose2dFn(xg, wg, nil, nn.ConvOptions{Dilation: [2]int{2, 1}}) })
+	require.PanicsWithValue(t, "nn: ConvTranspose2dFn: bias [2], want [6]",
+		func() { nn.ConvTranspose2dFn(xg, wg, bt, nn.ConvOptions{Groups: 2}) })
+
 	for name, f := range map[string]func(xs []*autograd.Var) *autograd.Var{
 		"conv2d": func(xs []*autograd.Var) *autograd.Var {
 			return nn.Conv2dFn(xs[0], xs[1], xs[2], nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2}).Tanh()
@@ -68,6 +90,12 @@ func TestConvFunctions(t *testing.T) {
 		"transposed": func(xs []*autograd.Var) *autograd.Var {
 			return nn.ConvTranspose2dFn(xs[0], xs[3], nil, nn.ConvOptions{Stride: [2]int{1, 2}}).Tanh()
 		},
+		"transposed-groups": func(xs []*autograd.Var) *autograd.Var {
+			return nn.ConvTranspose2dFn(xs[0], xs[3], xs[2], nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2}).Tanh()
+		},
+		"transposed-depthwise": func(xs []*autograd.Var) *autograd.Var {
+			return nn.ConvTranspose2dFn(xs[0], xs[4], nil, nn.ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{0, 1}, Groups: 4}).Tanh()
+		},
 	} {
 		g := tensor.NewRNG(uint64(testSeed(t)))
 		in := []*tensor.Tensor{
@@ -75,6 +103,7 @@ func TestConvFunctions(t *testing.T) {
 			g.Normal(device.CPUDevice, device.Float64, 0, 1, 6, 2, 3, 2),
 			g.Normal(device.CPUDevice, device.Float64, 0, 1, 6),
 			g.Normal(device.CPUDevice, device.Float64, 0, 1, 4, 3, 2, 2),
+			g.Normal(device.CPUDevice, device.Float64, 0, 1, 4, 1, 2, 3),
 		}
 		rep, err := autograd.Check(f, in, autograd.CheckOptions{})
 		require.NoError(t, err, name)

@@ -282,7 +282,24 @@ def reduce_workloads():
                     return Instance(lambda: f(x))
                 return Size(f"{r}x{c}", r * c, r * c + out(r, c), setup)
             ws.append(Workload("reduce", f"{name}/{label}", "memory", size))
+    for rows, cols in ((1000, 1000), (10, 100000)):
+        ws.append(top_k(rows, cols))
     return ws
+
+
+TOPK_K = 10
+
+
+def top_k(rows, cols):
+    def size(s):
+        r = pick(s, rows, max(rows // 8, 2), 3)
+        c = pick(s, cols, cols // 8, 50)
+
+        def setup(e):
+            x = e.normal(1, r, c)
+            return Instance(lambda: torch.topk(x, TOPK_K, 1, largest=True, sorted=True), lambda t: [t.values, t.indices])
+        return Size(f"{r}x{c}", r * c, r * c + 2 * r * TOPK_K, setup)
+    return Workload("reduce", f"topk{TOPK_K}/{rows}x{cols}", "memory", size)
 
 
 def softmax_workloads():

@@ -17,9 +17,12 @@ var (
 // order; every other element becomes an unsigned key whose order is the
 // sort's (ordKey), and the (key, position) pairs of a row are sorted by
 // insertion when short and by an LSD radix sort otherwise, both stable.
-// Values are read back from src by position, which keeps -0 and NaN
-// payloads as they were. Rows run in parallel and each row's result
-// depends on that row alone.
+// A first k that is a small part of the row (TopK's usual case, selects)
+// is selected instead, by a heap of k in one pass (sort_select.go), with
+// the same result; a row that defeats the heap (sorted the other way)
+// goes back to the sort after a bounded number of entries. Values are read back from src by position, which
+// keeps -0 and NaN payloads as they were. Rows run in parallel and each
+// row's result depends on that row alone.
 func (be *Backend) Sort(vals, idx, src device.Buffer, rows, n, k int, descending bool) error {
 	const op = "Sort"
 	if rows < 0 || n < 0 || k < 0 || k > n {
@@ -93,41 +96,59 @@ func ordKey[U uint32 | uint64](b U, top int) U {
 }
 
 // sortRows sorts rows of src into vals and idx, as Sort; key maps a
-// number to its ascending key of width bits.
+// number to its ascending key of width bits. A first k that is a small
+// part of a long row (selects) is selected instead of sorted.
 func sortRows[T num, U uint32 | uint64](vals []T, idx []int32, src []T, rows, n, k int, descending bool, width int, key func(T) U) {
 	if rows == 0 || k == 0 {
 		return
 	}
+	sel := selects(n, k)
 	parallelFor(rows, 8*n, func(lo, hi int) {
-		s := rowSorter[U]{
-			width: width,
-			key:   make([]U, n), key2: make([]U, n),
-			pos: make([]int32, n), pos2: make([]int32, n),
-			nans: make([]int32, 0, n), out: make([]int32, n),
+		var s rowSorter[U]
+		var sl selector[T]
+		if sel {
+			sl.val, sl.pos = make([]T, 0, k), make([]int32, 0, k)
 		}
 		for r := lo; r < hi; r++ {
-			row := src[r*n : (r+1)*n]
-			s.nans = s.nans[:0]
-			m := 0
-			for i, v := range row {
-				if v != v { // NaN; never true for Int32
-					s.nans = append(s.nans, int32(i))
-					continue
+			row, out := src[r*n:(r+1)*n], idx[r*k:(r+1)*k]
+			if !sel || !sl.selectFirst(out, row, descending) {
+				if s.key == nil {
+					s = rowSorter[U]{
+						width: width,
+						key:   make([]U, n), key2: make([]U, n),
+						pos: make([]int32, n), pos2: make([]int32, n),
+						nans: make([]int32, 0, n),
+					}
 				}
-				kv := key(v)
-				if descending {
-					kv = ^kv
-				}
-				s.key[m], s.pos[m] = kv, int32(i)
-				m++
+				sortRow(&s, out, row, descending, key)
 			}
-			s.sort(m)
-			for j, p := range s.order(m, k, descending) {
-				idx[r*k+j] = p
+			for j, p := range out {
 				vals[r*k+j] = row[p]
 			}
 		}
 	})
+}
+
+// sortRow writes the first len(out) positions of row's stable order to
+// out: the NaNs set aside in order, the (key, position) pairs of the
+// numbers sorted.
+func sortRow[T num, U uint32 | uint64](s *rowSorter[U], out []int32, row []T, descending bool, key func(T) U) {
+	s.nans = s.nans[:0]
+	m := 0
+	for i, v := range row {
+		if v != v { // NaN; never true for Int32
+			s.nans = append(s.nans, int32(i))
+			continue
+		}
+		kv := key(v)
+		if descending {
+			kv = ^kv
+		}
+		s.key[m], s.pos[m] = kv, int32(i)
+		m++
+	}
+	s.sort(m)
+	emit(out, s.pos[:m], s.nans, descending)
 }
 
 // rowSorter holds one goroutine's scratch: the (key, position) pairs of a
@@ -135,7 +156,7 @@ func sortRows[T num, U uint32 | uint64](vals []T, idx []int32, src []T, rows, n,
 type rowSorter[U uint32 | uint64] struct {
 	key, key2 []U
 	pos, pos2 []int32
-	nans, out []int32
+	nans      []int32
 	width     int // bits in a key
 }
 
@@ -185,18 +206,14 @@ func (s *rowSorter[U]) sort(m int) {
 	}
 }
 
-// order returns the first k positions of the sorted row of m numbers:
-// the numbers then the NaNs ascending, the NaNs first descending (NaN is
-// the largest).
-func (s *rowSorter[U]) order(m, k int, descending bool) []int32 {
-	nums := s.pos[:m]
-	out := s.out[:0]
+// emit fills out with the start of the sorted row, given its numbers'
+// positions in order and its NaNs': the numbers then the NaNs ascending,
+// the NaNs first descending (NaN is the largest).
+func emit(out, nums, nans []int32, descending bool) {
 	if descending {
-		out = append(append(out, s.nans...), nums...)
-	} else {
-		out = append(append(out, nums...), s.nans...)
+		nums, nans = nans, nums
 	}
-	return out[:k]
+	copy(out[copy(out, nums):], nans)
 }
 
 // Cumsum writes the running sums of each contiguous row of n elements of

@@ -133,3 +133,117 @@ func TestCumsumRows(t *testing.T) {
 		}
 	}
 }
+
+// TestSortSelect checks the selection path of Sort (a small first k of a
+// long row, selects) against sort.SliceStable on the rows
+// that stress a heap: already sorted either way (every element enters),
+// one value throughout (ties decide everything), mostly NaN (fewer
+// numbers than k, or NaNs enough to fill k descending), signed zeros
+// only, and random ties; k of 1, 3, exactly n/32, and the largest
+// selected.
+func TestSortSelect(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	kinds := []struct {
+		name string
+		row  func(x []float64)
+	}{
+		{"random", func(x []float64) {}},
+		{"ascending", func(x []float64) { sort.Float64s(x) }},
+		{"descending", func(x []float64) { sort.Sort(sort.Reverse(sort.Float64Slice(x))) }},
+		{"constant", func(x []float64) {
+			for i := range x {
+				x[i] = 1
+			}
+		}},
+		{"zeros", func(x []float64) {
+			for i := range x {
+				x[i] = math.Copysign(0, float64(r.IntN(2)*2-1))
+			}
+		}},
+		{"nans", func(x []float64) {
+			for i := range x {
+				if r.IntN(20) != 0 {
+					x[i] = math.NaN()
+				}
+			}
+		}},
+	}
+	for _, dt := range storeTypes {
+		for _, kind := range kinds {
+			if kind.name == "nans" && !dt.IsFloat() {
+				continue
+			}
+			for _, nk := range [][2]int{{32, 1}, {100, 3}, {3200, 100}, {32 * selectMax, selectMax}} {
+				n, k := nk[0], nk[1]
+				require.True(t, selects(n, k), "%d of %d", k, n)
+				for _, desc := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%v/%s/%dof%d/desc=%v", dt, kind.name, k, n, desc), func(t *testing.T) {
+						rows := max(1, 6000/n)
+						x := make([]float64, 0, rows*n)
+						for range rows {
+							row := sortInput(r, dt, n)
+							kind.row(row)
+							x = append(x, round(dt, row)...)
+						}
+						vals, idx := alloc(t, dt, rows*k), alloc(t, device.Int32, rows*k)
+						require.NoError(t, shared.Sort(vals, idx, upload(t, dt, x), rows, n, k, desc))
+						gv, gi := download(t, vals), download(t, idx)
+						for row := range rows {
+							xr := x[row*n : (row+1)*n]
+							for j, p := range refSortOrder(xr, desc)[:k] {
+								at := row*k + j
+								require.Equal(t, float64(p), gi[at], "row %d, sorted position %d", row, j)
+								require.True(t, sameBits(xr[p], gv[at]), "row %d, sorted position %d: value %v, want %v", row, j, gv[at], xr[p])
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSortTopK times the first k of rows of n, descending, in
+// float32, by selection (k up to n/32) and by the full sort (k of n/16
+// and n: the radix sort's cost for any k), where selects draws its line.
+func BenchmarkSortTopK(b *testing.B) {
+	r := newRand(b)
+	for _, n := range []int{1000, 100000} {
+		rows := 1000000 / n
+		x := upload(b, device.Float32, randVals(r, device.Float32, rows*n))
+		for _, k := range []int{1, 10, n / 32, n / 16, n} {
+			vals, idx := alloc(b, device.Float32, rows*k), alloc(b, device.Int32, rows*k)
+			b.Run(fmt.Sprintf("n=%d/k=%d", n, k), func(b *testing.B) {
+				for b.Loop() {
+					if err := shared.Sort(vals, idx, x, rows, n, k, true); err != nil {
+						b.Fatal(err)
+					}
+					_ = shared.Sync()
+				}
+				b.ReportMetric(4*float64(rows*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+	}
+}
+
+// TestSelectBudget checks when the selection gives a row up to the sort:
+// never for a random row at the largest k and n/32, nor for a heap of 64
+// or fewer, whatever the row; always for a heap above 64 on a row sorted
+// against it (every element would enter).
+func TestSelectBudget(t *testing.T) {
+	r := newRand(t)
+	const n = 32 * selectMax
+	random, ascending := make([]float32, n), make([]float32, n)
+	for i := range random {
+		random[i], ascending[i] = r.Float32(), float32(i)
+	}
+	for _, c := range []struct {
+		row  []float32
+		k    int
+		want bool
+	}{{random, selectMax, true}, {random, 65, true}, {ascending, 64, true}, {ascending, 65, false}, {ascending, selectMax, false}} {
+		s := selector[float32]{val: make([]float32, 0, c.k), pos: make([]int32, 0, c.k)}
+		require.Equal(t, c.want, s.selectFirst(make([]int32, c.k), c.row, true), "k = %d", c.k)
+	}
+}

@@ -57,9 +57,13 @@
 // positions are trusted: the backend computes them itself.
 //
 // It also implements the optional kernels device.Sorter and
-// device.Scanner (src/sort.cu, Float32/Float64/Int32): a bitonic sort of
-// (value, position) pairs, in shared memory for rows of at most 2048 and
-// one launch per network step beyond, which gives exactly the CPU's
-// stable order; a cumulative sum per row with a fixed scan tree, float32
-// accumulating in float32 (the CPU uses float64).
+// device.Scanner (src/sort.cu, Float32/Float64/Int32 and the halves): a
+// bitonic sort of (value, position) pairs, in shared memory for rows of
+// at most 2048; beyond, every step whose stride is below 2048 runs in
+// shared-memory tiles and the larger strides two a launch (20 launches
+// for a row of 100000), and a first k of at most 256 (TopK) is selected
+// by rounds of chunk sorts that keep each chunk's first k (two launches
+// for a row of 100000); every path gives exactly the CPU's stable order.
+// A cumulative sum per row with a fixed scan tree, float32 accumulating
+// in float32 (the CPU uses float64).
 package cuda
