@@ -1,6 +1,10 @@
 package cpu
 
-import "github.com/tapegrad/tapegrad/device"
+import (
+	"runtime"
+
+	"github.com/tapegrad/tapegrad/device"
+)
 
 // MatMul computes C[b] = opA(A[b]) @ opB(B[b]) for each b < Batch with the
 // packed GEMM (gemm) and this machine's fastest micro-kernel. Reference:
@@ -80,6 +84,17 @@ func checkOperand(b *Buffer, what string, batch, off, stride, ld, rows, cols int
 // matmul runs gemm with micro-kernel kern for every batch of a (checked).
 func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 	mn := a.M * a.N
+	product := gemm[T]
+	w := runtime.GOMAXPROCS(0)
+	whole := a.Batch > 1 && (a.Batch%w == 0 || a.Batch >= 4*w)
+	if whole {
+		// Enough products to share out evenly: each goroutine computes
+		// whole ones, unsplit, which saves a fork and join per product.
+		// gemmBlock over all of C gives the bits gemm's rectangles do.
+		product = func(kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
+			gemmBlock(kern, 0, m, 0, n, k, n, A, B, C)
+		}
+	}
 	run := func(lo, hi int) {
 		av, bv := matView[T]{data: A, rs: a.LDA, cs: 1}, matView[T]{data: B, rs: a.LDB, cs: 1}
 		if a.TransA {
@@ -90,13 +105,13 @@ func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 		}
 		for b := lo; b < hi; b++ {
 			av.off, bv.off = a.AOffset+b*a.AStride, a.BOffset+b*a.BStride
-			gemm(kern, a.M, a.N, a.K, av, bv, C[b*mn:(b+1)*mn])
+			product(kern, a.M, a.N, a.K, av, bv, C[b*mn:(b+1)*mn])
 		}
 	}
-	// One product too small to split (a single tile, or too little work
-	// for two goroutines) runs serially: spread the batch instead. Each
-	// C[b] is computed by one gemm call either way.
-	if tm, tn := gemmGrid(kern, a.M, a.N, a.K); tm*tn == 1 && a.Batch > 1 {
+	// Whole products shared out (above), or one product too small to
+	// split (a single tile, or too little work for two goroutines): spread
+	// the batch. Each C[b] is computed by one call either way.
+	if tm, tn := gemmGrid(kern, a.M, a.N, a.K); (tm*tn == 1 || whole) && a.Batch > 1 {
 		parallelFor(a.Batch, mn*a.K, run)
 	} else {
 		run(0, a.Batch)
