@@ -283,3 +283,19 @@ func testPackSliver[T float](t *testing.T, r *rand.Rand) {
 		}
 	}
 }
+
+// BenchmarkTransposeLines times the Go packing transpose (what packSliver
+// runs without AVX-512, and for the columns past the last 16-block) on
+// 784-deep slivers of the micro-kernels' widths.
+func BenchmarkTransposeLines(b *testing.B) {
+	src := make([]float32, 32*784)
+	d := make([]float32, 784*32)
+	for _, w := range []int{6, 14, 16, 32} {
+		b.Run(fmt.Sprintf("w=%d", w), func(b *testing.B) {
+			for b.Loop() {
+				transposeLines(d, src, 0, 784, 0, w, 0, 784, w)
+			}
+			b.ReportMetric(float64(w*784)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+		})
+	}
+}
