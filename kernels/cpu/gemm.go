@@ -259,17 +259,18 @@ func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
 		}
 	case ps == 1:
 		i := 0
-		if blocks := kb / 16; transpose16 != nil && unsafe.Sizeof(T(0)) == 4 && blocks > 0 {
-			// 16 lines at a time in assembly (8 for float64, below) while
-			// 16 whole lines lie in src (lines past n are read, then
-			// masked off); the columns past the last whole block go
-			// through the Go loop.
+		if g := transposeLanes; transpose16 != nil && unsafe.Sizeof(T(0)) == 4 && kb >= g {
+			// g (16 or 8) lines at a time in assembly (8 for float64,
+			// below) while g whole lines lie in src (lines past n are
+			// read, then masked off); the columns past the last whole
+			// block go through the Go loop.
+			blocks := kb / g
 			d32 := unsafe.Slice((*float32)(unsafe.Pointer(&d[0])), len(d))
 			s32 := unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src))
-			for ; i < n && off+(i+15)*ls+16*blocks <= len(src); i += 16 {
-				c := min(16, n-i)
+			for ; i < n && off+(i+g-1)*ls+g*blocks <= len(src); i += g {
+				c := min(g, n-i)
 				transpose16(&d32[i], w, &s32[off+i*ls], ls, blocks, uint16(1)<<c-1)
-				transposeLines(d, src, off, ls, i, i+c, 16*blocks, kb, w)
+				transposeLines(d, src, off, ls, i, i+c, g*blocks, kb, w)
 			}
 		}
 		if blocks := kb / 8; transpose8 != nil && unsafe.Sizeof(T(0)) == 8 && blocks > 0 {
@@ -295,6 +296,14 @@ func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
 			clear(d[p*w+n : (p+1)*w])
 		}
 	}
+}
+
+// transpose32 is one float32 packing transpose: run transposes lanes lines
+// at a time (see transpose16AVX512); a nil run is the Go loop.
+type transpose32 struct {
+	name  string
+	run   func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+	lanes int
 }
 
 // transposeLines is packSliver's transpose of contiguous lines for lines

@@ -37,19 +37,48 @@ func sgemmAVX2(k int, a, b, c []float32, ldc int, acc bool)
 // dgemmAVX2 is sgemmAVX2 for a 6×8 float64 tile.
 func dgemmAVX2(k int, a, b, c []float64, ldc int, acc bool)
 
-// transpose16 and transpose8 are transpose16AVX512 and transpose8AVX512
-// where the machine has AVX-512F, else nil (packSliver then transposes in
-// Go).
+// transpose16 (with transposeLanes lines per call) and transpose8 are the
+// packing transposes this machine runs: transpose16AVX512 and
+// transpose8AVX512 with AVX-512F, transpose8AVX2 (float32 only, 8 lines)
+// with AVX2, else nil (packSliver then transposes in Go).
 var (
-	transpose16 func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
-	transpose8  func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+	transpose16    func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+	transposeLanes int
+	transpose8     func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
 )
 
 func init() {
 	if cpu.X86.HasAVX512F {
-		transpose16, transpose8 = transpose16AVX512, transpose8AVX512
+		transpose8 = transpose8AVX512
+	}
+	if len(transposes32) > 1 {
+		transpose16, transposeLanes = transposes32[0].run, transposes32[0].lanes
 	}
 }
+
+// transposes32 lists the float32 packing transposes this machine runs,
+// fastest first; the last, with no function, is the Go loop.
+var transposes32 = func() []transpose32 {
+	var ts []transpose32
+	if cpu.X86.HasAVX512F {
+		ts = append(ts, transpose32{"avx512", transpose16AVX512, 16})
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasPOPCNT {
+		ts = append(ts, transpose32{"avx2", transpose8AVX2, 8})
+	}
+	return append(ts, transpose32{name: "go"})
+}()
+
+// avx2Masks[c] stores the first c of 8 lanes (VMASKMOVPS reads the sign
+// bits).
+var avx2Masks = func() (m [9][8]int32) {
+	for c := range m {
+		for i := range c {
+			m[c][i] = -1
+		}
+	}
+	return m
+}()
 
 // transpose16AVX512 writes dst[p*ldd+i] = src[i*lds+p] for p < 16*blocks
 // and the lines i < 16 whose mask bit is set, reading all 16 lines
@@ -63,3 +92,10 @@ func transpose16AVX512(dst *float32, ldd int, src *float32, lds int, blocks int,
 //
 //go:noescape
 func transpose8AVX512(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+
+// transpose8AVX2 is transpose16AVX512 on AVX2 for 8 lines, 8*blocks
+// float32s of each, storing the first popcount(mask) lines
+// (pack_amd64.s).
+//
+//go:noescape
+func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)

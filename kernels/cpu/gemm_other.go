@@ -9,9 +9,13 @@ var (
 	gemmKernels64 = []microKernel[float64]{goKernel64}
 )
 
-// transpose16 and transpose8 are nil: this build has no assembly, and
+// transpose16, transposeLanes and transpose8 are unset: this build has no assembly, and
 // packSliver transposes in Go.
 var (
-	transpose16 func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
-	transpose8  func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+	transpose16    func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+	transposeLanes int
+	transpose8     func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
 )
+
+// transposes32 lists only the Go loop.
+var transposes32 = []transpose32{{name: "go"}}

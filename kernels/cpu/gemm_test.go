@@ -244,8 +244,15 @@ func fuzzKernels[T float](t *testing.T, ks []microKernel[T], c gemmCase, small b
 // back where they would run past the end.
 func TestPackSliver(t *testing.T) {
 	r := newRand(t)
-	testPackSliver[float32](t, r)
-	testPackSliver[float64](t, r)
+	old, oldLanes := transpose16, transposeLanes
+	t.Cleanup(func() { transpose16, transposeLanes = old, oldLanes })
+	for _, v := range transposes32 {
+		t.Run(v.name, func(t *testing.T) {
+			transpose16, transposeLanes = v.run, v.lanes
+			testPackSliver[float32](t, r)
+			testPackSliver[float64](t, r)
+		})
+	}
 }
 
 func testPackSliver[T float](t *testing.T, r *rand.Rand) {

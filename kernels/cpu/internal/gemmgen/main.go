@@ -1,6 +1,6 @@
 // Command gemmgen writes the GEMM micro-kernels of package cpu,
-// gemm_avx512_amd64.s and gemm_avx2_amd64.s, and its AVX-512 packing
-// transpose, pack_avx512_amd64.s: straight-line assembly, one
+// gemm_avx512_amd64.s and gemm_avx2_amd64.s, and its packing transposes
+// (AVX-512 and AVX2), pack_amd64.s: straight-line assembly, one
 // instruction per product, too regular to write by hand and too long to
 // read. Run it through `go generate ./kernels/cpu`; `make lint` checks that
 // the committed files are what it writes.
@@ -152,7 +152,8 @@ func main() {
 	var b strings.Builder
 	writeTranspose16(&b)
 	writeTranspose8(&b)
-	if err := os.WriteFile("pack_avx512_amd64.s", []byte(b.String()), 0o644); err != nil {
+	writeTranspose8AVX2(&b)
+	if err := os.WriteFile("pack_amd64.s", []byte(b.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

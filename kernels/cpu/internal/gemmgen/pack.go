@@ -163,3 +163,72 @@ func writeTranspose8(b *strings.Builder) {
 	w("\tVZEROUPPER")
 	w("\tRET")
 }
+
+// packHeaderAVX2 opens transpose8AVX2, transpose16AVX512 on 8-lane ymm
+// registers for machines without AVX-512.
+const packHeaderAVX2 = `
+// transpose8AVX2 is transpose16AVX512 on AVX2: 8 lines of 8*blocks
+// float32s, one 8×8 block at a time (8 loads, 24 shuffles: unpack 32-bit
+// pairs, pair 64-bit halves with VSHUFPS, swap 128-bit lanes with
+// VPERM2F128; 8 stores under the lane mask ·avx2Masks[c], c the number of
+// low mask bits set: the first c lines). Each column
+// is stored as soon as it is made, so the sixteen ymm registers suffice.
+//
+// func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-42
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R14
+	SHLQ $2, R14
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R10
+	SHLQ $2, R10
+	MOVQ blocks+32(FP), CX
+	MOVWLZX mask+40(FP), AX
+	POPCNTL AX, AX
+	SHLQ $5, AX
+	LEAQ ·avx2Masks(SB), DX
+	VMOVDQU (DX)(AX*1), Y15
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R10)(R10*4), R12
+	LEAQ (R11)(R10*4), R13
+`
+
+// writeTranspose8AVX2 writes transpose8AVX2. Rows land in Y0-Y7; for rows
+// 0-3 and then 4-7, stage 1 unpacks pairs into Y8-Y11 and stage 2 leaves,
+// in Y(4g+j), rows 4g..4g+3 of column 4L+j in each 128-bit lane L; stage 3
+// joins lane L of Yj and Y(4+j) into column 4L+j.
+func writeTranspose8AVX2(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	b.WriteString(packHeaderAVX2)
+	w("loopavx2:")
+	addr := []string{"(SI)", "(SI)(R10*1)", "(SI)(R10*2)", "(SI)(R11*1)", "(SI)(R10*4)", "(SI)(R12*1)", "(SI)(R11*2)", "(SI)(R13*1)"}
+	for i := range 8 {
+		w("\tVMOVUPS %s, Y%d", addr[i], i)
+	}
+	for g := range 2 {
+		r := 4 * g
+		w("\tVUNPCKLPS Y%d, Y%d, Y8", r+1, r)
+		w("\tVUNPCKHPS Y%d, Y%d, Y9", r+1, r)
+		w("\tVUNPCKLPS Y%d, Y%d, Y10", r+3, r+2)
+		w("\tVUNPCKHPS Y%d, Y%d, Y11", r+3, r+2)
+		w("\tVSHUFPS $0x44, Y10, Y8, Y%d", r)
+		w("\tVSHUFPS $0xEE, Y10, Y8, Y%d", r+1)
+		w("\tVSHUFPS $0x44, Y11, Y9, Y%d", r+2)
+		w("\tVSHUFPS $0xEE, Y11, Y9, Y%d", r+3)
+	}
+	// Column c = 4L + j, stored in order of c.
+	for c := range 8 {
+		j, imm := c%4, "$0x20"
+		if c >= 4 {
+			imm = "$0x31"
+		}
+		w("\tVPERM2F128 %s, Y%d, Y%d, Y8", imm, 4+j, j)
+		w("\tVMASKMOVPS Y8, Y15, (DI)")
+		w("\tADDQ R14, DI")
+	}
+	w("\tADDQ $32, SI")
+	w("\tDECQ CX")
+	w("\tJNZ loopavx2")
+	w("\tVZEROUPPER")
+	w("\tRET")
+}

@@ -224,3 +224,82 @@ loop8:
 	JNZ loop8
 	VZEROUPPER
 	RET
+
+// transpose8AVX2 is transpose16AVX512 on AVX2: 8 lines of 8*blocks
+// float32s, one 8×8 block at a time (8 loads, 24 shuffles: unpack 32-bit
+// pairs, pair 64-bit halves with VSHUFPS, swap 128-bit lanes with
+// VPERM2F128; 8 stores under the lane mask ·avx2Masks[c], c the number of
+// low mask bits set: the first c lines). Each column
+// is stored as soon as it is made, so the sixteen ymm registers suffice.
+//
+// func transpose8AVX2(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
+TEXT ·transpose8AVX2(SB), NOSPLIT, $0-42
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R14
+	SHLQ $2, R14
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R10
+	SHLQ $2, R10
+	MOVQ blocks+32(FP), CX
+	MOVWLZX mask+40(FP), AX
+	POPCNTL AX, AX
+	SHLQ $5, AX
+	LEAQ ·avx2Masks(SB), DX
+	VMOVDQU (DX)(AX*1), Y15
+	LEAQ (R10)(R10*2), R11
+	LEAQ (R10)(R10*4), R12
+	LEAQ (R11)(R10*4), R13
+loopavx2:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(R10*1), Y1
+	VMOVUPS (SI)(R10*2), Y2
+	VMOVUPS (SI)(R11*1), Y3
+	VMOVUPS (SI)(R10*4), Y4
+	VMOVUPS (SI)(R12*1), Y5
+	VMOVUPS (SI)(R11*2), Y6
+	VMOVUPS (SI)(R13*1), Y7
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VSHUFPS $0x44, Y10, Y8, Y0
+	VSHUFPS $0xEE, Y10, Y8, Y1
+	VSHUFPS $0x44, Y11, Y9, Y2
+	VSHUFPS $0xEE, Y11, Y9, Y3
+	VUNPCKLPS Y5, Y4, Y8
+	VUNPCKHPS Y5, Y4, Y9
+	VUNPCKLPS Y7, Y6, Y10
+	VUNPCKHPS Y7, Y6, Y11
+	VSHUFPS $0x44, Y10, Y8, Y4
+	VSHUFPS $0xEE, Y10, Y8, Y5
+	VSHUFPS $0x44, Y11, Y9, Y6
+	VSHUFPS $0xEE, Y11, Y9, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	VPERM2F128 $0x20, Y5, Y1, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	VPERM2F128 $0x20, Y6, Y2, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	VPERM2F128 $0x20, Y7, Y3, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	VPERM2F128 $0x31, Y4, Y0, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	VPERM2F128 $0x31, Y5, Y1, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	VPERM2F128 $0x31, Y6, Y2, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	VPERM2F128 $0x31, Y7, Y3, Y8
+	VMASKMOVPS Y8, Y15, (DI)
+	ADDQ R14, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ loopavx2
+	VZEROUPPER
+	RET
