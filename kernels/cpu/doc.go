@@ -24,7 +24,8 @@
 // for AVX-512F and AVX2+FMA, chosen at run time with golang.org/x/sys/cpu;
 // a Go kernel under `-tags purego` and elsewhere), K split into slices
 // fixed by size and goroutines into rectangles of C. Row-major operands
-// are packed through an AVX-512 16×16 (float64: 8×8) transpose. The float32
+// are packed through an AVX-512 16×16 (float64: 8×8) or AVX2 8×8
+// transpose. The float32
 // optimizer steps (SGD, Adam) run their float64 formulas on AVX lanes,
 // bit-identical to the Go loops.
 //
