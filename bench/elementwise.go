@@ -61,7 +61,7 @@ func elementwiseWorkloads() []Workload {
 								b = o.draw(e, r)
 							}
 							var y *tensor.Tensor
-							return Instance{Run: func() { y = o.f(a, b) }, Outputs: outs(&y)}
+							return Instance{Run: func() { replace(&y, func() *tensor.Tensor { return o.f(a, b) }) }, Outputs: outs(&y)}
 						},
 					}
 				},
@@ -77,7 +77,7 @@ func elementwiseWorkloads() []Workload {
 					Setup: func(e *Env) Instance {
 						x, b := e.Normal(1, r, r), e.Normal(1, r)
 						var y *tensor.Tensor
-						return Instance{Run: func() { y = x.Add(b) }, Outputs: outs(&y)}
+						return Instance{Run: func() { replace(&y, func() *tensor.Tensor { return x.Add(b) }) }, Outputs: outs(&y)}
 					},
 				}
 			},
@@ -114,7 +114,7 @@ func reduceWorkloads() []Workload {
 						Setup: func(e *Env) Instance {
 							x := e.Normal(1, r, c)
 							var y *tensor.Tensor
-							return Instance{Run: func() { y = x.Sum(false, red.axes...) }, Outputs: outs(&y)}
+							return Instance{Run: func() { replace(&y, func() *tensor.Tensor { return x.Sum(false, red.axes...) }) }, Outputs: outs(&y)}
 						},
 					}
 				},

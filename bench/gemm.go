@@ -49,7 +49,7 @@ func gemmWorkloads() []Workload {
 				Setup: func(e *Env) Instance {
 					x, y := e.Normal(1, b, n, n), e.Normal(1, b, n, n)
 					var c *tensor.Tensor
-					return Instance{Run: func() { c = x.MatMul(y) }, Outputs: outs(&c)}
+					return Instance{Run: func() { replace(&c, func() *tensor.Tensor { return x.MatMul(y) }) }, Outputs: outs(&c)}
 				},
 			}
 		},
@@ -71,7 +71,7 @@ func gemm(name, what string, ta, tb bool, dims func(Scale) (m, n, k int)) Worklo
 				Setup: func(e *Env) Instance {
 					a, b := operand(e, m, k, ta), operand(e, k, n, tb)
 					var c *tensor.Tensor
-					return Instance{Run: func() { c = a.MatMul(b) }, Outputs: outs(&c)}
+					return Instance{Run: func() { replace(&c, func() *tensor.Tensor { return a.MatMul(b) }) }, Outputs: outs(&c)}
 				},
 			}
 		},
@@ -146,12 +146,12 @@ func gemmLowPrecision(n int, p gemmPrecision) Workload {
 						if p.in.IsHalf() {
 							a, b = a.Cast(p.in).Cast(device.Float64), b.Cast(p.in).Cast(device.Float64)
 						}
-						return Instance{Run: func() { c = a.MatMul(b) }, Outputs: outs(&c)}
+						return Instance{Run: func() { replace(&c, func() *tensor.Tensor { return a.MatMul(b) }) }, Outputs: outs(&c)}
 					case p.in.IsHalf():
 						a, b = a.Cast(p.in), b.Cast(p.in)
 					}
 					o := tensor.MatMulOptions{Float32Out: p.in.IsHalf(), TF32: !p.in.IsHalf()}
-					return Instance{Run: func() { c = a.MatMulWith(b, o) }, Outputs: outs(&c)}
+					return Instance{Run: func() { replace(&c, func() *tensor.Tensor { return a.MatMulWith(b, o) }) }, Outputs: outs(&c)}
 				},
 			}
 		},

@@ -91,6 +91,20 @@ type Instance struct {
 	Outputs func() []*tensor.Tensor
 }
 
+// replace releases *t, the previous run's result (if any), and stores
+// next()'s, as PyTorch frees a result when its variable is reassigned: the
+// new result reuses the released memory instead of asking the garbage
+// collector for more (which a Go program that releases what it is done
+// with avoids too). Rows whose results are fresh tensors, never views of
+// their inputs, run through it, so that they time the op rather than the
+// collector and the zeroing of new memory.
+func replace(t **tensor.Tensor, next func() *tensor.Tensor) {
+	if *t != nil {
+		(*t).Release()
+	}
+	*t = next()
+}
+
 // ID returns "group/name".
 func (w Workload) ID() string { return w.Group + "/" + w.Name }
 
