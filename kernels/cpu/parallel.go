@@ -104,10 +104,10 @@ func (g *group) wait() {
 	}
 	start := time.Now()
 	for i := 0; g.pending.Load() != 0; i++ {
-		if i%32 == 31 && time.Since(start) > spinFor {
+		if i%256 == 255 && time.Since(start) > spinFor {
 			break
 		}
-		runtime.Gosched()
+		backoff(i)
 	}
 	<-g.done
 }
@@ -191,8 +191,7 @@ func (p *workerPool) grow(n int) *[]*worker {
 }
 
 // loop runs the worker's tasks: it polls its slot for spinFor after each
-// one, yielding the processor between polls, then parks until a
-// dispatcher wakes it.
+// one (see backoff), then parks until a dispatcher wakes it.
 func (w *worker) loop() {
 	for {
 		<-w.wake // parked: a dispatcher moved the state to busy and filled the slot
@@ -223,12 +222,23 @@ func (w *worker) poll() bool {
 		if w.state.Load() != idle {
 			return true
 		}
-		if i%32 == 31 && time.Since(start) > spinFor {
+		if i%256 == 255 && time.Since(start) > spinFor {
 			if w.state.CompareAndSwap(idle, parked) {
 				return false
 			}
 			return true // a dispatcher claimed it in between
 		}
+		backoff(i)
+	}
+}
+
+// backoff is one step of a polling loop: a reload of the polled word most
+// of the time, and every 64th step a yield of the processor, so that a
+// goroutine waiting for it runs. Yielding on every step took the
+// scheduler's lock each time, and the two polling threads of a training
+// step spent a tenth of their time contending for it.
+func backoff(i int) {
+	if i%64 == 63 {
 		runtime.Gosched()
 	}
 }
