@@ -179,15 +179,17 @@ func adam[T float](bs []*Buffer, n int, h device.AdamParams, data func(*Buffer) 
 // order is the assembly kernels' (optim_amd64.s reads them by offset).
 type adamConsts struct {
 	b1, omb1, b2, omb2 float64 // Beta1, 1-Beta1, Beta2, 1-Beta2
-	lr, c1, c2, eps    float64 // LR, the bias corrections 1-Beta1^Step and 1-Beta2^Step, Eps
+	step, rs2, eps     float64 // LR/(1-Beta1^Step), 1/sqrt(1-Beta2^Step), Eps
 	wd, kdec           float64 // WeightDecay, and 1-LR*WeightDecay (Decoupled's factor)
 	decoupled          int64   // 1 when Decoupled
 }
 
 func newAdamConsts(h device.AdamParams) adamConsts {
+	c1 := 1 - math.Pow(h.Beta1, float64(h.Step))
+	c2 := 1 - math.Pow(h.Beta2, float64(h.Step))
 	k := adamConsts{
 		b1: h.Beta1, omb1: 1 - h.Beta1, b2: h.Beta2, omb2: 1 - h.Beta2,
-		lr: h.LR, c1: 1 - math.Pow(h.Beta1, float64(h.Step)), c2: 1 - math.Pow(h.Beta2, float64(h.Step)), eps: h.Eps,
+		step: h.LR / c1, rs2: 1 / math.Sqrt(c2), eps: h.Eps,
 		wd: h.WeightDecay, kdec: 1 - h.LR*h.WeightDecay,
 	}
 	if h.Decoupled {
@@ -200,7 +202,11 @@ func newAdamConsts(h device.AdamParams) adamConsts {
 // one IEEE operation at a time in the order the assembly kernels run them:
 // the conversions to float64 keep the compiler from fusing a multiply and
 // an add (it may where FMA is always present), so every variant rounds
-// the same way.
+// the same way. The bias corrections are folded into two scalars, as
+// PyTorch's Adam does, so that an element costs one division and one
+// square root:
+//
+//	param -= (LR/(1-Beta1^Step)) * m / (sqrt(v) * (1/sqrt(1-Beta2^Step)) + Eps)
 func adamGo[T float](p, g, m, v []T, lo, hi int, k *adamConsts) {
 	p, g, m, v = p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi]
 	for i := range p {
@@ -213,7 +219,7 @@ func adamGo[T float](p, g, m, v []T, lo, hi int, k *adamConsts) {
 		mi := float64(k.b1*float64(m[i])) + float64(k.omb1*gi)
 		vi := float64(k.b2*float64(v[i])) + float64(float64(k.omb2*gi)*gi)
 		m[i], v[i] = T(mi), T(vi)
-		p[i] = T(pi - float64(k.lr*(mi/k.c1))/(math.Sqrt(vi/k.c2)+k.eps))
+		p[i] = T(pi - float64(k.step*mi)/(float64(math.Sqrt(vi)*k.rs2)+k.eps))
 	}
 }
 

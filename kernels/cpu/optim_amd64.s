@@ -8,7 +8,7 @@
 // float32 (round to nearest even, as Go's conversion) on store, so the
 // results match the Go loop bit for bit. Operand order is Go's: VSUBPD b, a, d is
 // d = a - b. The adamConsts fields are read by offset: b1 0, omb1 8, b2 16,
-// omb2 24, lr 32, c1 40, c2 48, eps 56, wd 64, kdec 72, decoupled 80.
+// omb2 24, step 32, rs2 40, eps 48, wd 56, kdec 64, decoupled 72.
 // Adam's L2 form and AdamW's decay run in separate loops, chosen once.
 
 // LOAD_L2 loads p into x0 and g into x1 and adds the L2 term: g += wd*p
@@ -28,9 +28,9 @@
 
 // UPDATE is the rest of the step from p in x0 and g in x1: the moments
 // (stored through ht, the float32 half of a scratch register) and the new
-// p. x3..x8 are scratch; c0..c7 hold b1, omb1, b2, omb2, lr, c1, c2, eps;
+// p. x3..x8 are scratch; c0..c6 hold b1, omb1, b2, omb2, step, rs2, eps;
 // h0 is x0's float32 half.
-#define UPDATE(P, M, V, x0, x1, x3, x4, x5, x6, x7, x8, h0, ht, c0, c1, c2, c3, c4, c5, c6, c7) \
+#define UPDATE(P, M, V, x0, x1, x3, x4, x5, x6, x7, x8, h0, ht, c0, c1, c2, c3, c4, c5, c6) \
 	VCVTPS2PD (M), x3; \
 	VMULPD x3, c0, x3; \
 	VMULPD x1, c1, x4; \
@@ -44,11 +44,10 @@
 	VMOVUPS ht, (M); \
 	VCVTPD2PSY x5, ht; \
 	VMOVUPS ht, (V); \
-	VDIVPD c5, x3, x7; \
-	VMULPD x7, c4, x7; \
-	VDIVPD c6, x5, x8; \
-	VSQRTPD x8, x8; \
-	VADDPD c7, x8, x8; \
+	VMULPD x3, c4, x7; \
+	VSQRTPD x5, x8; \
+	VMULPD c5, x8, x8; \
+	VADDPD c6, x8, x8; \
 	VDIVPD x8, x7, x7; \
 	VSUBPD x7, x0, x0; \
 	VCVTPD2PSY x0, h0; \
@@ -114,7 +113,7 @@
 
 // func adamF32AVX(p, grad, m, v *float32, n int, k *adamConsts)
 //
-// Sixteen ymm registers: Y6..Y15 hold the constants, Y0..Y5 the vectors,
+// Sixteen ymm registers: Y6..Y14 hold the constants, Y0..Y5 the vectors,
 // each scratch reused once its value is dead (g after the moments, the
 // moments after their stores).
 TEXT ·adamF32AVX(SB), NOSPLIT, $0-48
@@ -128,20 +127,19 @@ TEXT ·adamF32AVX(SB), NOSPLIT, $0-48
 	VBROADCASTSD 48(DX), Y12
 	VBROADCASTSD 56(DX), Y13
 	VBROADCASTSD 64(DX), Y14
-	VBROADCASTSD 72(DX), Y15
-	CMPQ 80(DX), $0
+	CMPQ 72(DX), $0
 	JNE decavx
 l2avx:
-	LOAD_L2(SI, DI, Y0, Y1, Y2, Y14)
-	UPDATE(SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13)
+	LOAD_L2(SI, DI, Y0, Y1, Y2, Y13)
+	UPDATE(SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12)
 	ADVANCE(16)
 	DECQ CX
 	JNZ l2avx
 	VZEROUPPER
 	RET
 decavx:
-	LOAD_DEC(SI, DI, Y0, Y1, Y15)
-	UPDATE(SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13)
+	LOAD_DEC(SI, DI, Y0, Y1, Y14)
+	UPDATE(SI, R8, R9, Y0, Y1, Y3, Y4, Y5, Y2, Y4, Y5, X0, X1, Y6, Y7, Y8, Y9, Y10, Y11, Y12)
 	ADVANCE(16)
 	DECQ CX
 	JNZ decavx
