@@ -242,3 +242,26 @@ func TestOwnKeepsWhatATangentReads(t *testing.T) {
 	ag.Backward([]*ag.Var{tan}, ag.GradOptions{ReleaseValues: true})
 	require.Equal(t, 8.0, dir.Grad().Sum(false).Item(), "one 1 per window")
 }
+
+// TestBackwardKeepsDenseGradients checks that Backward hands a Param the
+// dense gradient the pass computed, as Grad returns it, with no copy:
+// Backward must ask the allocator for no more buffers than Grad does on
+// the same graph (it copied every Param's gradient once, because
+// Contiguous wraps a dense gradient in a new Var).
+func TestBackwardKeepsDenseGradients(t *testing.T) {
+	be := device.MustOpen(device.CPUDevice)
+	g := tensor.NewRNG(7)
+	x := g.Normal(device.CPUDevice, device.Float32, 0, 1, 8, 5)
+	w0 := g.Normal(device.CPUDevice, device.Float32, 0, 1, 3, 5)
+	b0 := g.Normal(device.CPUDevice, device.Float32, 0, 1, 3)
+	allocs := func(backward func(loss, w, b *ag.Var)) int64 {
+		w, b := ag.Param(w0.Clone()), ag.Param(b0.Clone())
+		loss := ag.Const(x).MatMul(w.T()).Add(b).Tanh().Sum(false)
+		before := be.Memory().Allocs
+		backward(loss, w, b)
+		return be.Memory().Allocs - before
+	}
+	viaGrad := allocs(func(loss, w, b *ag.Var) { ag.Grad([]*ag.Var{loss}, []*ag.Var{w, b}, ag.GradOptions{}) })
+	viaBackward := allocs(func(loss, w, b *ag.Var) { loss.Backward() })
+	require.Equal(t, viaGrad, viaBackward, "Backward allocated more than Grad")
+}

@@ -280,11 +280,14 @@ func (p *pass) add(i int, g *Var) {
 
 // exclusive reports whether c, the dense form of gradient g, may become
 // a Param's own gradient: the pass made its storage and holds it only
-// through g's entry (or, for a copy, not at all).
+// through g's entry (or, for a copy, not at all). Comparing storages, not
+// Vars, matters: Contiguous wraps a dense g in a new Var, and every
+// Param's gradient used to be copied once more for that.
 func (p *pass) exclusive(c, g *Var) bool {
 	id := c.value.StorageID()
 	want := int32(0)
-	if c == g {
+	if id == g.value.StorageID() {
+		// c is g, or a Var of g's own storage (Contiguous of a dense g).
 		want = 1
 	}
 	return id > p.mark && p.refs[id] == want
