@@ -11,10 +11,10 @@ import "golang.org/x/sys/cpu"
 var unaryF32Sets = func() []unaryF32Set {
 	var ss []unaryF32Set
 	if cpu.X86.HasAVX512F {
-		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512})
+		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore())
 	}
 	if cpu.X86.HasAVX2 {
-		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2})
+		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore())
 	}
 	return append(ss, goUnaryF32)
 }()

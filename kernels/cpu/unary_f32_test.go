@@ -23,6 +23,16 @@ var unaryF32Ops = []struct {
 	{device.Log, math.Log, 1},
 	{device.Tanh, math.Tanh, 2},
 	{device.Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 2},
+	{device.GELU, geluAccurate, 3},
+	{device.Log1p, math.Log1p, 2},
+	{device.Expm1, math.Expm1, 2},
+}
+
+// geluAccurate is GELU's tanh form as x·sigmoid(2u) in float64, which,
+// unlike 0.5x(1+tanh(u)), does not cancel to 0 for negative x.
+func geluAccurate(x float64) float64 {
+	u := device.GELUC * (x + device.GELUA*x*x*x)
+	return x / (1 + math.Exp(-2*u))
 }
 
 // f32Specials are inputs every sweep includes: zeros, infinities, NaNs,
