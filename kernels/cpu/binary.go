@@ -14,8 +14,8 @@ import (
 // operands that equals computing in float64 and rounding once); Maximum and
 // Minimum propagate NaN and order -0 below +0; the fused gradient ops are
 // computed in float64 and rounded once. Float32 Add, Sub, Mul, Div and
-// ReLUGrad run the vector kernels of simple_f32.go, which give those same
-// bits. Int32 supports the arithmetic and
+// the fused ReLU, LeakyReLU, Sigmoid and Tanh gradients run the vector
+// kernels of simple_f32.go, which give those same bits. Int32 supports the arithmetic and
 // comparison ops: Add, Sub and Mul wrap, Div truncates toward zero (and
 // MinInt32/-1 wraps to MinInt32), and a zero divisor makes Binary return an
 // error after writing 0 to that element.
@@ -91,8 +91,13 @@ func binaryFloat[T float](op device.BinaryOp, p float64, dst, a []T, al device.L
 	mapChunks(op.Info().FLOPs, []input[T]{{a, al}, {b, bl}}, func(lo int, xs [][]T) {
 		out := dst[lo : lo+len(xs[0])]
 		if d, ok := any(out).([]float32); ok {
+			a, b := any(xs[0]).([]float32), any(xs[1]).([]float32)
 			if k := simpleF32Sets[0].binary(op); k != nil {
-				k(d, any(xs[0]).([]float32), any(xs[1]).([]float32))
+				k(d, a, b)
+				return
+			}
+			if op == device.LeakyReLUGrad {
+				simpleF32Sets[0].leakyGrad(d, a, b, p)
 				return
 			}
 		}

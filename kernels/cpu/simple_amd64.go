@@ -12,12 +12,14 @@ var simpleF32Sets = func() []simpleF32Set {
 	if cpu.X86.HasAVX512F {
 		ss = append(ss, simpleF32Set{name: "avx512", neg: negAVX512, abs: absAVX512, sign: signAVX512,
 			sqrt: sqrtAVX512, relu: reluAVX512, leaky: leakyReLUAVX512,
-			add: addAVX512, sub: subAVX512, mul: mulAVX512, div: divAVX512, reluGrad: reluGradAVX512})
+			add: addAVX512, sub: subAVX512, mul: mulAVX512, div: divAVX512, reluGrad: reluGradAVX512,
+			sigmoidGrad: sigmoidGradAVX512, tanhGrad: tanhGradAVX512, leakyGrad: leakyReLUGradAVX512})
 	}
 	if cpu.X86.HasAVX2 {
 		ss = append(ss, simpleF32Set{name: "avx2", neg: negAVX2, abs: absAVX2, sign: signAVX2,
 			sqrt: sqrtAVX2, relu: reluAVX2, leaky: leakyReLUAVX2,
-			add: addAVX2, sub: subAVX2, mul: mulAVX2, div: divAVX2, reluGrad: reluGradAVX2})
+			add: addAVX2, sub: subAVX2, mul: mulAVX2, div: divAVX2, reluGrad: reluGradAVX2,
+			sigmoidGrad: sigmoidGradAVX2, tanhGrad: tanhGradAVX2, leakyGrad: leakyReLUGradAVX2})
 	}
 	return append(ss, goSimpleF32)
 }()
@@ -92,3 +94,21 @@ func divAVX2(dst, a, b []float32)
 
 // reluGradAVX2 is reluGradAVX512 on 8 lanes.
 func reluGradAVX2(dst, a, b []float32)
+
+// sigmoidGradAVX512 is dst = float32((float64(b)·y)·(1 - y)), y = float64(a).
+func sigmoidGradAVX512(dst, a, b []float32)
+
+// tanhGradAVX512 is dst = float32(float64(b)·(1 - y·y)), y = float64(a).
+func tanhGradAVX512(dst, a, b []float32)
+
+// leakyReLUGradAVX512 is leakyReLUGradGo: b where a > 0, else p·b.
+func leakyReLUGradAVX512(dst, a, b []float32, p float64)
+
+// sigmoidGradAVX2 is sigmoidGradAVX512 on 8 lanes.
+func sigmoidGradAVX2(dst, a, b []float32)
+
+// tanhGradAVX2 is tanhGradAVX512 on 8 lanes.
+func tanhGradAVX2(dst, a, b []float32)
+
+// leakyReLUGradAVX2 is leakyReLUGradAVX512 on 8 lanes.
+func leakyReLUGradAVX2(dst, a, b []float32, p float64)

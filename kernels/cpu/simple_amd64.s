@@ -360,3 +360,147 @@ TEXT ·divAVX2(SB), NOSPLIT, $0-72
 TEXT ·reluGradAVX2(SB), NOSPLIT, $0-72
 	VXORPS Y14, Y14, Y14
 	BLOOP2(RELUGRADBODY2)
+
+// The fused float32 gradients in float64, as gradLoop computes them: each
+// half of the 16 lanes is widened, computed in the same order, and
+// rounded once. Z0 holds a (x or y), Z1 g; Z31 is 1.0 in float64, Z26 p.
+
+// SIGGRADBODY is (g·y)·(1 - y).
+#define SIGGRADBODY \
+	VCVTPS2PD Y0, Z2; \
+	VCVTPS2PD Y1, Z3; \
+	VMULPD Z2, Z3, Z4; \
+	VSUBPD Z2, Z31, Z5; \
+	VMULPD Z5, Z4, Z4; \
+	VCVTPD2PS Z4, Y4; \
+	VEXTRACTF64X4 $1, Z0, Y2; \
+	VEXTRACTF64X4 $1, Z1, Y3; \
+	VCVTPS2PD Y2, Z2; \
+	VCVTPS2PD Y3, Z3; \
+	VMULPD Z2, Z3, Z6; \
+	VSUBPD Z2, Z31, Z5; \
+	VMULPD Z5, Z6, Z6; \
+	VCVTPD2PS Z6, Y6; \
+	VINSERTF64X4 $1, Y6, Z4, Z0
+
+// func sigmoidGradAVX512(dst, a, b []float32)
+TEXT ·sigmoidGradAVX512(SB), NOSPLIT, $0-72
+	MOVQ $0x3ff0000000000000, AX
+	VPBROADCASTQ AX, Z31
+	BLOOP(SIGGRADBODY)
+
+// TANHGRADBODY is g·(1 - y·y).
+#define TANHGRADBODY \
+	VCVTPS2PD Y0, Z2; \
+	VCVTPS2PD Y1, Z3; \
+	VMULPD Z2, Z2, Z5; \
+	VSUBPD Z5, Z31, Z5; \
+	VMULPD Z5, Z3, Z4; \
+	VCVTPD2PS Z4, Y4; \
+	VEXTRACTF64X4 $1, Z0, Y2; \
+	VEXTRACTF64X4 $1, Z1, Y3; \
+	VCVTPS2PD Y2, Z2; \
+	VCVTPS2PD Y3, Z3; \
+	VMULPD Z2, Z2, Z5; \
+	VSUBPD Z5, Z31, Z5; \
+	VMULPD Z5, Z3, Z6; \
+	VCVTPD2PS Z6, Y6; \
+	VINSERTF64X4 $1, Y6, Z4, Z0
+
+// func tanhGradAVX512(dst, a, b []float32)
+TEXT ·tanhGradAVX512(SB), NOSPLIT, $0-72
+	MOVQ $0x3ff0000000000000, AX
+	VPBROADCASTQ AX, Z31
+	BLOOP(TANHGRADBODY)
+
+// LEAKYGRADBODY is g where x > 0, else p·g in float64 rounded once.
+#define LEAKYGRADBODY \
+	VCVTPS2PD Y1, Z2; \
+	VMULPD Z26, Z2, Z2; \
+	VCVTPD2PS Z2, Y2; \
+	VEXTRACTF64X4 $1, Z1, Y3; \
+	VCVTPS2PD Y3, Z3; \
+	VMULPD Z26, Z3, Z3; \
+	VCVTPD2PS Z3, Y3; \
+	VINSERTF64X4 $1, Y3, Z2, Z2; \
+	VCMPPS $0x1e, Z30, Z0, K2; \
+	VMOVAPS Z1, K2, Z2; \
+	VMOVAPS Z2, Z0
+
+// func leakyReLUGradAVX512(dst, a, b []float32, p float64)
+TEXT ·leakyReLUGradAVX512(SB), NOSPLIT, $0-80
+	VPXORD Z30, Z30, Z30
+	VBROADCASTSD p+72(FP), Z26
+	BLOOP(LEAKYGRADBODY)
+
+
+// The AVX2 versions: Y0 holds a, Y1 g; Y13 is 1.0 in float64, Y12 p, Y14 0.
+
+// SIGGRADBODY2 is (g·y)·(1 - y) on 8 lanes, 4 at a time.
+#define SIGGRADBODY2 \
+	VCVTPS2PD X0, Y2; \
+	VCVTPS2PD X1, Y3; \
+	VMULPD Y2, Y3, Y4; \
+	VSUBPD Y2, Y13, Y5; \
+	VMULPD Y5, Y4, Y4; \
+	VCVTPD2PSY Y4, X4; \
+	VEXTRACTF128 $1, Y0, X2; \
+	VEXTRACTF128 $1, Y1, X3; \
+	VCVTPS2PD X2, Y2; \
+	VCVTPS2PD X3, Y3; \
+	VMULPD Y2, Y3, Y6; \
+	VSUBPD Y2, Y13, Y5; \
+	VMULPD Y5, Y6, Y6; \
+	VCVTPD2PSY Y6, X6; \
+	VINSERTF128 $1, X6, Y4, Y0
+
+// func sigmoidGradAVX2(dst, a, b []float32)
+TEXT ·sigmoidGradAVX2(SB), NOSPLIT, $0-72
+	MOVQ $0x3ff0000000000000, AX
+	MOVQ AX, X13
+	VPBROADCASTQ X13, Y13
+	BLOOP2(SIGGRADBODY2)
+
+// TANHGRADBODY2 is g·(1 - y·y) on 8 lanes.
+#define TANHGRADBODY2 \
+	VCVTPS2PD X0, Y2; \
+	VCVTPS2PD X1, Y3; \
+	VMULPD Y2, Y2, Y5; \
+	VSUBPD Y5, Y13, Y5; \
+	VMULPD Y5, Y3, Y4; \
+	VCVTPD2PSY Y4, X4; \
+	VEXTRACTF128 $1, Y0, X2; \
+	VEXTRACTF128 $1, Y1, X3; \
+	VCVTPS2PD X2, Y2; \
+	VCVTPS2PD X3, Y3; \
+	VMULPD Y2, Y2, Y5; \
+	VSUBPD Y5, Y13, Y5; \
+	VMULPD Y5, Y3, Y6; \
+	VCVTPD2PSY Y6, X6; \
+	VINSERTF128 $1, X6, Y4, Y0
+
+// func tanhGradAVX2(dst, a, b []float32)
+TEXT ·tanhGradAVX2(SB), NOSPLIT, $0-72
+	MOVQ $0x3ff0000000000000, AX
+	MOVQ AX, X13
+	VPBROADCASTQ X13, Y13
+	BLOOP2(TANHGRADBODY2)
+
+// LEAKYGRADBODY2 is g where x > 0, else p·g in float64 rounded once.
+#define LEAKYGRADBODY2 \
+	VCVTPS2PD X1, Y2; \
+	VMULPD Y12, Y2, Y2; \
+	VCVTPD2PSY Y2, X2; \
+	VEXTRACTF128 $1, Y1, X3; \
+	VCVTPS2PD X3, Y3; \
+	VMULPD Y12, Y3, Y3; \
+	VCVTPD2PSY Y3, X3; \
+	VINSERTF128 $1, X3, Y2, Y2; \
+	VCMPPS $0x1e, Y14, Y0, Y3; \
+	VBLENDVPS Y3, Y1, Y2, Y0
+
+// func leakyReLUGradAVX2(dst, a, b []float32, p float64)
+TEXT ·leakyReLUGradAVX2(SB), NOSPLIT, $0-80
+	VXORPS Y14, Y14, Y14
+	VBROADCASTSD p+72(FP), Y12
+	BLOOP2(LEAKYGRADBODY2)

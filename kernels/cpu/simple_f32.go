@@ -7,7 +7,9 @@ import (
 )
 
 // Float32 kernels of the exact elementwise ops: Neg, Abs, Sign, Sqrt,
-// ReLU and LeakyReLU, and the binary Add, Sub, Mul, Div and ReLUGrad.
+// ReLU and LeakyReLU, the binary Add, Sub, Mul and Div, and the fused
+// gradients ReLUGrad, LeakyReLUGrad, SigmoidGrad and TanhGrad (the last
+// three computed in float64 in gradLoop's order and rounded once).
 // Each result is the correctly rounded value of the op's float64
 // reference (device/elementwise.go), so every variant, the Go loops here
 // and the assembly of simple_amd64.s, gives the same bits (NaN payloads
@@ -27,6 +29,9 @@ type simpleF32Set struct {
 	leaky              func(dst, x []float32, p float64)
 	add, sub, mul, div func(dst, a, b []float32)
 	reluGrad           func(dst, a, b []float32)
+	sigmoidGrad        func(dst, a, b []float32)
+	tanhGrad           func(dst, a, b []float32)
+	leakyGrad          func(dst, a, b []float32, p float64)
 }
 
 // unary returns s's kernel for op, or nil where op has none (LeakyReLU,
@@ -47,7 +52,8 @@ func (s *simpleF32Set) unary(op device.UnaryOp) func(dst, x []float32) {
 	return nil
 }
 
-// binary returns s's kernel for op, or nil where op has none.
+// binary returns s's kernel for op, or nil where op has none
+// (LeakyReLUGrad, which takes p, is s.leakyGrad).
 func (s *simpleF32Set) binary(op device.BinaryOp) func(dst, a, b []float32) {
 	switch op {
 	case device.Add:
@@ -60,6 +66,10 @@ func (s *simpleF32Set) binary(op device.BinaryOp) func(dst, a, b []float32) {
 		return s.div
 	case device.ReLUGrad:
 		return s.reluGrad
+	case device.SigmoidGrad:
+		return s.sigmoidGrad
+	case device.TanhGrad:
+		return s.tanhGrad
 	}
 	return nil
 }
@@ -99,6 +109,33 @@ var goSimpleF32 = simpleF32Set{
 		}
 	},
 	reluGrad: reluGradGo,
+	sigmoidGrad: func(dst, y, g []float32) {
+		dst, g = dst[:len(y)], g[:len(y)]
+		for i, v := range y {
+			w := float64(v)
+			dst[i] = float32(float64(g[i]) * w * (1 - w))
+		}
+	},
+	tanhGrad: func(dst, y, g []float32) {
+		dst, g = dst[:len(y)], g[:len(y)]
+		for i, v := range y {
+			w := float64(v)
+			dst[i] = float32(float64(g[i]) * (1 - w*w))
+		}
+	},
+	leakyGrad: leakyReLUGradGo,
+}
+
+// leakyReLUGradGo is g where x > 0, else p·g in float64 rounded once.
+func leakyReLUGradGo(dst, x, g []float32, p float64) {
+	dst, g = dst[:len(x)], g[:len(x)]
+	for i, v := range x {
+		o := float32(p * float64(g[i]))
+		if v > 0 {
+			o = g[i]
+		}
+		dst[i] = o
+	}
 }
 
 // absF32 clears the sign bit: math.Abs without the float64 round trip.

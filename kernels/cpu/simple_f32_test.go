@@ -20,7 +20,20 @@ var simpleUnaryOps = []struct {
 }
 
 // simpleBinaryOps are the binary ops with exact float32 kernels.
-var simpleBinaryOps = []device.BinaryOp{device.Add, device.Sub, device.Mul, device.Div, device.ReLUGrad}
+var simpleBinaryOps = []device.BinaryOp{device.Add, device.Sub, device.Mul, device.Div, device.ReLUGrad,
+	device.SigmoidGrad, device.TanhGrad, device.LeakyReLUGrad}
+
+// leakyGradP is the p the tests give LeakyReLUGrad.
+const leakyGradP = 0.1
+
+// runSimpleBinary runs set's kernel for op.
+func runSimpleBinary(set *simpleF32Set, op device.BinaryOp, dst, a, b []float32) {
+	if op == device.LeakyReLUGrad {
+		set.leakyGrad(dst, a, b, leakyGradP)
+		return
+	}
+	set.binary(op)(dst, a, b)
+}
 
 // runSimpleUnary runs set's kernel for op.
 func runSimpleUnary(set *simpleF32Set, op device.UnaryOp, p float64, dst, x []float32) {
@@ -83,9 +96,9 @@ func TestSimpleF32BinaryExact(t *testing.T) {
 	for _, op := range simpleBinaryOps {
 		ref := op.Info().Ref
 		for _, set := range simpleF32Sets {
-			set.binary(op)(got, a, b)
+			runSimpleBinary(&set, op, got, a, b)
 			for i := range a {
-				want := float32(ref(float64(a[i]), float64(b[i]), 0))
+				want := float32(ref(float64(a[i]), float64(b[i]), leakyGradP))
 				if !sameF32(want, got[i]) {
 					t.Fatalf("%s %s(%g, %g): want %g (0x%08x), got %g (0x%08x)", set.name, op, a[i], b[i],
 						want, math.Float32bits(want), got[i], math.Float32bits(got[i]))
@@ -138,8 +151,8 @@ func TestSimpleF32Variants(t *testing.T) {
 				check(set.name+" "+c.op.String(), n, want, func(dst []float32) { runSimpleUnary(&set, c.op, c.p, dst, x) })
 			}
 			for _, op := range simpleBinaryOps {
-				goSimpleF32.binary(op)(want, x, y)
-				check(set.name+" "+op.String(), n, want, func(dst []float32) { set.binary(op)(dst, x, y) })
+				runSimpleBinary(&goSimpleF32, op, want, x, y)
+				check(set.name+" "+op.String(), n, want, func(dst []float32) { runSimpleBinary(&set, op, dst, x, y) })
 			}
 		}
 	}
