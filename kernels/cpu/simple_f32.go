@@ -130,28 +130,35 @@ var goSimpleF32 = simpleF32Set{
 func leakyReLUGradGo(dst, x, g []float32, p float64) {
 	dst, g = dst[:len(x)], g[:len(x)]
 	for i, v := range x {
-		o := float32(p * float64(g[i]))
-		if v > 0 {
-			o = g[i]
-		}
-		dst[i] = o
+		dst[i] = pick(v > 0, g[i], float32(p*float64(g[i])))
 	}
 }
 
 // absF32 clears the sign bit: math.Abs without the float64 round trip.
 func absF32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
 
-// signF32 is -1, 0 or 1 (+0 for ±0 and NaN), from two compares and no
-// branch: b2f(v > 0) - b2f(v < 0).
-func signF32(v float32) float32 { return b2f(v > 0) - b2f(v < 0) }
-
-// b2f is 1 for true and 0 for false; the compiler makes it a SETcc.
-func b2f(c bool) float32 {
-	var f float32
-	if c {
-		f = 1
+// signF32 is -1, 0 or 1 (+0 for ±0 and NaN) from two compares turned
+// into integers (SETcc), without a branch.
+func signF32(v float32) float32 {
+	var p, n int32
+	if v > 0 {
+		p = 1
 	}
-	return f
+	if v < 0 {
+		n = 1
+	}
+	return float32(p - n)
+}
+
+// pick returns a where c, else b, by selecting bits (the compiler makes
+// the mask from a SETcc) rather than by a branch that random signs would
+// mispredict.
+func pick(c bool, a, b float32) float32 {
+	var m uint32
+	if c {
+		m = ^uint32(0)
+	}
+	return math.Float32frombits(math.Float32bits(a)&m | math.Float32bits(b)&^m)
 }
 
 // leakyReLUGo is x where x > 0, else p·x computed in float64 and rounded
@@ -163,11 +170,7 @@ func b2f(c bool) float32 {
 func leakyReLUGo(dst, x []float32, p float64) {
 	dst = dst[:len(x)]
 	for i, v := range x {
-		n := float32(p * float64(v))
-		if v > 0 {
-			n = v
-		}
-		dst[i] = n
+		dst[i] = pick(v > 0, v, float32(p*float64(v)))
 	}
 }
 
@@ -180,10 +183,6 @@ func leakyReLUGo(dst, x []float32, p float64) {
 func reluGradGo(dst, x, g []float32) {
 	dst, g = dst[:len(x)], g[:len(x)]
 	for i, v := range x {
-		var o float32
-		if v > 0 {
-			o = g[i]
-		}
-		dst[i] = o
+		dst[i] = pick(v > 0, g[i], 0)
 	}
 }
