@@ -11,7 +11,7 @@ import "golang.org/x/sys/cpu"
 var unaryF32Sets = func() []unaryF32Set {
 	var ss []unaryF32Set
 	if cpu.X86.HasAVX512F {
-		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore())
+		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withGELU(geluAVX512))
 	}
 	if cpu.X86.HasAVX2 {
 		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore())
@@ -49,3 +49,8 @@ func tanhAVX2(dst, x []float32)
 
 // sigmoidAVX2 is sigmoidF32 over x (within 2 ulp), as expAVX2.
 func sigmoidAVX2(dst, x []float32)
+
+// geluAVX512 is geluF32 over x (within 3 ulp), as expAVX512: geluArg's
+// float64 steps, the exponential and geluFinish in one pass, in the Go
+// code's order, so the bits are the portable kernel's.
+func geluAVX512(dst, x []float32)

@@ -404,3 +404,76 @@ msloop:
 msdone:
 	VZEROUPPER
 	RET
+
+// GELUBODY is Z0 = geluF32(Z0), the float64 steps of geluArg on each half
+// of 16 lanes, EXP, then geluFinish, in the Go code's order. The scaled
+// lanes (z >= +0, z = -2u) are those where x's sign bit is set: z has the
+// opposite sign of x for every x but NaN, whose result is NaN either way.
+// Z28 holds 0.044715, Z29 -2·√(2/π), Z30 32·ln2 (float64); Z31 the
+// float64 sign bit; Z13 2^-32, Z14 +Inf, Z15 the float32 abs mask, Z12
+// the float32 sign bit.
+#define GELUBODY \
+	VPTESTMD Z12, Z0, K2; \
+	KSHIFTRW $8, K2, K3; \
+	VCVTPS2PD Y0, Z1; \
+	VMULPD Z28, Z1, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VADDPD Z4, Z1, Z4; \
+	VMULPD Z29, Z4, Z4; \
+	VPORQ Z31, Z4, Z4; \
+	VMOVAPD.Z Z30, K2, Z5; \
+	VADDPD Z5, Z4, Z4; \
+	VCVTPD2PS Z4, Y6; \
+	VCVTPS2PD Y6, Z5; \
+	VSUBPD Z5, Z4, Z5; \
+	VCVTPD2PS Z5, Y7; \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VCVTPS2PD Y1, Z1; \
+	VMULPD Z28, Z1, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VADDPD Z4, Z1, Z4; \
+	VMULPD Z29, Z4, Z4; \
+	VPORQ Z31, Z4, Z4; \
+	VMOVAPD.Z Z30, K3, Z5; \
+	VADDPD Z5, Z4, Z4; \
+	VCVTPD2PS Z4, Y8; \
+	VCVTPS2PD Y8, Z5; \
+	VSUBPD Z5, Z4, Z5; \
+	VCVTPD2PS Z5, Y9; \
+	VINSERTF64X4 $1, Y8, Z6, Z6; \
+	VINSERTF64X4 $1, Y9, Z7, Z7; \
+	VPANDD Z15, Z6, Z8; \
+	VCMPPS $0, Z14, Z8, K4; \
+	VPXORD Z5, Z5, Z5; \
+	VMOVAPS Z5, K4, Z7; \
+	EXP(Z6, Z1, Z2, Z3); \
+	VMULPS Z7, Z6, Z8; \
+	VADDPS Z8, Z6, Z6; \
+	VADDPS Z27, Z6, Z9; \
+	VDIVPS Z9, Z0, Z10; \
+	VMULPS Z6, Z0, Z11; \
+	VMULPS Z13, Z6, Z9; \
+	VADDPS Z27, Z9, Z9; \
+	VDIVPS Z9, Z11, Z11; \
+	VMULPS Z13, Z11, Z11; \
+	VMOVAPS Z11, K2, Z10; \
+	VMOVAPS Z10, Z0
+
+// func geluAVX512(dst, x []float32)
+TEXT ·geluAVX512(SB), NOSPLIT, $0-48
+	EXPCONSTS
+	MOVQ $0x3fa6e4e26d4801f7, AX
+	VPBROADCASTQ AX, Z28
+	MOVQ $0xbff9884533d43651, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ $0x40362e42fefa39ef, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ $0x8000000000000000, AX
+	VPBROADCASTQ AX, Z31
+	BCAST(0x2f800000, Z13)
+	BCAST(0x7f800000, Z14)
+	BCAST(0x7fffffff, Z15)
+	BCAST(0x80000000, Z12)
+	LOOP(GELUBODY)

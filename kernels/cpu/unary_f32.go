@@ -28,6 +28,13 @@ type unaryF32Set struct {
 	gelu, log1p, expm1 func(dst, x []float32)
 }
 
+// withGELU returns s with gelu, a kernel of its own (assembly that fuses
+// the passes of geluBlocks).
+func (s unaryF32Set) withGELU(gelu func(dst, x []float32)) unaryF32Set {
+	s.gelu = gelu
+	return s
+}
+
 // withMore returns s with gelu, log1p and expm1 built on its exp and log.
 func (s unaryF32Set) withMore() unaryF32Set {
 	s.gelu, s.log1p, s.expm1 = geluWith(s.exp), log1pWith(s.log), expm1With(s.exp, s.log)
