@@ -14,7 +14,7 @@ var unaryF32Sets = func() []unaryF32Set {
 		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withGELU(geluAVX512))
 	}
 	if cpu.X86.HasAVX2 {
-		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore())
+		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withGELU(geluAVX2))
 	}
 	return append(ss, goUnaryF32)
 }()
@@ -54,3 +54,6 @@ func sigmoidAVX2(dst, x []float32)
 // float64 steps, the exponential and geluFinish in one pass, in the Go
 // code's order, so the bits are the portable kernel's.
 func geluAVX512(dst, x []float32)
+
+// geluAVX2 is geluAVX512 on 8 lanes.
+func geluAVX2(dst, x []float32)

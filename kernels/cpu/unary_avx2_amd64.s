@@ -453,3 +453,67 @@ msloop:
 msdone:
 	VZEROUPPER
 	RET
+
+// CONST4D defines sym as the 64-bit pattern bits in all 4 lanes.
+#define CONST4D(sym, bits) \
+	DATA sym+0(SB)/8, bits; \
+	DATA sym+8(SB)/8, bits; \
+	DATA sym+16(SB)/8, bits; \
+	DATA sym+24(SB)/8, bits; \
+	GLOBL sym(SB), RODATA|NOPTR, $32
+
+CONST4D(cGeluA<>, $0x3fa6e4e26d4801f7)
+CONST4D(cGeluK<>, $0xbff9884533d43651)
+CONST4D(cGeluScale<>, $0x40362e42fefa39ef)
+CONST4D(cSign64<>, $0x8000000000000000)
+CONST8(cTwoM32<>, $0x2f800000)
+
+// GELUHALF2 is geluArg's float64 steps on 4 lanes: from the 4 floats in
+// xs and the 32-bit scaled masks in ms, wh into wh and wl into wl (X
+// registers). Y1, Y4, Y5 are scratch.
+#define GELUHALF2(xs, ms, wh, wl) \
+	VCVTPS2PD xs, Y1; \
+	VMULPD cGeluA<>(SB), Y1, Y4; \
+	VMULPD Y1, Y4, Y4; \
+	VMULPD Y1, Y4, Y4; \
+	VADDPD Y4, Y1, Y4; \
+	VMULPD cGeluK<>(SB), Y4, Y4; \
+	VORPD cSign64<>(SB), Y4, Y4; \
+	VPMOVSXDQ ms, Y5; \
+	VANDPD cGeluScale<>(SB), Y5, Y5; \
+	VADDPD Y5, Y4, Y4; \
+	VCVTPD2PSY Y4, wh; \
+	VCVTPS2PD wh, Y5; \
+	VSUBPD Y5, Y4, Y5; \
+	VCVTPD2PSY Y5, wl
+
+// GELUBODY2 is Y0 = geluF32(Y0) on 8 lanes, as GELUBODY: the scaled
+// lanes are those where x's sign bit is set (Y10, from an arithmetic
+// shift), the halves' float64 steps, EXP2, then geluFinish's two forms
+// blended. Leaves Y13 to Y15 alone.
+#define GELUBODY2 \
+	VPSRAD $31, Y0, Y10; \
+	GELUHALF2(X0, X10, X6, X7); \
+	VEXTRACTF128 $1, Y0, X2; \
+	VEXTRACTF128 $1, Y10, X3; \
+	GELUHALF2(X2, X3, X8, X9); \
+	VINSERTF128 $1, X8, Y6, Y6; \
+	VINSERTF128 $1, X9, Y7, Y7; \
+	VANDPS cAbs<>(SB), Y6, Y8; \
+	VCMPPS $0, cInf<>(SB), Y8, Y8; \
+	VANDNPS Y7, Y8, Y7; \
+	EXP2(Y6, Y1, Y2, Y3); \
+	VMULPS Y7, Y6, Y8; \
+	VADDPS Y8, Y6, Y6; \
+	VADDPS cOne<>(SB), Y6, Y9; \
+	VDIVPS Y9, Y0, Y11; \
+	VMULPS Y6, Y0, Y12; \
+	VMULPS cTwoM32<>(SB), Y6, Y9; \
+	VADDPS cOne<>(SB), Y9, Y9; \
+	VDIVPS Y9, Y12, Y12; \
+	VMULPS cTwoM32<>(SB), Y12, Y12; \
+	VBLENDVPS Y10, Y12, Y11, Y0
+
+// func geluAVX2(dst, x []float32)
+TEXT ·geluAVX2(SB), NOSPLIT, $0-48
+	LOOP2(GELUBODY2)
