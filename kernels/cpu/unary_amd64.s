@@ -477,3 +477,45 @@ TEXT ·geluAVX512(SB), NOSPLIT, $0-48
 	BCAST(0x7fffffff, Z15)
 	BCAST(0x80000000, Z12)
 	LOOP(GELUBODY)
+
+// LOG1PBODY is Z0 = log1pF32(Z0): u = 1+x, LOGBODY, then log(u)·(x/(u-1)),
+// x where u == 1 or x == +Inf (log1pFinish's order). Z6 keeps x, Z7 u.
+#define LOG1PBODY \
+	VMOVAPS Z0, Z6; \
+	VADDPS Z30, Z0, Z0; \
+	VMOVAPS Z0, Z7; \
+	LOGBODY; \
+	VSUBPS Z30, Z7, Z14; \
+	VDIVPS Z14, Z6, Z14; \
+	VMULPS Z14, Z0, Z15; \
+	VCMPPS $0, Z30, Z7, K3; \
+	VMOVAPS Z6, K3, Z15; \
+	VCMPPS $0, Z10, Z6, K3; \
+	VMOVAPS Z6, K3, Z15; \
+	VMOVAPS Z15, Z0
+
+// func log1pAVX512(dst, x []float32)
+TEXT ·log1pAVX512(SB), NOSPLIT, $0-48
+	BCAST(0x00800000, Z16)
+	BCAST(0x4b000000, Z17)
+	BCAST(0x3f3504f3, Z18)
+	BCAST(0x007fffff, Z19)
+	BCAST(0xffffffe9, Z20)
+	BCAST(0x3d9021bb, Z21)
+	BCAST(0xbdebd1b8, Z22)
+	BCAST(0x3def251a, Z23)
+	BCAST(0xbdfe5d4f, Z24)
+	BCAST(0x3e11e9bf, Z25)
+	BCAST(0xbe2aae50, Z26)
+	BCAST(0x3e4cceac, Z27)
+	BCAST(0xbe7ffffc, Z28)
+	BCAST(0x3eaaaaaa, Z29)
+	BCAST(0x3f800000, Z30)
+	BCAST(0x3f000000, Z31)
+	BCAST(0x3f318000, Z8)
+	BCAST(0xb95e8083, Z9)
+	BCAST(0x7f800000, Z10)
+	BCAST(0xff800000, Z11)
+	BCAST(0x7fc00000, Z12)
+	VPXORD Z13, Z13, Z13
+	LOOP(LOG1PBODY)

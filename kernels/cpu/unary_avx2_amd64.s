@@ -517,3 +517,21 @@ CONST8(cTwoM32<>, $0x2f800000)
 // func geluAVX2(dst, x []float32)
 TEXT ·geluAVX2(SB), NOSPLIT, $0-48
 	LOOP2(GELUBODY2)
+
+// LOG1PBODY2 is Y0 = log1pF32(Y0), as LOG1PBODY: Y7 keeps x, Y8 u.
+#define LOG1PBODY2 \
+	VMOVAPS Y0, Y7; \
+	VADDPS cOne<>(SB), Y0, Y0; \
+	VMOVAPS Y0, Y8; \
+	LOGBODY2; \
+	VSUBPS cOne<>(SB), Y8, Y9; \
+	VDIVPS Y9, Y7, Y9; \
+	VMULPS Y9, Y0, Y10; \
+	VCMPPS $0, cOne<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, Y7, Y10, Y10; \
+	VCMPPS $0, cInf<>(SB), Y7, Y11; \
+	VBLENDVPS Y11, Y7, Y10, Y0
+
+// func log1pAVX2(dst, x []float32)
+TEXT ·log1pAVX2(SB), NOSPLIT, $0-48
+	LOOP2(LOG1PBODY2)

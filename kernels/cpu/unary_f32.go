@@ -28,10 +28,10 @@ type unaryF32Set struct {
 	gelu, log1p, expm1 func(dst, x []float32)
 }
 
-// withGELU returns s with gelu, a kernel of its own (assembly that fuses
-// the passes of geluBlocks).
-func (s unaryF32Set) withGELU(gelu func(dst, x []float32)) unaryF32Set {
-	s.gelu = gelu
+// withAsm returns s with gelu and log1p kernels of their own: assembly
+// that fuses the passes of geluBlocks and log1pBlocks.
+func (s unaryF32Set) withAsm(gelu, log1p func(dst, x []float32)) unaryF32Set {
+	s.gelu, s.log1p = gelu, log1p
 	return s
 }
 
