@@ -15,7 +15,7 @@
 // that is cheap (reductions, softmax, optimizers, most unary ops); float32
 // Exp, Log, Tanh and Sigmoid have float32 kernels within 1-2 ulp (AVX-512
 // and AVX2 assembly with a Go loop of the same operations as fallback, all
-// bit-identical), and GELU, Log1p and Expm1 float32 kernels within 2-3 ulp
+// bit-identical), and GELU, Log1p and Expm1 float32 kernels within 2-4 ulp
 // built on them (unary_more_f32.go; GELU in AVX-512 assembly). The exact
 // float32 ops (Neg, Abs, Sign, Sqrt, ReLU, LeakyReLU, Add, Sub, Mul, Div
 // and the fused ReLU, LeakyReLU, Sigmoid and Tanh gradients) and the row

@@ -50,7 +50,7 @@ func tanhAVX2(dst, x []float32)
 // sigmoidAVX2 is sigmoidF32 over x (within 2 ulp), as expAVX2.
 func sigmoidAVX2(dst, x []float32)
 
-// geluAVX512 is geluF32 over x (within 3 ulp), as expAVX512: geluArg's
+// geluAVX512 is geluF32 over x (within 4 ulp), as expAVX512: geluArg's
 // float64 steps, the exponential and geluFinish in one pass, in the Go
 // code's order, so the bits are the portable kernel's.
 func geluAVX512(dst, x []float32)

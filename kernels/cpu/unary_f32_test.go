@@ -23,7 +23,7 @@ var unaryF32Ops = []struct {
 	{device.Log, math.Log, 1},
 	{device.Tanh, math.Tanh, 2},
 	{device.Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 2},
-	{device.GELU, geluAccurate, 3},
+	{device.GELU, geluAccurate, 4},
 	{device.Log1p, math.Log1p, 2},
 	{device.Expm1, math.Expm1, 2},
 }
