@@ -10,11 +10,11 @@ var rowF32Sets = func() []rowF32Set {
 	var ss []rowF32Set
 	if cpu.X86.HasAVX512F {
 		ss = append(ss, rowF32Set{name: "avx512", max: maxBlocksAVX512, expSum: expSumAVX512,
-			affine: affineAVX512, dot: dotAVX512, mulSub: mulSubAVX512})
+			affine: affineAVX512, dot: dotAVX512, mulSub: mulSubAVX512, subMul: subMulAVX512})
 	}
 	if cpu.X86.HasAVX2 {
 		ss = append(ss, rowF32Set{name: "avx2", max: maxBlocksAVX2, expSum: expSumAVX2,
-			affine: affineAVX2, dot: dotAVX2, mulSub: mulSubAVX2})
+			affine: affineAVX2, dot: dotAVX2, mulSub: mulSubAVX2, subMul: subMulAVX2})
 	}
 	return append(ss, goRowF32)
 }()
@@ -52,3 +52,9 @@ func dotAVX2(a, b []float32, lanes *[16]float64)
 
 // mulSubAVX2 is rowF32Set.mulSub.
 func mulSubAVX2(dst, y, dy []float32, s float64)
+
+// subMulAVX512 is rowF32Set.subMul.
+func subMulAVX512(dst, e, dy []float32, s float64)
+
+// subMulAVX2 is rowF32Set.subMul.
+func subMulAVX2(dst, e, dy []float32, s float64)

@@ -28,6 +28,9 @@ type rowF32Set struct {
 	dot func(a, b []float32, lanes *[16]float64)
 	// mulSub writes dst[i] = float32(float64(y[i]) · (float64(dy[i]) - s)).
 	mulSub func(dst, y, dy []float32, s float64)
+	// subMul writes dst[i] = float32(float64(dy[i]) - float64(e[i])·s),
+	// the product rounded to float64 first.
+	subMul func(dst, e, dy []float32, s float64)
 }
 
 // goRowF32 is the portable set, and the reference of the others.
@@ -66,6 +69,12 @@ var goRowF32 = rowF32Set{
 		dst, dy = dst[:len(y)], dy[:len(y)]
 		for i, v := range y {
 			dst[i] = float32(float64(v) * (float64(dy[i]) - s))
+		}
+	},
+	subMul: func(dst, e, dy []float32, s float64) {
+		dst, dy = dst[:len(e)], dy[:len(e)]
+		for i, v := range e {
+			dst[i] = float32(float64(dy[i]) - float64(float64(v)*s))
 		}
 	},
 }
@@ -183,4 +192,24 @@ func (s *rowF32Set) mulSubRow(dst, y, dy []float32, sub float64, sc *rowScratch)
 		s.mulSub(sc.b[:], sc.a[:], sc.b[:], sub)
 		copy(dst[n:len(y)], sc.b[:])
 	}
+}
+
+// subMulRow writes dst[c] = float32(float64(dy[c]) - float64(e[c])·s).
+func (s *rowF32Set) subMulRow(dst, e, dy []float32, mul float64, sc *rowScratch) {
+	n := blocks(len(e))
+	if n > 0 {
+		s.subMul(dst[:n], e[:n], dy[:n], mul)
+	}
+	if n < len(e) {
+		pad(&sc.a, e[n:], 0)
+		pad(&sc.b, dy[n:len(e)], 0)
+		s.subMul(sc.b[:], sc.a[:], sc.b[:], mul)
+		copy(dst[n:len(e)], sc.b[:])
+	}
+}
+
+// sumRow returns Σ x[c] in float64, in the lanes of dotRow (a dot with a
+// row of ones, which multiplies exactly).
+func (s *rowF32Set) sumRow(x, ones []float32, sc *rowScratch) float64 {
+	return s.dotRow(x, ones[:len(x)], sc)
 }

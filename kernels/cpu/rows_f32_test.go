@@ -62,6 +62,10 @@ func TestRowF32Variants(t *testing.T) {
 				g.mulSubRow(wm, x, y, 0.625, new(rowScratch))
 				k.mulSubRow(gm, x, y, 0.625, new(rowScratch))
 				same(set.name+" mulSub", n, wm[:n], gm)
+				ws2, gs2 := guard(n), guard(n)
+				g.subMulRow(ws2, x, y, -0.375, new(rowScratch))
+				k.subMulRow(gs2, x, y, -0.375, new(rowScratch))
+				same(set.name+" subMul", n, ws2[:n], gs2)
 			}
 		}
 	}

@@ -80,16 +80,31 @@ func crossEntropyBackward32(dlogits, logits []float32, labels []int32, dloss []f
 	})
 }
 
-// softmaxBackward32 is softmaxBackward for float32 softmax (not
-// log-softmax): s = Σ dy·y in float64 lanes, then dx = y·(dy - s) in
-// float64, rounded once.
-func softmaxBackward32(dx, y, dy []float32, rows, cols int) {
+// softmaxBackward32 is softmaxBackward for float32: for softmax,
+// s = Σ dy·y in float64 lanes, then dx = y·(dy - s) in float64, rounded
+// once; for log-softmax, s = Σ dy in the same lanes, e = exp(y) by the
+// float32 exp kernel (1 ulp; dx holds it meanwhile), then
+// dx = dy - e·s in float64, rounded once.
+func softmaxBackward32(dx, y, dy []float32, rows, cols int, log bool) {
 	k := &rowF32Sets[0]
 	parallelFor(rows, 4*cols, func(lo, hi int) {
 		sc := new(rowScratch)
+		var ones []float32
+		if log {
+			ones = make([]float32, cols)
+			for c := range ones {
+				ones[c] = 1
+			}
+		}
 		for r := lo; r < hi; r++ {
-			yr, gr := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols]
-			k.mulSubRow(dx[r*cols:(r+1)*cols], yr, gr, k.dotRow(gr, yr, sc), sc)
+			yr, gr, o := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dx[r*cols:(r+1)*cols]
+			if log {
+				s := k.sumRow(gr, ones, sc)
+				unaryF32Sets[0].exp(o, yr)
+				k.subMulRow(o, o, gr, s, sc)
+				continue
+			}
+			k.mulSubRow(o, yr, gr, k.dotRow(gr, yr, sc), sc)
 		}
 	})
 }

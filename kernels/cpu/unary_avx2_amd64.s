@@ -535,3 +535,44 @@ TEXT ·geluAVX2(SB), NOSPLIT, $0-48
 // func log1pAVX2(dst, x []float32)
 TEXT ·log1pAVX2(SB), NOSPLIT, $0-48
 	LOOP2(LOG1PBODY2)
+
+// SUBMUL8 is dst = float32(float64(dy) - float64(e)·Y12) for 8 elements
+// at off.
+#define SUBMUL8(off) \
+	VMOVUPS off(SI), Y0; \
+	VMOVUPS off(DX), Y1; \
+	VCVTPS2PD X0, Y2; \
+	VCVTPS2PD X1, Y3; \
+	VMULPD Y12, Y2, Y2; \
+	VSUBPD Y2, Y3, Y3; \
+	VCVTPD2PSY Y3, X3; \
+	VEXTRACTF128 $1, Y0, X4; \
+	VEXTRACTF128 $1, Y1, X5; \
+	VCVTPS2PD X4, Y4; \
+	VCVTPS2PD X5, Y5; \
+	VMULPD Y12, Y4, Y4; \
+	VSUBPD Y4, Y5, Y5; \
+	VCVTPD2PSY Y5, X5; \
+	VINSERTF128 $1, X5, Y3, Y3; \
+	VMOVUPS Y3, off(DI)
+
+// func subMulAVX2(dst, e, dy []float32, s float64)
+TEXT ·subMulAVX2(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ e_base+24(FP), SI
+	MOVQ e_len+32(FP), CX
+	MOVQ dy_base+48(FP), DX
+	VBROADCASTSD s+72(FP), Y12
+smloop:
+	CMPQ CX, $16
+	JLT smdone
+	SUBMUL8(0)
+	SUBMUL8(32)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP smloop
+smdone:
+	VZEROUPPER
+	RET
