@@ -55,6 +55,9 @@ func sameF32(a, b float32) bool {
 // (signed zeros included), over a sweep of the whole float32 range.
 func TestSimpleF32Exact(t *testing.T) {
 	xs := f32Sweep(t)
+	if raceEnabled { // the specials come first and stay
+		xs = xs[:len(xs)/8]
+	}
 	got := make([]float32, len(xs))
 	for _, c := range simpleUnaryOps {
 		ref := c.op.Info().Ref

@@ -54,11 +54,13 @@ func f32Specials() []float32 {
 }
 
 // f32Sweep returns every 2^k-th float32 bit pattern from a random offset,
-// plus f32Specials. k is 9 (8M inputs), 12 under -short, or
-// $TAPEGRAD_F32_SWEEP_LOG2 (0 sweeps all 2^32 patterns).
+// plus f32Specials. k is 9 (8M inputs), 12 under -short or the race
+// detector (which slows the Go kernels tenfold and finds nothing in
+// single-goroutine arithmetic), or $TAPEGRAD_F32_SWEEP_LOG2 (0 sweeps all
+// 2^32 patterns).
 func f32Sweep(t *testing.T) []float32 {
 	k := 9
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		k = 12
 	}
 	if s := os.Getenv("TAPEGRAD_F32_SWEEP_LOG2"); s != "" {
