@@ -15,7 +15,8 @@ import (
 // Minimum propagate NaN and order -0 below +0; the fused gradient ops are
 // computed in float64 and rounded once. Float32 Add, Sub, Mul, Div and
 // the fused ReLU, LeakyReLU, Sigmoid and Tanh gradients run the vector
-// kernels of simple_f32.go, which give those same bits. Int32 supports the arithmetic and
+// kernels of simple_f32.go, which give those same bits; float32 GELUGrad
+// runs unary_more_f32.go's, whose one float32 step is the exponential. Int32 supports the arithmetic and
 // comparison ops: Add, Sub and Mul wrap, Div truncates toward zero (and
 // MinInt32/-1 wraps to MinInt32), and a zero divisor makes Binary return an
 // error after writing 0 to that element.
@@ -98,6 +99,10 @@ func binaryFloat[T float](op device.BinaryOp, p float64, dst, a []T, al device.L
 			}
 			if op == device.LeakyReLUGrad {
 				simpleF32Sets[0].leakyGrad(d, a, b, p)
+				return
+			}
+			if op == device.GELUGrad {
+				unaryF32Sets[0].geluGrad(d, a, b)
 				return
 			}
 		}

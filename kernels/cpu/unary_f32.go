@@ -26,6 +26,9 @@ type unaryF32Set struct {
 	exp, log, tanh, sigmoid func(dst, x []float32)
 	// gelu, log1p and expm1 are unary_more_f32.go's, over exp and log.
 	gelu, log1p, expm1 func(dst, x []float32)
+	// geluGrad is the fused GELU gradient, dst[i] = g[i]·gelu'(x[i]),
+	// over exp (unary_more_f32.go).
+	geluGrad func(dst, x, g []float32)
 }
 
 // withAsm returns s with gelu and log1p kernels of their own: assembly
@@ -35,9 +38,11 @@ func (s unaryF32Set) withAsm(gelu, log1p func(dst, x []float32)) unaryF32Set {
 	return s
 }
 
-// withMore returns s with gelu, log1p and expm1 built on its exp and log.
+// withMore returns s with gelu, log1p, expm1 and geluGrad built on its exp
+// and log.
 func (s unaryF32Set) withMore() unaryF32Set {
 	s.gelu, s.log1p, s.expm1 = geluWith(s.exp), log1pWith(s.log), expm1With(s.exp, s.log)
+	s.geluGrad = geluGradWith(s.exp)
 	return s
 }
 

@@ -193,3 +193,56 @@ func BenchmarkUnaryF32(b *testing.B) {
 		}
 	}
 }
+
+// TestGELUGradF32 checks the fused float32 GELU gradient of every variant
+// against g·GELUDerivRef in float64 over a sweep of the float32 range for
+// x (g = 1, and random g on a second pass): within 4 units of 2^-24 of
+// |g|·max(1, |x·2u'|), the size of the terms the derivative adds, and
+// bit for bit the portable kernel's; NaN for NaN.
+func TestGELUGradF32(t *testing.T) {
+	xs := f32Sweep(t)
+	xs = xs[:len(xs)/4] // the specials come first and stay
+	if raceEnabled {
+		xs = xs[:len(xs)/8]
+	}
+	r := newRand(t)
+	gs := make([]float32, len(xs))
+	want := make([]float32, len(xs))
+	got := make([]float32, len(xs))
+	for pass := range 2 {
+		for i := range gs {
+			gs[i] = 1
+			if pass == 1 {
+				gs[i] = float32(r.NormFloat64())
+			}
+		}
+		goUnaryF32.geluGrad(want, xs, gs)
+		for _, set := range unaryF32Sets {
+			set.geluGrad(got, xs, gs)
+			var worst float64
+			var worstX float32
+			for i, x := range xs {
+				if !sameF32(want[i], got[i]) {
+					t.Fatalf("%s gelu_grad(%g, %g): go %g, got %g", set.name, x, gs[i], want[i], got[i])
+				}
+				if x != x && got[i] == got[i] {
+					t.Fatalf("%s gelu_grad(NaN) = %g", set.name, got[i])
+				}
+				d := float64(x)
+				ref := float64(gs[i]) * device.GELUDerivRef(d)
+				if math.IsNaN(ref) || math.IsInf(d, 0) {
+					continue // GELUDerivRef's 0*Inf: the kernel gives a limit or NaN
+				}
+				if math.IsNaN(float64(got[i])) {
+					t.Fatalf("%s gelu_grad(%g) is NaN, want %g", set.name, x, ref)
+				}
+				scale := math.Abs(float64(gs[i])) * max(1, math.Abs(d*2*device.GELUC*(1+3*device.GELUA*d*d)))
+				if e := math.Abs(float64(got[i])-ref) / scale / 0x1p-24; e > worst {
+					worst, worstX = e, x
+				}
+			}
+			t.Logf("%s pass %d: max error %.2f units of 2^-24 at x = %g", set.name, pass, worst, worstX)
+			require.LessOrEqualf(t, worst, 4.0, "%s: max error at x = %g", set.name, worstX)
+		}
+	}
+}
