@@ -11,10 +11,10 @@ import "golang.org/x/sys/cpu"
 var unaryF32Sets = func() []unaryF32Set {
 	var ss []unaryF32Set
 	if cpu.X86.HasAVX512F {
-		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withAsm(geluAVX512, log1pAVX512))
+		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withAsm(geluAVX512, log1pAVX512, expm1AVX512))
 	}
 	if cpu.X86.HasAVX2 {
-		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2))
+		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2))
 	}
 	return append(ss, goUnaryF32)
 }()
@@ -65,3 +65,11 @@ func log1pAVX512(dst, x []float32)
 
 // log1pAVX2 is log1pAVX512 on 8 lanes.
 func log1pAVX2(dst, x []float32)
+
+// expm1AVX512 is expm1F32 over x (within 2 ulp), as expAVX512: the
+// exponential, its logarithm and expm1Finish in one pass, so the bits are
+// the portable kernel's.
+func expm1AVX512(dst, x []float32)
+
+// expm1AVX2 is expm1AVX512 on 8 lanes.
+func expm1AVX2(dst, x []float32)

@@ -554,3 +554,57 @@ smloop:
 smdone:
 	VZEROUPPER
 	RET
+
+// LOGCONSTS loads the constants of LOGBODY (see logAVX512).
+#define LOGCONSTS \
+	BCAST(0x00800000, Z16); \
+	BCAST(0x4b000000, Z17); \
+	BCAST(0x3f3504f3, Z18); \
+	BCAST(0x007fffff, Z19); \
+	BCAST(0xffffffe9, Z20); \
+	BCAST(0x3d9021bb, Z21); \
+	BCAST(0xbdebd1b8, Z22); \
+	BCAST(0x3def251a, Z23); \
+	BCAST(0xbdfe5d4f, Z24); \
+	BCAST(0x3e11e9bf, Z25); \
+	BCAST(0xbe2aae50, Z26); \
+	BCAST(0x3e4cceac, Z27); \
+	BCAST(0xbe7ffffc, Z28); \
+	BCAST(0x3eaaaaaa, Z29); \
+	BCAST(0x3f800000, Z30); \
+	BCAST(0x3f000000, Z31); \
+	BCAST(0x3f318000, Z8); \
+	BCAST(0xb95e8083, Z9); \
+	BCAST(0x7f800000, Z10); \
+	BCAST(0xff800000, Z11); \
+	BCAST(0x7fc00000, Z12); \
+	VPXORD Z13, Z13, Z13
+
+// EXPM1BODY is Z0 = expm1F32(Z0): u = EXP(x), l = LOGBODY(u), then
+// expm1Finish: (u-1)·(x/l), x where u == 1, -1 where u < 2^-25, u where
+// u is +Inf. EXP's and LOGBODY's constants do not fit the registers
+// together, so each vector reloads them. Z6 keeps x, Z7 u; Z14 holds
+// 2^-25, Z15 -1.
+#define EXPM1BODY \
+	VMOVAPS Z0, Z6; \
+	EXPCONSTS; \
+	EXP(Z0, Z1, Z2, Z3); \
+	VMOVAPS Z0, Z7; \
+	LOGCONSTS; \
+	LOGBODY; \
+	VSUBPS Z30, Z7, Z1; \
+	VDIVPS Z0, Z6, Z2; \
+	VMULPS Z2, Z1, Z1; \
+	VCMPPS $0, Z30, Z7, K3; \
+	VMOVAPS Z6, K3, Z1; \
+	VCMPPS $1, Z14, Z7, K3; \
+	VMOVAPS Z15, K3, Z1; \
+	VCMPPS $0, Z10, Z7, K3; \
+	VMOVAPS Z7, K3, Z1; \
+	VMOVAPS Z1, Z0
+
+// func expm1AVX512(dst, x []float32)
+TEXT ·expm1AVX512(SB), NOSPLIT, $0-48
+	BCAST(0x33000000, Z14)
+	BCAST(0xbf800000, Z15)
+	LOOP(EXPM1BODY)

@@ -576,3 +576,26 @@ smloop:
 smdone:
 	VZEROUPPER
 	RET
+
+CONST8(cTwoM25<>, $0x33000000)
+CONST8(cMinusOne<>, $0xbf800000)
+
+// EXPM1BODY2 is Y0 = expm1F32(Y0), as EXPM1BODY: Y7 keeps x, Y8 u.
+#define EXPM1BODY2 \
+	VMOVAPS Y0, Y7; \
+	EXP2(Y0, Y1, Y2, Y3); \
+	VMOVAPS Y0, Y8; \
+	LOGBODY2; \
+	VSUBPS cOne<>(SB), Y8, Y9; \
+	VDIVPS Y0, Y7, Y10; \
+	VMULPS Y10, Y9, Y9; \
+	VCMPPS $0, cOne<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, Y7, Y9, Y9; \
+	VCMPPS $1, cTwoM25<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, cMinusOne<>(SB), Y9, Y9; \
+	VCMPPS $0, cInf<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, Y8, Y9, Y0
+
+// func expm1AVX2(dst, x []float32)
+TEXT ·expm1AVX2(SB), NOSPLIT, $0-48
+	LOOP2(EXPM1BODY2)

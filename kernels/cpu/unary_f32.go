@@ -31,10 +31,11 @@ type unaryF32Set struct {
 	geluGrad func(dst, x, g []float32)
 }
 
-// withAsm returns s with gelu and log1p kernels of their own: assembly
-// that fuses the passes of geluBlocks and log1pBlocks.
-func (s unaryF32Set) withAsm(gelu, log1p func(dst, x []float32)) unaryF32Set {
-	s.gelu, s.log1p = gelu, log1p
+// withAsm returns s with gelu, log1p and expm1 kernels of their own:
+// assembly that fuses the passes of geluBlocks, log1pBlocks and
+// expm1Blocks.
+func (s unaryF32Set) withAsm(gelu, log1p, expm1 func(dst, x []float32)) unaryF32Set {
+	s.gelu, s.log1p, s.expm1 = gelu, log1p, expm1
 	return s
 }
 
