@@ -20,7 +20,8 @@ var rowF32Sets = func() []rowF32Set {
 }()
 
 // The kernels below are rowF32Set's fields (see there) over whole blocks
-// of 16 elements: AVX-512 in unary_amd64.s, AVX2 in unary_avx2_amd64.s.
+// of 16 elements: in rows_amd64.s, but expSum, in unary_amd64.s (AVX-512)
+// and unary_avx2_amd64.s (AVX2) beside the exp macros it uses.
 // The exponentials are expF32's, bit for bit (within 1 ulp).
 
 // maxBlocksAVX512 is rowF32Set.max.

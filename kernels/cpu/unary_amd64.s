@@ -233,47 +233,9 @@ TEXT ·logAVX512(SB), NOSPLIT, $0-48
 	VPXORD Z13, Z13, Z13
 	LOOP(LOGBODY)
 
-// The row kernels of rows_f32.go on 16 lanes. Each runs over whole
-// blocks of 16 elements only (len(x) is a multiple of 16; rows_f32.go
-// does the rest), and a float64 sum keeps 16 lanes, lane j taking the
-// elements i with i%16 == j, in order, so that every variant adds in the
-// same order.
-
-// func maxBlocksAVX512(x []float32) float32
-TEXT ·maxBlocksAVX512(SB), NOSPLIT, $0-28
-	MOVQ x_base+0(FP), SI
-	MOVQ x_len+8(FP), CX
-	BCAST(0xff800000, Z0)
-	VMOVAPS Z0, Z1
-mx2:
-	CMPQ CX, $32
-	JLT mx1
-	VMOVUPS (SI), Z2
-	VMOVUPS 64(SI), Z3
-	// x > acc ? x : acc, so a NaN x leaves acc alone.
-	VMAXPS Z0, Z2, Z0
-	VMAXPS Z1, Z3, Z1
-	ADDQ $128, SI
-	SUBQ $32, CX
-	JMP mx2
-mx1:
-	CMPQ CX, $16
-	JLT mxsum
-	VMOVUPS (SI), Z2
-	VMAXPS Z0, Z2, Z0
-mxsum:
-	VMAXPS Z1, Z0, Z0
-	VEXTRACTF64X4 $1, Z0, Y1
-	VMAXPS Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS X1, X0, X0
-	VPERMILPS $0x4e, X0, X1
-	VMAXPS X1, X0, X0
-	VPERMILPS $0xb1, X0, X1
-	VMAXPS X1, X0, X0
-	MOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
+// expSum of rows_f32.go on 16 lanes (its other row kernels are in
+// rows_amd64.s): whole blocks of 16 elements only, and the float64 sum in
+// 16 lanes, lane j taking the elements i with i%16 == j, in order.
 
 // func expSumAVX512(dst, x []float32, shift float32, lanes *[16]float64)
 TEXT ·expSumAVX512(SB), NOSPLIT, $0-64
@@ -304,104 +266,6 @@ esloop:
 esdone:
 	VMOVUPD Z8, (AX)
 	VMOVUPD Z9, 64(AX)
-	VZEROUPPER
-	RET
-
-// func affineAVX512(dst, x []float32, mul, add float64)
-TEXT ·affineAVX512(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), CX
-	VBROADCASTSD mul+48(FP), Z30
-	VBROADCASTSD add+56(FP), Z31
-afloop:
-	CMPQ CX, $16
-	JLT afdone
-	VMOVUPS (SI), Z0
-	VCVTPS2PD Y0, Z1
-	VMULPD Z30, Z1, Z1
-	VADDPD Z31, Z1, Z1
-	VCVTPD2PS Z1, Y1
-	VEXTRACTF64X4 $1, Z0, Y2
-	VCVTPS2PD Y2, Z2
-	VMULPD Z30, Z2, Z2
-	VADDPD Z31, Z2, Z2
-	VCVTPD2PS Z2, Y2
-	VINSERTF64X4 $1, Y2, Z1, Z1
-	VMOVUPS Z1, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP afloop
-afdone:
-	VZEROUPPER
-	RET
-
-// func dotAVX512(a, b []float32, lanes *[16]float64)
-TEXT ·dotAVX512(SB), NOSPLIT, $0-56
-	MOVQ a_base+0(FP), SI
-	MOVQ a_len+8(FP), CX
-	MOVQ b_base+24(FP), DX
-	MOVQ lanes+48(FP), AX
-	VMOVUPD (AX), Z8
-	VMOVUPD 64(AX), Z9
-dtloop:
-	CMPQ CX, $16
-	JLT dtdone
-	VMOVUPS (SI), Z0
-	VMOVUPS (DX), Z1
-	VCVTPS2PD Y0, Z2
-	VCVTPS2PD Y1, Z3
-	VMULPD Z3, Z2, Z2
-	VADDPD Z2, Z8, Z8
-	VEXTRACTF64X4 $1, Z0, Y4
-	VEXTRACTF64X4 $1, Z1, Y5
-	VCVTPS2PD Y4, Z4
-	VCVTPS2PD Y5, Z5
-	VMULPD Z5, Z4, Z4
-	VADDPD Z4, Z9, Z9
-	ADDQ $64, SI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP dtloop
-dtdone:
-	VMOVUPD Z8, (AX)
-	VMOVUPD Z9, 64(AX)
-	VZEROUPPER
-	RET
-
-// func mulSubAVX512(dst, y, dy []float32, s float64)
-TEXT ·mulSubAVX512(SB), NOSPLIT, $0-80
-	MOVQ dst_base+0(FP), DI
-	MOVQ y_base+24(FP), SI
-	MOVQ y_len+32(FP), CX
-	MOVQ dy_base+48(FP), DX
-	VBROADCASTSD s+72(FP), Z31
-msloop:
-	CMPQ CX, $16
-	JLT msdone
-	VMOVUPS (SI), Z0
-	VMOVUPS (DX), Z1
-	VCVTPS2PD Y0, Z2
-	VCVTPS2PD Y1, Z3
-	VSUBPD Z31, Z3, Z3
-	VMULPD Z3, Z2, Z2
-	VCVTPD2PS Z2, Y2
-	VEXTRACTF64X4 $1, Z0, Y4
-	VEXTRACTF64X4 $1, Z1, Y5
-	VCVTPS2PD Y4, Z4
-	VCVTPS2PD Y5, Z5
-	VSUBPD Z31, Z5, Z5
-	VMULPD Z5, Z4, Z4
-	VCVTPD2PS Z4, Y4
-	VINSERTF64X4 $1, Y4, Z2, Z2
-	VMOVUPS Z2, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP msloop
-msdone:
 	VZEROUPPER
 	RET
 
@@ -519,41 +383,6 @@ TEXT ·log1pAVX512(SB), NOSPLIT, $0-48
 	BCAST(0x7fc00000, Z12)
 	VPXORD Z13, Z13, Z13
 	LOOP(LOG1PBODY)
-
-// func subMulAVX512(dst, e, dy []float32, s float64)
-TEXT ·subMulAVX512(SB), NOSPLIT, $0-80
-	MOVQ dst_base+0(FP), DI
-	MOVQ e_base+24(FP), SI
-	MOVQ e_len+32(FP), CX
-	MOVQ dy_base+48(FP), DX
-	VBROADCASTSD s+72(FP), Z31
-smloop:
-	CMPQ CX, $16
-	JLT smdone
-	VMOVUPS (SI), Z0
-	VMOVUPS (DX), Z1
-	VCVTPS2PD Y0, Z2
-	VCVTPS2PD Y1, Z3
-	VMULPD Z31, Z2, Z2
-	VSUBPD Z2, Z3, Z3
-	VCVTPD2PS Z3, Y3
-	VEXTRACTF64X4 $1, Z0, Y4
-	VEXTRACTF64X4 $1, Z1, Y5
-	VCVTPS2PD Y4, Z4
-	VCVTPS2PD Y5, Z5
-	VMULPD Z31, Z4, Z4
-	VSUBPD Z4, Z5, Z5
-	VCVTPD2PS Z5, Y5
-	VINSERTF64X4 $1, Y5, Z3, Z3
-	VMOVUPS Z3, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP smloop
-smdone:
-	VZEROUPPER
-	RET
 
 // LOGCONSTS loads the constants of LOGBODY (see logAVX512).
 #define LOGCONSTS \

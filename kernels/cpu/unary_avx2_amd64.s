@@ -256,38 +256,10 @@ TEXT ·tanhAVX2(SB), NOSPLIT, $0-48
 TEXT ·logAVX2(SB), NOSPLIT, $0-48
 	LOOP2(LOGBODY2)
 
-// The row kernels of rows_f32.go on 8 lanes, 16 elements a step so that
-// float64 sums keep the same 16 lanes as the AVX-512 ones (lanes 0-3 in
-// Y8, 4-7 in Y9, 8-11 in Y10, 12-15 in Y11). len(x) is a multiple of 16.
-
-// func maxBlocksAVX2(x []float32) float32
-TEXT ·maxBlocksAVX2(SB), NOSPLIT, $0-28
-	MOVQ x_base+0(FP), SI
-	MOVQ x_len+8(FP), CX
-	VMOVUPS cNegInf<>(SB), Y0
-	VMOVAPS Y0, Y1
-mxloop:
-	CMPQ CX, $16
-	JLT mxsum
-	VMOVUPS (SI), Y2
-	VMOVUPS 32(SI), Y3
-	// x > acc ? x : acc, so a NaN x leaves acc alone.
-	VMAXPS Y0, Y2, Y0
-	VMAXPS Y1, Y3, Y1
-	ADDQ $64, SI
-	SUBQ $16, CX
-	JMP mxloop
-mxsum:
-	VMAXPS Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS X1, X0, X0
-	VPERMILPS $0x4e, X0, X1
-	VMAXPS X1, X0, X0
-	VPERMILPS $0xb1, X0, X1
-	VMAXPS X1, X0, X0
-	MOVSS X0, ret+24(FP)
-	VZEROUPPER
-	RET
+// expSum of rows_f32.go on 8 lanes, 16 elements a step so that the
+// float64 sum keeps the same 16 lanes as the AVX-512 one (lanes 0-3 in
+// Y8, 4-7 in Y9, 8-11 in Y10, 12-15 in Y11); its other row kernels are in
+// rows_amd64.s. len(x) is a multiple of 16.
 
 // func expSumAVX2(dst, x []float32, shift float32, lanes *[16]float64)
 TEXT ·expSumAVX2(SB), NOSPLIT, $0-64
@@ -332,125 +304,6 @@ esdone:
 	VMOVUPD Y9, 32(AX)
 	VMOVUPD Y10, 64(AX)
 	VMOVUPD Y11, 96(AX)
-	VZEROUPPER
-	RET
-
-// AFFINE8 is dst[off:off+8] = float32(float64(x[off:off+8])*Y12 + Y13).
-#define AFFINE8(off) \
-	VMOVUPS off(SI), Y0; \
-	VCVTPS2PD X0, Y1; \
-	VMULPD Y12, Y1, Y1; \
-	VADDPD Y13, Y1, Y1; \
-	VCVTPD2PSY Y1, X1; \
-	VEXTRACTF128 $1, Y0, X2; \
-	VCVTPS2PD X2, Y2; \
-	VMULPD Y12, Y2, Y2; \
-	VADDPD Y13, Y2, Y2; \
-	VCVTPD2PSY Y2, X2; \
-	VINSERTF128 $1, X2, Y1, Y1; \
-	VMOVUPS Y1, off(DI)
-
-// func affineAVX2(dst, x []float32, mul, add float64)
-TEXT ·affineAVX2(SB), NOSPLIT, $0-64
-	MOVQ dst_base+0(FP), DI
-	MOVQ x_base+24(FP), SI
-	MOVQ x_len+32(FP), CX
-	VBROADCASTSD mul+48(FP), Y12
-	VBROADCASTSD add+56(FP), Y13
-afloop:
-	CMPQ CX, $16
-	JLT afdone
-	AFFINE8(0)
-	AFFINE8(32)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP afloop
-afdone:
-	VZEROUPPER
-	RET
-
-// DOT8 adds float64(a)·float64(b) of 8 elements at off to lo (4 lanes)
-// and hi (the next 4).
-#define DOT8(off, lo, hi) \
-	VMOVUPS off(SI), Y0; \
-	VMOVUPS off(DX), Y1; \
-	VCVTPS2PD X0, Y2; \
-	VCVTPS2PD X1, Y3; \
-	VMULPD Y3, Y2, Y2; \
-	VADDPD Y2, lo, lo; \
-	VEXTRACTF128 $1, Y0, X4; \
-	VEXTRACTF128 $1, Y1, X5; \
-	VCVTPS2PD X4, Y4; \
-	VCVTPS2PD X5, Y5; \
-	VMULPD Y5, Y4, Y4; \
-	VADDPD Y4, hi, hi
-
-// func dotAVX2(a, b []float32, lanes *[16]float64)
-TEXT ·dotAVX2(SB), NOSPLIT, $0-56
-	MOVQ a_base+0(FP), SI
-	MOVQ a_len+8(FP), CX
-	MOVQ b_base+24(FP), DX
-	MOVQ lanes+48(FP), AX
-	VMOVUPD (AX), Y8
-	VMOVUPD 32(AX), Y9
-	VMOVUPD 64(AX), Y10
-	VMOVUPD 96(AX), Y11
-dtloop:
-	CMPQ CX, $16
-	JLT dtdone
-	DOT8(0, Y8, Y9)
-	DOT8(32, Y10, Y11)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	SUBQ $16, CX
-	JMP dtloop
-dtdone:
-	VMOVUPD Y8, (AX)
-	VMOVUPD Y9, 32(AX)
-	VMOVUPD Y10, 64(AX)
-	VMOVUPD Y11, 96(AX)
-	VZEROUPPER
-	RET
-
-// MULSUB8 is dst = float32(float64(y)·(float64(dy) - Y12)) for 8
-// elements at off.
-#define MULSUB8(off) \
-	VMOVUPS off(SI), Y0; \
-	VMOVUPS off(DX), Y1; \
-	VCVTPS2PD X0, Y2; \
-	VCVTPS2PD X1, Y3; \
-	VSUBPD Y12, Y3, Y3; \
-	VMULPD Y3, Y2, Y2; \
-	VCVTPD2PSY Y2, X2; \
-	VEXTRACTF128 $1, Y0, X4; \
-	VEXTRACTF128 $1, Y1, X5; \
-	VCVTPS2PD X4, Y4; \
-	VCVTPS2PD X5, Y5; \
-	VSUBPD Y12, Y5, Y5; \
-	VMULPD Y5, Y4, Y4; \
-	VCVTPD2PSY Y4, X4; \
-	VINSERTF128 $1, X4, Y2, Y2; \
-	VMOVUPS Y2, off(DI)
-
-// func mulSubAVX2(dst, y, dy []float32, s float64)
-TEXT ·mulSubAVX2(SB), NOSPLIT, $0-80
-	MOVQ dst_base+0(FP), DI
-	MOVQ y_base+24(FP), SI
-	MOVQ y_len+32(FP), CX
-	MOVQ dy_base+48(FP), DX
-	VBROADCASTSD s+72(FP), Y12
-msloop:
-	CMPQ CX, $16
-	JLT msdone
-	MULSUB8(0)
-	MULSUB8(32)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP msloop
-msdone:
 	VZEROUPPER
 	RET
 
@@ -535,47 +388,6 @@ TEXT ·geluAVX2(SB), NOSPLIT, $0-48
 // func log1pAVX2(dst, x []float32)
 TEXT ·log1pAVX2(SB), NOSPLIT, $0-48
 	LOOP2(LOG1PBODY2)
-
-// SUBMUL8 is dst = float32(float64(dy) - float64(e)·Y12) for 8 elements
-// at off.
-#define SUBMUL8(off) \
-	VMOVUPS off(SI), Y0; \
-	VMOVUPS off(DX), Y1; \
-	VCVTPS2PD X0, Y2; \
-	VCVTPS2PD X1, Y3; \
-	VMULPD Y12, Y2, Y2; \
-	VSUBPD Y2, Y3, Y3; \
-	VCVTPD2PSY Y3, X3; \
-	VEXTRACTF128 $1, Y0, X4; \
-	VEXTRACTF128 $1, Y1, X5; \
-	VCVTPS2PD X4, Y4; \
-	VCVTPS2PD X5, Y5; \
-	VMULPD Y12, Y4, Y4; \
-	VSUBPD Y4, Y5, Y5; \
-	VCVTPD2PSY Y5, X5; \
-	VINSERTF128 $1, X5, Y3, Y3; \
-	VMOVUPS Y3, off(DI)
-
-// func subMulAVX2(dst, e, dy []float32, s float64)
-TEXT ·subMulAVX2(SB), NOSPLIT, $0-80
-	MOVQ dst_base+0(FP), DI
-	MOVQ e_base+24(FP), SI
-	MOVQ e_len+32(FP), CX
-	MOVQ dy_base+48(FP), DX
-	VBROADCASTSD s+72(FP), Y12
-smloop:
-	CMPQ CX, $16
-	JLT smdone
-	SUBMUL8(0)
-	SUBMUL8(32)
-	ADDQ $64, SI
-	ADDQ $64, DX
-	ADDQ $64, DI
-	SUBQ $16, CX
-	JMP smloop
-smdone:
-	VZEROUPPER
-	RET
 
 CONST8(cTwoM25<>, $0x33000000)
 CONST8(cMinusOne<>, $0xbf800000)
