@@ -13,7 +13,10 @@ import (
 // Arithmetic is done in the element type (for one +, -, * or / of float32
 // operands that equals computing in float64 and rounding once); Maximum and
 // Minimum propagate NaN and order -0 below +0; the fused gradient ops are
-// computed in float64 and rounded once. Int32 supports the arithmetic and
+// computed in float64 and rounded once. Float32 Add, Sub, Mul, Div and
+// the fused ReLU, LeakyReLU, Sigmoid and Tanh gradients run the vector
+// kernels of simple_f32.go, which give those same bits; float32 GELUGrad
+// runs unary_more_f32.go's, whose one float32 step is the exponential. Int32 supports the arithmetic and
 // comparison ops: Add, Sub and Mul wrap, Div truncates toward zero (and
 // MinInt32/-1 wraps to MinInt32), and a zero divisor makes Binary return an
 // error after writing 0 to that element.
@@ -88,6 +91,21 @@ func (be *Backend) Binary(op device.BinaryOp, p float64, dst device.Buffer, a de
 func binaryFloat[T float](op device.BinaryOp, p float64, dst, a []T, al device.Layout, b []T, bl device.Layout) {
 	mapChunks(op.Info().FLOPs, []input[T]{{a, al}, {b, bl}}, func(lo int, xs [][]T) {
 		out := dst[lo : lo+len(xs[0])]
+		if d, ok := any(out).([]float32); ok {
+			a, b := any(xs[0]).([]float32), any(xs[1]).([]float32)
+			if k := simpleF32Sets[0].binary(op); k != nil {
+				k(d, a, b)
+				return
+			}
+			if op == device.LeakyReLUGrad {
+				simpleF32Sets[0].leakyGrad(d, a, b, p)
+				return
+			}
+			if op == device.GELUGrad {
+				unaryF32Sets[0].geluGrad(d, a, b)
+				return
+			}
+		}
 		if op <= device.Minimum {
 			arithLoop(op, out, xs[0], xs[1])
 		} else {

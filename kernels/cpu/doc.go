@@ -18,7 +18,13 @@
 // that is cheap (reductions, softmax, optimizers, most unary ops); float32
 // Exp, Log, Tanh and Sigmoid have float32 kernels within 1-2 ulp (AVX-512
 // and AVX2 assembly with a Go loop of the same operations as fallback, all
-// bit-identical). GEMM is
+// bit-identical), and GELU, Log1p and Expm1 float32 kernels within 2-4 ulp
+// built on them (unary_more_f32.go; GELU in AVX-512 assembly). The exact
+// float32 ops (Neg, Abs, Sign, Sqrt, ReLU, LeakyReLU, Add, Sub, Mul, Div
+// and the fused ReLU, LeakyReLU, Sigmoid and Tanh gradients) and the row
+// kernels of float32 softmax, its backward and cross-entropy (a row's max,
+// exp with its float64 sum in 16 fixed lanes, scaling) have AVX-512 and
+// AVX2 assembly too, with bit-identical Go loops. GEMM is
 // a GotoBLAS-shaped packed GEMM accumulating in the element type: packed
 // panels of A and B, an MR×NR register-tile micro-kernel (amd64 assembly
 // for AVX-512F and AVX2+FMA, chosen at run time with golang.org/x/sys/cpu;
@@ -32,8 +38,9 @@
 // The other assembly is FMAProbe's loop (amd64 AVX-512F and AVX+FMA; a Go
 // loop under `-tags purego` and elsewhere), which the bench package times
 // for the machine's peak, and the float sums of Reduce (AVX, eight
-// float64 lanes per block whose order is fixed by the row length; the same
-// lanes in Go under `-tags purego`).
+// float64 lanes per block whose order is fixed by the row length, and for
+// column sums AVX-512 tiles that keep the lanes of 16 columns in
+// registers; the same lanes in Go under `-tags purego`).
 //
 // BFloat16 and Float16 buffers hold 16-bit patterns. Fill, Copy and Cast
 // work on them directly; every other op widens its half operands exactly

@@ -301,9 +301,9 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 						}
 					}
 					if floatSum { // the rest of the run in this block, straight into the lanes
-						for end := min(run, i+sumBlock-p%sumBlock); i < end; i++ {
-							vec(lanes[(pos+i)%sumLanes*width:][:n], src[w.off[0]+i*s:][:n])
-						}
+						end := min(run, i+sumBlock-p%sumBlock)
+						addColumns(vec, lanes, width, n, src, w.off[0], s, pos, i, end)
+						i = end
 						continue
 					}
 					foldVec(r.op, blk[:n], src[w.off[0]+i*s:][:n], p, intSum)

@@ -18,13 +18,19 @@ func laneSum(a *[sumLanes]float64) float64 {
 // lanes64 add x[i] to acc[i%sumLanes] for every i, in order within each
 // lane, for len(x) a multiple of sumLanes (lanesGo is the reference loop);
 // vec32 and vec64 add x[i] to acc[i] for every i < len(x), len(acc) >=
-// len(x) (vecGo).
+// len(x) (vecGo). cols32, where a set has it (nil otherwise), adds a
+// tile of rows float32 rows (row r at x[r*stride:], rows a multiple of
+// sumLanes) to the lanes of the column path: row r's element c to
+// lanes[(r%sumLanes)*width+c], for c < cols, a multiple of 16, in row
+// order within each lane; it is what addColumns does with vec32 one row
+// at a time, with the lanes kept in registers down the tile.
 type sumSet struct {
 	name    string
 	lanes32 func(acc *[sumLanes]float64, x []float32)
 	lanes64 func(acc *[sumLanes]float64, x []float64)
 	vec32   func(acc []float64, x []float32)
 	vec64   func(acc []float64, x []float64)
+	cols32  func(lanes []float64, width int, x []float32, stride, rows, cols int)
 }
 
 // goSum is the portable set, last in sumSets.
@@ -111,5 +117,43 @@ func vecAdd[T num](k func(acc []float64, x []T), acc []float64, x []T) {
 	k(acc, x[:n])
 	for i := n; i < len(x); i++ {
 		acc[i] += float64(x[i])
+	}
+}
+
+// colTile is the most rows addColumns hands cols32 at once: the tile's
+// rows, 64 of at most colGroupMax floats, stay in L2 while cols32 walks
+// them strip by strip.
+const colTile = 64
+
+// addColumns adds rows [i, end) of a run of the column path to the float
+// sums' lanes: row k is src[off+k*s:][:n], at reduced position pos+k, and
+// goes to lane (pos+k)%sumLanes of each of its n outputs (lane j of
+// output g at lanes[j*width+g]). vec does a row at a time; for float32
+// with a forward stride the lane-aligned whole tiles go through
+// sumKernels.cols32 where the set has it. The sums are the same either
+// way: each lane still adds its rows in order.
+func addColumns[T num](vec func(acc []float64, x []T), lanes []float64, width, n int, src []T, off, s, pos, i, end int) {
+	row := func(k, c0 int) {
+		vec(lanes[(pos+k)%sumLanes*width+c0:][:n-c0], src[off+k*s+c0:][:n-c0])
+	}
+	xs, ok := any(src).([]float32)
+	if k := sumKernels.cols32; ok && k != nil && s > 0 && n >= 16 {
+		for ; i < end && (pos+i)%sumLanes != 0; i++ {
+			row(i, 0)
+		}
+		n16 := n &^ 15
+		for end-i >= sumLanes {
+			t := min(colTile, (end-i)&^(sumLanes-1))
+			k(lanes, width, xs[off+i*s:off+(i+t-1)*s+n16], s, t, n16)
+			if n16 < n {
+				for r := i; r < i+t; r++ {
+					row(r, n16)
+				}
+			}
+			i += t
+		}
+	}
+	for ; i < end; i++ {
+		row(i, 0)
 	}
 }

@@ -308,3 +308,82 @@ func TestReduceColumnsWidths(t *testing.T) {
 		}
 	}
 }
+
+// TestColLanesKernels requires every set's cols32 to add a tile to the
+// lanes exactly as vecGo does row by row (row r into lane r%sumLanes), bit
+// for bit on float64 lanes that already hold values, and to touch no
+// lane entry past cols.
+func TestColLanesKernels(t *testing.T) {
+	r := newRand(t)
+	for _, set := range sumSets {
+		if set.cols32 == nil {
+			continue
+		}
+		for _, c := range []struct{ rows, cols, width, stride int }{
+			{8, 16, 16, 16}, {16, 32, 40, 37}, {64, 48, 64, 100}, {24, 16, 17, 16},
+		} {
+			x := make([]float32, (c.rows-1)*c.stride+c.cols)
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * math.Exp2(float64(r.IntN(40)-20)))
+			}
+			want := make([]float64, sumLanes*c.width)
+			for i := range want {
+				want[i] = r.NormFloat64()
+			}
+			got := append([]float64(nil), want...)
+			for row := range c.rows {
+				vecGo(want[row%sumLanes*c.width:][:c.cols], x[row*c.stride:][:c.cols])
+			}
+			set.cols32(got, c.width, x, c.stride, c.rows, c.cols)
+			require.Equal(t, want, got, "%s cols32 %+v", set.name, c)
+		}
+	}
+}
+
+// TestReduceColumnsLaneOrder sums the columns of a float32 [a, b, C] view
+// (permuted so that C is kept and contiguous, and padded so that the
+// reduced runs of b positions start at every lane) whose lanes open with
+// +2^40 and close with -2^40: any element added to the wrong lane, or
+// out of order, changes what the big values absorb, by far more than
+// float32's rounding hides. Every kernel set must give the documented lane
+// order.
+func TestReduceColumnsLaneOrder(t *testing.T) {
+	r := newRand(t)
+	t.Cleanup(func() { sumKernels = sumSets[0] })
+	const a, b, cols = 7, 13, 40
+	m := a * b
+	x := make([]float64, cols*m) // x[g*m+p]: output g, reduced position p
+	for g := range cols {
+		for p := range m {
+			x[g*m+p] = r.NormFloat64()
+		}
+		for j := range sumLanes {
+			x[g*m+j] = 0x1p40
+			x[g*m+j+(m-1-j)/sumLanes*sumLanes] = -0x1p40 // the lane's last
+		}
+	}
+	want := make([]float64, cols)
+	for g := range want {
+		var lane [sumLanes]float64
+		for p, v := range x[g*m : (g+1)*m] {
+			lane[p%sumLanes] += float64(float32(v))
+		}
+		want[g] = roundTo(device.Float32, laneSum(&lane))
+	}
+	pad := cols + 3
+	l := device.Layout{Shape: []int{cols, a, b}, Strides: []int{1, b*pad + 5, pad}, Offset: 2}
+	v := make([]float64, 2+(a-1)*l.Strides[1]+(b-1)*pad+cols)
+	for g := range cols {
+		for i := range a {
+			for j := range b {
+				v[l.Offset+g+i*l.Strides[1]+j*pad] = x[g*m+i*b+j]
+			}
+		}
+	}
+	for _, set := range sumSets {
+		sumKernels = set
+		dst := alloc(t, device.Float32, cols)
+		require.NoError(t, shared.Reduce(device.Sum, dst, upload(t, device.Float32, v), l, 2))
+		require.Equal(t, want, download(t, dst), "%s", set.name)
+	}
+}

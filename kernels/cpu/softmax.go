@@ -97,6 +97,9 @@ func softmax[T float](dst, src []T, rows, cols int, log bool) {
 //
 //	softmax:     dx[c] = y[c] * (dy[c] - Σ dy*y)
 //	log-softmax: dx[c] = dy[c] - exp(y[c]) * Σ dy
+//
+// Float32 takes softmax_f32.go's vector path (the sums in 16 lanes; for
+// log-softmax exp(y) by the float32 exp kernel).
 func (be *Backend) SoftmaxBackward(dx, y, dy device.Buffer, rows, cols int, log bool) error {
 	if dt, ok := halfOf(dx, y, dy); ok {
 		return be.plainHalf("SoftmaxBackward", dt, []device.Buffer{dx}, []device.Buffer{y, dy}, func(bs []device.Buffer) error {
@@ -108,7 +111,7 @@ func (be *Backend) SoftmaxBackward(dx, y, dy device.Buffer, rows, cols int, log 
 		return err
 	}
 	if bs[0].dt == device.Float32 {
-		softmaxBackward(slice[float32](bs[0]), slice[float32](bs[1]), slice[float32](bs[2]), rows, cols, log)
+		softmaxBackward32(slice[float32](bs[0]), slice[float32](bs[1]), slice[float32](bs[2]), rows, cols, log)
 	} else {
 		softmaxBackward(slice[float64](bs[0]), slice[float64](bs[1]), slice[float64](bs[2]), rows, cols, log)
 	}

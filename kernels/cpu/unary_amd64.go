@@ -11,10 +11,10 @@ import "golang.org/x/sys/cpu"
 var unaryF32Sets = func() []unaryF32Set {
 	var ss []unaryF32Set
 	if cpu.X86.HasAVX512F {
-		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512})
+		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withAsm(geluAVX512, log1pAVX512, expm1AVX512))
 	}
 	if cpu.X86.HasAVX2 {
-		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2})
+		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2))
 	}
 	return append(ss, goUnaryF32)
 }()
@@ -49,3 +49,27 @@ func tanhAVX2(dst, x []float32)
 
 // sigmoidAVX2 is sigmoidF32 over x (within 2 ulp), as expAVX2.
 func sigmoidAVX2(dst, x []float32)
+
+// geluAVX512 is geluF32 over x (within 4 ulp), as expAVX512: geluArg's
+// float64 steps, the exponential and geluFinish in one pass, in the Go
+// code's order, so the bits are the portable kernel's.
+func geluAVX512(dst, x []float32)
+
+// geluAVX2 is geluAVX512 on 8 lanes.
+func geluAVX2(dst, x []float32)
+
+// log1pAVX512 is log1pF32 over x (within 2 ulp), as expAVX512: 1+x, the
+// logarithm and log1pFinish in one pass, so the bits are the portable
+// kernel's.
+func log1pAVX512(dst, x []float32)
+
+// log1pAVX2 is log1pAVX512 on 8 lanes.
+func log1pAVX2(dst, x []float32)
+
+// expm1AVX512 is expm1F32 over x (within 2 ulp), as expAVX512: the
+// exponential, its logarithm and expm1Finish in one pass, so the bits are
+// the portable kernel's.
+func expm1AVX512(dst, x []float32)
+
+// expm1AVX2 is expm1AVX512 on 8 lanes.
+func expm1AVX2(dst, x []float32)

@@ -232,3 +232,208 @@ TEXT ·logAVX512(SB), NOSPLIT, $0-48
 	BCAST(0x7fc00000, Z12)
 	VPXORD Z13, Z13, Z13
 	LOOP(LOGBODY)
+
+// expSum of rows_f32.go on 16 lanes (its other row kernels are in
+// rows_amd64.s): whole blocks of 16 elements only, and the float64 sum in
+// 16 lanes, lane j taking the elements i with i%16 == j, in order.
+
+// func expSumAVX512(dst, x []float32, shift float32, lanes *[16]float64)
+TEXT ·expSumAVX512(SB), NOSPLIT, $0-64
+	EXPCONSTS
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	VBROADCASTSS shift+48(FP), Z31
+	MOVQ lanes+56(FP), AX
+	VMOVUPD (AX), Z8
+	VMOVUPD 64(AX), Z9
+esloop:
+	CMPQ CX, $16
+	JLT esdone
+	VMOVUPS (SI), Z0
+	VSUBPS Z31, Z0, Z0
+	EXP(Z0, Z1, Z2, Z3)
+	VMOVUPS Z0, (DI)
+	VCVTPS2PD Y0, Z4
+	VADDPD Z4, Z8, Z8
+	VEXTRACTF64X4 $1, Z0, Y5
+	VCVTPS2PD Y5, Z5
+	VADDPD Z5, Z9, Z9
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP esloop
+esdone:
+	VMOVUPD Z8, (AX)
+	VMOVUPD Z9, 64(AX)
+	VZEROUPPER
+	RET
+
+// GELUBODY is Z0 = geluF32(Z0), the float64 steps of geluArg on each half
+// of 16 lanes, EXP, then geluFinish, in the Go code's order. The scaled
+// lanes (z >= +0, z = -2u) are those where x's sign bit is set: z has the
+// opposite sign of x for every x but NaN, whose result is NaN either way.
+// Z28 holds 0.044715, Z29 -2·√(2/π), Z30 32·ln2 (float64); Z31 the
+// float64 sign bit; Z13 2^-32, Z14 +Inf, Z15 the float32 abs mask, Z12
+// the float32 sign bit.
+#define GELUBODY \
+	VPTESTMD Z12, Z0, K2; \
+	KSHIFTRW $8, K2, K3; \
+	VCVTPS2PD Y0, Z1; \
+	VMULPD Z28, Z1, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VADDPD Z4, Z1, Z4; \
+	VMULPD Z29, Z4, Z4; \
+	VPORQ Z31, Z4, Z4; \
+	VMOVAPD.Z Z30, K2, Z5; \
+	VADDPD Z5, Z4, Z4; \
+	VCVTPD2PS Z4, Y6; \
+	VCVTPS2PD Y6, Z5; \
+	VSUBPD Z5, Z4, Z5; \
+	VCVTPD2PS Z5, Y7; \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VCVTPS2PD Y1, Z1; \
+	VMULPD Z28, Z1, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VMULPD Z1, Z4, Z4; \
+	VADDPD Z4, Z1, Z4; \
+	VMULPD Z29, Z4, Z4; \
+	VPORQ Z31, Z4, Z4; \
+	VMOVAPD.Z Z30, K3, Z5; \
+	VADDPD Z5, Z4, Z4; \
+	VCVTPD2PS Z4, Y8; \
+	VCVTPS2PD Y8, Z5; \
+	VSUBPD Z5, Z4, Z5; \
+	VCVTPD2PS Z5, Y9; \
+	VINSERTF64X4 $1, Y8, Z6, Z6; \
+	VINSERTF64X4 $1, Y9, Z7, Z7; \
+	VPANDD Z15, Z6, Z8; \
+	VCMPPS $0, Z14, Z8, K4; \
+	VPXORD Z5, Z5, Z5; \
+	VMOVAPS Z5, K4, Z7; \
+	EXP(Z6, Z1, Z2, Z3); \
+	VMULPS Z7, Z6, Z8; \
+	VADDPS Z8, Z6, Z6; \
+	VADDPS Z27, Z6, Z9; \
+	VDIVPS Z9, Z0, Z10; \
+	VMULPS Z6, Z0, Z11; \
+	VMULPS Z13, Z6, Z9; \
+	VADDPS Z27, Z9, Z9; \
+	VDIVPS Z9, Z11, Z11; \
+	VMULPS Z13, Z11, Z11; \
+	VMOVAPS Z11, K2, Z10; \
+	VMOVAPS Z10, Z0
+
+// func geluAVX512(dst, x []float32)
+TEXT ·geluAVX512(SB), NOSPLIT, $0-48
+	EXPCONSTS
+	MOVQ $0x3fa6e4e26d4801f7, AX
+	VPBROADCASTQ AX, Z28
+	MOVQ $0xbff9884533d43651, AX
+	VPBROADCASTQ AX, Z29
+	MOVQ $0x40362e42fefa39ef, AX
+	VPBROADCASTQ AX, Z30
+	MOVQ $0x8000000000000000, AX
+	VPBROADCASTQ AX, Z31
+	BCAST(0x2f800000, Z13)
+	BCAST(0x7f800000, Z14)
+	BCAST(0x7fffffff, Z15)
+	BCAST(0x80000000, Z12)
+	LOOP(GELUBODY)
+
+// LOG1PBODY is Z0 = log1pF32(Z0): u = 1+x, LOGBODY, then log(u)·(x/(u-1)),
+// x where u == 1 or x == +Inf (log1pFinish's order). Z6 keeps x, Z7 u.
+#define LOG1PBODY \
+	VMOVAPS Z0, Z6; \
+	VADDPS Z30, Z0, Z0; \
+	VMOVAPS Z0, Z7; \
+	LOGBODY; \
+	VSUBPS Z30, Z7, Z14; \
+	VDIVPS Z14, Z6, Z14; \
+	VMULPS Z14, Z0, Z15; \
+	VCMPPS $0, Z30, Z7, K3; \
+	VMOVAPS Z6, K3, Z15; \
+	VCMPPS $0, Z10, Z6, K3; \
+	VMOVAPS Z6, K3, Z15; \
+	VMOVAPS Z15, Z0
+
+// func log1pAVX512(dst, x []float32)
+TEXT ·log1pAVX512(SB), NOSPLIT, $0-48
+	BCAST(0x00800000, Z16)
+	BCAST(0x4b000000, Z17)
+	BCAST(0x3f3504f3, Z18)
+	BCAST(0x007fffff, Z19)
+	BCAST(0xffffffe9, Z20)
+	BCAST(0x3d9021bb, Z21)
+	BCAST(0xbdebd1b8, Z22)
+	BCAST(0x3def251a, Z23)
+	BCAST(0xbdfe5d4f, Z24)
+	BCAST(0x3e11e9bf, Z25)
+	BCAST(0xbe2aae50, Z26)
+	BCAST(0x3e4cceac, Z27)
+	BCAST(0xbe7ffffc, Z28)
+	BCAST(0x3eaaaaaa, Z29)
+	BCAST(0x3f800000, Z30)
+	BCAST(0x3f000000, Z31)
+	BCAST(0x3f318000, Z8)
+	BCAST(0xb95e8083, Z9)
+	BCAST(0x7f800000, Z10)
+	BCAST(0xff800000, Z11)
+	BCAST(0x7fc00000, Z12)
+	VPXORD Z13, Z13, Z13
+	LOOP(LOG1PBODY)
+
+// LOGCONSTS loads the constants of LOGBODY (see logAVX512).
+#define LOGCONSTS \
+	BCAST(0x00800000, Z16); \
+	BCAST(0x4b000000, Z17); \
+	BCAST(0x3f3504f3, Z18); \
+	BCAST(0x007fffff, Z19); \
+	BCAST(0xffffffe9, Z20); \
+	BCAST(0x3d9021bb, Z21); \
+	BCAST(0xbdebd1b8, Z22); \
+	BCAST(0x3def251a, Z23); \
+	BCAST(0xbdfe5d4f, Z24); \
+	BCAST(0x3e11e9bf, Z25); \
+	BCAST(0xbe2aae50, Z26); \
+	BCAST(0x3e4cceac, Z27); \
+	BCAST(0xbe7ffffc, Z28); \
+	BCAST(0x3eaaaaaa, Z29); \
+	BCAST(0x3f800000, Z30); \
+	BCAST(0x3f000000, Z31); \
+	BCAST(0x3f318000, Z8); \
+	BCAST(0xb95e8083, Z9); \
+	BCAST(0x7f800000, Z10); \
+	BCAST(0xff800000, Z11); \
+	BCAST(0x7fc00000, Z12); \
+	VPXORD Z13, Z13, Z13
+
+// EXPM1BODY is Z0 = expm1F32(Z0): u = EXP(x), l = LOGBODY(u), then
+// expm1Finish: (u-1)·(x/l), x where u == 1, -1 where u < 2^-25, u where
+// u is +Inf. EXP's and LOGBODY's constants do not fit the registers
+// together, so each vector reloads them. Z6 keeps x, Z7 u; Z14 holds
+// 2^-25, Z15 -1.
+#define EXPM1BODY \
+	VMOVAPS Z0, Z6; \
+	EXPCONSTS; \
+	EXP(Z0, Z1, Z2, Z3); \
+	VMOVAPS Z0, Z7; \
+	LOGCONSTS; \
+	LOGBODY; \
+	VSUBPS Z30, Z7, Z1; \
+	VDIVPS Z0, Z6, Z2; \
+	VMULPS Z2, Z1, Z1; \
+	VCMPPS $0, Z30, Z7, K3; \
+	VMOVAPS Z6, K3, Z1; \
+	VCMPPS $1, Z14, Z7, K3; \
+	VMOVAPS Z15, K3, Z1; \
+	VCMPPS $0, Z10, Z7, K3; \
+	VMOVAPS Z7, K3, Z1; \
+	VMOVAPS Z1, Z0
+
+// func expm1AVX512(dst, x []float32)
+TEXT ·expm1AVX512(SB), NOSPLIT, $0-48
+	BCAST(0x33000000, Z14)
+	BCAST(0xbf800000, Z15)
+	LOOP(EXPM1BODY)

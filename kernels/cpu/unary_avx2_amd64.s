@@ -255,3 +255,159 @@ TEXT ·tanhAVX2(SB), NOSPLIT, $0-48
 // func logAVX2(dst, x []float32)
 TEXT ·logAVX2(SB), NOSPLIT, $0-48
 	LOOP2(LOGBODY2)
+
+// expSum of rows_f32.go on 8 lanes, 16 elements a step so that the
+// float64 sum keeps the same 16 lanes as the AVX-512 one (lanes 0-3 in
+// Y8, 4-7 in Y9, 8-11 in Y10, 12-15 in Y11); its other row kernels are in
+// rows_amd64.s. len(x) is a multiple of 16.
+
+// func expSumAVX2(dst, x []float32, shift float32, lanes *[16]float64)
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	VBROADCASTSS shift+48(FP), Y12
+	VMOVUPS cExpLo<>(SB), Y14
+	VMOVUPS cExpHi<>(SB), Y15
+	MOVQ lanes+56(FP), AX
+	VMOVUPD (AX), Y8
+	VMOVUPD 32(AX), Y9
+	VMOVUPD 64(AX), Y10
+	VMOVUPD 96(AX), Y11
+esloop:
+	CMPQ CX, $16
+	JLT esdone
+	VMOVUPS (SI), Y0
+	VSUBPS Y12, Y0, Y0
+	EXP2(Y0, Y1, Y2, Y3)
+	VMOVUPS Y0, (DI)
+	VCVTPS2PD X0, Y4
+	VADDPD Y4, Y8, Y8
+	VEXTRACTF128 $1, Y0, X5
+	VCVTPS2PD X5, Y5
+	VADDPD Y5, Y9, Y9
+	VMOVUPS 32(SI), Y0
+	VSUBPS Y12, Y0, Y0
+	EXP2(Y0, Y1, Y2, Y3)
+	VMOVUPS Y0, 32(DI)
+	VCVTPS2PD X0, Y4
+	VADDPD Y4, Y10, Y10
+	VEXTRACTF128 $1, Y0, X5
+	VCVTPS2PD X5, Y5
+	VADDPD Y5, Y11, Y11
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP esloop
+esdone:
+	VMOVUPD Y8, (AX)
+	VMOVUPD Y9, 32(AX)
+	VMOVUPD Y10, 64(AX)
+	VMOVUPD Y11, 96(AX)
+	VZEROUPPER
+	RET
+
+// CONST4D defines sym as the 64-bit pattern bits in all 4 lanes.
+#define CONST4D(sym, bits) \
+	DATA sym+0(SB)/8, bits; \
+	DATA sym+8(SB)/8, bits; \
+	DATA sym+16(SB)/8, bits; \
+	DATA sym+24(SB)/8, bits; \
+	GLOBL sym(SB), RODATA|NOPTR, $32
+
+CONST4D(cGeluA<>, $0x3fa6e4e26d4801f7)
+CONST4D(cGeluK<>, $0xbff9884533d43651)
+CONST4D(cGeluScale<>, $0x40362e42fefa39ef)
+CONST4D(cSign64<>, $0x8000000000000000)
+CONST8(cTwoM32<>, $0x2f800000)
+
+// GELUHALF2 is geluArg's float64 steps on 4 lanes: from the 4 floats in
+// xs and the 32-bit scaled masks in ms, wh into wh and wl into wl (X
+// registers). Y1, Y4, Y5 are scratch.
+#define GELUHALF2(xs, ms, wh, wl) \
+	VCVTPS2PD xs, Y1; \
+	VMULPD cGeluA<>(SB), Y1, Y4; \
+	VMULPD Y1, Y4, Y4; \
+	VMULPD Y1, Y4, Y4; \
+	VADDPD Y4, Y1, Y4; \
+	VMULPD cGeluK<>(SB), Y4, Y4; \
+	VORPD cSign64<>(SB), Y4, Y4; \
+	VPMOVSXDQ ms, Y5; \
+	VANDPD cGeluScale<>(SB), Y5, Y5; \
+	VADDPD Y5, Y4, Y4; \
+	VCVTPD2PSY Y4, wh; \
+	VCVTPS2PD wh, Y5; \
+	VSUBPD Y5, Y4, Y5; \
+	VCVTPD2PSY Y5, wl
+
+// GELUBODY2 is Y0 = geluF32(Y0) on 8 lanes, as GELUBODY: the scaled
+// lanes are those where x's sign bit is set (Y10, from an arithmetic
+// shift), the halves' float64 steps, EXP2, then geluFinish's two forms
+// blended. Leaves Y13 to Y15 alone.
+#define GELUBODY2 \
+	VPSRAD $31, Y0, Y10; \
+	GELUHALF2(X0, X10, X6, X7); \
+	VEXTRACTF128 $1, Y0, X2; \
+	VEXTRACTF128 $1, Y10, X3; \
+	GELUHALF2(X2, X3, X8, X9); \
+	VINSERTF128 $1, X8, Y6, Y6; \
+	VINSERTF128 $1, X9, Y7, Y7; \
+	VANDPS cAbs<>(SB), Y6, Y8; \
+	VCMPPS $0, cInf<>(SB), Y8, Y8; \
+	VANDNPS Y7, Y8, Y7; \
+	EXP2(Y6, Y1, Y2, Y3); \
+	VMULPS Y7, Y6, Y8; \
+	VADDPS Y8, Y6, Y6; \
+	VADDPS cOne<>(SB), Y6, Y9; \
+	VDIVPS Y9, Y0, Y11; \
+	VMULPS Y6, Y0, Y12; \
+	VMULPS cTwoM32<>(SB), Y6, Y9; \
+	VADDPS cOne<>(SB), Y9, Y9; \
+	VDIVPS Y9, Y12, Y12; \
+	VMULPS cTwoM32<>(SB), Y12, Y12; \
+	VBLENDVPS Y10, Y12, Y11, Y0
+
+// func geluAVX2(dst, x []float32)
+TEXT ·geluAVX2(SB), NOSPLIT, $0-48
+	LOOP2(GELUBODY2)
+
+// LOG1PBODY2 is Y0 = log1pF32(Y0), as LOG1PBODY: Y7 keeps x, Y8 u.
+#define LOG1PBODY2 \
+	VMOVAPS Y0, Y7; \
+	VADDPS cOne<>(SB), Y0, Y0; \
+	VMOVAPS Y0, Y8; \
+	LOGBODY2; \
+	VSUBPS cOne<>(SB), Y8, Y9; \
+	VDIVPS Y9, Y7, Y9; \
+	VMULPS Y9, Y0, Y10; \
+	VCMPPS $0, cOne<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, Y7, Y10, Y10; \
+	VCMPPS $0, cInf<>(SB), Y7, Y11; \
+	VBLENDVPS Y11, Y7, Y10, Y0
+
+// func log1pAVX2(dst, x []float32)
+TEXT ·log1pAVX2(SB), NOSPLIT, $0-48
+	LOOP2(LOG1PBODY2)
+
+CONST8(cTwoM25<>, $0x33000000)
+CONST8(cMinusOne<>, $0xbf800000)
+
+// EXPM1BODY2 is Y0 = expm1F32(Y0), as EXPM1BODY: Y7 keeps x, Y8 u.
+#define EXPM1BODY2 \
+	VMOVAPS Y0, Y7; \
+	EXP2(Y0, Y1, Y2, Y3); \
+	VMOVAPS Y0, Y8; \
+	LOGBODY2; \
+	VSUBPS cOne<>(SB), Y8, Y9; \
+	VDIVPS Y0, Y7, Y10; \
+	VMULPS Y10, Y9, Y9; \
+	VCMPPS $0, cOne<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, Y7, Y9, Y9; \
+	VCMPPS $1, cTwoM25<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, cMinusOne<>(SB), Y9, Y9; \
+	VCMPPS $0, cInf<>(SB), Y8, Y11; \
+	VBLENDVPS Y11, Y8, Y9, Y0
+
+// func expm1AVX2(dst, x []float32)
+TEXT ·expm1AVX2(SB), NOSPLIT, $0-48
+	LOOP2(EXPM1BODY2)

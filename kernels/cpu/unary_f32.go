@@ -6,7 +6,8 @@ import (
 	"github.com/tapegrad/tapegrad/device"
 )
 
-// Float32 kernels of Exp, Log, Tanh and Sigmoid. Each op has a scalar Go
+// Float32 kernels of Exp, Log, Tanh and Sigmoid (and, built on them,
+// unary_more_f32.go's GELU, Log1p and Expm1). Each op has a scalar Go
 // definition here, which is the portable kernel and the documentation of
 // the assembly ones: the assembly runs the same float32 operations in the
 // same order, so every variant gives bit-identical results (NaN payloads
@@ -23,6 +24,27 @@ import (
 type unaryF32Set struct {
 	name                    string
 	exp, log, tanh, sigmoid func(dst, x []float32)
+	// gelu, log1p and expm1 are unary_more_f32.go's, over exp and log.
+	gelu, log1p, expm1 func(dst, x []float32)
+	// geluGrad is the fused GELU gradient, dst[i] = g[i]·gelu'(x[i]),
+	// over exp (unary_more_f32.go).
+	geluGrad func(dst, x, g []float32)
+}
+
+// withAsm returns s with gelu, log1p and expm1 kernels of their own:
+// assembly that fuses the passes of geluBlocks, log1pBlocks and
+// expm1Blocks.
+func (s unaryF32Set) withAsm(gelu, log1p, expm1 func(dst, x []float32)) unaryF32Set {
+	s.gelu, s.log1p, s.expm1 = gelu, log1p, expm1
+	return s
+}
+
+// withMore returns s with gelu, log1p, expm1 and geluGrad built on its exp
+// and log.
+func (s unaryF32Set) withMore() unaryF32Set {
+	s.gelu, s.log1p, s.expm1 = geluWith(s.exp), log1pWith(s.log), expm1With(s.exp, s.log)
+	s.geluGrad = geluGradWith(s.exp)
+	return s
 }
 
 // kernel returns s's kernel for op, or nil where op has none.
@@ -36,6 +58,12 @@ func (s *unaryF32Set) kernel(op device.UnaryOp) func(dst, x []float32) {
 		return s.tanh
 	case device.Sigmoid:
 		return s.sigmoid
+	case device.GELU:
+		return s.gelu
+	case device.Log1p:
+		return s.log1p
+	case device.Expm1:
+		return s.expm1
 	}
 	return nil
 }
@@ -47,7 +75,7 @@ var goUnaryF32 = unaryF32Set{
 	log:     mapF32(logF32),
 	tanh:    mapF32(tanhF32),
 	sigmoid: mapF32(sigmoidF32),
-}
+}.withMore()
 
 // mapF32 turns a scalar kernel into a slice kernel.
 func mapF32(f func(float32) float32) func(dst, x []float32) {

@@ -23,6 +23,16 @@ var unaryF32Ops = []struct {
 	{device.Log, math.Log, 1},
 	{device.Tanh, math.Tanh, 2},
 	{device.Sigmoid, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }, 2},
+	{device.GELU, geluAccurate, 4},
+	{device.Log1p, math.Log1p, 2},
+	{device.Expm1, math.Expm1, 2},
+}
+
+// geluAccurate is GELU's tanh form as x·sigmoid(2u) in float64, which,
+// unlike 0.5x(1+tanh(u)), does not cancel to 0 for negative x.
+func geluAccurate(x float64) float64 {
+	u := device.GELUC * (x + device.GELUA*x*x*x)
+	return x / (1 + math.Exp(-2*u))
 }
 
 // f32Specials are inputs every sweep includes: zeros, infinities, NaNs,
@@ -44,11 +54,13 @@ func f32Specials() []float32 {
 }
 
 // f32Sweep returns every 2^k-th float32 bit pattern from a random offset,
-// plus f32Specials. k is 9 (8M inputs), 12 under -short, or
-// $TAPEGRAD_F32_SWEEP_LOG2 (0 sweeps all 2^32 patterns).
+// plus f32Specials. k is 9 (8M inputs), 12 under -short or the race
+// detector (which slows the Go kernels tenfold and finds nothing in
+// single-goroutine arithmetic), or $TAPEGRAD_F32_SWEEP_LOG2 (0 sweeps all
+// 2^32 patterns).
 func f32Sweep(t *testing.T) []float32 {
 	k := 9
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		k = 12
 	}
 	if s := os.Getenv("TAPEGRAD_F32_SWEEP_LOG2"); s != "" {
@@ -178,6 +190,59 @@ func BenchmarkUnaryF32(b *testing.B) {
 				}
 				b.ReportMetric(float64(8*len(xs))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 			})
+		}
+	}
+}
+
+// TestGELUGradF32 checks the fused float32 GELU gradient of every variant
+// against g·GELUDerivRef in float64 over a sweep of the float32 range for
+// x (g = 1, and random g on a second pass): within 4 units of 2^-24 of
+// |g|·max(1, |x·2u'|), the size of the terms the derivative adds, and
+// bit for bit the portable kernel's; NaN for NaN.
+func TestGELUGradF32(t *testing.T) {
+	xs := f32Sweep(t)
+	xs = xs[:len(xs)/4] // the specials come first and stay
+	if raceEnabled {
+		xs = xs[:len(xs)/8]
+	}
+	r := newRand(t)
+	gs := make([]float32, len(xs))
+	want := make([]float32, len(xs))
+	got := make([]float32, len(xs))
+	for pass := range 2 {
+		for i := range gs {
+			gs[i] = 1
+			if pass == 1 {
+				gs[i] = float32(r.NormFloat64())
+			}
+		}
+		goUnaryF32.geluGrad(want, xs, gs)
+		for _, set := range unaryF32Sets {
+			set.geluGrad(got, xs, gs)
+			var worst float64
+			var worstX float32
+			for i, x := range xs {
+				if !sameF32(want[i], got[i]) {
+					t.Fatalf("%s gelu_grad(%g, %g): go %g, got %g", set.name, x, gs[i], want[i], got[i])
+				}
+				if x != x && got[i] == got[i] {
+					t.Fatalf("%s gelu_grad(NaN) = %g", set.name, got[i])
+				}
+				d := float64(x)
+				ref := float64(gs[i]) * device.GELUDerivRef(d)
+				if math.IsNaN(ref) || math.IsInf(d, 0) {
+					continue // GELUDerivRef's 0*Inf: the kernel gives a limit or NaN
+				}
+				if math.IsNaN(float64(got[i])) {
+					t.Fatalf("%s gelu_grad(%g) is NaN, want %g", set.name, x, ref)
+				}
+				scale := math.Abs(float64(gs[i])) * max(1, math.Abs(d*2*device.GELUC*(1+3*device.GELUA*d*d)))
+				if e := math.Abs(float64(got[i])-ref) / scale / 0x1p-24; e > worst {
+					worst, worstX = e, x
+				}
+			}
+			t.Logf("%s pass %d: max error %.2f units of 2^-24 at x = %g", set.name, pass, worst, worstX)
+			require.LessOrEqualf(t, worst, 4.0, "%s: max error at x = %g", set.name, worstX)
 		}
 	}
 }
