@@ -28,7 +28,8 @@ func pattern(m, sub, div float64, shape ...int) *autograd.Var {
 }
 
 // TestConvFunctions pins Conv2dFn (rectangular kernel, per-axis stride and
-// padding, 2 groups; dilation), Conv1dFn and ConvTranspose2dFn to torch 1.13's
+// padding, 2 groups; dilation, alone and with all of those), Conv1dFn and
+// ConvTranspose2dFn (plain and dilated) to torch 1.13's
 // results on the same inputs, and checks their gradients by differences.
 func TestConvFunctions(t *testing.T) {
 	x := pattern(7, 3, 4, 2, 4, 5, 6)
@@ -46,6 +47,14 @@ func TestConvFunctions(t *testing.T) {
 	require.InDelta(t, -0.7499999999999993, yd.Sum(false).Value().Item(), 1e-12)
 	require.InDeltaSlice(t, []float64{-0.5, -0.6666666666666667, 1.25, 0.16666666666666663, -0.5}, yd.Value().Float64s()[:5], 1e-12)
 
+	// dilated with strides, padding, a rectangular kernel and 2 groups
+	xg, wg := pattern(7, 3, 4, 2, 4, 9, 10), pattern(5, 2, 3, 6, 2, 3, 2)
+	yg := nn.Conv2dFn(xg, wg, b, nn.ConvOptions{Stride: [2]int{2, 3}, Padding: [2]int{2, 1}, Dilation: [2]int{3, 2}, Groups: 2})
+	require.Equal(t, []int{2, 6, 4, 4}, yg.Shape())
+	require.InDelta(t, 8.433333333333332, yg.Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{-0.4833333333333334, -0.23333333333333336, -0.5666666666666667, 0.2666666666666667, -0.31666666666666665},
+		yg.Value().Float64s()[:5], 1e-12)
+
 	x1, w1 := pattern(4, 1.5, 1, 2, 3, 9), pattern(3, 1, 2, 4, 3, 3)
 	y1 := nn.Conv1dFn(x1, w1, nil, 2, 1, 1)
 	require.Equal(t, []int{2, 4, 5}, y1.Shape())
@@ -57,6 +66,11 @@ func TestConvFunctions(t *testing.T) {
 	require.Equal(t, []int{1, 2, 5, 4}, yt.Shape())
 	require.InDelta(t, 9.0, yt.Sum(false).Value().Item(), 1e-12)
 	require.InDeltaSlice(t, []float64{-2.25, 1.5, 4.25, 0.75, -2.75}, yt.Value().Float64s()[:5], 1e-12)
+	ytd := nn.ConvTranspose2dFn(xt, wt, bt, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 2}, Dilation: [2]int{2, 3}})
+	require.Equal(t, []int{1, 2, 7, 6}, ytd.Shape())
+	require.InDelta(t, 8.5, ytd.Sum(false).Value().Item(), 1e-12)
+	require.InDelta(t, 232.875, ytd.Mul(ytd).Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{1.5, 1.25, 2.75, 3, 2.25, 1.75, 0.25, 0.25}, ytd.Value().Float64s()[6:14], 1e-12)
 
 	for name, f := range map[string]func(xs []*autograd.Var) *autograd.Var{
 		"conv2d": func(xs []*autograd.Var) *autograd.Var {
@@ -67,6 +81,12 @@ func TestConvFunctions(t *testing.T) {
 		},
 		"transposed": func(xs []*autograd.Var) *autograd.Var {
 			return nn.ConvTranspose2dFn(xs[0], xs[3], nil, nn.ConvOptions{Stride: [2]int{1, 2}}).Tanh()
+		},
+		"dilated-strided": func(xs []*autograd.Var) *autograd.Var {
+			return nn.Conv2dFn(xs[0], xs[1], xs[2], nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 2}, Dilation: [2]int{1, 2}, Groups: 2}).Tanh()
+		},
+		"transposed-dilated": func(xs []*autograd.Var) *autograd.Var {
+			return nn.ConvTranspose2dFn(xs[0], xs[3], nil, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Dilation: [2]int{2, 3}}).Tanh()
 		},
 	} {
 		g := tensor.NewRNG(uint64(testSeed(t)))

@@ -1,11 +1,16 @@
 package cpu
 
-import "github.com/tapegrad/tapegrad/device"
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/device"
+)
 
 // conv is a checked ConvParams with its output size.
 type conv struct {
 	device.ConvParams
 	oh, ow int
+	dh, dw int // dilation, zero read as 1
 }
 
 // planes returns the number of (n, c) planes, the unit of parallel work:
@@ -15,18 +20,24 @@ func (p conv) planes() int { return p.N * p.C }
 
 // convBuffers checks a conv-family call: big and small are the [N,C,H,W]
 // and the windowed operand's buffers (float, one dtype), with the windowed
-// operand holding smallPer elements per plane.
-func convBuffers(op string, cp device.ConvParams, big, small device.Buffer, smallPer func(conv) int) (conv, *Buffer, *Buffer, error) {
+// operand holding smallPer elements per plane. Only the im2col pair
+// (dilated) takes a dilation other than 1.
+func convBuffers(op string, cp device.ConvParams, dilated bool, big, small device.Buffer, smallPer func(conv) int) (conv, *Buffer, *Buffer, error) {
 	p := conv{ConvParams: cp}
+	dh, dw := cp.Dilation()
 	switch {
 	case cp.N < 0 || cp.C < 0 || cp.H < 0 || cp.W < 0 || cp.KH < 1 || cp.KW < 1 ||
-		cp.StrideH < 1 || cp.StrideW < 1 || cp.PadH < 0 || cp.PadW < 0:
+		cp.StrideH < 1 || cp.StrideW < 1 || cp.PadH < 0 || cp.PadW < 0 ||
+		cp.DilationH < 0 || cp.DilationW < 0 || dh > math.MaxInt32/cp.KH || dw > math.MaxInt32/cp.KW:
 		return p, nil, nil, opError(op, "bad parameters %+v", cp)
-	case cp.H+2*cp.PadH < cp.KH || cp.W+2*cp.PadW < cp.KW:
+	case !dilated && (dh != 1 || dw != 1):
+		return p, nil, nil, opError(op, "dilation %d×%d: pooling takes none", dh, dw)
+	case cp.H+2*cp.PadH < cp.SpanH() || cp.W+2*cp.PadW < cp.SpanW():
 		return p, nil, nil, opError(op, "window %d×%d larger than the padded input %d×%d",
-			cp.KH, cp.KW, cp.H+2*cp.PadH, cp.W+2*cp.PadW)
+			cp.SpanH(), cp.SpanW(), cp.H+2*cp.PadH, cp.W+2*cp.PadW)
 	}
 	p.oh, p.ow = cp.OutH(), cp.OutW()
+	p.dh, p.dw = dh, dw
 	b, err := asBuffer(op, big)
 	if err != nil {
 		return p, nil, nil, err
@@ -69,14 +80,14 @@ func (p conv) window(oh, ow int, f func(hw int)) {
 
 // Im2Col unfolds src [N,C,H,W] into dst [N, C*KH*KW, OH*OW]:
 //
-//	dst[n, (c*KH+kh)*KW+kw, oh*OW+ow] = src[n, c, oh*SH-PH+kh, ow*SW-PW+kw]  (0 outside)
+//	dst[n, (c*KH+kh)*KW+kw, oh*OW+ow] = src[n, c, oh*SH-PH+kh*DH, ow*SW-PW+kw*DW]  (0 outside)
 func (be *Backend) Im2Col(dst, src device.Buffer, cp device.ConvParams) error {
 	if dt, ok := halfOf(dst, src); ok {
 		return be.plainHalf("Im2Col", dt, []device.Buffer{dst}, []device.Buffer{src}, func(bs []device.Buffer) error {
 			return be.Im2Col(bs[0], bs[1], cp)
 		})
 	}
-	p, s, d, err := convBuffers("Im2Col", cp, src, dst, colsPerPlane)
+	p, s, d, err := convBuffers("Im2Col", cp, true, src, dst, colsPerPlane)
 	if err != nil {
 		return err
 	}
@@ -88,24 +99,57 @@ func (be *Backend) Im2Col(dst, src device.Buffer, cp device.ConvParams) error {
 	return nil
 }
 
+// tapRows returns where tap (kh, kw)'s rows start in the input and which
+// outputs read inside it: input row h0 + oh*SH and column w0 + ow*SW, the
+// columns in bounds for ow in [lo, hi) (lo <= hi).
+func (p conv) tapRows(kh, kw int) (h0, w0, lo, hi int) {
+	h0, w0 = kh*p.dh-p.PadH, kw*p.dw-p.PadW
+	// w0 + ow*SW in [0, W): ow >= ceil(-w0/SW) and ow < ceil((W-w0)/SW).
+	lo = min(max(ceilDiv(-w0, p.StrideW), 0), p.ow)
+	hi = max(min(ceilDiv(p.W-w0, p.StrideW), p.ow), lo)
+	return h0, w0, lo, hi
+}
+
+// ceilDiv is ⌈a/b⌉ for b > 0 and any sign of a.
+func ceilDiv(a, b int) int {
+	if a <= 0 {
+		return -(-a / b)
+	}
+	return (a + b - 1) / b
+}
+
+// im2col fills each output row (one tap, one output row oh) with a copy of
+// the input row's in-bounds run (a plain copy at stride 1) and zeros at
+// the padded ends, so the inner loop has no bounds test.
 func im2col[T float](p conv, dst, src []T) {
 	parallelFor(p.planes(), colsPerPlane(p), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
-			x := src[pl*p.H*p.W:]
+			x := src[pl*p.H*p.W : (pl+1)*p.H*p.W]
 			// plane (n, c) owns rows c*KH*KW.. of image n: one contiguous run
 			out := dst[pl*colsPerPlane(p):]
 			for kh := range p.KH {
 				for kw := range p.KW {
+					h0, w0, wlo, whi := p.tapRows(kh, kw)
 					for oh := range p.oh {
-						h := oh*p.StrideH - p.PadH + kh
 						row := out[((kh*p.KW+kw)*p.oh+oh)*p.ow:][:p.ow]
-						for ow := range row {
-							w := ow*p.StrideW - p.PadW + kw
-							if h >= 0 && h < p.H && w >= 0 && w < p.W {
-								row[ow] = x[h*p.W+w]
-							} else {
-								row[ow] = 0
-							}
+						h := h0 + oh*p.StrideH
+						if h < 0 || h >= p.H {
+							clear(row)
+							continue
+						}
+						clear(row[:wlo])
+						clear(row[whi:])
+						if wlo == whi {
+							continue
+						}
+						run := row[wlo:whi]
+						in := x[h*p.W+w0+wlo*p.StrideW:]
+						if p.StrideW == 1 {
+							copy(run, in)
+							continue
+						}
+						for i := range run {
+							run[i] = in[i*p.StrideW]
 						}
 					}
 				}
@@ -123,7 +167,7 @@ func (be *Backend) Col2Im(dst, src device.Buffer, cp device.ConvParams) error {
 			return be.Col2Im(bs[0], bs[1], cp)
 		})
 	}
-	p, d, s, err := convBuffers("Col2Im", cp, dst, src, colsPerPlane)
+	p, d, s, err := convBuffers("Col2Im", cp, true, dst, src, colsPerPlane)
 	if err != nil {
 		return err
 	}
@@ -135,6 +179,9 @@ func (be *Backend) Col2Im(dst, src device.Buffer, cp device.ConvParams) error {
 	return nil
 }
 
+// col2im walks the columns in Im2Col's order, adding each in-bounds run
+// of a row into its input row: an element meets its taps in increasing
+// (kh, kw), one column each.
 func col2im[T float](p conv, dst, src []T) {
 	parallelFor(p.planes(), colsPerPlane(p), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
@@ -143,16 +190,23 @@ func col2im[T float](p conv, dst, src []T) {
 			col := src[pl*colsPerPlane(p):]
 			for kh := range p.KH {
 				for kw := range p.KW {
+					h0, w0, wlo, whi := p.tapRows(kh, kw)
 					for oh := range p.oh {
-						h := oh*p.StrideH - p.PadH + kh
-						if h < 0 || h >= p.H {
+						h := h0 + oh*p.StrideH
+						if h < 0 || h >= p.H || wlo == whi {
 							continue
 						}
-						row := col[((kh*p.KW+kw)*p.oh+oh)*p.ow:][:p.ow]
-						for ow, v := range row {
-							if w := ow*p.StrideW - p.PadW + kw; w >= 0 && w < p.W {
-								x[h*p.W+w] += v
+						row := col[((kh*p.KW+kw)*p.oh+oh)*p.ow:][wlo:whi]
+						in := x[h*p.W+w0+wlo*p.StrideW:]
+						if p.StrideW == 1 {
+							in = in[:len(row)]
+							for i, v := range row {
+								in[i] += v
 							}
+							continue
+						}
+						for i, v := range row {
+							in[i*p.StrideW] += v
 						}
 					}
 				}
@@ -171,7 +225,7 @@ func (be *Backend) MaxPool(dst, idx, src device.Buffer, cp device.ConvParams) er
 			return be.MaxPool(bs[0], bs[1], bs[2], cp)
 		})
 	}
-	p, s, d, err := convBuffers("MaxPool", cp, src, dst, outPerPlane)
+	p, s, d, err := convBuffers("MaxPool", cp, false, src, dst, outPerPlane)
 	if err != nil {
 		return err
 	}
@@ -219,7 +273,7 @@ func (be *Backend) MaxPoolBackward(dx, dy, idx device.Buffer, cp device.ConvPara
 			return be.MaxPoolBackward(bs[0], bs[1], bs[2], cp)
 		})
 	}
-	p, d, g, err := convBuffers("MaxPoolBackward", cp, dx, dy, outPerPlane)
+	p, d, g, err := convBuffers("MaxPoolBackward", cp, false, dx, dy, outPerPlane)
 	if err != nil {
 		return err
 	}
@@ -268,7 +322,7 @@ func (be *Backend) AvgPool(dst, src device.Buffer, cp device.ConvParams) error {
 			return be.AvgPool(bs[0], bs[1], cp)
 		})
 	}
-	p, s, d, err := convBuffers("AvgPool", cp, src, dst, outPerPlane)
+	p, s, d, err := convBuffers("AvgPool", cp, false, src, dst, outPerPlane)
 	if err != nil {
 		return err
 	}
@@ -304,7 +358,7 @@ func (be *Backend) AvgPoolBackward(dx, dy device.Buffer, cp device.ConvParams) e
 			return be.AvgPoolBackward(bs[0], bs[1], cp)
 		})
 	}
-	p, d, g, err := convBuffers("AvgPoolBackward", cp, dx, dy, outPerPlane)
+	p, d, g, err := convBuffers("AvgPoolBackward", cp, false, dx, dy, outPerPlane)
 	if err != nil {
 		return err
 	}
