@@ -16,6 +16,7 @@ var convCases = []device.ConvParams{
 	{N: 1, C: 2, H: 1, W: 3, KH: 2, KW: 2, StrideH: 1, StrideW: 2, PadH: 2, PadW: 1}, // windows all in padding
 	{N: 3, C: 2, H: 4, W: 4, KH: 4, KW: 4, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0}, // 1×1 output
 	{N: 2, C: 8, H: 20, W: 24, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	{N: 2, C: 3, H: 6, W: 7, KH: 2, KW: 2, StrideH: 2, StrideW: 2}, // maxPool2x2; the last column unused
 	// dilated (im2col only): padding, strides, a rectangular kernel, one axis dilated
 	{N: 2, C: 3, H: 9, W: 11, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2},
 	{N: 1, C: 2, H: 13, W: 10, KH: 3, KW: 2, StrideH: 2, StrideW: 3, PadH: 1, PadW: 3, DilationH: 3, DilationW: 4},
@@ -154,5 +155,31 @@ func TestMaxPoolNaN(t *testing.T) {
 		require.NoError(t, shared.MaxPool(dst, idx, src, p))
 		requireClose(t, []float64{nan}, download(t, dst), 0)
 		require.Equal(t, []float64{2}, download(t, idx), "the first NaN wins")
+	}
+}
+
+// TestMaxPool2x2 checks the 2×2, stride 2 fast path against the general
+// plane loop on data full of ties and NaNs: the same maxima and the same
+// positions (the first maximum, the first NaN).
+func TestMaxPool2x2(t *testing.T) {
+	r := newRand(t)
+	for _, hw := range [][2]int{{2, 2}, {6, 8}, {7, 9}, {28, 28}} {
+		p := conv{ConvParams: device.ConvParams{N: 1, C: 1, H: hw[0], W: hw[1], KH: 2, KW: 2, StrideH: 2, StrideW: 2}}
+		p.oh, p.ow, p.dh, p.dw = p.OutH(), p.OutW(), 1, 1
+		x := make([]float32, p.H*p.W)
+		for i := range x {
+			x[i] = float32(r.IntN(3))
+			if r.IntN(8) == 0 {
+				x[i] = float32(math.NaN())
+			}
+		}
+		n := p.oh * p.ow
+		d, ix, wantD, wantIx := make([]float32, n), make([]int32, n), make([]float32, n), make([]int32, n)
+		maxPool2x2(p, d, ix, x)
+		maxPoolPlane(p, wantD, wantIx, x)
+		require.Equal(t, wantIx, ix, "%dx%d positions", p.H, p.W)
+		for i := range d {
+			require.True(t, d[i] == wantD[i] || d[i] != d[i] && wantD[i] != wantD[i], "%dx%d at %d: %v, want %v", p.H, p.W, i, d[i], wantD[i])
+		}
 	}
 }
