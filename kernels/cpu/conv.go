@@ -120,8 +120,11 @@ func ceilDiv(a, b int) int {
 
 // im2col fills each output row (one tap, one output row oh) with a copy of
 // the input row's in-bounds run (a plain copy at stride 1) and zeros at
-// the padded ends, so the inner loop has no bounds test.
+// the padded ends, so the inner loop has no bounds test. A "same"
+// convolution at stride 1 (output as wide as the input) copies each tap's
+// whole block at once: see im2colSame.
 func im2col[T float](p conv, dst, src []T) {
+	same := p.StrideH == 1 && p.StrideW == 1 && p.ow == p.W
 	parallelFor(p.planes(), colsPerPlane(p), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			x := src[pl*p.H*p.W : (pl+1)*p.H*p.W]
@@ -129,33 +132,73 @@ func im2col[T float](p conv, dst, src []T) {
 			out := dst[pl*colsPerPlane(p):]
 			for kh := range p.KH {
 				for kw := range p.KW {
-					h0, w0, wlo, whi := p.tapRows(kh, kw)
-					for oh := range p.oh {
-						row := out[((kh*p.KW+kw)*p.oh+oh)*p.ow:][:p.ow]
-						h := h0 + oh*p.StrideH
-						if h < 0 || h >= p.H {
-							clear(row)
-							continue
-						}
-						clear(row[:wlo])
-						clear(row[whi:])
-						if wlo == whi {
-							continue
-						}
-						run := row[wlo:whi]
-						in := x[h*p.W+w0+wlo*p.StrideW:]
-						if p.StrideW == 1 {
-							copy(run, in)
-							continue
-						}
-						for i := range run {
-							run[i] = in[i*p.StrideW]
-						}
+					block := out[(kh*p.KW+kw)*p.oh*p.ow:][:p.oh*p.ow]
+					if same {
+						im2colSame(p, block, x, kh, kw)
+						continue
 					}
+					im2colTap(p, block, x, kh, kw)
 				}
 			}
 		}
 	})
+}
+
+// im2colTap writes tap (kh, kw)'s block [OH*OW] of one plane, row by row.
+func im2colTap[T float](p conv, block, x []T, kh, kw int) {
+	h0, w0, wlo, whi := p.tapRows(kh, kw)
+	for oh := range p.oh {
+		row := block[oh*p.ow:][:p.ow]
+		h := h0 + oh*p.StrideH
+		if h < 0 || h >= p.H {
+			clear(row)
+			continue
+		}
+		zeroEnds(row, wlo, whi)
+		if wlo == whi {
+			continue
+		}
+		run := row[wlo:whi]
+		in := x[h*p.W+w0+wlo*p.StrideW:]
+		if p.StrideW == 1 {
+			copy(run, in)
+			continue
+		}
+		for i := range run {
+			run[i] = in[i*p.StrideW]
+		}
+	}
+}
+
+// im2colSame is im2colTap at stride 1 with OW == W: output (oh, ow) reads
+// input element (oh*W + ow) + shift, shift = h0*W + w0, so the block's
+// in-bounds rows are one shifted copy of the plane. The copy's first and
+// last columns in each row that fall in the padding read a neighbouring
+// row's pixel instead; zeroEnds then overwrites them.
+func im2colSame[T float](p conv, block, x []T, kh, kw int) {
+	h0, w0, wlo, whi := p.tapRows(kh, kw)
+	ohLo, ohHi := min(max(-h0, 0), p.oh), min(max(p.H-h0, 0), p.oh)
+	ohHi = max(ohHi, ohLo)
+	clear(block[:ohLo*p.W])
+	clear(block[ohHi*p.W:])
+	shift := h0*p.W + w0
+	if lo, hi := max(ohLo*p.W, -shift), min(ohHi*p.W, p.H*p.W-shift); lo < hi {
+		copy(block[lo:hi], x[lo+shift:hi+shift])
+	}
+	for oh := ohLo; oh < ohHi; oh++ {
+		zeroEnds(block[oh*p.W:][:p.W], wlo, whi)
+	}
+}
+
+// zeroEnds clears row[:lo] and row[hi:], the columns in the padding: a
+// loop, as they are a pixel or two wide and a clear call costs more.
+func zeroEnds[T float](row []T, lo, hi int) {
+	for i := range row[:lo] {
+		row[i] = 0
+	}
+	for i := hi; i < len(row); i++ {
+		row[i] = 0
+	}
 }
 
 // Col2Im folds src [N, C*KH*KW, OH*OW] into dst [N,C,H,W], which it

@@ -17,6 +17,11 @@ var convCases = []device.ConvParams{
 	{N: 3, C: 2, H: 4, W: 4, KH: 4, KW: 4, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0}, // 1×1 output
 	{N: 2, C: 8, H: 20, W: 24, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
 	{N: 2, C: 3, H: 6, W: 7, KH: 2, KW: 2, StrideH: 2, StrideW: 2}, // maxPool2x2; the last column unused
+	// "same" convolutions (im2colSame): rectangular, kernel taller or
+	// wider than the input, 1×1
+	{N: 1, C: 2, H: 6, W: 5, KH: 5, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1},
+	{N: 2, C: 1, H: 2, W: 2, KH: 5, KW: 5, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
+	{N: 1, C: 3, H: 4, W: 3, KH: 1, KW: 1, StrideH: 1, StrideW: 1},
 	// dilated (im2col only): padding, strides, a rectangular kernel, one axis dilated
 	{N: 2, C: 3, H: 9, W: 11, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2},
 	{N: 1, C: 2, H: 13, W: 10, KH: 3, KW: 2, StrideH: 2, StrideW: 3, PadH: 1, PadW: 3, DilationH: 3, DilationW: 4},
