@@ -5,6 +5,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // ConvOptions configure the functional convolutions, as the keyword
@@ -57,18 +58,27 @@ func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1],
 		DilationH: o.Dilation[0], DilationW: o.Dilation[1]}
 	ys := make([]*autograd.Var, g)
+	k := cg * kh * kw
 	for i := range g {
 		xi, wi := x, w
 		if g > 1 {
 			xi, wi = x.Narrow(1, i*cg, cg), w.Narrow(0, i*og, og)
 		}
 		cols := autograd.Im2Col(xi, p)
-		ys[i] = wi.Reshape(og, cg*kh*kw).MatMul(cols)
-		if !cols.RequiresGrad() {
+		if !cols.RequiresGrad() && cols.Tangent() == nil {
+			if g == 1 && b != nil && 2*(k+1) <= og {
+				// Few taps, many outputs (a first layer over the data):
+				// the bias rides in the product as one more tap, a row
+				// of ones, which costs less than a pass over the output.
+				return foldedBias(wi.Reshape(og, k), b, cols, n, p)
+			}
+			ys[i] = wi.Reshape(og, k).MatMul(cols)
 			// The columns of an input that records nothing (the data)
 			// are no Var of the graph: only the product reads them.
 			ys[i].Own(cols.Value())
+			continue
 		}
+		ys[i] = wi.Reshape(og, k).MatMul(cols)
 	}
 	y := ys[0]
 	if g > 1 {
@@ -78,6 +88,26 @@ func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 		y = y.Add(b.Reshape(out, 1))
 	}
 	return y.Reshape(n, out, p.OutH(), p.OutW())
+}
+
+// foldedBias returns [w | b] @ [cols; 1] as [N, O, OH, OW]: the
+// convolution of constant columns cols [N, K, L] by w [O, K] with bias b
+// [O] added inside the product, whose weight gradient carries b's (the
+// sum of the output gradient over N and L). The joined columns, and in
+// evaluation the joined weights, are temporaries only the product reads.
+func foldedBias(w, b, cols *autograd.Var, n int, p device.ConvParams) *autograd.Var {
+	l := p.OutH() * p.OutW()
+	ones := autograd.Const(tensor.Ones(cols.Device(), cols.DType(), n, 1, l))
+	joined := autograd.Concat(1, cols, ones)
+	cols.Value().Release()
+	ones.Value().Release()
+	wb := autograd.Concat(1, w, b.Reshape(w.Dim(0), 1))
+	y := wb.MatMul(joined)
+	y.Own(joined.Value())
+	if !wb.RequiresGrad() && wb.Tangent() == nil {
+		wb.Value().Release() // evaluation: no record keeps it
+	}
+	return y.Reshape(n, w.Dim(0), p.OutH(), p.OutW())
 }
 
 // Conv1dFn convolves x [N, C, L] with w [O, C/Groups, K] (bias b [O] or

@@ -161,3 +161,42 @@ func TestConv2dFnReleasesColumnsOfData(t *testing.T) {
 	want := y.Value().Sum(false).Item() + 6*5*b.Sum(false).Item()*2
 	require.InDelta(t, want, loss.Value().Item(), 1e-3*math.Max(1, math.Abs(want)))
 }
+
+// TestConv2dFnFoldedBias checks the path that adds the bias inside the
+// product (few taps, many outputs, constant input: a first layer) against
+// the plain composition, values and gradients, and that its joined
+// columns and row of ones go back to the allocator as the plain columns
+// do: with the collector off, evaluation leaves the output alone live.
+func TestConv2dFnFoldedBias(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	be := device.MustOpen(cpu)
+	rng := tensor.NewRNG(testSeed(t))
+	x := rng.Normal(cpu, device.Float64, 0, 1, 3, 1, 7, 6)
+	w := rng.Normal(cpu, device.Float64, 0, 1, 24, 1, 3, 3) // K = 9, O = 24: folded
+	b := rng.Normal(cpu, device.Float64, 0, 1, 24)
+	o := nn.ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{1, 2}}
+
+	W, B := autograd.Param(w), autograd.Param(b)
+	y := nn.Conv2dFn(autograd.Const(x), W, B, o)
+	p := device.ConvParams{N: 3, C: 1, H: 7, W: 6, KH: 3, KW: 3, StrideH: 1, StrideW: 2, PadH: 1, PadW: 1}
+	W2, B2 := autograd.Param(w), autograd.Param(b)
+	want := W2.Reshape(24, 9).MatMul(autograd.Im2Col(autograd.Const(x), p)).Add(B2.Reshape(24, 1)).Reshape(3, 24, 7, 3)
+	require.Equal(t, want.Shape(), y.Shape())
+	require.InDeltaSlice(t, want.Value().Float64s(), y.Value().Float64s(), 1e-12)
+
+	dy := autograd.Const(rng.Normal(cpu, device.Float64, 0, 1, 3, 24, 7, 3))
+	autograd.Backward([]*autograd.Var{y.Mul(dy).Sum(false), want.Mul(dy).Sum(false)}, autograd.GradOptions{})
+	require.InDeltaSlice(t, W2.Grad().Float64s(), W.Grad().Float64s(), 1e-11, "weight gradient")
+	require.InDeltaSlice(t, B2.Grad().Float64s(), B.Grad().Float64s(), 1e-11, "bias gradient")
+
+	live := be.Memory().Live
+	e := nn.Conv2dFn(autograd.NoGrad(autograd.Const(x)), autograd.Const(w), autograd.Const(b), o)
+	require.Equal(t, live+int64(3*24*7*3*8), be.Memory().Live, "evaluation keeps the output alone")
+	require.InDeltaSlice(t, want.Value().Float64s(), e.Value().Float64s(), 1e-12)
+
+	live = be.Memory().Live
+	W3, B3 := autograd.Param(w), autograd.Param(b)
+	loss := nn.Conv2dFn(autograd.Const(x), W3, B3, o).Sum(false)
+	autograd.Backward([]*autograd.Var{loss}, autograd.GradOptions{ReleaseValues: true})
+	require.Equal(t, live+int64((24*9+24)*8+8), be.Memory().Live, "training keeps the gradients and the loss")
+}
