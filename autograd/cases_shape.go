@@ -203,6 +203,11 @@ func shapeCases() []Case {
 			F: func(xs []*Var) *Var { return xs[0].IndexAdd(0, xs[1].value, xs[2].T()) },
 		},
 		imageCase("Im2Col", func(x *Var) *Var { return Im2Col(x, conv(x.Shape())) }),
+		imageCase("Im2ColDilated", func(x *Var) *Var {
+			p := conv(x.Shape())
+			p.StrideH, p.PadW, p.DilationH, p.DilationW = 1, 2, 2, 3
+			return Im2Col(x, p)
+		}),
 		imageCase("MaxPool2d", func(x *Var) *Var { return MaxPool2d(x, conv(x.Shape())) }),
 		imageCase("AvgPool2d", func(x *Var) *Var { return AvgPool2d(x, conv(x.Shape())) }),
 		{

@@ -67,6 +67,7 @@ type cnnConv struct {
 	n, cin, cout   int
 	h              int
 	inputGradients bool // the first layer's input is data: no dx
+	dilation       int  // 0 or 1: none; padding is the dilation, keeping h×h
 }
 
 // at returns the layer at scale s.
@@ -85,11 +86,12 @@ func (c cnnConv) at(s Scale) cnnConv {
 func (c cnnConv) flops() float64 { return 2 * float64(c.n*c.cout*c.cin*9*c.h*c.h) }
 
 // convWorkloads: the CNN's two convolutions (as nn.Conv2d computes them:
-// im2col and one product per batch) forward, and forward+backward, and its
-// first max pool.
+// im2col and one product per batch) forward, and forward+backward, the
+// second with dilation 2 (im2col reads the spread taps: the same FLOPs),
+// and its first max pool.
 func convWorkloads() []Workload {
 	var ws []Workload
-	for _, l := range []cnnConv{{"conv1", 64, 1, 32, 28, false}, {"conv2", 64, 32, 64, 14, true}} {
+	for _, l := range []cnnConv{{"conv1", 64, 1, 32, 28, false, 0}, {"conv2", 64, 32, 64, 14, true, 0}, {"conv2-dil2", 64, 32, 64, 14, true, 2}} {
 		backward := "dW"
 		products := 2.0
 		if l.inputGradients {
@@ -100,14 +102,18 @@ func convWorkloads() []Workload {
 			if bwd {
 				name, doc, mult = l.name+"-fwdbwd", "forward and backward ("+backward+")", products
 			}
+			window, dil := "3×3, padding 1", ""
+			if l.dilation > 1 {
+				window, dil = fmt.Sprintf("3×3, dilation %d, padding %d", l.dilation, l.dilation), fmt.Sprintf(" d%d", l.dilation)
+			}
 			ws = append(ws, Workload{
 				Group: "conv", Name: name, Bound: Compute,
-				Doc: "Conv2d 3×3, padding 1, over [N, Cin, H, W], " + doc +
+				Doc: "Conv2d " + window + ", over [N, Cin, H, W], " + doc +
 					": FLOPs 2·N·Cout·Cin·9·H·W per product, Moved N·Cin·H·W + Cout·Cin·9 + N·Cout·H·W",
 				Size: func(s Scale) Size {
 					c := l.at(s)
 					return Size{
-						Shape: fmt.Sprintf("%dx%dx%dx%d * %dx%dx3x3", c.n, c.cin, c.h, c.h, c.cout, c.cin),
+						Shape: fmt.Sprintf("%dx%dx%dx%d * %dx%dx3x3%s", c.n, c.cin, c.h, c.h, c.cout, c.cin, dil),
 						FLOPs: mult * c.flops(),
 						Moved: float64(c.n*c.cin*c.h*c.h + c.cout*c.cin*9 + c.n*c.cout*c.h*c.h),
 						Setup: func(e *Env) Instance { return convInstance(e, c, bwd) },
@@ -156,7 +162,9 @@ func convWorkloads() []Workload {
 // convInstance runs nn.Conv2d forward (without recording) or forward and
 // backward with a random output gradient.
 func convInstance(e *Env, c cnnConv, bwd bool) Instance {
-	layer := nn.NewConv2d(nn.Config{Device: e.Dev, DType: e.DType, RNG: tensor.NewRNG(1)}, c.cin, c.cout, 3, 1, 1, true)
+	d := max(c.dilation, 1)
+	layer := nn.NewConv2dWith(nn.Config{Device: e.Dev, DType: e.DType, RNG: tensor.NewRNG(1)}, nn.Conv2dConfig{In: c.cin, Out: c.cout,
+		Kernel: [2]int{3, 3}, Padding: [2]int{d, d}, Dilation: [2]int{d, d}, Bias: true})
 	e.Init(layer.Weight.Value(), layer.Bias.Value())
 	x := e.Normal(1, c.n, c.cin, c.h, c.h)
 	if !bwd {

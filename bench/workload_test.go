@@ -78,7 +78,7 @@ func TestWorkloadList(t *testing.T) {
 	}
 	for _, want := range []string{"gemm/n=256", "gemm/n=2048", "gemm/mlp-fwd", "gemm/mlp-dw", "gemm/mlp-dx", "gemm/batched",
 		"elementwise/sigmoid/16M", "elementwise/bias-add/1M", "reduce/sum-cols/16M", "softmax/softmax/4096x1000",
-		"softmax/xent/128x10", "conv/conv2-fwdbwd", "conv/maxpool-fwdbwd", "optim/adam-mlp", "train/mlp-sgd",
+		"softmax/xent/128x10", "conv/conv2-fwdbwd", "conv/conv2-dil2-fwdbwd", "conv/maxpool-fwdbwd", "optim/adam-mlp", "train/mlp-sgd",
 		"train/mlp-adam", "train/cnn-adam", "train/mlp-adam-bf16", "train/cnn-adam-bf16", "train/mlp-adam-fp16",
 		"train/cnn-adam-fp16", "train/mlp-adam-tf32", "train/cnn-adam-tf32", "overhead/add4", "overhead/add4-grad", "overhead/chain64",
 		"jacobian/fwd/in1024-out16", "jacobian/rev/in1024-out16", "jacobian/fwd/in16-out1024", "jacobian/rev/in16-out1024"} {

@@ -234,19 +234,36 @@ type MatMulArgs struct {
 }
 
 // ConvParams describes a 2-D convolution or pooling window over an NCHW
-// input.
+// input. DilationH and DilationW space the window's taps (zero means 1,
+// so callers that predate dilation keep working): tap (kh, kw) of output
+// (oh, ow) reads input (oh·StrideH - PadH + kh·DilationH, ow·StrideW -
+// PadW + kw·DilationW). Im2Col and Col2Im honour dilation; the pooling
+// kernels take only dilation 1.
 type ConvParams struct {
-	N, C, H, W       int
-	KH, KW           int
-	StrideH, StrideW int
-	PadH, PadW       int
+	N, C, H, W           int
+	KH, KW               int
+	StrideH, StrideW     int
+	PadH, PadW           int
+	DilationH, DilationW int
 }
 
+// Dilation returns the dilations with zero read as 1.
+func (p ConvParams) Dilation() (dh, dw int) {
+	dh, dw = max(p.DilationH, 1), max(p.DilationW, 1)
+	return dh, dw
+}
+
+// SpanH returns the height a dilated window covers: (KH-1)·DilationH+1.
+func (p ConvParams) SpanH() int { dh, _ := p.Dilation(); return (p.KH-1)*dh + 1 }
+
+// SpanW returns the width a dilated window covers: (KW-1)·DilationW+1.
+func (p ConvParams) SpanW() int { _, dw := p.Dilation(); return (p.KW-1)*dw + 1 }
+
 // OutH returns the output height.
-func (p ConvParams) OutH() int { return (p.H+2*p.PadH-p.KH)/p.StrideH + 1 }
+func (p ConvParams) OutH() int { return (p.H+2*p.PadH-p.SpanH())/p.StrideH + 1 }
 
 // OutW returns the output width.
-func (p ConvParams) OutW() int { return (p.W+2*p.PadW-p.KW)/p.StrideW + 1 }
+func (p ConvParams) OutW() int { return (p.W+2*p.PadW-p.SpanW())/p.StrideW + 1 }
 
 // SGDParams are the hyper-parameters of one SGD step, as PyTorch defines
 // it with dampening 0 and the momentum buffer starting at zero:

@@ -16,10 +16,15 @@ var convCases = []device.ConvParams{
 	{N: 1, C: 4, H: 5, W: 5, KH: 1, KW: 1, StrideH: 1, StrideW: 1},
 	{N: 1, C: 1, H: 1, W: 1, KH: 1, KW: 1, StrideH: 1, StrideW: 1},
 	{N: 3, C: 2, H: 11, W: 13, KH: 5, KW: 4, StrideH: 3, StrideW: 2, PadH: 2, PadW: 1},
+	// dilated (Im2Col and Col2Im only): with padding, with strides and a
+	// rectangular kernel, and dilated on one axis only
+	{N: 2, C: 3, H: 9, W: 10, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2},
+	{N: 1, C: 2, H: 14, W: 11, KH: 3, KW: 2, StrideH: 2, StrideW: 3, PadH: 1, PadW: 3, DilationH: 3, DilationW: 4},
+	{N: 2, C: 2, H: 6, W: 12, KH: 2, KW: 4, StrideH: 1, StrideW: 2, DilationW: 3},
 }
 
 func convName(p device.ConvParams) string {
-	return fmt.Sprintf("%dx%dx%dx%d_k%dx%d_s%dx%d_p%dx%d", p.N, p.C, p.H, p.W, p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW)
+	return fmt.Sprintf("%dx%dx%dx%d_k%dx%d_s%dx%d_p%dx%d_d%dx%d", p.N, p.C, p.H, p.W, p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW, p.DilationH, p.DilationW)
 }
 
 // conv covers Im2Col, Col2Im, MaxPool, MaxPoolBackward, AvgPool and
@@ -48,6 +53,9 @@ func (h *harness) convCase(t *testing.T, dt device.DType, p device.ConvParams) {
 	img := h.alloc(t, dt, in)
 	if h.run(t, func(be device.Backend, s side) error { return be.Col2Im(img.on(s), g.on(s), p) }) {
 		h.compare(t, "col2im", img, in, tl)
+	}
+	if dh, dw := p.Dilation(); dh != 1 || dw != 1 {
+		return // the pooling kernels take no dilation
 	}
 
 	// Rounded inputs make windows with tied maxima.

@@ -37,15 +37,16 @@ func (o ConvOptions) norm() ConvOptions {
 
 // Conv2dFn convolves x [N, C, H, W] with weight w [O, C/Groups, KH, KW]
 // (any kernel shape) and adds bias b [O] (nil for none), as
-// torch.nn.functional.conv2d: each group unfolds its channels (Im2Col)
-// and multiplies them by its weights.
+// torch.nn.functional.conv2d: each group unfolds its channels (Im2Col,
+// which reads the dilated taps itself: no zero taps are multiplied) and
+// multiplies them by its weights.
 func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 	o = o.norm()
 	if x.Rank() != 4 || w.Rank() != 4 {
 		panic(fmt.Sprintf("nn: Conv2dFn: input %v and weight %v must be [N, C, H, W] and [O, C/groups, KH, KW]", x.Shape(), w.Shape()))
 	}
-	if o.Dilation != [2]int{1, 1} {
-		w = dilate(w, o.Dilation)
+	if o.Dilation[0] < 1 || o.Dilation[1] < 1 {
+		panic(fmt.Sprintf("nn: Conv2dFn: dilation %v: want at least 1", o.Dilation))
 	}
 	n, c, out, kh, kw := x.Dim(0), x.Dim(1), w.Dim(0), w.Dim(2), w.Dim(3)
 	g := o.Groups
@@ -54,20 +55,30 @@ func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 	}
 	cg, og := c/g, out/g
 	p := device.ConvParams{N: n, C: cg, H: x.Dim(2), W: x.Dim(3), KH: kh, KW: kw,
-		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1]}
+		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1],
+		DilationH: o.Dilation[0], DilationW: o.Dilation[1]}
 	ys := make([]*autograd.Var, g)
+	k := cg * kh * kw
 	for i := range g {
 		xi, wi := x, w
 		if g > 1 {
 			xi, wi = x.Narrow(1, i*cg, cg), w.Narrow(0, i*og, og)
 		}
 		cols := autograd.Im2Col(xi, p)
-		ys[i] = wi.Reshape(og, cg*kh*kw).MatMul(cols)
-		if !cols.RequiresGrad() {
+		if !cols.RequiresGrad() && cols.Tangent() == nil {
+			if g == 1 && b != nil && 2*(k+1) <= og {
+				// Few taps, many outputs (a first layer over the data):
+				// the bias rides in the product as one more tap, a row
+				// of ones, which costs less than a pass over the output.
+				return foldedBias(wi.Reshape(og, k), b, cols, n, p)
+			}
+			ys[i] = wi.Reshape(og, k).MatMul(cols)
 			// The columns of an input that records nothing (the data)
 			// are no Var of the graph: only the product reads them.
 			ys[i].Own(cols.Value())
+			continue
 		}
+		ys[i] = wi.Reshape(og, k).MatMul(cols)
 	}
 	y := ys[0]
 	if g > 1 {
@@ -79,29 +90,24 @@ func Conv2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 	return y.Reshape(n, out, p.OutH(), p.OutW())
 }
 
-// dilate spreads the taps of w [O, C, KH, KW] d apart, zeros between:
-// [O, C, (KH-1)·dh+1, (KW-1)·dw+1]. A dilated convolution is the ordinary
-// one with this kernel, which costs the zero taps' products too (dh·dw
-// times the work for large kernels): the im2col kernels have no dilation
-// of their own. The gradient reaches w through the concatenations.
-func dilate(w *autograd.Var, d [2]int) *autograd.Var {
-	for k, axis := range []int{2, 3} {
-		if d[k] < 1 {
-			panic(fmt.Sprintf("nn: dilation %v: want at least 1", d))
-		}
-		if d[k] == 1 || w.Dim(axis) == 1 {
-			continue
-		}
-		s := w.Shape()
-		n := s[axis]
-		z := append(append(append([]int{}, s[:axis+1]...), d[k]-1), s[axis+1:]...)
-		z[axis] = n
-		zeros := autograd.Const(tensor.Zeros(w.Device(), w.DType(), z...))
-		spread := autograd.Concat(axis+1, w.Unsqueeze(axis+1), zeros) // [.., n, d, ..]
-		merged := append(append(append([]int{}, s[:axis]...), n*d[k]), s[axis+1:]...)
-		w = spread.Reshape(merged...).Narrow(axis, 0, (n-1)*d[k]+1)
+// foldedBias returns [w | b] @ [cols; 1] as [N, O, OH, OW]: the
+// convolution of constant columns cols [N, K, L] by w [O, K] with bias b
+// [O] added inside the product, whose weight gradient carries b's (the
+// sum of the output gradient over N and L). The joined columns, and in
+// evaluation the joined weights, are temporaries only the product reads.
+func foldedBias(w, b, cols *autograd.Var, n int, p device.ConvParams) *autograd.Var {
+	l := p.OutH() * p.OutW()
+	ones := autograd.Const(tensor.Ones(cols.Device(), cols.DType(), n, 1, l))
+	joined := autograd.Concat(1, cols, ones)
+	cols.Value().Release()
+	ones.Value().Release()
+	wb := autograd.Concat(1, w, b.Reshape(w.Dim(0), 1))
+	y := wb.MatMul(joined)
+	y.Own(joined.Value())
+	if !wb.RequiresGrad() && wb.Tangent() == nil {
+		wb.Value().Release() // evaluation: no record keeps it
 	}
-	return w
+	return y.Reshape(n, w.Dim(0), p.OutH(), p.OutW())
 }
 
 // Conv1dFn convolves x [N, C, L] with w [O, C/Groups, K] (bias b [O] or
@@ -118,17 +124,18 @@ func Conv1dFn(x, w, b *autograd.Var, stride, padding, groups int) *autograd.Var 
 // ConvTranspose2dFn is the transposed convolution of x [N, Cin, H, W]
 // with w [Cin, Cout/Groups, KH, KW] (bias b [Cout] or nil), as
 // torch.nn.functional.conv_transpose2d: the adjoint of Conv2dFn, output
-// [N, Cout, (H-1)·sh - 2·ph + KH, (W-1)·sw - 2·pw + KW]. Each group
-// multiplies its Cin/Groups input channels by its slice of the weight
-// into columns and folds them (Col2Im) into its Cout/Groups outputs.
-// Dilation other than 1 is refused (no output padding either).
+// [N, Cout, (H-1)·sh - 2·ph + dh·(KH-1) + 1, (W-1)·sw - 2·pw + dw·(KW-1) + 1].
+// Each group multiplies its Cin/Groups input channels by its slice of the
+// weight into columns and folds them (Col2Im, dilated like the forward
+// convolution's Im2Col) into its Cout/Groups outputs. There is no output
+// padding.
 func ConvTranspose2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 	o = o.norm()
 	if x.Rank() != 4 || w.Rank() != 4 || w.Dim(0) != x.Dim(1) {
 		panic(fmt.Sprintf("nn: ConvTranspose2dFn: input %v and weight %v must be [N, Cin, H, W] and [Cin, Cout/groups, KH, KW]", x.Shape(), w.Shape()))
 	}
-	if o.Dilation != [2]int{1, 1} {
-		panic(fmt.Sprintf("nn: ConvTranspose2dFn: dilation %v: only 1 is supported", o.Dilation))
+	if o.Dilation[0] < 1 || o.Dilation[1] < 1 {
+		panic(fmt.Sprintf("nn: ConvTranspose2dFn: dilation %v: want at least 1", o.Dilation))
 	}
 	n, cin, h, wd := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
 	g := o.Groups
@@ -140,12 +147,14 @@ func ConvTranspose2dFn(x, w, b *autograd.Var, o ConvOptions) *autograd.Var {
 	if b != nil && (b.Rank() != 1 || b.Dim(0) != cout) {
 		panic(fmt.Sprintf("nn: ConvTranspose2dFn: bias %v, want [%d]", b.Shape(), cout))
 	}
-	oh, ow := (h-1)*o.Stride[0]-2*o.Padding[0]+kh, (wd-1)*o.Stride[1]-2*o.Padding[1]+kw
+	oh := (h-1)*o.Stride[0] - 2*o.Padding[0] + o.Dilation[0]*(kh-1) + 1
+	ow := (wd-1)*o.Stride[1] - 2*o.Padding[1] + o.Dilation[1]*(kw-1) + 1
 	if oh < 1 || ow < 1 {
 		panic(fmt.Sprintf("nn: ConvTranspose2dFn: output %dx%d is empty", oh, ow))
 	}
 	p := device.ConvParams{N: n, C: og, H: oh, W: ow, KH: kh, KW: kw,
-		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1]}
+		StrideH: o.Stride[0], StrideW: o.Stride[1], PadH: o.Padding[0], PadW: o.Padding[1],
+		DilationH: o.Dilation[0], DilationW: o.Dilation[1]}
 	ys := make([]*autograd.Var, g)
 	for i := range g {
 		xi, wi := x, w

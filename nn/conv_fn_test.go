@@ -28,9 +28,9 @@ func pattern(m, sub, div float64, shape ...int) *autograd.Var {
 }
 
 // TestConvFunctions pins Conv2dFn (rectangular kernel, per-axis stride and
-// padding, 2 groups; dilation), Conv1dFn and ConvTranspose2dFn (with and
-// without groups) to torch 1.13's results on the same inputs, and checks
-// their gradients by differences.
+// padding, 2 groups; dilation, alone and with all of those), Conv1dFn and
+// ConvTranspose2dFn (plain, dilated, and with groups) to torch 1.13's
+// results on the same inputs, and checks their gradients by differences.
 func TestConvFunctions(t *testing.T) {
 	x := pattern(7, 3, 4, 2, 4, 5, 6)
 	w := pattern(5, 2, 3, 6, 2, 3, 2)
@@ -47,6 +47,14 @@ func TestConvFunctions(t *testing.T) {
 	require.InDelta(t, -0.7499999999999993, yd.Sum(false).Value().Item(), 1e-12)
 	require.InDeltaSlice(t, []float64{-0.5, -0.6666666666666667, 1.25, 0.16666666666666663, -0.5}, yd.Value().Float64s()[:5], 1e-12)
 
+	// dilated with strides, padding, a rectangular kernel and 2 groups
+	xg, wg := pattern(7, 3, 4, 2, 4, 9, 10), pattern(5, 2, 3, 6, 2, 3, 2)
+	yg := nn.Conv2dFn(xg, wg, b, nn.ConvOptions{Stride: [2]int{2, 3}, Padding: [2]int{2, 1}, Dilation: [2]int{3, 2}, Groups: 2})
+	require.Equal(t, []int{2, 6, 4, 4}, yg.Shape())
+	require.InDelta(t, 8.433333333333332, yg.Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{-0.4833333333333334, -0.23333333333333336, -0.5666666666666667, 0.2666666666666667, -0.31666666666666665},
+		yg.Value().Float64s()[:5], 1e-12)
+
 	x1, w1 := pattern(4, 1.5, 1, 2, 3, 9), pattern(3, 1, 2, 4, 3, 3)
 	y1 := nn.Conv1dFn(x1, w1, nil, 2, 1, 1)
 	require.Equal(t, []int{2, 4, 5}, y1.Shape())
@@ -58,27 +66,32 @@ func TestConvFunctions(t *testing.T) {
 	require.Equal(t, []int{1, 2, 5, 4}, yt.Shape())
 	require.InDelta(t, 9.0, yt.Sum(false).Value().Item(), 1e-12)
 	require.InDeltaSlice(t, []float64{-2.25, 1.5, 4.25, 0.75, -2.75}, yt.Value().Float64s()[:5], 1e-12)
+	ytd := nn.ConvTranspose2dFn(xt, wt, bt, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 2}, Dilation: [2]int{2, 3}})
+	require.Equal(t, []int{1, 2, 7, 6}, ytd.Shape())
+	require.InDelta(t, 8.5, ytd.Sum(false).Value().Item(), 1e-12)
+	require.InDelta(t, 232.875, ytd.Mul(ytd).Sum(false).Value().Item(), 1e-12)
+	require.InDeltaSlice(t, []float64{1.5, 1.25, 2.75, 3, 2.25, 1.75, 0.25, 0.25}, ytd.Value().Float64s()[6:14], 1e-12)
 
 	// Grouped: two groups of 2 inputs into 3 outputs each; three groups
 	// of 2 inputs into 1 output each, no bias.
-	xg, wg := pattern(5, 2, 2, 2, 4, 3, 4), pattern(4, 1.5, 1, 4, 3, 3, 2)
-	bg := autograd.Param(tensor.New([]float64{0.25, -0.5, 0.1, 0, 0.3, -0.2}, 6))
-	yg := nn.ConvTranspose2dFn(xg, wg, bg, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2})
-	require.Equal(t, []int{2, 6, 5, 5}, yg.Shape())
-	require.InDelta(t, -5.5, yg.Sum(false).Value().Item(), 1e-12)
-	require.InDelta(t, 1386.2, yg.Mul(yg).Sum(false).Value().Item(), 1e-9)
-	require.InDeltaSlice(t, []float64{-0.25, -2.25, -2.25, 1.5, 1.5}, yg.Value().Float64s()[:5], 1e-12)
+	xtg, wtg := pattern(5, 2, 2, 2, 4, 3, 4), pattern(4, 1.5, 1, 4, 3, 3, 2)
+	btg := autograd.Param(tensor.New([]float64{0.25, -0.5, 0.1, 0, 0.3, -0.2}, 6))
+	ytg := nn.ConvTranspose2dFn(xtg, wtg, btg, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Groups: 2})
+	require.Equal(t, []int{2, 6, 5, 5}, ytg.Shape())
+	require.InDelta(t, -5.5, ytg.Sum(false).Value().Item(), 1e-12)
+	require.InDelta(t, 1386.2, ytg.Mul(ytg).Sum(false).Value().Item(), 1e-9)
+	require.InDeltaSlice(t, []float64{-0.25, -2.25, -2.25, 1.5, 1.5}, ytg.Value().Float64s()[:5], 1e-12)
 	xg3, wg3 := pattern(5, 2, 2, 1, 6, 2, 3), pattern(3, 1, 2, 6, 1, 2, 3)
 	yg3 := nn.ConvTranspose2dFn(xg3, wg3, nil, nn.ConvOptions{Stride: [2]int{1, 2}, Padding: [2]int{0, 1}, Groups: 3})
 	require.Equal(t, []int{1, 3, 3, 5}, yg3.Shape())
 	require.InDelta(t, 5.875, yg3.Mul(yg3).Sum(false).Value().Item(), 1e-12)
 	require.InDeltaSlice(t, []float64{0, -0.5, 0, 0.75, 0}, yg3.Value().Float64s()[40:], 1e-12)
 	require.PanicsWithValue(t, "nn: ConvTranspose2dFn: 3 groups do not divide 4 input channels",
-		func() { nn.ConvTranspose2dFn(xg, wg, nil, nn.ConvOptions{Groups: 3}) })
-	require.PanicsWithValue(t, "nn: ConvTranspose2dFn: dilation [2 1]: only 1 is supported",
-		func() { nn.ConvTranspose2dFn(xg, wg, nil, nn.ConvOptions{Dilation: [2]int{2, 1}}) })
+		func() { nn.ConvTranspose2dFn(xtg, wtg, nil, nn.ConvOptions{Groups: 3}) })
+	require.PanicsWithValue(t, "nn: ConvTranspose2dFn: dilation [-1 1]: want at least 1",
+		func() { nn.ConvTranspose2dFn(xtg, wtg, nil, nn.ConvOptions{Dilation: [2]int{-1, 1}}) })
 	require.PanicsWithValue(t, "nn: ConvTranspose2dFn: bias [2], want [6]",
-		func() { nn.ConvTranspose2dFn(xg, wg, bt, nn.ConvOptions{Groups: 2}) })
+		func() { nn.ConvTranspose2dFn(xtg, wtg, bt, nn.ConvOptions{Groups: 2}) })
 
 	for name, f := range map[string]func(xs []*autograd.Var) *autograd.Var{
 		"conv2d": func(xs []*autograd.Var) *autograd.Var {
@@ -95,6 +108,12 @@ func TestConvFunctions(t *testing.T) {
 		},
 		"transposed-depthwise": func(xs []*autograd.Var) *autograd.Var {
 			return nn.ConvTranspose2dFn(xs[0], xs[4], nil, nn.ConvOptions{Stride: [2]int{2, 2}, Padding: [2]int{0, 1}, Groups: 4}).Tanh()
+		},
+		"dilated-strided": func(xs []*autograd.Var) *autograd.Var {
+			return nn.Conv2dFn(xs[0], xs[1], xs[2], nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 2}, Dilation: [2]int{1, 2}, Groups: 2}).Tanh()
+		},
+		"transposed-dilated": func(xs []*autograd.Var) *autograd.Var {
+			return nn.ConvTranspose2dFn(xs[0], xs[3], nil, nn.ConvOptions{Stride: [2]int{2, 1}, Padding: [2]int{1, 0}, Dilation: [2]int{2, 3}}).Tanh()
 		},
 	} {
 		g := tensor.NewRNG(uint64(testSeed(t)))
@@ -169,4 +188,43 @@ func TestConv2dFnReleasesColumnsOfData(t *testing.T) {
 	require.Equal(t, live+params+4, be.Memory().Live, "training keeps the gradients and the loss")
 	want := y.Value().Sum(false).Item() + 6*5*b.Sum(false).Item()*2
 	require.InDelta(t, want, loss.Value().Item(), 1e-3*math.Max(1, math.Abs(want)))
+}
+
+// TestConv2dFnFoldedBias checks the path that adds the bias inside the
+// product (few taps, many outputs, constant input: a first layer) against
+// the plain composition, values and gradients, and that its joined
+// columns and row of ones go back to the allocator as the plain columns
+// do: with the collector off, evaluation leaves the output alone live.
+func TestConv2dFnFoldedBias(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	be := device.MustOpen(cpu)
+	rng := tensor.NewRNG(testSeed(t))
+	x := rng.Normal(cpu, device.Float64, 0, 1, 3, 1, 7, 6)
+	w := rng.Normal(cpu, device.Float64, 0, 1, 24, 1, 3, 3) // K = 9, O = 24: folded
+	b := rng.Normal(cpu, device.Float64, 0, 1, 24)
+	o := nn.ConvOptions{Padding: [2]int{1, 1}, Stride: [2]int{1, 2}}
+
+	W, B := autograd.Param(w), autograd.Param(b)
+	y := nn.Conv2dFn(autograd.Const(x), W, B, o)
+	p := device.ConvParams{N: 3, C: 1, H: 7, W: 6, KH: 3, KW: 3, StrideH: 1, StrideW: 2, PadH: 1, PadW: 1}
+	W2, B2 := autograd.Param(w), autograd.Param(b)
+	want := W2.Reshape(24, 9).MatMul(autograd.Im2Col(autograd.Const(x), p)).Add(B2.Reshape(24, 1)).Reshape(3, 24, 7, 3)
+	require.Equal(t, want.Shape(), y.Shape())
+	require.InDeltaSlice(t, want.Value().Float64s(), y.Value().Float64s(), 1e-12)
+
+	dy := autograd.Const(rng.Normal(cpu, device.Float64, 0, 1, 3, 24, 7, 3))
+	autograd.Backward([]*autograd.Var{y.Mul(dy).Sum(false), want.Mul(dy).Sum(false)}, autograd.GradOptions{})
+	require.InDeltaSlice(t, W2.Grad().Float64s(), W.Grad().Float64s(), 1e-11, "weight gradient")
+	require.InDeltaSlice(t, B2.Grad().Float64s(), B.Grad().Float64s(), 1e-11, "bias gradient")
+
+	live := be.Memory().Live
+	e := nn.Conv2dFn(autograd.NoGrad(autograd.Const(x)), autograd.Const(w), autograd.Const(b), o)
+	require.Equal(t, live+int64(3*24*7*3*8), be.Memory().Live, "evaluation keeps the output alone")
+	require.InDeltaSlice(t, want.Value().Float64s(), e.Value().Float64s(), 1e-12)
+
+	live = be.Memory().Live
+	W3, B3 := autograd.Param(w), autograd.Param(b)
+	loss := nn.Conv2dFn(autograd.Const(x), W3, B3, o).Sum(false)
+	autograd.Backward([]*autograd.Var{loss}, autograd.GradOptions{ReleaseValues: true})
+	require.Equal(t, live+int64((24*9+24)*8+8), be.Memory().Live, "training keeps the gradients and the loss")
 }

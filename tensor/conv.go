@@ -22,15 +22,18 @@ func Conv2dGeometry(op string, x *Tensor, kh, kw, stride, pad int) device.ConvPa
 }
 
 // checkConv panics unless every backend can walk p: kernel and stride at
-// least 1, padding at least 0, and the window fitting the padded input.
-// Pooling (pool) also needs padding at most half the kernel, as PyTorch
-// does: more would make windows of padding alone, with no element to
-// pick or average. Every op taking ConvParams calls it first, so OutH and
-// OutW never divide by zero.
+// least 1, padding and dilation at least 0 (dilation 0 means 1), and the
+// (dilated) window fitting the padded input. Pooling (pool) also needs
+// padding at most half the kernel, as PyTorch does: more would make
+// windows of padding alone, with no element to pick or average; and it
+// takes no dilation (the pooling kernels have none). Every op taking
+// ConvParams calls it first, so OutH and OutW never divide by zero.
 func checkConv(op string, p device.ConvParams, pool bool, operands ...*Tensor) {
 	window := func() string {
-		return fmt.Sprintf("kernel %dx%d, stride %dx%d, padding %dx%d", p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW)
+		return fmt.Sprintf("kernel %dx%d, stride %dx%d, padding %dx%d, dilation %dx%d",
+			p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW, p.DilationH, p.DilationW)
 	}
+	dh, dw := p.Dilation()
 	switch {
 	case p.N < 0 || p.C < 0 || p.H < 0 || p.W < 0:
 		fail(ErrShape, op, operands, "negative size in input [%d %d %d %d]", p.N, p.C, p.H, p.W)
@@ -38,11 +41,15 @@ func checkConv(op string, p device.ConvParams, pool bool, operands ...*Tensor) {
 		fail(ErrValue, op, operands, "%s: kernel and stride must be at least 1", window())
 	case p.PadH < 0 || p.PadW < 0:
 		fail(ErrValue, op, operands, "%s: padding must not be negative", window())
+	case p.DilationH < 0 || p.DilationW < 0 || dh > math.MaxInt32/p.KH || dw > math.MaxInt32/p.KW:
+		fail(ErrValue, op, operands, "%s: dilation must be at least 1 (0 means 1) and the window not huge", window())
 	case pool && (p.PadH > p.KH/2 || p.PadW > p.KW/2):
 		fail(ErrValue, op, operands, "%s: padding %dx%d is more than half the kernel %dx%d", window(), p.PadH, p.PadW, p.KH, p.KW)
 	case p.PadH > (math.MaxInt-p.H)/2 || p.PadW > (math.MaxInt-p.W)/2 ||
-		p.H+2*p.PadH < p.KH || p.W+2*p.PadW < p.KW:
+		p.H+2*p.PadH < p.SpanH() || p.W+2*p.PadW < p.SpanW():
 		fail(ErrShape, op, operands, "%s does not fit input %dx%d", window(), p.H, p.W)
+	case pool && (dh != 1 || dw != 1):
+		fail(ErrValue, op, operands, "%s: pooling takes no dilation", window())
 	}
 }
 

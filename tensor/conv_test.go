@@ -34,6 +34,9 @@ func TestConvParamsChecked(t *testing.T) {
 		{"window larger than padded input", func(p *device.ConvParams) { p.KH, p.PadH = 8, 1 }, "does not fit", false},
 		{"padding above half the kernel", func(p *device.ConvParams) { p.PadW = 2 }, "padding 1x2 is more than half the kernel 2x2", true},
 		{"padding as large as the kernel", func(p *device.ConvParams) { p.PadH, p.PadW = 2, 2 }, "more than half the kernel", true},
+		{"negative dilation", func(p *device.ConvParams) { p.DilationH = -1 }, "dilation -1x0", false},
+		{"dilated window larger than padded input", func(p *device.ConvParams) { p.DilationW = 7 }, "does not fit", false},
+		{"dilated pooling", func(p *device.ConvParams) { p.DilationH = 2 }, "pooling takes no dilation", true},
 	}
 	for _, c := range bad {
 		p := ok

@@ -348,18 +348,20 @@ def conv_flops(n, cin, cout, h):
 
 def conv_workloads():
     ws = []
-    for name, n0, cin0, cout0, h0, input_grads in (("conv1", 64, 1, 32, 28, False), ("conv2", 64, 32, 64, 14, True)):
+    for name, n0, cin0, cout0, h0, input_grads, dil in (("conv1", 64, 1, 32, 28, False, 1), ("conv2", 64, 32, 64, 14, True, 1),
+                                                         ("conv2-dil2", 64, 32, 64, 14, True, 2)):
         for bwd in (False, True):
-            def size(s, n0=n0, cin0=cin0, cout0=cout0, h0=h0, input_grads=input_grads, bwd=bwd):
+            def size(s, n0=n0, cin0=cin0, cout0=cout0, h0=h0, input_grads=input_grads, bwd=bwd, dil=dil):
                 n, cin, cout, h = n0, cin0, cout0, h0
                 if s == "small":
                     n = 4
                 elif s == "tiny":
                     n, h, cin, cout = 2, 6, min(cin, 3), min(cout, 4)
                 products = (3 if input_grads else 2) if bwd else 1
-                return Size(f"{n}x{cin}x{h}x{h} * {cout}x{cin}x3x3", products * conv_flops(n, cin, cout, h),
+                shape = f"{n}x{cin}x{h}x{h} * {cout}x{cin}x3x3" + (f" d{dil}" if dil > 1 else "")
+                return Size(shape, products * conv_flops(n, cin, cout, h),
                             n * cin * h * h + cout * cin * 9 + n * cout * h * h,
-                            lambda e: conv_instance(e, n, cin, cout, h, input_grads, bwd))
+                            lambda e: conv_instance(e, n, cin, cout, h, input_grads, bwd, dil))
             ws.append(Workload("conv", name + ("-fwdbwd" if bwd else "-fwd"), "compute", size))
 
     # Go runs MaxPool2d and MaxPool2dBackward without a tape, the forward
@@ -385,8 +387,8 @@ def conv_workloads():
     return ws
 
 
-def conv_instance(e, n, cin, cout, h, input_grads, bwd):
-    layer = nn.Conv2d(cin, cout, 3, padding=1, dtype=e.dtype)
+def conv_instance(e, n, cin, cout, h, input_grads, bwd, dil=1):
+    layer = nn.Conv2d(cin, cout, 3, padding=dil, dilation=dil, dtype=e.dtype)
     e.init(layer.parameters())
     x = e.normal(1, n, cin, h, h)
     if not bwd:

@@ -16,6 +16,16 @@ var convCases = []device.ConvParams{
 	{N: 1, C: 2, H: 1, W: 3, KH: 2, KW: 2, StrideH: 1, StrideW: 2, PadH: 2, PadW: 1}, // windows all in padding
 	{N: 3, C: 2, H: 4, W: 4, KH: 4, KW: 4, StrideH: 1, StrideW: 1, PadH: 0, PadW: 0}, // 1×1 output
 	{N: 2, C: 8, H: 20, W: 24, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	{N: 2, C: 3, H: 6, W: 7, KH: 2, KW: 2, StrideH: 2, StrideW: 2}, // maxPool2x2; the last column unused
+	// "same" convolutions (im2colSame): rectangular, kernel taller or
+	// wider than the input, 1×1
+	{N: 1, C: 2, H: 6, W: 5, KH: 5, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1},
+	{N: 2, C: 1, H: 2, W: 2, KH: 5, KW: 5, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
+	{N: 1, C: 3, H: 4, W: 3, KH: 1, KW: 1, StrideH: 1, StrideW: 1},
+	// dilated (im2col only): padding, strides, a rectangular kernel, one axis dilated
+	{N: 2, C: 3, H: 9, W: 11, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2},
+	{N: 1, C: 2, H: 13, W: 10, KH: 3, KW: 2, StrideH: 2, StrideW: 3, PadH: 1, PadW: 3, DilationH: 3, DilationW: 4},
+	{N: 2, C: 1, H: 6, W: 12, KH: 2, KW: 4, StrideH: 1, StrideW: 2, DilationH: 1, DilationW: 3},
 }
 
 // pixel returns x[n,c,h,w] of an NCHW host image and whether it is inside.
@@ -48,7 +58,8 @@ func TestConv(t *testing.T) {
 								for i := range oh {
 									for j := range ow {
 										row := (c*p.KH+kh)*p.KW + kw
-										v, _ := pixel(p, x, n, c, i*p.StrideH-p.PadH+kh, j*p.StrideW-p.PadW+kw)
+										dh, dw := p.Dilation()
+										v, _ := pixel(p, x, n, c, i*p.StrideH-p.PadH+kh*dh, j*p.StrideW-p.PadW+kw*dw)
 										cv[((n*p.C*p.KH*p.KW+row)*oh+i)*ow+j] = v
 									}
 								}
@@ -71,13 +82,18 @@ func TestConv(t *testing.T) {
 				}
 				require.InDelta(t, lhs, rhs, 1e3*tol(dt)*(1+math.Abs(lhs)), "Col2Im adjoint")
 
+				mx, idx, avg := alloc(t, dt, nout), alloc(t, device.Int32, nout), alloc(t, dt, nout)
+				if dh, dw := p.Dilation(); dh != 1 || dw != 1 {
+					require.ErrorContains(t, shared.MaxPool(mx, idx, img, p), "pooling takes none")
+					require.ErrorContains(t, shared.AvgPool(avg, img, p), "pooling takes none")
+					return
+				}
 				// pooling, on negative inputs so that a zero from padding would win
 				neg := make([]float64, nimg)
 				for i, v := range x {
 					neg[i] = -math.Abs(v)
 				}
 				src := upload(t, dt, neg)
-				mx, idx, avg := alloc(t, dt, nout), alloc(t, device.Int32, nout), alloc(t, dt, nout)
 				require.NoError(t, shared.MaxPool(mx, idx, src, p))
 				require.NoError(t, shared.AvgPool(avg, src, p))
 				wantMax, wantIdx, wantAvg := make([]float64, nout), make([]float64, nout), make([]float64, nout)
@@ -144,5 +160,31 @@ func TestMaxPoolNaN(t *testing.T) {
 		require.NoError(t, shared.MaxPool(dst, idx, src, p))
 		requireClose(t, []float64{nan}, download(t, dst), 0)
 		require.Equal(t, []float64{2}, download(t, idx), "the first NaN wins")
+	}
+}
+
+// TestMaxPool2x2 checks the 2×2, stride 2 fast path against the general
+// plane loop on data full of ties and NaNs: the same maxima and the same
+// positions (the first maximum, the first NaN).
+func TestMaxPool2x2(t *testing.T) {
+	r := newRand(t)
+	for _, hw := range [][2]int{{2, 2}, {6, 8}, {7, 9}, {28, 28}} {
+		p := conv{ConvParams: device.ConvParams{N: 1, C: 1, H: hw[0], W: hw[1], KH: 2, KW: 2, StrideH: 2, StrideW: 2}}
+		p.oh, p.ow, p.dh, p.dw = p.OutH(), p.OutW(), 1, 1
+		x := make([]float32, p.H*p.W)
+		for i := range x {
+			x[i] = float32(r.IntN(3))
+			if r.IntN(8) == 0 {
+				x[i] = float32(math.NaN())
+			}
+		}
+		n := p.oh * p.ow
+		d, ix, wantD, wantIx := make([]float32, n), make([]int32, n), make([]float32, n), make([]int32, n)
+		maxPool2x2(p, d, ix, x)
+		maxPoolPlane(p, wantD, wantIx, x)
+		require.Equal(t, wantIx, ix, "%dx%d positions", p.H, p.W)
+		for i := range d {
+			require.True(t, d[i] == wantD[i] || d[i] != d[i] && wantD[i] != wantD[i], "%dx%d at %d: %v, want %v", p.H, p.W, i, d[i], wantD[i])
+		}
 	}
 }

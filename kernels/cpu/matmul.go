@@ -86,9 +86,10 @@ func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 	mn := a.M * a.N
 	product := gemm[T]
 	w := runtime.GOMAXPROCS(0)
-	whole := a.Batch > 1 && (a.Batch%w == 0 || a.Batch >= 4*w)
+	whole := a.Batch > 1 && (a.Batch%w == 0 || a.Batch >= 2*w)
 	if whole {
-		// Enough products to share out evenly: each goroutine computes
+		// Enough products to share out (a multiple of the thread count, or
+		// at least two a thread): each goroutine computes
 		// whole ones, unsplit, which saves a fork and join per product.
 		// gemmBlock over all of C gives the bits gemm's rectangles do.
 		product = func(kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
@@ -110,7 +111,8 @@ func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 	}
 	// Whole products shared out (above), or one product too small to
 	// split (a single tile, or too little work for two goroutines): spread
-	// the batch. Each C[b] is computed by one call either way.
+	// the batch. Each C[b] is computed by one call either way, and gemm's
+	// result does not depend on its split.
 	if tm, tn := gemmGrid(kern, a.M, a.N, a.K); (tm*tn == 1 || whole) && a.Batch > 1 {
 		parallelFor(a.Batch, mn*a.K, run)
 	} else {

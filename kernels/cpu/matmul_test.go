@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -125,4 +126,33 @@ func TestMatMulErrors(t *testing.T) {
 	require.ErrorContains(t, shared.MatMul(bad), "needs 5 elements")
 	ints := device.MatMulArgs{Batch: 1, M: 2, N: 2, K: 2, A: i, LDA: 2, B: i, LDB: 2, C: alloc(t, device.Int32, 4)}
 	require.ErrorContains(t, shared.MatMul(ints), "not supported for int32")
+}
+
+// TestMatMulBatchSplitDeterministic requires bit-identical conv-shaped
+// batched products (a broadcast A, as a convolution's weights over its
+// images; and a transposed B, as its weight gradient) at GOMAXPROCS 1, 2
+// and 16: with at least two products per goroutine MatMul splits the
+// batch, with fewer it splits each product, and at 1 it splits nothing.
+func TestMatMulBatchSplitDeterministic(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	cases := []gemmCase{
+		{batch: 40, m: 19, n: 45, k: 27, aStride: 0, bStride: -1},
+		{batch: 5, m: 33, n: 29, k: 300, tb: true, aStride: -1, bStride: -1},
+		{batch: 36, m: 8, n: 9, k: 50, tb: true, aStride: -1, bStride: -1, off: 3},
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, c := range cases {
+		seed := r.Uint64()
+		run := func() []float32 {
+			_, _, _, got := runGEMM(rand.New(rand.NewPCG(seed, 1)), gemmKernels32[0], c)
+			return got
+		}
+		runtime.GOMAXPROCS(1)
+		want := run()
+		for _, procs := range []int{2, 16} {
+			runtime.GOMAXPROCS(procs)
+			require.Equal(t, want, run(), "%+v GOMAXPROCS %d", c, procs)
+		}
+	}
 }

@@ -168,7 +168,7 @@ func TestDeterministic(t *testing.T) {
 		require.NoError(t, shared.MatMul(device.MatMulArgs{Batch: 1, M: rows, N: rows, K: cols,
 			A: y, LDA: cols, B: y, LDB: cols, TransB: true, C: prod}))
 		// A batch of 6 (100x43 @ 43x100): shared out whole at 2 and 3
-		// threads, each product split at 1 and 8 (6 < 4*8, 6%8 != 0).
+		// threads, each product split at 8 (6 < 2*8, 6%8 != 0).
 		bat := alloc(t, device.Float32, 6*100*100)
 		require.NoError(t, shared.MatMul(device.MatMulArgs{Batch: 6, M: 100, N: 100, K: 43,
 			A: y, LDA: 43, AStride: 100 * 43, B: y, LDB: 100, BStride: 43 * 100, C: bat}))

@@ -52,7 +52,7 @@ func trainRun(seed uint64, cnn bool, batch, steps int) []uint32 {
 
 // TestTrainingWithCacheBitIdentical trains the same models with the
 // buffer cache off (every buffer a new zeroed slice), on, and on with
-// every new or reused buffer poisoned with NaN, at GOMAXPROCS 1 and 2:
+// every new or reused buffer poisoned with NaN, at GOMAXPROCS 1, 2 and 16:
 // the parameters must agree to the bit. A kernel that read memory it had
 // not written, or a buffer handed to two owners, would differ.
 func TestTrainingWithCacheBitIdentical(t *testing.T) {
@@ -72,7 +72,7 @@ func TestTrainingWithCacheBitIdentical(t *testing.T) {
 			require.Greater(t, device.MustOpen(device.CPUDevice).Memory().CacheHits, before, "the cache served")
 			defer cpu.SetPoison(cpu.SetPoison(true))
 			require.Equal(t, want, trainRun(seed, cnn, batch, steps), "poisoned")
-			for _, procs := range []int{1, 2} {
+			for _, procs := range []int{1, 2, 16} {
 				prev := runtime.GOMAXPROCS(procs)
 				got := trainRun(seed, cnn, batch, steps)
 				runtime.GOMAXPROCS(prev)

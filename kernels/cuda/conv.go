@@ -8,21 +8,24 @@ import (
 	"github.com/tapegrad/tapegrad/kernels/cuda/driver"
 )
 
-// convDescBytes is sizeof(struct ConvDesc) of conv.cu: twelve int32s.
-const convDescBytes = 48
+// convDescBytes is sizeof(struct ConvDesc) of conv.cu: fourteen int32s.
+const convDescBytes = 56
 
-// putConvDesc appends struct ConvDesc to a.
+// putConvDesc appends struct ConvDesc to a (dilation 0 written as 1).
 func putConvDesc(a *driver.Args, p device.ConvParams) {
 	out := a.Bytes(convDescBytes)[:0]
-	for _, v := range [...]int{p.N, p.C, p.H, p.W, p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW, p.OutH(), p.OutW()} {
+	dh, dw := p.Dilation()
+	for _, v := range [...]int{p.N, p.C, p.H, p.W, p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW, p.OutH(), p.OutW(), dh, dw} {
 		out = binary.LittleEndian.AppendUint32(out, uint32(v))
 	}
 }
 
-// checkConv validates p: positive kernel and strides, non-negative sizes
-// and padding, a non-empty output, and sizes that fit ConvDesc's int32s
-// (only the plane index N*C goes 64-bit in the kernels).
-func checkConv(op string, p device.ConvParams) error {
+// checkConv validates p: positive kernel and strides, non-negative sizes,
+// padding and dilation (dilation only for the im2col pair, dilated), a
+// non-empty output, and sizes that fit ConvDesc's int32s (only the plane
+// index N*C goes 64-bit in the kernels).
+func checkConv(op string, p device.ConvParams, dilated bool) error {
+	dh, dw := p.Dilation()
 	switch {
 	case p.N < 0 || p.C < 0 || p.H < 0 || p.W < 0:
 		return opErr(op, "negative input size %dx%dx%dx%d", p.N, p.C, p.H, p.W)
@@ -30,8 +33,12 @@ func checkConv(op string, p device.ConvParams) error {
 		return opErr(op, "kernel %dx%d and stride %dx%d must be positive", p.KH, p.KW, p.StrideH, p.StrideW)
 	case p.PadH < 0 || p.PadW < 0:
 		return opErr(op, "negative padding %dx%d", p.PadH, p.PadW)
-	case p.H+2*p.PadH < p.KH || p.W+2*p.PadW < p.KW:
-		return opErr(op, "kernel %dx%d larger than the padded input %dx%d", p.KH, p.KW, p.H+2*p.PadH, p.W+2*p.PadW)
+	case p.DilationH < 0 || p.DilationW < 0 || dh > math.MaxInt32/p.KH || dw > math.MaxInt32/p.KW:
+		return opErr(op, "dilation %dx%d must be at least 0 (0 means 1) and the window fit int32", p.DilationH, p.DilationW)
+	case !dilated && (dh != 1 || dw != 1):
+		return opErr(op, "dilation %dx%d: pooling takes none", dh, dw)
+	case p.H+2*p.PadH < p.SpanH() || p.W+2*p.PadW < p.SpanW():
+		return opErr(op, "kernel %dx%d (dilated %dx%d) larger than the padded input %dx%d", p.KH, p.KW, p.SpanH(), p.SpanW(), p.H+2*p.PadH, p.W+2*p.PadW)
 	case max(p.N, p.C) > math.MaxInt32 || p.H*p.W > math.MaxInt32 || p.KH*p.KW*p.OutH()*p.OutW() > math.MaxInt32:
 		return opErr(op, "%dx%d planes of %dx%d (kernel %dx%d) exceed the kernels' int32 indexing", p.N, p.C, p.H, p.W, p.KH, p.KW)
 	}
@@ -51,7 +58,7 @@ type convArg struct {
 // order, the first a float one that decides the dtype) and launches
 // kern_<dt> over total threads, one per output element.
 func (b *Backend) convRun(op, kern string, p device.ConvParams, total int, args ...convArg) error {
-	if err := checkConv(op, p); err != nil {
+	if err := checkConv(op, p, kern == "im2col" || kern == "col2im"); err != nil {
 		return err
 	}
 	b.mu.Lock()

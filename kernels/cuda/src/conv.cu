@@ -7,13 +7,16 @@
 // compute (compare, sum, scale) in float and round on store.
 #include "common.cuh"
 
-// ConvDesc is device.ConvParams plus the output size (48 bytes, align 4).
+// ConvDesc is device.ConvParams plus the output size (56 bytes, align 4).
+// The dilations dh, dw are at least 1 (the host reads 0 as 1); only
+// im2col and col2im use them, the pooling kernels get 1.
 struct ConvDesc {
     int n, c, h, w;
     int kh, kw;
     int sh, sw;
     int ph, pw;
     int oh, ow;
+    int dh, dw;
 };
 
 // split divides a flat index by the size of a plane: e = nc*plane + rem,
@@ -37,7 +40,7 @@ __device__ __forceinline__ Span span(int x, int pad, int k, int stride, int out)
     return s;
 }
 
-// im2col: dst[n, (c*KH+kh)*KW+kw, oh*OW+ow] = src[n, c, oh*sh-ph+kh, ow*sw-pw+kw],
+// im2col: dst[n, (c*KH+kh)*KW+kw, oh*OW+ow] = src[n, c, oh*sh-ph+kh*dh, ow*sw-pw+kw*dw],
 // 0 where that falls in the padding.
 template <typename T>
 __device__ void im2col(T* __restrict__ dst, const T* __restrict__ src, ConvDesc d) {
@@ -51,14 +54,27 @@ __device__ void im2col(T* __restrict__ dst, const T* __restrict__ src, ConvDesc 
         rem /= d.oh;
         int kw = rem % d.kw;
         int kh = rem / d.kw;
-        int h = oh * d.sh - d.ph + kh;
-        int w = ow * d.sw - d.pw + kw;
+        int h = oh * d.sh - d.ph + kh * d.dh;
+        int w = ow * d.sw - d.pw + kw * d.dw;
         bool in = h >= 0 && h < d.h && w >= 0 && w < d.w;
         dst[e] = in ? src[(nc * d.h + h) * d.w + w] : zero<T>();
     }
 }
 
-// col2im: dst[n,c,h,w] = Σ_{kh,kw covering} src[n, (c*KH+kh)*KW+kw, oh*OW+ow]
+// tap returns the output o whose tap k reaches input x (x + pad - k*dil =
+// o*stride), or -1 when none does.
+__device__ __forceinline__ int tap(int x, int pad, int k, int dil, int stride, int out) {
+    int t = x + pad - k * dil;
+    if (t < 0 || t % stride != 0 || t / stride >= out) {
+        return -1;
+    }
+    return t / stride;
+}
+
+// col2im: dst[n,c,h,w] = Σ_{kh,kw covering} src[n, (c*KH+kh)*KW+kw, oh*OW+ow],
+// summed in increasing (kh, kw) as the CPU backend sums. Each tap reaches
+// (h, w) from at most one output, found by division, so dilation costs
+// nothing extra.
 template <typename T>
 __device__ void col2im(T* __restrict__ dst, const T* __restrict__ src, ConvDesc d) {
     long long total = (long long)d.n * d.c * d.h * d.w;
@@ -68,14 +84,17 @@ __device__ void col2im(T* __restrict__ dst, const T* __restrict__ src, ConvDesc 
         int rem = split(e, d.h * d.w, nc);
         int h = rem / d.w;
         int w = rem - h * d.w;
-        Span sh = span(h, d.ph, d.kh, d.sh, d.oh);
-        Span sw = span(w, d.pw, d.kw, d.sw, d.ow);
         typename Compute<T>::type acc = 0;
-        for (int oh = sh.lo; oh <= sh.hi; oh++) {
-            int kh = h + d.ph - oh * d.sh;
-            for (int ow = sw.lo; ow <= sw.hi; ow++) {
-                int kw = w + d.pw - ow * d.sw;
-                acc += widen(src[((nc * d.kh + kh) * d.kw + kw) * plane + oh * d.ow + ow]);
+        for (int kh = 0; kh < d.kh; kh++) {
+            int oh = tap(h, d.ph, kh, d.dh, d.sh, d.oh);
+            if (oh < 0) {
+                continue;
+            }
+            for (int kw = 0; kw < d.kw; kw++) {
+                int ow = tap(w, d.pw, kw, d.dw, d.sw, d.ow);
+                if (ow >= 0) {
+                    acc += widen(src[((nc * d.kh + kh) * d.kw + kw) * plane + oh * d.ow + ow]);
+                }
             }
         }
         dst[e] = narrow<T>(acc);
