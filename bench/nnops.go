@@ -23,7 +23,10 @@ func softmaxWorkloads() []Workload {
 						x, dy := e.Normal(2, r, c), e.Normal(1, r, c)
 						var y, dx *tensor.Tensor
 						return Instance{
-							Run:     func() { y = x.Softmax(1); dx = tensor.SoftmaxBackward(y, dy, 1, false) },
+							Run: func() {
+								replace(&y, func() *tensor.Tensor { return x.Softmax(1) })
+								replace(&dx, func() *tensor.Tensor { return tensor.SoftmaxBackward(y, dy, 1, false) })
+							},
 							Outputs: outs(&y, &dx),
 						}
 					},
@@ -49,8 +52,8 @@ func crossEntropy(name string, rows, cols int) Workload {
 					var loss, dx *tensor.Tensor
 					return Instance{
 						Run: func() {
-							loss = tensor.CrossEntropy(x, labels, 0)
-							dx = tensor.CrossEntropyBackward(x, labels, dl, 0)
+							replace(&loss, func() *tensor.Tensor { return tensor.CrossEntropy(x, labels, 0) })
+							replace(&dx, func() *tensor.Tensor { return tensor.CrossEntropyBackward(x, labels, dl, 0) })
 						},
 						Outputs: outs(&loss, &dx),
 					}
