@@ -173,7 +173,9 @@ func convInstance(e *Env, c cnnConv, bwd bool) Instance {
 	if !bwd {
 		var y *tensor.Tensor
 		return Instance{
-			Run:     func() { y = layer.Forward(autograd.NoGrad(autograd.Const(x))).Value() },
+			Run: func() {
+				replace(&y, func() *tensor.Tensor { return layer.Forward(autograd.NoGrad(autograd.Const(x))).Value() })
+			},
 			Outputs: outs(&y),
 		}
 	}
@@ -184,10 +186,18 @@ func convInstance(e *Env, c cnnConv, bwd bool) Instance {
 	}
 	var y, dw, db, dx *tensor.Tensor
 	return Instance{
+		// As a training step releases (TrainerOptions.ReleaseMemory): the
+		// last run's output and gradients and this pass's intermediates go
+		// back to the device's cache.
 		Run: func() {
-			autograd.ZeroGrad(layer.Weight, layer.Bias, xv)
+			if y != nil {
+				y.Release()
+			}
+			for _, v := range []*autograd.Var{layer.Weight, layer.Bias, xv} {
+				v.ReleaseGrad()
+			}
 			out := layer.Forward(xv)
-			autograd.Backward([]*autograd.Var{out}, autograd.GradOptions{Seeds: []*autograd.Var{dy}})
+			autograd.Backward([]*autograd.Var{out}, autograd.GradOptions{Seeds: []*autograd.Var{dy}, ReleaseValues: true})
 			y, dw, db, dx = out.Value(), layer.Weight.Grad(), layer.Bias.Grad(), xv.Grad()
 		},
 		Outputs: func() []*tensor.Tensor {
