@@ -78,15 +78,13 @@ func sgd[T float](bs []*Buffer, n int, h device.SGDParams, data func(*Buffer) []
 			k.mode = 2
 		}
 	}
-	// As adam: 64-element chunks, each element independent of the rest.
-	chunks := (n + 63) / 64
-	if bs[0].dt == device.Float32 {
-		run := sgdF32Kernels[0].run
-		ps, gs, ms := slice[float32](bs[0]), slice[float32](bs[1]), any(m).([]float32)
-		parallelFor(chunks, 4*64, func(lo, hi int) { run(ps, gs, ms, lo*64, min(hi*64, n), &k) })
-		return
+	// As adam: 64-element chunks, each element independent of the rest;
+	// float32 runs this machine's fastest kernel.
+	run := sgdGo[T]
+	if f, ok := any(sgdF32Kernels[0].run).(func(p, g, m []T, lo, hi int, k *sgdConsts)); ok {
+		run = f
 	}
-	parallelFor(chunks, 4*64, func(lo, hi int) { sgdGo(p, g, m, lo*64, min(hi*64, n), &k) })
+	parallelFor((n+63)/64, 4*64, func(lo, hi int) { run(p, g, m, lo*64, min(hi*64, n), &k) })
 }
 
 // sgdConsts are the scalars of one SGD step; the field order is the
@@ -165,14 +163,12 @@ func adam[T float](bs []*Buffer, n int, h device.AdamParams, data func(*Buffer) 
 	k := newAdamConsts(h)
 	// Chunks of 64 elements keep every range but the last a whole number of
 	// vectors; each element's result depends on its own inputs alone.
-	chunks := (n + 63) / 64
-	if bs[0].dt == device.Float32 {
-		run := adamF32Kernels[0].run
-		ps, gs, ms, vs := slice[float32](bs[0]), slice[float32](bs[1]), slice[float32](bs[2]), slice[float32](bs[3])
-		parallelFor(chunks, 8*64, func(lo, hi int) { run(ps, gs, ms, vs, lo*64, min(hi*64, n), &k) })
-		return
+	// float32 runs this machine's fastest kernel.
+	run := adamGo[T]
+	if f, ok := any(adamF32Kernels[0].run).(func(p, g, m, v []T, lo, hi int, k *adamConsts)); ok {
+		run = f
 	}
-	parallelFor(chunks, 8*64, func(lo, hi int) { adamGo(p, g, m, v, lo*64, min(hi*64, n), &k) })
+	parallelFor((n+63)/64, 8*64, func(lo, hi int) { run(p, g, m, v, lo*64, min(hi*64, n), &k) })
 }
 
 // adamConsts are the scalars of one Adam step, computed once; the field
