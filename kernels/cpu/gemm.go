@@ -259,7 +259,7 @@ func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
 		}
 	case ps == 1:
 		i := 0
-		if g := transposeLanes; transpose16 != nil && unsafe.Sizeof(T(0)) == 4 && kb >= g {
+		if g := packF32.lanes; packF32.run != nil && unsafe.Sizeof(T(0)) == 4 && kb >= g {
 			// g (16 or 8) lines at a time in assembly (8 for float64,
 			// below) while g whole lines lie in src (lines past n are
 			// read, then masked off); the columns past the last whole
@@ -269,7 +269,7 @@ func packSliver[T float](d, src []T, off, ls, ps, n, kb, w int) {
 			s32 := unsafe.Slice((*float32)(unsafe.Pointer(&src[0])), len(src))
 			for ; i < n && off+(i+g-1)*ls+g*blocks <= len(src); i += g {
 				c := min(g, n-i)
-				transpose16(&d32[i], w, &s32[off+i*ls], ls, blocks, uint16(1)<<c-1)
+				packF32.run(&d32[i], w, &s32[off+i*ls], ls, blocks, uint16(1)<<c-1)
 				transposeLines(d, src, off, ls, i, i+c, g*blocks, kb, w)
 			}
 		}

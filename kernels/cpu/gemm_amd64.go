@@ -37,22 +37,17 @@ func sgemmAVX2(k int, a, b, c []float32, ldc int, acc bool)
 // dgemmAVX2 is sgemmAVX2 for a 6×8 float64 tile.
 func dgemmAVX2(k int, a, b, c []float64, ldc int, acc bool)
 
-// transpose16 (with transposeLanes lines per call) and transpose8 are the
-// packing transposes this machine runs: transpose16AVX512 and
-// transpose8AVX512 with AVX-512F, transpose8AVX2 (float32 only, 8 lines)
-// with AVX2, else nil (packSliver then transposes in Go).
+// packF32 is the float32 packing transpose packSliver uses, the fastest of
+// transposes32; transpose8 is the float64 one, transpose8AVX512 with
+// AVX-512F, else nil (packSliver then transposes in Go).
 var (
-	transpose16    func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
-	transposeLanes int
-	transpose8     func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+	packF32    = transposes32[0]
+	transpose8 func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
 )
 
 func init() {
 	if cpu.X86.HasAVX512F {
 		transpose8 = transpose8AVX512
-	}
-	if len(transposes32) > 1 {
-		transpose16, transposeLanes = transposes32[0].run, transposes32[0].lanes
 	}
 }
 

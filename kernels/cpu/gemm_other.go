@@ -9,12 +9,11 @@ var (
 	gemmKernels64 = []microKernel[float64]{goKernel64}
 )
 
-// transpose16, transposeLanes and transpose8 are unset: this build has no assembly, and
-// packSliver transposes in Go.
+// packF32 is the Go loop and transpose8 is nil: this build has no
+// assembly, and packSliver transposes in Go.
 var (
-	transpose16    func(dst *float32, ldd int, src *float32, lds int, blocks int, mask uint16)
-	transposeLanes int
-	transpose8     func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
+	packF32    = transposes32[0]
+	transpose8 func(dst *float64, ldd int, src *float64, lds int, blocks int, mask uint8)
 )
 
 // transposes32 lists only the Go loop.

@@ -244,11 +244,11 @@ func fuzzKernels[T float](t *testing.T, ks []microKernel[T], c gemmCase, small b
 // back where they would run past the end.
 func TestPackSliver(t *testing.T) {
 	r := newRand(t)
-	old, oldLanes := transpose16, transposeLanes
-	t.Cleanup(func() { transpose16, transposeLanes = old, oldLanes })
+	old := packF32
+	t.Cleanup(func() { packF32 = old })
 	for _, v := range transposes32 {
 		t.Run(v.name, func(t *testing.T) {
-			transpose16, transposeLanes = v.run, v.lanes
+			packF32 = v
 			testPackSliver[float32](t, r)
 			testPackSliver[float64](t, r)
 		})
