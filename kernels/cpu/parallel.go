@@ -40,10 +40,15 @@ func parallelFor(n, cost int, body func(lo, hi int)) {
 	g := groups.Get().(*group)
 	g.body = body
 	g.pending.Store(1) // the caller's own count, so no worker can finish the group early
+	for len(g.tasks) < workers-1 {
+		g.tasks = append(g.tasks, task{g: g})
+	}
 	var inline []int
 	for i := 1; i < workers; i++ {
 		g.pending.Add(1)
-		if !pool.dispatch(i-1, task{g: g, lo: i * n / workers, hi: (i + 1) * n / workers}) {
+		t := &g.tasks[i-1]
+		t.lo, t.hi = i*n/workers, (i+1)*n/workers
+		if !pool.dispatch(i-1, t) {
 			g.pending.Add(-1)
 			inline = append(inline, i)
 		}
@@ -65,6 +70,7 @@ func parallelFor(n, cost int, body func(lo, hi int)) {
 // workers, and the first panic.
 type group struct {
 	body     func(lo, hi int)
+	tasks    []task // the ranges handed to workers; a worker is done with its task once it calls finish
 	pending  atomic.Int32
 	done     chan struct{} // the last worker to finish sends one token
 	mu       sync.Mutex
@@ -150,7 +156,7 @@ var pool workerPool
 
 // dispatch hands t to worker i, starting workers up to i as needed, and
 // reports whether the worker took it (false: it is running another task).
-func (p *workerPool) dispatch(i int, t task) bool {
+func (p *workerPool) dispatch(i int, t *task) bool {
 	ws := p.workers.Load()
 	if ws == nil || i >= len(*ws) {
 		ws = p.grow(i + 1)
@@ -158,9 +164,9 @@ func (p *workerPool) dispatch(i int, t task) bool {
 	w := (*ws)[i]
 	switch {
 	case w.state.CompareAndSwap(idle, busy):
-		w.slot.Store(&t)
+		w.slot.Store(t)
 	case w.state.CompareAndSwap(parked, busy):
-		w.slot.Store(&t)
+		w.slot.Store(t)
 		w.wake <- struct{}{}
 	default:
 		return false
