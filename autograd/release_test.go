@@ -1,13 +1,13 @@
 package autograd_test
 
 import (
-	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	ag "github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/devicetest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -200,8 +200,8 @@ func TestReleaseValuesKeepsSharedStorage(t *testing.T) {
 // collector: with the collector off, the CPU's live bytes are exactly
 // what the caller still holds.
 func TestMaxPoolArgmaxReleased(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	be := device.MustOpen(device.CPUDevice)
+	devicetest.CollectorOff(t, be)
 	g := tensor.NewRNG(5)
 	x := g.Normal(device.CPUDevice, device.Float32, 0, 1, 2, 3, 8, 6)
 	p := device.ConvParams{N: 2, C: 3, H: 8, W: 6, KH: 2, KW: 2, StrideH: 2, StrideW: 2}

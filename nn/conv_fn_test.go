@@ -2,13 +2,13 @@ package nn_test
 
 import (
 	"math"
-	"runtime/debug"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/devicetest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -168,8 +168,8 @@ func TestConv2dPositionalIsNamed(t *testing.T) {
 // waiting for the collector: with the collector off, the CPU's live bytes
 // are exactly what the caller still holds.
 func TestConv2dFnReleasesColumnsOfData(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	be := device.MustOpen(cpu)
+	devicetest.CollectorOff(t, be)
 	rng := tensor.NewRNG(testSeed(t))
 	x := rng.Normal(cpu, device.Float32, 0, 1, 2, 3, 6, 5)
 	w := rng.Normal(cpu, device.Float32, 0, 1, 4, 3, 3, 3)
@@ -196,8 +196,8 @@ func TestConv2dFnReleasesColumnsOfData(t *testing.T) {
 // columns and row of ones go back to the allocator as the plain columns
 // do: with the collector off, evaluation leaves the output alone live.
 func TestConv2dFnFoldedBias(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	be := device.MustOpen(cpu)
+	devicetest.CollectorOff(t, be)
 	rng := tensor.NewRNG(testSeed(t))
 	x := rng.Normal(cpu, device.Float64, 0, 1, 3, 1, 7, 6)
 	w := rng.Normal(cpu, device.Float64, 0, 1, 24, 1, 3, 3) // K = 9, O = 24: folded
