@@ -13,7 +13,7 @@
 // one goroutine in a fixed order: results are bit-for-bit the same whatever
 // the thread count. The calling goroutine runs the first range and pooled
 // workers the others (parallel.go); a worker polls for its next range for
-// 50 µs before parking, because waking a parked thread cost as much as the
+// 500 µs before parking, because waking a parked thread cost as much as the
 // work of a small kernel. Float32 math is done in float64 and rounded once where
 // that is cheap (reductions, softmax, optimizers, most unary ops); float32
 // Exp, Log, Tanh and Sigmoid have float32 kernels within 1-2 ulp (AVX-512

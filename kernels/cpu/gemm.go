@@ -156,9 +156,14 @@ func gemm[T float](kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
 // pack the least (every column block packs its rows of A, every row block
 // its columns of B).
 func gemmGrid[T float](kern microKernel[T], m, n, k int) (tm, tn int) {
+	// A product pays for a goroutine from gemmGrain multiply-adds, 16
+	// times parallelFor's grain: below it (the MLP's products with its 10
+	// classes, 160K multiply-adds, 6 µs on one thread) the second thread's
+	// start and join cost more than its half saved (11 µs on two).
+	gemmGrain := 16 * grain
 	w := runtime.GOMAXPROCS(0)
-	if work := float64(m) * float64(n) * float64(k); work < float64(w*grain) {
-		w = int(work / float64(grain))
+	if work := float64(m) * float64(n) * float64(k); work < float64(w*gemmGrain) {
+		w = int(work / float64(gemmGrain))
 	}
 	ms, ns := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
 	if w <= 1 || ms*ns == 1 {

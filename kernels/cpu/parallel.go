@@ -126,11 +126,16 @@ type task struct {
 
 // spinFor is how long a worker keeps polling for its next task before it
 // parks. A training step's kernels follow each other a few microseconds
-// apart; a parked worker's thread sleeps, and waking it again (a futex
-// wake, and on a virtual machine the host waking its vCPU) cost tens of
-// microseconds per kernel, more than the second core saved on the MLP's
-// small products.
-const spinFor = 50 * time.Microsecond
+// apart, but its serial stretches (the loss, the start of the backward
+// pass, the products too small to split) last up to about 100 µs. A
+// parked worker is woken onto the waking goroutine's own processor, where
+// it waits until that goroutine blocks, while the idle processor's thread
+// (on a virtual machine, its vCPU) takes tens of microseconds to wake and
+// take it: the first product after each such stretch ran on one thread.
+// At 50 µs the MLP's step (2 threads) took 0.92 ms; at 500 µs 0.87 ms. The
+// price is up to 500 µs of one core's polling after the last kernel of a
+// burst, as OpenMP runtimes spin before they sleep.
+const spinFor = 500 * time.Microsecond
 
 // Worker states.
 const (
