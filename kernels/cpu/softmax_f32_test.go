@@ -84,3 +84,50 @@ func TestSoftmax32SpecialValues(t *testing.T) {
 	require.Equal(t, float32(0), dx[4], "a -Inf logit's gradient")
 	require.Equal(t, []float32{0, 0, 0}, dx[6:])
 }
+
+// TestShortRowsBits: rows shorter than a block (cross-entropy over 10
+// classes) go through shortRows, which must give the bits of the row
+// methods, NaN, ±Inf and label smoothing included.
+func TestShortRowsBits(t *testing.T) {
+	r := newRand(t)
+	for cols := 1; cols < 16; cols++ {
+		rows := 1 + r.IntN(150)
+		x := make([]float32, rows*cols)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 8)
+			switch r.IntN(60) {
+			case 0:
+				x[i] = float32(math.NaN())
+			case 1:
+				x[i] = float32(math.Inf(-1))
+			case 2:
+				x[i] = float32(math.Inf(1))
+			}
+		}
+		labels, dloss := make([]int32, rows), make([]float32, rows)
+		for i := range labels {
+			labels[i], dloss[i] = int32(r.IntN(cols)), float32(r.NormFloat64())
+		}
+		for _, s := range []float64{0, 0.1} {
+			run := func(short int) ([]float32, []float32) {
+				defer func(old int) { shortRowCols = old }(shortRowCols)
+				shortRowCols = short
+				loss, dx := make([]float32, rows), make([]float32, rows*cols)
+				crossEntropy32(loss, x, labels, rows, cols, s)
+				crossEntropyBackward32(dx, x, labels, dloss, rows, cols, s)
+				return loss, dx
+			}
+			wantLoss, wantDx := run(0)
+			gotLoss, gotDx := run(16)
+			bits := func(v []float32) []uint32 {
+				b := make([]uint32, len(v))
+				for i, f := range v {
+					b[i] = math.Float32bits(f)
+				}
+				return b
+			}
+			require.Equal(t, bits(wantLoss), bits(gotLoss), "loss, %d×%d, smoothing %g", rows, cols, s)
+			require.Equal(t, bits(wantDx), bits(gotDx), "dx, %d×%d, smoothing %g", rows, cols, s)
+		}
+	}
+}
