@@ -265,16 +265,15 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 			clear(lanes)
 		}
 		// finish ends a block: the lanes of each float sum add up into blk.
+		// laneSum's order, a lane (a contiguous run of outputs) at a time.
 		finish := func(n int) {
 			if !floatSum {
 				return
 			}
+			l0, l1, l2, l3 := lanes[:n], lanes[width:][:n], lanes[2*width:][:n], lanes[3*width:][:n]
+			l4, l5, l6, l7 := lanes[4*width:][:n], lanes[5*width:][:n], lanes[6*width:][:n], lanes[7*width:][:n]
 			for g := range blk[:n] {
-				var a [sumLanes]float64
-				for j := range a {
-					a[j] = lanes[j*width+g]
-				}
-				blk[g].sum = laneSum(&a)
+				blk[g].sum = ((l0[g] + l1[g]) + (l2[g] + l3[g])) + ((l4[g] + l5[g]) + (l6[g] + l7[g]))
 			}
 			clear(lanes)
 		}
@@ -290,7 +289,9 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 				for i := 0; i < run; {
 					p := pos + i
 					if p%sumBlock == 0 { // a new block
-						finish(n)
+						if p > 0 {
+							finish(n) // the first block has nothing to finish
+						}
 						for g, v := range src[w.off[0]+i*s:][:n] {
 							if p > 0 {
 								tot[g] = combine(r.op, tot[g], blk[g])
