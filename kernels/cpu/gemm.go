@@ -24,6 +24,10 @@ type microKernel[T float] struct {
 	mr, nr     int
 	kc, mc, nc int // block sizes: depth of a K slice, rows of a packed A block, columns of a packed B block
 	run        func(k int, a, b, c []T, ldc int, acc bool)
+	// edges[e] is run for the first 2e+2 rows only (a still k-major with
+	// mr elements a step, c needing 2e+1 rows), for slivers of fewer rows
+	// than mr; none for the portable kernel.
+	edges []func(k int, a, b, c []T, ldc int, acc bool)
 }
 
 // matView is a matrix read through strides: element (i, j) is
@@ -206,12 +210,20 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 					for jr := 0; jr < nb; jr += nr {
 						bs := s.b[jr*kb : (jr+nr)*kb]
 						off := (ic+ir)*ldc + jc + jr
-						if ir+mr <= mb && jr+nr <= nb {
-							kern.run(kb, as, bs, C[off:], ldc, pc > 0)
+						rows, run := min(mr, mb-ir), kern.run
+						if e := (rows+1)/2 - 1; rows < mr && e < len(kern.edges) {
+							run = kern.edges[e] // computes 2e+2 rows
+							if rows == 2*e+2 && jr+nr <= nb {
+								run(kb, as, bs, C[off:], ldc, pc > 0)
+								continue
+							}
+						}
+						if rows == mr && jr+nr <= nb {
+							run(kb, as, bs, C[off:], ldc, pc > 0)
 							continue
 						}
-						kern.run(kb, as, bs, s.tile, nr, false)
-						for i := range min(mr, mb-ir) {
+						run(kb, as, bs, s.tile, nr, false)
+						for i := range rows {
 							row, t := C[off+i*ldc:off+i*ldc+min(nr, nb-jr)], s.tile[i*nr:]
 							for j := range row {
 								if pc > 0 {
