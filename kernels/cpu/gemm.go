@@ -12,22 +12,24 @@ import (
 // the blocking that suits it. run computes, for i < mr and j < nr,
 //
 //	t := T(0)
-//	for p := range k { t += a[p*mr+i] * b[p*nr+j] }
+//	for p := range k { t += a[p*mr+i] * b[p*ldb+j] }
 //	if acc { c[i*ldc+j] += t } else { c[i*ldc+j] = t }
 //
-// from an MR-tall sliver of A and an NR-wide sliver of B, both k-major (as
-// packA and packB lay them out); a and b hold at least k*mr and k*nr
-// elements and c at least (mr-1)*ldc+nr. Each kernel sums over p in order,
-// so its results depend on k and the data alone.
+// from an MR-tall sliver of A, k-major as packA lays it out, and an
+// NR-wide sliver of B: packed by packB (ldb = nr), or read in place from a
+// row-major B (ldb its row stride; see gemmBlock). a holds at least k*mr
+// elements, b (k-1)*ldb+nr and c (mr-1)*ldc+nr. Each kernel sums over p
+// in order, so its results depend on k and the data alone, not on where
+// the B sliver lies.
 type microKernel[T float] struct {
 	name       string
 	mr, nr     int
 	kc, mc, nc int // block sizes: depth of a K slice, rows of a packed A block, columns of a packed B block
-	run        func(k int, a, b, c []T, ldc int, acc bool)
+	run        func(k int, a, b []T, ldb int, c []T, ldc int, acc bool)
 	// edges[e] is run for the first 2e+2 rows only (a still k-major with
 	// mr elements a step, c needing 2e+1 rows), for slivers of fewer rows
 	// than mr; none for the portable kernel.
-	edges []func(k int, a, b, c []T, ldc int, acc bool)
+	edges []func(k int, a, b []T, ldb int, c []T, ldc int, acc bool)
 }
 
 // matView is a matrix read through strides: element (i, j) is
@@ -44,11 +46,11 @@ type matView[T float] struct {
 // where the target always has FMA (arm64, GOAMD64=v3), so the last bits can
 // differ from the assembly kernels, which always fuse, but never between
 // two runs of one build.
-func gemmGo[T float](k int, a, b, c []T, ldc int, acc bool) {
+func gemmGo[T float](k int, a, b []T, ldb int, c []T, ldc int, acc bool) {
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 T
-	a, b = a[:4*k], b[:4*k]
+	a = a[:4*k]
 	for p := 0; p < len(a); p += 4 {
-		ap, bp := a[p:p+4:p+4], b[p:p+4:p+4]
+		ap, bp := a[p:p+4:p+4], b[p/4*ldb:p/4*ldb+4]
 		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
 		c00 += a0 * b0
@@ -197,32 +199,40 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 	nc := min(kern.nc, (j1-j0+nr-1)/nr*nr)
 	s := getScratch[T](mc*kc, kc*nc, mr*nr)
 	defer putScratch(s)
+	direct := inPlaceB(B, int(unsafe.Sizeof(T(0))))
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			packB(s.b, B, pc, jc, kb, nb, nr)
+			if full := nb / nr * nr; !direct {
+				packB(s.b, B, pc, jc, kb, nb, nr)
+			} else if full < nb {
+				packB(s.b[full*kb:], B, pc, jc+full, kb, nb-full, nr) // the last, narrower sliver
+			}
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(s.a, A, ic, pc, mb, kb, mr)
 				for ir := 0; ir < mb; ir += mr {
 					as := s.a[ir*kb : (ir+mr)*kb]
 					for jr := 0; jr < nb; jr += nr {
-						bs := s.b[jr*kb : (jr+nr)*kb]
+						bs, ldb := s.b[jr*kb:(jr+nr)*kb], nr
+						if direct && jr+nr <= nb {
+							bs, ldb = B.data[B.off+pc*B.rs+jc+jr:], B.rs
+						}
 						off := (ic+ir)*ldc + jc + jr
 						rows, run := min(mr, mb-ir), kern.run
 						if e := (rows+1)/2 - 1; rows < mr && e < len(kern.edges) {
 							run = kern.edges[e] // computes 2e+2 rows
 							if rows == 2*e+2 && jr+nr <= nb {
-								run(kb, as, bs, C[off:], ldc, pc > 0)
+								run(kb, as, bs, ldb, C[off:], ldc, pc > 0)
 								continue
 							}
 						}
 						if rows == mr && jr+nr <= nb {
-							run(kb, as, bs, C[off:], ldc, pc > 0)
+							run(kb, as, bs, ldb, C[off:], ldc, pc > 0)
 							continue
 						}
-						run(kb, as, bs, s.tile, nr, false)
+						run(kb, as, bs, ldb, s.tile, nr, false)
 						for i := range rows {
 							row, t := C[off+i*ldc:off+i*ldc+min(nr, nb-jr)], s.tile[i*nr:]
 							for j := range row {
@@ -238,6 +248,19 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 			}
 		}
 	}
+}
+
+// inPlaceB reports whether gemmBlock reads B's full-width slivers where B
+// lies instead of packing them: B row-major (a unit column stride, as the
+// im2col columns of a convolution and the batch of a weight gradient), and
+// a row stride that spreads a sliver's rows over all of L1's sets. A
+// sliver is read once per MR rows of A; packing it first copied it once
+// more, 15% of a convolution's forward product. A row stride of a multiple
+// of 128 bytes (every power of two from 32 floats) maps a sliver's rows to
+// a half or fewer of the 64 sets, where they evict each other: such a B
+// is packed.
+func inPlaceB[T float](B matView[T], size int) bool {
+	return B.cs == 1 && B.rs*size%128 != 0
 }
 
 // packA copies rows [i0, i0+mb) and columns [p0, p0+kb) of A into dst as

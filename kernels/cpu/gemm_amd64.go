@@ -15,31 +15,31 @@ var gemmKernels32, gemmKernels64 = func() ([]microKernel[float32], []microKernel
 	var k64 []microKernel[float64]
 	if cpu.X86.HasAVX512F {
 		k32 = append(k32, microKernel[float32]{name: "avx512", mr: 14, nr: 32, kc: 256, mc: 168, nc: 1024, run: sgemmAVX512,
-			edges: []func(int, []float32, []float32, []float32, int, bool){sgemmAVX512Rows2, sgemmAVX512Rows4, sgemmAVX512Rows6, sgemmAVX512Rows8, sgemmAVX512Rows10, sgemmAVX512Rows12}})
+			edges: []func(int, []float32, []float32, int, []float32, int, bool){sgemmAVX512Rows2, sgemmAVX512Rows4, sgemmAVX512Rows6, sgemmAVX512Rows8, sgemmAVX512Rows10, sgemmAVX512Rows12}})
 		k64 = append(k64, microKernel[float64]{name: "avx512", mr: 14, nr: 16, kc: 256, mc: 112, nc: 512, run: dgemmAVX512,
-			edges: []func(int, []float64, []float64, []float64, int, bool){dgemmAVX512Rows2, dgemmAVX512Rows4, dgemmAVX512Rows6, dgemmAVX512Rows8, dgemmAVX512Rows10, dgemmAVX512Rows12}})
+			edges: []func(int, []float64, []float64, int, []float64, int, bool){dgemmAVX512Rows2, dgemmAVX512Rows4, dgemmAVX512Rows6, dgemmAVX512Rows8, dgemmAVX512Rows10, dgemmAVX512Rows12}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		k32 = append(k32, microKernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 144, nc: 2048, run: sgemmAVX2,
-			edges: []func(int, []float32, []float32, []float32, int, bool){sgemmAVX2Rows2, sgemmAVX2Rows4}})
+			edges: []func(int, []float32, []float32, int, []float32, int, bool){sgemmAVX2Rows2, sgemmAVX2Rows4}})
 		k64 = append(k64, microKernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, mc: 96, nc: 1024, run: dgemmAVX2,
-			edges: []func(int, []float64, []float64, []float64, int, bool){dgemmAVX2Rows2, dgemmAVX2Rows4}})
+			edges: []func(int, []float64, []float64, int, []float64, int, bool){dgemmAVX2Rows2, dgemmAVX2Rows4}})
 	}
 	return append(k32, goKernel32), append(k64, goKernel64)
 }()
 
 // sgemmAVX512 is gemmGo's loop (see microKernel) for a 14×32 float32 tile,
 // with one FMA per product.
-func sgemmAVX512(k int, a, b, c []float32, ldc int, acc bool)
+func sgemmAVX512(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
 
 // dgemmAVX512 is sgemmAVX512 for a 14×16 float64 tile.
-func dgemmAVX512(k int, a, b, c []float64, ldc int, acc bool)
+func dgemmAVX512(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
 
 // sgemmAVX2 is sgemmAVX512 on ymm registers for a 6×16 float32 tile.
-func sgemmAVX2(k int, a, b, c []float32, ldc int, acc bool)
+func sgemmAVX2(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
 
 // dgemmAVX2 is sgemmAVX2 for a 6×8 float64 tile.
-func dgemmAVX2(k int, a, b, c []float64, ldc int, acc bool)
+func dgemmAVX2(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
 
 // The edge kernels compute the first 2, 4, ... rows of their full
 // kernel's tile from the same packed A sliver (a[p*MR+i], MR the full
@@ -47,22 +47,22 @@ func dgemmAVX2(k int, a, b, c []float64, ldc int, acc bool)
 // row's sums are the full kernel's, bit for bit, without the work of the
 // padding rows (12 of the 14 in the last sliver of a 128-row product).
 
-func sgemmAVX512Rows2(k int, a, b, c []float32, ldc int, acc bool)
-func sgemmAVX512Rows4(k int, a, b, c []float32, ldc int, acc bool)
-func sgemmAVX512Rows6(k int, a, b, c []float32, ldc int, acc bool)
-func sgemmAVX512Rows8(k int, a, b, c []float32, ldc int, acc bool)
-func sgemmAVX512Rows10(k int, a, b, c []float32, ldc int, acc bool)
-func sgemmAVX512Rows12(k int, a, b, c []float32, ldc int, acc bool)
-func dgemmAVX512Rows2(k int, a, b, c []float64, ldc int, acc bool)
-func dgemmAVX512Rows4(k int, a, b, c []float64, ldc int, acc bool)
-func dgemmAVX512Rows6(k int, a, b, c []float64, ldc int, acc bool)
-func dgemmAVX512Rows8(k int, a, b, c []float64, ldc int, acc bool)
-func dgemmAVX512Rows10(k int, a, b, c []float64, ldc int, acc bool)
-func dgemmAVX512Rows12(k int, a, b, c []float64, ldc int, acc bool)
-func sgemmAVX2Rows2(k int, a, b, c []float32, ldc int, acc bool)
-func sgemmAVX2Rows4(k int, a, b, c []float32, ldc int, acc bool)
-func dgemmAVX2Rows2(k int, a, b, c []float64, ldc int, acc bool)
-func dgemmAVX2Rows4(k int, a, b, c []float64, ldc int, acc bool)
+func sgemmAVX512Rows2(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512Rows4(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512Rows6(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512Rows8(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512Rows10(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512Rows12(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func dgemmAVX512Rows2(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512Rows4(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512Rows6(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512Rows8(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512Rows10(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512Rows12(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+func sgemmAVX2Rows2(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX2Rows4(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+func dgemmAVX2Rows2(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX2Rows4(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
 
 // packF32 is the float32 packing transpose packSliver uses, the fastest of
 // transposes32; transpose8 is the float64 one, transpose8AVX512 with

@@ -8,20 +8,24 @@
 // ymm accumulators, as gemm_avx512_amd64.s does with zmm registers.
 //
 // Each micro-kernel keeps an MR×NR tile of C in registers (MR rows of NR/L
-// vectors of L lanes), and per step p of k loads one k-major row of the B
-// sliver (NR elements), broadcasts each of the MR elements of the A sliver
-// in turn and multiplies-adds it into that row's accumulators
-// (VFMADD231: acc += bcast(a[p*MR+i]) * b[p*NR:(p+1)*NR]). Steps run four
+// vectors of L lanes), and per step p of k loads one row of the B sliver
+// (NR elements at b + p*ldb: ldb is NR for a packed sliver, B's row
+// stride for one read in place), broadcasts each of the MR elements of
+// the A sliver in turn and multiplies-adds it into that row's accumulators
+// (VFMADD231: acc += bcast(a[p*MR+i]) * b[p*ldb:p*ldb+NR]). Steps run four
 // to a loop iteration, then one at a time; the sum over p stays in order.
 // At the end the tile is added to C (acc) or written over it.
 
-// func sgemmAVX2(k int, a, b, c []float32, ldc int, acc bool)
-TEXT ·sgemmAVX2(SB), NOSPLIT, $0-89
+// func sgemmAVX2(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+TEXT ·sgemmAVX2(SB), NOSPLIT, $0-97
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
+	MOVQ ldb+56(FP), R9
+	SHLQ $2, R9
+	LEAQ (R9)(R9*2), R11
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
 	SHLQ $2, R8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -58,8 +62,8 @@ loop4:
 	VBROADCASTSS 20(SI), Y15
 	VFMADD231PS Y15, Y12, Y10
 	VFMADD231PS Y15, Y13, Y11
-	VMOVUPS 64(DI), Y12
-	VMOVUPS 96(DI), Y13
+	VMOVUPS 0(DI)(R9*1), Y12
+	VMOVUPS 32(DI)(R9*1), Y13
 	VBROADCASTSS 24(SI), Y14
 	VFMADD231PS Y14, Y12, Y0
 	VFMADD231PS Y14, Y13, Y1
@@ -78,8 +82,8 @@ loop4:
 	VBROADCASTSS 44(SI), Y15
 	VFMADD231PS Y15, Y12, Y10
 	VFMADD231PS Y15, Y13, Y11
-	VMOVUPS 128(DI), Y12
-	VMOVUPS 160(DI), Y13
+	VMOVUPS 0(DI)(R9*2), Y12
+	VMOVUPS 32(DI)(R9*2), Y13
 	VBROADCASTSS 48(SI), Y14
 	VFMADD231PS Y14, Y12, Y0
 	VFMADD231PS Y14, Y13, Y1
@@ -98,8 +102,8 @@ loop4:
 	VBROADCASTSS 68(SI), Y15
 	VFMADD231PS Y15, Y12, Y10
 	VFMADD231PS Y15, Y13, Y11
-	VMOVUPS 192(DI), Y12
-	VMOVUPS 224(DI), Y13
+	VMOVUPS 0(DI)(R11*1), Y12
+	VMOVUPS 32(DI)(R11*1), Y13
 	VBROADCASTSS 72(SI), Y14
 	VFMADD231PS Y14, Y12, Y0
 	VFMADD231PS Y14, Y13, Y1
@@ -119,7 +123,7 @@ loop4:
 	VFMADD231PS Y15, Y12, Y10
 	VFMADD231PS Y15, Y13, Y11
 	ADDQ $96, SI
-	ADDQ $256, DI
+	LEAQ (DI)(R9*4), DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -148,11 +152,11 @@ loop1:
 	VFMADD231PS Y15, Y12, Y10
 	VFMADD231PS Y15, Y13, Y11
 	ADDQ $24, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNZ loop1
 store:
-	CMPB acc+88(FP), $0
+	CMPB acc+96(FP), $0
 	JEQ overwrite
 	VADDPS 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
@@ -206,13 +210,16 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func dgemmAVX2(k int, a, b, c []float64, ldc int, acc bool)
-TEXT ·dgemmAVX2(SB), NOSPLIT, $0-89
+// func dgemmAVX2(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+TEXT ·dgemmAVX2(SB), NOSPLIT, $0-97
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
+	MOVQ ldb+56(FP), R9
+	SHLQ $3, R9
+	LEAQ (R9)(R9*2), R11
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
 	SHLQ $3, R8
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
@@ -249,8 +256,8 @@ loop4:
 	VBROADCASTSD 40(SI), Y15
 	VFMADD231PD Y15, Y12, Y10
 	VFMADD231PD Y15, Y13, Y11
-	VMOVUPS 64(DI), Y12
-	VMOVUPS 96(DI), Y13
+	VMOVUPS 0(DI)(R9*1), Y12
+	VMOVUPS 32(DI)(R9*1), Y13
 	VBROADCASTSD 48(SI), Y14
 	VFMADD231PD Y14, Y12, Y0
 	VFMADD231PD Y14, Y13, Y1
@@ -269,8 +276,8 @@ loop4:
 	VBROADCASTSD 88(SI), Y15
 	VFMADD231PD Y15, Y12, Y10
 	VFMADD231PD Y15, Y13, Y11
-	VMOVUPS 128(DI), Y12
-	VMOVUPS 160(DI), Y13
+	VMOVUPS 0(DI)(R9*2), Y12
+	VMOVUPS 32(DI)(R9*2), Y13
 	VBROADCASTSD 96(SI), Y14
 	VFMADD231PD Y14, Y12, Y0
 	VFMADD231PD Y14, Y13, Y1
@@ -289,8 +296,8 @@ loop4:
 	VBROADCASTSD 136(SI), Y15
 	VFMADD231PD Y15, Y12, Y10
 	VFMADD231PD Y15, Y13, Y11
-	VMOVUPS 192(DI), Y12
-	VMOVUPS 224(DI), Y13
+	VMOVUPS 0(DI)(R11*1), Y12
+	VMOVUPS 32(DI)(R11*1), Y13
 	VBROADCASTSD 144(SI), Y14
 	VFMADD231PD Y14, Y12, Y0
 	VFMADD231PD Y14, Y13, Y1
@@ -310,7 +317,7 @@ loop4:
 	VFMADD231PD Y15, Y12, Y10
 	VFMADD231PD Y15, Y13, Y11
 	ADDQ $192, SI
-	ADDQ $256, DI
+	LEAQ (DI)(R9*4), DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -339,11 +346,11 @@ loop1:
 	VFMADD231PD Y15, Y12, Y10
 	VFMADD231PD Y15, Y13, Y11
 	ADDQ $48, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNZ loop1
 store:
-	CMPB acc+88(FP), $0
+	CMPB acc+96(FP), $0
 	JEQ overwrite
 	VADDPD 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
@@ -397,13 +404,16 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmAVX2Rows2(k int, a, b, c []float32, ldc int, acc bool)
-TEXT ·sgemmAVX2Rows2(SB), NOSPLIT, $0-89
+// func sgemmAVX2Rows2(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+TEXT ·sgemmAVX2Rows2(SB), NOSPLIT, $0-97
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
+	MOVQ ldb+56(FP), R9
+	SHLQ $2, R9
+	LEAQ (R9)(R9*2), R11
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
 	SHLQ $2, R8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -420,24 +430,24 @@ loop4:
 	VBROADCASTSS 4(SI), Y7
 	VFMADD231PS Y7, Y4, Y2
 	VFMADD231PS Y7, Y5, Y3
-	VMOVUPS 64(DI), Y4
-	VMOVUPS 96(DI), Y5
+	VMOVUPS 0(DI)(R9*1), Y4
+	VMOVUPS 32(DI)(R9*1), Y5
 	VBROADCASTSS 24(SI), Y6
 	VFMADD231PS Y6, Y4, Y0
 	VFMADD231PS Y6, Y5, Y1
 	VBROADCASTSS 28(SI), Y7
 	VFMADD231PS Y7, Y4, Y2
 	VFMADD231PS Y7, Y5, Y3
-	VMOVUPS 128(DI), Y4
-	VMOVUPS 160(DI), Y5
+	VMOVUPS 0(DI)(R9*2), Y4
+	VMOVUPS 32(DI)(R9*2), Y5
 	VBROADCASTSS 48(SI), Y6
 	VFMADD231PS Y6, Y4, Y0
 	VFMADD231PS Y6, Y5, Y1
 	VBROADCASTSS 52(SI), Y7
 	VFMADD231PS Y7, Y4, Y2
 	VFMADD231PS Y7, Y5, Y3
-	VMOVUPS 192(DI), Y4
-	VMOVUPS 224(DI), Y5
+	VMOVUPS 0(DI)(R11*1), Y4
+	VMOVUPS 32(DI)(R11*1), Y5
 	VBROADCASTSS 72(SI), Y6
 	VFMADD231PS Y6, Y4, Y0
 	VFMADD231PS Y6, Y5, Y1
@@ -445,7 +455,7 @@ loop4:
 	VFMADD231PS Y7, Y4, Y2
 	VFMADD231PS Y7, Y5, Y3
 	ADDQ $96, SI
-	ADDQ $256, DI
+	LEAQ (DI)(R9*4), DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -462,11 +472,11 @@ loop1:
 	VFMADD231PS Y7, Y4, Y2
 	VFMADD231PS Y7, Y5, Y3
 	ADDQ $24, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNZ loop1
 store:
-	CMPB acc+88(FP), $0
+	CMPB acc+96(FP), $0
 	JEQ overwrite
 	VADDPS 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
@@ -488,13 +498,16 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func sgemmAVX2Rows4(k int, a, b, c []float32, ldc int, acc bool)
-TEXT ·sgemmAVX2Rows4(SB), NOSPLIT, $0-89
+// func sgemmAVX2Rows4(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
+TEXT ·sgemmAVX2Rows4(SB), NOSPLIT, $0-97
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
+	MOVQ ldb+56(FP), R9
+	SHLQ $2, R9
+	LEAQ (R9)(R9*2), R11
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
 	SHLQ $2, R8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -521,8 +534,8 @@ loop4:
 	VBROADCASTSS 12(SI), Y11
 	VFMADD231PS Y11, Y8, Y6
 	VFMADD231PS Y11, Y9, Y7
-	VMOVUPS 64(DI), Y8
-	VMOVUPS 96(DI), Y9
+	VMOVUPS 0(DI)(R9*1), Y8
+	VMOVUPS 32(DI)(R9*1), Y9
 	VBROADCASTSS 24(SI), Y10
 	VFMADD231PS Y10, Y8, Y0
 	VFMADD231PS Y10, Y9, Y1
@@ -535,8 +548,8 @@ loop4:
 	VBROADCASTSS 36(SI), Y11
 	VFMADD231PS Y11, Y8, Y6
 	VFMADD231PS Y11, Y9, Y7
-	VMOVUPS 128(DI), Y8
-	VMOVUPS 160(DI), Y9
+	VMOVUPS 0(DI)(R9*2), Y8
+	VMOVUPS 32(DI)(R9*2), Y9
 	VBROADCASTSS 48(SI), Y10
 	VFMADD231PS Y10, Y8, Y0
 	VFMADD231PS Y10, Y9, Y1
@@ -549,8 +562,8 @@ loop4:
 	VBROADCASTSS 60(SI), Y11
 	VFMADD231PS Y11, Y8, Y6
 	VFMADD231PS Y11, Y9, Y7
-	VMOVUPS 192(DI), Y8
-	VMOVUPS 224(DI), Y9
+	VMOVUPS 0(DI)(R11*1), Y8
+	VMOVUPS 32(DI)(R11*1), Y9
 	VBROADCASTSS 72(SI), Y10
 	VFMADD231PS Y10, Y8, Y0
 	VFMADD231PS Y10, Y9, Y1
@@ -564,7 +577,7 @@ loop4:
 	VFMADD231PS Y11, Y8, Y6
 	VFMADD231PS Y11, Y9, Y7
 	ADDQ $96, SI
-	ADDQ $256, DI
+	LEAQ (DI)(R9*4), DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -587,11 +600,11 @@ loop1:
 	VFMADD231PS Y11, Y8, Y6
 	VFMADD231PS Y11, Y9, Y7
 	ADDQ $24, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNZ loop1
 store:
-	CMPB acc+88(FP), $0
+	CMPB acc+96(FP), $0
 	JEQ overwrite
 	VADDPS 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
@@ -629,13 +642,16 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func dgemmAVX2Rows2(k int, a, b, c []float64, ldc int, acc bool)
-TEXT ·dgemmAVX2Rows2(SB), NOSPLIT, $0-89
+// func dgemmAVX2Rows2(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+TEXT ·dgemmAVX2Rows2(SB), NOSPLIT, $0-97
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
+	MOVQ ldb+56(FP), R9
+	SHLQ $3, R9
+	LEAQ (R9)(R9*2), R11
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
 	SHLQ $3, R8
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
@@ -652,24 +668,24 @@ loop4:
 	VBROADCASTSD 8(SI), Y7
 	VFMADD231PD Y7, Y4, Y2
 	VFMADD231PD Y7, Y5, Y3
-	VMOVUPS 64(DI), Y4
-	VMOVUPS 96(DI), Y5
+	VMOVUPS 0(DI)(R9*1), Y4
+	VMOVUPS 32(DI)(R9*1), Y5
 	VBROADCASTSD 48(SI), Y6
 	VFMADD231PD Y6, Y4, Y0
 	VFMADD231PD Y6, Y5, Y1
 	VBROADCASTSD 56(SI), Y7
 	VFMADD231PD Y7, Y4, Y2
 	VFMADD231PD Y7, Y5, Y3
-	VMOVUPS 128(DI), Y4
-	VMOVUPS 160(DI), Y5
+	VMOVUPS 0(DI)(R9*2), Y4
+	VMOVUPS 32(DI)(R9*2), Y5
 	VBROADCASTSD 96(SI), Y6
 	VFMADD231PD Y6, Y4, Y0
 	VFMADD231PD Y6, Y5, Y1
 	VBROADCASTSD 104(SI), Y7
 	VFMADD231PD Y7, Y4, Y2
 	VFMADD231PD Y7, Y5, Y3
-	VMOVUPS 192(DI), Y4
-	VMOVUPS 224(DI), Y5
+	VMOVUPS 0(DI)(R11*1), Y4
+	VMOVUPS 32(DI)(R11*1), Y5
 	VBROADCASTSD 144(SI), Y6
 	VFMADD231PD Y6, Y4, Y0
 	VFMADD231PD Y6, Y5, Y1
@@ -677,7 +693,7 @@ loop4:
 	VFMADD231PD Y7, Y4, Y2
 	VFMADD231PD Y7, Y5, Y3
 	ADDQ $192, SI
-	ADDQ $256, DI
+	LEAQ (DI)(R9*4), DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -694,11 +710,11 @@ loop1:
 	VFMADD231PD Y7, Y4, Y2
 	VFMADD231PD Y7, Y5, Y3
 	ADDQ $48, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNZ loop1
 store:
-	CMPB acc+88(FP), $0
+	CMPB acc+96(FP), $0
 	JEQ overwrite
 	VADDPD 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
@@ -720,13 +736,16 @@ overwrite:
 	VZEROUPPER
 	RET
 
-// func dgemmAVX2Rows4(k int, a, b, c []float64, ldc int, acc bool)
-TEXT ·dgemmAVX2Rows4(SB), NOSPLIT, $0-89
+// func dgemmAVX2Rows4(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+TEXT ·dgemmAVX2Rows4(SB), NOSPLIT, $0-97
 	MOVQ k+0(FP), CX
 	MOVQ a_base+8(FP), SI
 	MOVQ b_base+32(FP), DI
-	MOVQ c_base+56(FP), DX
-	MOVQ ldc+80(FP), R8
+	MOVQ ldb+56(FP), R9
+	SHLQ $3, R9
+	LEAQ (R9)(R9*2), R11
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
 	SHLQ $3, R8
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
@@ -753,8 +772,8 @@ loop4:
 	VBROADCASTSD 24(SI), Y11
 	VFMADD231PD Y11, Y8, Y6
 	VFMADD231PD Y11, Y9, Y7
-	VMOVUPS 64(DI), Y8
-	VMOVUPS 96(DI), Y9
+	VMOVUPS 0(DI)(R9*1), Y8
+	VMOVUPS 32(DI)(R9*1), Y9
 	VBROADCASTSD 48(SI), Y10
 	VFMADD231PD Y10, Y8, Y0
 	VFMADD231PD Y10, Y9, Y1
@@ -767,8 +786,8 @@ loop4:
 	VBROADCASTSD 72(SI), Y11
 	VFMADD231PD Y11, Y8, Y6
 	VFMADD231PD Y11, Y9, Y7
-	VMOVUPS 128(DI), Y8
-	VMOVUPS 160(DI), Y9
+	VMOVUPS 0(DI)(R9*2), Y8
+	VMOVUPS 32(DI)(R9*2), Y9
 	VBROADCASTSD 96(SI), Y10
 	VFMADD231PD Y10, Y8, Y0
 	VFMADD231PD Y10, Y9, Y1
@@ -781,8 +800,8 @@ loop4:
 	VBROADCASTSD 120(SI), Y11
 	VFMADD231PD Y11, Y8, Y6
 	VFMADD231PD Y11, Y9, Y7
-	VMOVUPS 192(DI), Y8
-	VMOVUPS 224(DI), Y9
+	VMOVUPS 0(DI)(R11*1), Y8
+	VMOVUPS 32(DI)(R11*1), Y9
 	VBROADCASTSD 144(SI), Y10
 	VFMADD231PD Y10, Y8, Y0
 	VFMADD231PD Y10, Y9, Y1
@@ -796,7 +815,7 @@ loop4:
 	VFMADD231PD Y11, Y8, Y6
 	VFMADD231PD Y11, Y9, Y7
 	ADDQ $192, SI
-	ADDQ $256, DI
+	LEAQ (DI)(R9*4), DI
 	SUBQ $4, CX
 	CMPQ CX, $4
 	JGE loop4
@@ -819,11 +838,11 @@ loop1:
 	VFMADD231PD Y11, Y8, Y6
 	VFMADD231PD Y11, Y9, Y7
 	ADDQ $48, SI
-	ADDQ $64, DI
+	ADDQ R9, DI
 	DECQ CX
 	JNZ loop1
 store:
-	CMPB acc+88(FP), $0
+	CMPB acc+96(FP), $0
 	JEQ overwrite
 	VADDPD 0(DX), Y0, Y0
 	VMOVUPS Y0, 0(DX)
