@@ -219,32 +219,42 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 						if direct && jr+nr <= nb {
 							bs, ldb = B.data[B.off+pc*B.rs+jc+jr:], B.rs
 						}
-						off := (ic+ir)*ldc + jc + jr
-						rows, run := min(mr, mb-ir), kern.run
-						if e := (rows+1)/2 - 1; rows < mr && e < len(kern.edges) {
-							run = kern.edges[e] // computes 2e+2 rows
-							if rows == 2*e+2 && jr+nr <= nb {
-								run(kb, as, bs, ldb, C[off:], ldc, pc > 0)
-								continue
-							}
-						}
-						if rows == mr && jr+nr <= nb {
-							run(kb, as, bs, ldb, C[off:], ldc, pc > 0)
-							continue
-						}
-						run(kb, as, bs, ldb, s.tile, nr, false)
-						for i := range rows {
-							row, t := C[off+i*ldc:off+i*ldc+min(nr, nb-jr)], s.tile[i*nr:]
-							for j := range row {
-								if pc > 0 {
-									row[j] += t[j]
-								} else {
-									row[j] = t[j]
-								}
-							}
-						}
+						runTile(kern, kb, as, bs, ldb, C[(ic+ir)*ldc+jc+jr:], ldc, min(mr, mb-ir), min(nr, nb-jr), pc > 0, s.tile)
 					}
 				}
+			}
+		}
+	}
+}
+
+// runTile computes one rows×cols tile of C (rows <= mr, cols <= nr) from
+// an A and a B sliver: c = Σ_p a·b over this K slice, added to c when acc.
+// A full tile goes straight to c; a shorter one through the edge kernel
+// that covers its rows, straight to c as well when that kernel's rows and
+// the columns fit, else through tile (mr*nr scratch), of which only the
+// tile's part is copied.
+func runTile[T float](kern microKernel[T], kb int, as, bs []T, ldb int, c []T, ldc, rows, cols int, acc bool, tile []T) {
+	mr, nr := kern.mr, kern.nr
+	run := kern.run
+	if e := (rows+1)/2 - 1; rows < mr && e < len(kern.edges) {
+		run = kern.edges[e] // computes 2e+2 rows
+		if rows == 2*e+2 && cols == nr {
+			run(kb, as, bs, ldb, c, ldc, acc)
+			return
+		}
+	}
+	if rows == mr && cols == nr {
+		run(kb, as, bs, ldb, c, ldc, acc)
+		return
+	}
+	run(kb, as, bs, ldb, tile, nr, false)
+	for i := range rows {
+		row, t := c[i*ldc:i*ldc+cols], tile[i*nr:]
+		for j := range row {
+			if acc {
+				row[j] += t[j]
+			} else {
+				row[j] = t[j]
 			}
 		}
 	}
