@@ -262,15 +262,17 @@ func runTile[T float](kern microKernel[T], kb int, as, bs []T, ldb int, c []T, l
 
 // inPlaceB reports whether gemmBlock reads B's full-width slivers where B
 // lies instead of packing them: B row-major (a unit column stride, as the
-// im2col columns of a convolution and the batch of a weight gradient), and
-// a row stride that spreads a sliver's rows over all of L1's sets. A
-// sliver is read once per MR rows of A; packing it first copied it once
-// more, 15% of a convolution's forward product. A row stride of a multiple
-// of 128 bytes (every power of two from 32 floats) maps a sliver's rows to
-// a half or fewer of the 64 sets, where they evict each other: such a B
-// is packed.
+// im2col columns of a convolution, the batch of a weight gradient and the
+// weights of an input gradient) with a row stride that is not a multiple
+// of 4 KiB. A sliver is read once per MR rows of A; packing it first
+// copied it once more (15% of a convolution's forward product; 10% of the
+// MLP's 128×256×128 products, 50% of its 10×128×128 one). At a multiple
+// of 4 KiB (1024 floats and up, a power of two) a sliver's rows share one
+// or two of L1's 64 sets and evict each other: gemm n=1024 ran 2-7%
+// slower in place, so such a B is packed. 1 and 2 KiB strides, in half or
+// a quarter of the sets, still ran 10% faster in place (n=256 and 512).
 func inPlaceB[T float](B matView[T], size int) bool {
-	return B.cs == 1 && B.rs*size%128 != 0
+	return B.cs == 1 && B.rs*size%4096 != 0
 }
 
 // packA copies rows [i0, i0+mb) and columns [p0, p0+kb) of A into dst as
