@@ -15,8 +15,9 @@ var (
 
 // Unary computes dst[i] = op(src[i]; p) for float dtypes, as the reference
 // definitions in device/elementwise.go say. Float32 Exp, Log, Tanh, Sigmoid,
-// GELU, Log1p and Expm1 run the float32 kernels of unary_f32.go and
-// unary_more_f32.go, within the ulp bounds their doc comments state; Neg, Abs, Sign, Sqrt, ReLU and LeakyReLU run the vector
+// GELU, Log1p, Expm1, Sin, Cos and Tan run the float32 kernels of
+// unary_f32.go, unary_more_f32.go and trig_f32.go, within the ulp bounds
+// their doc comments state; Neg, Abs, Sign, Sqrt, ReLU and LeakyReLU run the vector
 // kernels of simple_f32.go, which are exact; every other float32 op is
 // computed in float64 and rounded once, so the result is the correctly rounded value wherever Go's
 // math is.
@@ -64,7 +65,7 @@ func unary[T float](op device.UnaryOp, p float64, dst, src []T, sl device.Layout
 
 // unaryLoop is the kernel proper: dst[i] = op(x[i]; p), one loop per op so
 // the switch stays outside the loop. Float32 Exp, Log, Tanh, Sigmoid, GELU,
-// Log1p and Expm1 go to the fastest kernel set this machine runs (unaryF32Sets[0]), float32
+// Log1p, Expm1, Sin, Cos and Tan go to the fastest kernel set this machine runs (unaryF32Sets[0]), float32
 // Neg, Abs, Sign, Sqrt, ReLU and LeakyReLU to the exact kernels of
 // simple_f32.go (simpleF32Sets[0]). The cheap ops have loops of their own; every other op is its table row's
 // float64 reference (device/elementwise.go), rounded once: a call per

@@ -7,7 +7,8 @@ import (
 )
 
 // Float32 kernels of Exp, Log, Tanh and Sigmoid (and, built on them,
-// unary_more_f32.go's GELU, Log1p and Expm1). Each op has a scalar Go
+// unary_more_f32.go's GELU, Log1p and Expm1; trig_f32.go's Sin, Cos and
+// Tan are Go alone). Each op has a scalar Go
 // definition here, which is the portable kernel and the documentation of
 // the assembly ones: the assembly runs the same float32 operations in the
 // same order, so every variant gives bit-identical results (NaN payloads
@@ -29,6 +30,8 @@ type unaryF32Set struct {
 	// geluGrad is the fused GELU gradient, dst[i] = g[i]·gelu'(x[i]),
 	// over exp (unary_more_f32.go).
 	geluGrad func(dst, x, g []float32)
+	// sin, cos and tan are trig_f32.go's Go loops in every set.
+	sin, cos, tan func(dst, x []float32)
 }
 
 // withAsm returns s with gelu, log1p and expm1 kernels of their own:
@@ -44,6 +47,7 @@ func (s unaryF32Set) withAsm(gelu, log1p, expm1 func(dst, x []float32)) unaryF32
 func (s unaryF32Set) withMore() unaryF32Set {
 	s.gelu, s.log1p, s.expm1 = geluWith(s.exp), log1pWith(s.log), expm1With(s.exp, s.log)
 	s.geluGrad = geluGradWith(s.exp)
+	s.sin, s.cos, s.tan = trigBlocks(trigSin), trigBlocks(trigCos), trigBlocks(trigTan)
 	return s
 }
 
@@ -64,6 +68,12 @@ func (s *unaryF32Set) kernel(op device.UnaryOp) func(dst, x []float32) {
 		return s.log1p
 	case device.Expm1:
 		return s.expm1
+	case device.Sin:
+		return s.sin
+	case device.Cos:
+		return s.cos
+	case device.Tan:
+		return s.tan
 	}
 	return nil
 }

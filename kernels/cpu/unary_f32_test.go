@@ -26,6 +26,9 @@ var unaryF32Ops = []struct {
 	{device.GELU, geluAccurate, 4},
 	{device.Log1p, math.Log1p, 2},
 	{device.Expm1, math.Expm1, 2},
+	{device.Sin, math.Sin, 1},
+	{device.Cos, math.Cos, 1},
+	{device.Tan, math.Tan, 1},
 }
 
 // geluAccurate is GELU's tanh form as x·sigmoid(2u) in float64, which,
@@ -45,6 +48,7 @@ func f32Specials() []float32 {
 		0, 1, 0.5, 2, 0.625, 9, 10, 0.70710677, 1.4142135, 88.72283, 88.72284, 89,
 		87.33654, 103.97208, 103.27893, 104, 1e-30, 0x1p-126, 0x1p-149, 0x1p-127,
 		math.MaxFloat32, float32(math.Inf(1)), 0x1p-24, 0x1p-12, 44.36142, 51.98604,
+		1.5707964, 3.1415927, 4.712389, 0.7853982, 0.7853981, 524287.97, 524288, 524288.06, 1e5, 355, 710, 103993,
 	} {
 		for _, s := range []float32{v, -v} {
 			xs = append(xs, s, math.Nextafter32(s, float32(math.Inf(1))), math.Nextafter32(s, float32(math.Inf(-1))))
