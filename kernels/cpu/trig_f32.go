@@ -106,8 +106,9 @@ const trigChunk = 256
 // trigBlock writes f(x[i]) to dst[i] for len(x) <= trigChunk elements, in
 // passes over the block (reduce, both polynomials, select), so that the
 // processor overlaps the elements' long chains of dependent steps: one
-// element at a time took 9 to 29 ns (a false dependency of one element's
-// first conversion on the last result), the passes 2 ns.
+// element at a time took 9 ns (cos) to 29 ns (sin and tan, whose first
+// conversion waited on the previous element's result through a false
+// dependency), the passes 9.5 ns for each (one thread).
 func trigBlock(dst, x []float32, f int) {
 	var r, s, c [trigChunk]float64
 	var q [trigChunk]uint8
