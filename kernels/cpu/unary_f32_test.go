@@ -250,3 +250,36 @@ func TestGELUGradF32(t *testing.T) {
 		}
 	}
 }
+
+// TestPowF32 sweeps powF32 over the float32 range (every 16384th bit
+// pattern, both signs, the specials) for the bench's exponents and a few
+// others, against math.Pow rounded to float32: within 1 ulp, the same
+// infinities, zeros and NaNs.
+func TestPowF32(t *testing.T) {
+	xs := f32Specials()
+	for b := newRand(t).Uint64N(1 << 14); b < 1<<32; b += 1 << 14 {
+		xs = append(xs, math.Float32frombits(uint32(b)))
+	}
+	got := make([]float32, len(xs))
+	for _, p := range []float64{2.5, 2, 0.5, -1.5, 3, -1, 1, 0, 1e-3, 17.25, -40, math.Inf(1), math.NaN()} {
+		powF32(got, xs, p)
+		var worst int64
+		var worstX float32
+		for i, x := range xs {
+			want, g := float32(math.Pow(float64(x), p)), got[i]
+			if want != want || g != g {
+				require.True(t, want != want && g != g, "pow(%g, %g): want %g, got %g", x, p, want, g)
+				continue
+			}
+			if want == 0 || g == 0 || math.IsInf(float64(want), 0) || math.IsInf(float64(g), 0) {
+				require.Equal(t, math.Float32bits(want), math.Float32bits(g), "pow(%g, %g): want %g, got %g", x, p, want, g)
+				continue
+			}
+			if d := max(ordF32(g)-ordF32(want), ordF32(want)-ordF32(g)); d > worst {
+				worst, worstX = d, x
+			}
+		}
+		t.Logf("p = %g: max error %d ulp at x = %g", p, worst, worstX)
+		require.LessOrEqual(t, worst, int64(1), "pow(x, %g) at x = %g", p, worstX)
+	}
+}
