@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/tapegrad/tapegrad/device"
@@ -395,32 +396,44 @@ func (be *Backend) MaxPoolBackward(dx, dy, idx device.Buffer, cp device.ConvPara
 		return err
 	}
 	is := slice[int32](ib[0])[:n]
-	for o, i := range is {
-		if i < -1 || int(i) >= p.H*p.W {
-			return opError("MaxPoolBackward", "index %d at position %d is outside [-1, %d)", i, o, p.H*p.W)
-		}
-	}
+	var bad int
 	if d.dt == device.Float32 {
-		maxPoolBackward(p, slice[float32](d), slice[float32](g), is)
+		bad = maxPoolBackward(p, slice[float32](d), slice[float32](g), is)
 	} else {
-		maxPoolBackward(p, slice[float64](d), slice[float64](g), is)
+		bad = maxPoolBackward(p, slice[float64](d), slice[float64](g), is)
+	}
+	if bad >= 0 {
+		return opError("MaxPoolBackward", "index %d at position %d is outside [-1, %d)", is[bad], bad, p.H*p.W)
 	}
 	return nil
 }
 
-func maxPoolBackward[T float](p conv, dx, dy []T, idx []int32) {
+// maxPoolBackward is MaxPoolBackward's loop. It checks the indices as it
+// goes, in parallel (a serial pass before it took 1.3% of the CNN's
+// step), and returns the first position whose index is outside [-1, H*W),
+// or -1; dx is then unspecified.
+func maxPoolBackward[T float](p conv, dx, dy []T, idx []int32) int {
 	per := outPerPlane(p)
+	var bad atomic.Int64 // the first bad position + 1, 0 for none
 	parallelFor(p.planes(), p.H*p.W+per, func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			x := dx[pl*p.H*p.W : (pl+1)*p.H*p.W]
 			clear(x)
 			for o, i := range idx[pl*per : (pl+1)*per] {
-				if i >= 0 {
+				switch {
+				case uint(i) < uint(len(x)):
 					x[i] += dy[pl*per+o]
+				case i != -1:
+					for pos := int64(pl*per + o + 1); ; {
+						if b := bad.Load(); b != 0 && b <= pos || bad.CompareAndSwap(b, pos) {
+							break
+						}
+					}
 				}
 			}
 		}
 	})
+	return int(bad.Load()) - 1
 }
 
 // AvgPool writes each window's sum (padding counting as zeros) divided by

@@ -163,6 +163,24 @@ func TestMaxPoolNaN(t *testing.T) {
 	}
 }
 
+// TestMaxPoolBackwardBadIndex: an index outside [-1, H*W) fails the op
+// with the first such position, however the planes are split.
+func TestMaxPoolBackwardBadIndex(t *testing.T) {
+	splitSmall(t)
+	p := device.ConvParams{N: 2, C: 3, H: 4, W: 4, KH: 2, KW: 2, StrideH: 2, StrideW: 2}
+	n := 2 * 3 * 4
+	for _, dt := range floatTypes {
+		idx := make([]float64, n)
+		for i := range idx {
+			idx[i] = float64(i % 4 * 2)
+		}
+		idx[5], idx[9], idx[20] = -1, 16, -2
+		dx, dy := alloc(t, dt, 2*3*16), upload(t, dt, make([]float64, n))
+		err := shared.MaxPoolBackward(dx, dy, upload(t, device.Int32, idx), p)
+		require.ErrorContains(t, err, "index 16 at position 9 is outside [-1, 16)", "%v", dt)
+	}
+}
+
 // TestMaxPool2x2 checks the 2×2, stride 2 fast path against the general
 // plane loop on data full of ties and NaNs: the same maxima and the same
 // positions (the first maximum, the first NaN).
