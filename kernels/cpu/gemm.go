@@ -38,6 +38,7 @@ type microKernel[T float] struct {
 type matView[T float] struct {
 	data        []T
 	off, rs, cs int
+	rows        int // the number of rows (of A: M), for packAll
 }
 
 // gemmGo is the portable micro-kernel (4×4, sixteen scalar accumulators)
@@ -143,7 +144,7 @@ func putScratch[T float](s *gemmScratch[T]) { scratchPools[unsafe.Sizeof(T(0))/8
 func gemm[T float](kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
 	tm, tn := gemmGrid(kern, m, n, k)
 	if tm*tn == 1 {
-		gemmBlock(kern, 0, m, 0, n, k, n, A, B, C)
+		gemmBlock(kern, 0, m, 0, n, k, n, A, B, C, nil)
 		return
 	}
 	ms, ns := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
@@ -152,7 +153,7 @@ func gemm[T float](kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
 			ti, tj := t/tn, t%tn
 			i0, i1 := ti*ms/tm*kern.mr, min((ti+1)*ms/tm*kern.mr, m)
 			j0, j1 := tj*ns/tn*kern.nr, min((tj+1)*ns/tn*kern.nr, n)
-			gemmBlock(kern, i0, i1, j0, j1, k, n, A, B, C)
+			gemmBlock(kern, i0, i1, j0, j1, k, n, A, B, C, nil)
 		}
 	})
 }
@@ -191,12 +192,16 @@ func gemmGrid[T float](kern microKernel[T], m, n, k int) (tm, tn int) {
 // ldc) serially:
 // the GotoBLAS loops over column blocks of B, K slices, row blocks of A,
 // and NR-wide, MR-tall tiles within them.
-func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B matView[T], C []T) {
+//
+// pre, if not nil, is all of A packed by packAll, which gemmBlock then
+// reads instead of packing its blocks of A.
+func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B matView[T], C []T, pre []T) {
 	mr, nr := kern.mr, kern.nr
 	slices := (k + kern.kc - 1) / kern.kc
 	kc := (k + slices - 1) / slices // even slices, fixed by k alone
 	mc := min(kern.mc, (i1-i0+mr-1)/mr*mr)
 	nc := min(kern.nc, (j1-j0+nr-1)/nr*nr)
+	ms := (A.rows + mr - 1) / mr
 	s := getScratch[T](mc*kc, kc*nc, mr*nr)
 	defer putScratch(s)
 	direct := inPlaceB(B, int(unsafe.Sizeof(T(0))))
@@ -211,9 +216,14 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 			}
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
-				packA(s.a, A, ic, pc, mb, kb, mr)
+				pa := s.a
+				if pre != nil {
+					pa = pre[pc*ms*mr+ic*kb:] // slice pc's slivers start at pc*ms*mr
+				} else {
+					packA(s.a, A, ic, pc, mb, kb, mr)
+				}
 				for ir := 0; ir < mb; ir += mr {
-					as := s.a[ir*kb : (ir+mr)*kb]
+					as := pa[ir*kb : (ir+mr)*kb]
 					for jr := 0; jr < nb; jr += nr {
 						bs, ldb := s.b[jr*kb:(jr+nr)*kb], nr
 						if direct && jr+nr <= nb {
@@ -273,6 +283,21 @@ func runTile[T float](kern microKernel[T], kb int, as, bs []T, ldb int, c []T, l
 // a quarter of the sets, still ran 10% faster in place (n=256 and 512).
 func inPlaceB[T float](B matView[T], size int) bool {
 	return B.cs == 1 && B.rs*size%4096 != 0
+}
+
+// packAll packs all of A (A.rows rows, k columns) for gemmBlock's pre:
+// K slice by K slice (gemmBlock's slices), each A's row slivers as packA
+// lays them out, slice pc from dst[pc*ms*mr:], ms = ⌈rows/mr⌉. A product
+// broadcast over a batch (a convolution's weights) packs its A once so,
+// rather than once per product.
+func packAll[T float](kern microKernel[T], dst []T, A matView[T], k int) {
+	mr := kern.mr
+	slices := (k + kern.kc - 1) / kern.kc
+	kc := (k + slices - 1) / slices
+	ms := (A.rows + mr - 1) / mr
+	for pc := 0; pc < k; pc += kc {
+		packA(dst[pc*ms*mr:], A, 0, pc, A.rows, min(kc, k-pc), mr)
+	}
 }
 
 // packA copies rows [i0, i0+mb) and columns [p0, p0+kb) of A into dst as

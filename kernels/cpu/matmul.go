@@ -84,38 +84,52 @@ func checkOperand(b *Buffer, what string, batch, off, stride, ld, rows, cols int
 // matmul runs gemm with micro-kernel kern for every batch of a (checked).
 func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 	mn := a.M * a.N
-	product := gemm[T]
 	w := runtime.GOMAXPROCS(0)
 	whole := a.Batch > 1 && (a.Batch%w == 0 || a.Batch >= 2*w)
-	if whole {
-		// Enough products to share out (a multiple of the thread count, or
-		// at least two a thread): each goroutine computes
-		// whole ones, unsplit, which saves a fork and join per product.
-		// gemmBlock over all of C gives the bits gemm's rectangles do.
-		product = func(kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
-			gemmBlock(kern, 0, m, 0, n, k, n, A, B, C)
+	av, bv := matView[T]{data: A, rs: a.LDA, cs: 1, rows: a.M}, matView[T]{data: B, rs: a.LDB, cs: 1, rows: a.K}
+	if a.TransA {
+		av.rs, av.cs = 1, a.LDA
+	}
+	if a.TransB {
+		bv.rs, bv.cs = 1, a.LDB
+	}
+	// split runs products [lo, hi) each split among the goroutines by gemm;
+	// spread runs each whole on the calling goroutine (gemmBlock over all of
+	// C gives the bits gemm's rectangles do), packing A once for all of
+	// them when the batch shares it (a zero batch stride).
+	split := func(lo, hi int) {
+		for b := lo; b < hi; b++ {
+			av, bv := av, bv
+			av.off, bv.off = a.AOffset+b*a.AStride, a.BOffset+b*a.BStride
+			gemm(kern, a.M, a.N, a.K, av, bv, C[b*mn:(b+1)*mn])
 		}
 	}
-	run := func(lo, hi int) {
-		av, bv := matView[T]{data: A, rs: a.LDA, cs: 1}, matView[T]{data: B, rs: a.LDB, cs: 1}
-		if a.TransA {
-			av.rs, av.cs = 1, a.LDA
-		}
-		if a.TransB {
-			bv.rs, bv.cs = 1, a.LDB
+	spread := func(lo, hi int) {
+		var pre []T
+		if a.AStride == 0 && hi-lo > 1 {
+			s := getScratch[T]((a.M+kern.mr-1)/kern.mr*kern.mr*a.K, 0, 0)
+			defer putScratch(s)
+			av := av
+			av.off = a.AOffset
+			packAll(kern, s.a, av, a.K)
+			pre = s.a
 		}
 		for b := lo; b < hi; b++ {
+			av, bv := av, bv
 			av.off, bv.off = a.AOffset+b*a.AStride, a.BOffset+b*a.BStride
-			product(kern, a.M, a.N, a.K, av, bv, C[b*mn:(b+1)*mn])
+			gemmBlock(kern, 0, a.M, 0, a.N, a.K, a.N, av, bv, C[b*mn:(b+1)*mn], pre)
 		}
 	}
-	// Whole products shared out (above), or one product too small to
-	// split (a single tile, or too little work for two goroutines): spread
-	// the batch. Each C[b] is computed by one call either way, and gemm's
-	// result does not depend on its split.
+	// Enough products to share out (a multiple of the thread count, or at
+	// least two a thread), or products too small to split (a single tile,
+	// or too little work for two goroutines): spread the batch, which
+	// saves a fork and join per product. Each C[b] is computed by one call
+	// either way, and gemm's result does not depend on its split.
 	if tm, tn := gemmGrid(kern, a.M, a.N, a.K); (tm*tn == 1 || whole) && a.Batch > 1 {
-		parallelFor(a.Batch, mn*a.K, run)
+		parallelFor(a.Batch, mn*a.K, spread)
+	} else if tm*tn == 1 {
+		spread(0, a.Batch)
 	} else {
-		run(0, a.Batch)
+		split(0, a.Batch)
 	}
 }

@@ -62,10 +62,15 @@ func TestMatMul(t *testing.T) {
 		mmCase{2, 5, 4, 3, false, false, -1, -1, -1, 0, 0}, // A rows broadcast (ld 0)
 		mmCase{2, 5, 4, 3, true, true, -1, -1, 0, -1, 2},   // B columns broadcast (ld 0)
 		mmCase{40, 9, 11, 8, false, true, -1, -1, 0, 0, 0}, // many small: batch-parallel
-		mmCase{3, 4, 5, 0, false, false, -1, -1, 0, 0, 0},  // K == 0: zeros
-		mmCase{2, 0, 5, 3, false, false, -1, -1, 0, 0, 0},  // M == 0
-		mmCase{2, 5, 0, 3, true, false, -1, -1, 0, 0, 0},   // N == 0
-		mmCase{0, 5, 4, 3, false, false, -1, -1, 0, 0, 0},  // Batch == 0
+		// A broadcast over a batch shared out whole, several products a
+		// goroutine, with two K slices and two blocks of rows: A packed
+		// once for the goroutine's products (packAll).
+		mmCase{9, 200, 20, 300, false, false, 0, -1, 0, 0, 0},
+		mmCase{9, 200, 20, 300, true, false, 0, -1, 1, 0, 2},
+		mmCase{3, 4, 5, 0, false, false, -1, -1, 0, 0, 0}, // K == 0: zeros
+		mmCase{2, 0, 5, 3, false, false, -1, -1, 0, 0, 0}, // M == 0
+		mmCase{2, 5, 0, 3, true, false, -1, -1, 0, 0, 0},  // N == 0
+		mmCase{0, 5, 4, 3, false, false, -1, -1, 0, 0, 0}, // Batch == 0
 	)
 	for _, dt := range floatTypes {
 		for _, c := range cases {
