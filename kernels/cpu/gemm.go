@@ -38,7 +38,6 @@ type microKernel[T float] struct {
 type matView[T float] struct {
 	data        []T
 	off, rs, cs int
-	rows        int // the number of rows (of A: M), for packAll
 }
 
 // gemmGo is the portable micro-kernel (4×4, sixteen scalar accumulators)
@@ -193,15 +192,15 @@ func gemmGrid[T float](kern microKernel[T], m, n, k int) (tm, tn int) {
 // the GotoBLAS loops over column blocks of B, K slices, row blocks of A,
 // and NR-wide, MR-tall tiles within them.
 //
-// pre, if not nil, is all of A packed by packAll, which gemmBlock then
-// reads instead of packing its blocks of A.
+// pre, if not nil, is rows [0, i1) of A packed by packAll (i0 is then 0),
+// which gemmBlock reads instead of packing its blocks of A.
 func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B matView[T], C []T, pre []T) {
 	mr, nr := kern.mr, kern.nr
 	slices := (k + kern.kc - 1) / kern.kc
 	kc := (k + slices - 1) / slices // even slices, fixed by k alone
 	mc := min(kern.mc, (i1-i0+mr-1)/mr*mr)
 	nc := min(kern.nc, (j1-j0+nr-1)/nr*nr)
-	ms := (A.rows + mr - 1) / mr
+	ms := (i1 + mr - 1) / mr // pre's row slivers
 	s := getScratch[T](mc*kc, kc*nc, mr*nr)
 	defer putScratch(s)
 	direct := inPlaceB(B, int(unsafe.Sizeof(T(0))))
@@ -285,18 +284,18 @@ func inPlaceB[T float](B matView[T], size int) bool {
 	return B.cs == 1 && B.rs*size%4096 != 0
 }
 
-// packAll packs all of A (A.rows rows, k columns) for gemmBlock's pre:
-// K slice by K slice (gemmBlock's slices), each A's row slivers as packA
-// lays them out, slice pc from dst[pc*ms*mr:], ms = ⌈rows/mr⌉. A product
-// broadcast over a batch (a convolution's weights) packs its A once so,
-// rather than once per product.
-func packAll[T float](kern microKernel[T], dst []T, A matView[T], k int) {
+// packAll packs all of an m×k A for gemmBlock's pre: K slice by K slice
+// (gemmBlock's slices), each A's row slivers as packA lays them out,
+// slice pc from dst[pc*ms*mr:], ms = ⌈m/mr⌉. A product broadcast over a
+// batch (a convolution's weights) packs its A once so, rather than once
+// per product.
+func packAll[T float](kern microKernel[T], dst []T, A matView[T], m, k int) {
 	mr := kern.mr
 	slices := (k + kern.kc - 1) / kern.kc
 	kc := (k + slices - 1) / slices
-	ms := (A.rows + mr - 1) / mr
+	ms := (m + mr - 1) / mr
 	for pc := 0; pc < k; pc += kc {
-		packA(dst[pc*ms*mr:], A, 0, pc, A.rows, min(kc, k-pc), mr)
+		packA(dst[pc*ms*mr:], A, 0, pc, m, min(kc, k-pc), mr)
 	}
 }
 

@@ -86,7 +86,7 @@ func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 	mn := a.M * a.N
 	w := runtime.GOMAXPROCS(0)
 	whole := a.Batch > 1 && (a.Batch%w == 0 || a.Batch >= 2*w)
-	av, bv := matView[T]{data: A, rs: a.LDA, cs: 1, rows: a.M}, matView[T]{data: B, rs: a.LDB, cs: 1, rows: a.K}
+	av, bv := matView[T]{data: A, rs: a.LDA, cs: 1}, matView[T]{data: B, rs: a.LDB, cs: 1}
 	if a.TransA {
 		av.rs, av.cs = 1, a.LDA
 	}
@@ -111,7 +111,7 @@ func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 			defer putScratch(s)
 			av := av
 			av.off = a.AOffset
-			packAll(kern, s.a, av, a.K)
+			packAll(kern, s.a, av, a.M, a.K)
 			pre = s.a
 		}
 		for b := lo; b < hi; b++ {

@@ -265,7 +265,7 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 			clear(lanes)
 		}
 		// finish ends a block: the lanes of each float sum add up into blk.
-		// laneSum's order, a lane (a contiguous run of outputs) at a time.
+		// It reads the lanes a lane (a contiguous run of outputs) at a time.
 		finish := func(n int) {
 			if !floatSum {
 				return
@@ -273,7 +273,7 @@ func reduceColumns[T num](r reduction, d *Buffer, src []T, keptW, redW walker) {
 			l0, l1, l2, l3 := lanes[:n], lanes[width:][:n], lanes[2*width:][:n], lanes[3*width:][:n]
 			l4, l5, l6, l7 := lanes[4*width:][:n], lanes[5*width:][:n], lanes[6*width:][:n], lanes[7*width:][:n]
 			for g := range blk[:n] {
-				blk[g].sum = ((l0[g] + l1[g]) + (l2[g] + l3[g])) + ((l4[g] + l5[g]) + (l6[g] + l7[g]))
+				blk[g].sum = laneSum(&[sumLanes]float64{l0[g], l1[g], l2[g], l3[g], l4[g], l5[g], l6[g], l7[g]})
 			}
 			clear(lanes)
 		}

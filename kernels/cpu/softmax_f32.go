@@ -86,19 +86,17 @@ func crossEntropyBackward32(dlogits, logits []float32, labels []int32, dloss []f
 		}
 		for r := lo; r < hi; r++ {
 			x, dx := logits[r*cols:(r+1)*cols], dlogits[r*cols:(r+1)*cols]
+			g, lab, u := float64(dloss[r]), int(labels[r]), s/float64(cols)
 			var se float64
+			var el float32
 			if short != nil {
 				var e []float32
 				e, _, se = short.row(logits, r, hi)
-				copy(dx, e)
+				el = e[lab]
+				goRowF32.affine(dx, e, g/se, -g*u) // the bits of affineRow's padded block
 			} else {
 				se = k.expSumRow(dx, x, k.rowMax(x, sc), sc)
-			}
-			g, lab, u := float64(dloss[r]), int(labels[r]), s/float64(cols)
-			el := dx[lab]
-			if short != nil {
-				goRowF32.affine(dx, dx, g/se, -g*u) // the bits of affineRow's padded block
-			} else {
+				el = dx[lab]
 				k.affineRow(dx, dx, g/se, -g*u, sc)
 			}
 			t := u

@@ -59,28 +59,6 @@ func cosPoly(r float64) float64 {
 	return 1 + z*(-0.5+z*(1.0/24+z*(-1.0/720+z*(1.0/40320+z*(-1.0/3628800+z*(1.0/479001600+z*(-1.0/87178291200)))))))
 }
 
-// sinF32 is sin x, within 1 ulp.
-func sinF32(x float32) float32 {
-	var d [1]float32
-	trigBlock(d[:], []float32{x}, trigSin)
-	return d[0]
-}
-
-// cosF32 is cos x, within 1 ulp.
-func cosF32(x float32) float32 {
-	var d [1]float32
-	trigBlock(d[:], []float32{x}, trigCos)
-	return d[0]
-}
-
-// tanF32 is tan x, within 1 ulp: sin r/cos r in even quadrants, -cos
-// r/sin r in odd ones.
-func tanF32(x float32) float32 {
-	var d [1]float32
-	trigBlock(d[:], []float32{x}, trigTan)
-	return d[0]
-}
-
 // The functions of trigBlock.
 const (
 	trigSin = iota
@@ -119,9 +97,8 @@ func trigBlock(dst, x []float32, f int) {
 		if !(math.Abs(d) < trigMax) {
 			d = 0 // math's function, below
 		}
-		n := math.RoundToEven(d * trigTwoOverPi)
-		r[i] = ((d - n*trigP1) - n*trigP2) - n*trigP3
-		q[i] = uint8(int64(n)) & 3
+		ri, qi := trigReduce(d)
+		r[i], q[i] = ri, uint8(qi)
 	}
 	for i := range x {
 		s[i], c[i] = sinPoly(r[i]), cosPoly(r[i])
@@ -133,7 +110,7 @@ func trigBlock(dst, x []float32, f int) {
 			y = [4]float64{s[i], c[i], -s[i], -c[i]}[q[i]]
 		case trigCos:
 			y = [4]float64{c[i], -s[i], -c[i], s[i]}[q[i]]
-		default:
+		default: // tan: sin r/cos r in even quadrants, -cos r/sin r in odd ones
 			y = [2]float64{s[i], -c[i]}[q[i]&1] / [2]float64{c[i], s[i]}[q[i]&1]
 		}
 		d := float64(v)
