@@ -105,7 +105,7 @@ func asBuffer(op string, b device.Buffer) (*Buffer, error) {
 		return nil, opError(op, "nil buffer")
 	case !ok:
 		return nil, opError(op, "buffer of type %T is not a cpu buffer", b)
-	case cb.acct == nil || cb.acct.freed.Load():
+	case cb.data == nil:
 		return nil, fmt.Errorf("cpu: %s: %w", op, errFreed)
 	}
 	return cb, nil

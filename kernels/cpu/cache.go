@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tapegrad/tapegrad/device"
 )
@@ -19,10 +20,10 @@ import (
 // instead of allocating, zeroing and collecting them.
 //
 // Why this is sound:
-//   - Only the array moves to the list, never the *Buffer: a freed Buffer
-//     keeps data == nil and a settled account, so a stale reference (a
-//     view of a released tensor) still fails with errFreed and cannot see
-//     the array's next owner.
+//   - Only the array (with its account, see account) moves to the list,
+//     never the *Buffer: a freed Buffer keeps data == nil, so a stale
+//     reference (a view of a released tensor) still fails with errFreed,
+//     cannot see the array's next owner, and frees nothing a second time.
 //   - Every kernel has returned, with all its goroutines joined, before
 //     the method that ran it returns (the backend is synchronous), so
 //     once Free is called no kernel of this backend still reads the array.
@@ -106,10 +107,12 @@ func init() { poison.Store(os.Getenv("TAPEGRAD_CPU_POISON") == "1") }
 const poisonInt32 = -0x5a5a5a5b
 
 // entry is a cached array: data holds a slice of some length n (the
-// boxed value a Buffer had, reused as is for the same n).
+// boxed value a Buffer had, reused as is for the same n), acct the account
+// its cleanup settles (nil when its buffers carry the cleanup).
 type entry struct {
 	data any
 	n    int
+	acct *account
 }
 
 // freeList is one dtype's arrays of one size class, used last in, first
@@ -132,14 +135,15 @@ type cache struct {
 	disableTrimGCs bool         // tests: no trim at garbage collections
 }
 
-// get returns a cached array of class for dt, reslices to n, or nil.
-func (c *cache) get(dt device.DType, class, capacity, n int) any {
+// get returns a cached array of class for dt, resliced to n, and its
+// account, or nil.
+func (c *cache) get(dt device.DType, class, capacity, n int) (any, *account) {
 	c.mu.Lock()
 	l := &c.lists[dt][class]
 	k := len(l.arrays) - 1
 	if k < 0 {
 		c.mu.Unlock()
-		return nil
+		return nil, nil
 	}
 	e := l.arrays[k]
 	l.arrays[k] = entry{}
@@ -148,14 +152,15 @@ func (c *cache) get(dt device.DType, class, capacity, n int) any {
 	c.mu.Unlock()
 	c.bytes.Add(-int64(capacity) * int64(dt.Size()))
 	if e.n == n {
-		return e.data
+		return e.data, e.acct
 	}
-	return reslice(e.data, n)
+	return reslice(e.data, n), e.acct
 }
 
-// put caches data, an array of class and capacity for dt, and reports
-// whether it did (false: over the limit).
-func (c *cache) put(dt device.DType, class, capacity int, data any, n int) bool {
+// put caches data, an array of class and capacity for dt, with its
+// account (see account), and reports whether it did (false: over the
+// limit).
+func (c *cache) put(dt device.DType, class, capacity int, data any, n int, acct *account) bool {
 	size := int64(capacity) * int64(dt.Size())
 	limit := min(cacheLimit.Load(), memLimit.Load()/4)
 	c.mu.Lock()
@@ -169,7 +174,7 @@ func (c *cache) put(dt device.DType, class, capacity int, data any, n int) bool 
 	}
 	c.bytes.Add(size)
 	l := &c.lists[dt][class]
-	l.arrays = append(l.arrays, entry{data, n})
+	l.arrays = append(l.arrays, entry{data, n, acct})
 	c.armLocked()
 	return true
 }
@@ -296,6 +301,28 @@ func reslice(data any, n int) any {
 		return s[:n]
 	}
 	panic("cpu: reslice of an unknown array type")
+}
+
+// arrayStart returns a pointer to the first byte of data's array, or nil
+// when it has none (capacity 0).
+func arrayStart(data any) *byte {
+	if capOf(data) == 0 {
+		return nil
+	}
+	var p unsafe.Pointer
+	switch s := data.(type) {
+	case []float32:
+		p = unsafe.Pointer(unsafe.SliceData(s))
+	case []float64:
+		p = unsafe.Pointer(unsafe.SliceData(s))
+	case []int32:
+		p = unsafe.Pointer(unsafe.SliceData(s))
+	case []device.BF16:
+		p = unsafe.Pointer(unsafe.SliceData(s))
+	case []device.F16:
+		p = unsafe.Pointer(unsafe.SliceData(s))
+	}
+	return (*byte)(p)
 }
 
 // capOf returns the capacity of data, a slice of a dtype Alloc knows

@@ -24,22 +24,39 @@ type Buffer struct {
 	acct *account
 }
 
-// account is a buffer's entry in the live-bytes counter. It is separate
-// from the Buffer so that a cleanup can settle it after the collector has
-// reclaimed the Buffer, without keeping the data alive for another cycle
-// the way a finalizer would.
+// account is a buffer's entry in the live-bytes counter, settled by Free
+// or, for a buffer dropped without Free, by a cleanup once the collector
+// has reclaimed it. It is separate from the Buffer and its array so that
+// the cleanup can settle it without keeping the data alive for another
+// cycle the way a finalizer would.
+//
+// An array of at least smallArray bytes carries the cleanup itself, and
+// its account: both go to the cache with it and serve the array's next
+// buffer, so Alloc registers a cleanup (a lock on the runtime's list of
+// the span's specials) only for a new array. With a cleanup on every
+// Buffer, registering it took a third of the dispatch of an add whose
+// result is released (1.1 against 0.66 µs at 256 elements). A smaller
+// array leaves the cleanup on its Buffer and takes a new account each
+// time: the runtime may batch the tiniest with other objects and never
+// run their cleanups, and a span of small ones holds hundreds, whose
+// cleanups made a dropped 4-element add slower (1.26 against 1.07 µs).
 type account struct {
 	be    *Backend
-	bytes int64
+	bytes atomic.Int64
 	freed atomic.Bool
+	array bool // the cleanup is on the array, and the account travels with it
 }
+
+// smallArray is the size in bytes below which an array's buffer, not the
+// array, carries the cleanup.
+const smallArray = 64
 
 // settle removes the buffer from the counters, once.
 func (a *account) settle() bool {
 	if !a.freed.CompareAndSwap(false, true) {
 		return false
 	}
-	a.be.track(-a.bytes)
+	a.be.track(-a.bytes.Load())
 	return true
 }
 
@@ -82,7 +99,7 @@ func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	b := &Buffer{dt: dt, n: n}
 	class, capacity, pooled := sizeClass(n)
 	if pooled {
-		b.data = be.cache.get(dt, class, capacity, n)
+		b.data, b.acct = be.cache.get(dt, class, capacity, n)
 	}
 	if b.data != nil {
 		be.cache.hits.Add(1)
@@ -101,11 +118,24 @@ func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	if poison.Load() {
 		fillPoison(b.data)
 	}
-	b.acct = &account{be: be, bytes: b.bytes()}
-	be.track(b.acct.bytes)
-	runtime.AddCleanup(b, func(a *account) { a.settle() }, b.acct)
+	if b.acct == nil {
+		b.acct = &account{be: be}
+		if p := arrayStart(b.data); p != nil && capOf(b.data)*dt.Size() >= smallArray {
+			b.acct.array = true
+			runtime.AddCleanup(p, settleAccount, b.acct)
+		} else {
+			runtime.AddCleanup(b, settleAccount, b.acct)
+		}
+	} else {
+		b.acct.freed.Store(false) // the array's account, serving its next buffer
+	}
+	b.acct.bytes.Store(b.bytes())
+	be.track(b.bytes())
 	return b, nil
 }
+
+// settleAccount is the cleanup of a buffer's array (or of the Buffer).
+func settleAccount(a *account) { a.settle() }
 
 // memLimit is the most bytes live CPU buffers may hold.
 var memLimit atomic.Int64
@@ -208,13 +238,16 @@ func (be *Backend) track(delta int64) {
 // no-op.
 func (be *Backend) Free(b device.Buffer) {
 	cb, ok := b.(*Buffer)
-	if !ok || cb == nil || cb.acct == nil || !cb.acct.settle() {
+	if !ok || cb == nil || cb.data == nil || cb.acct == nil || !cb.acct.settle() {
 		return
 	}
-	data := cb.data
+	data, acct := cb.data, cb.acct
 	cb.data = nil
+	if !acct.array {
+		acct = nil // its cleanup is on cb: the array's next buffer takes a new one
+	}
 	if class, capacity, ok := sizeClass(cb.n); ok && cb.acct.be == be && capOf(data) == capacity {
-		be.cache.put(cb.dt, class, capacity, data, cb.n)
+		be.cache.put(cb.dt, class, capacity, data, cb.n, acct)
 	}
 }
 

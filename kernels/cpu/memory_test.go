@@ -194,19 +194,60 @@ func TestCast(t *testing.T) {
 
 // A buffer that is dropped without Free leaves the live count once the
 // collector has reclaimed it: the tensor layer sets no finalizers on CPU
-// buffers and relies on this.
+// buffers and relies on this. That holds for a new array and for one the
+// cache served, whose cleanup and account were made for an earlier
+// buffer (see account), on either side of smallArray.
 func TestDroppedBufferSettlesCounters(t *testing.T) {
+	settled := func(be *Backend) {
+		t.Helper()
+		for i := 0; i < 100 && be.Memory().Live != 0; i++ {
+			runtime.GC()
+			time.Sleep(time.Millisecond)
+		}
+		require.Zero(t, be.Memory().Live)
+	}
 	be := &Backend{}
 	_, err := be.Alloc(device.Float64, 1<<16)
 	require.NoError(t, err)
 	require.Equal(t, int64(8<<16), be.Memory().Live)
-	for i := 0; i < 100 && be.Memory().Live != 0; i++ {
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
-	require.Zero(t, be.Memory().Live)
+	settled(be)
 	require.Equal(t, int64(8<<16), be.Memory().Peak)
 	require.True(t, be.GarbageCollected())
+
+	for _, n := range []int{1, 3, 15, 16, 1 << 12} {
+		b, err := be.Alloc(device.Float32, n)
+		require.NoError(t, err)
+		be.Free(b) // into the cache
+		for range 3 {
+			b, err = be.Alloc(device.Float32, n) // served from the cache, then dropped
+			require.NoError(t, err)
+			require.Equal(t, int64(4*n), be.Memory().Live)
+			b = nil
+			settled(be)
+			b, err = be.Alloc(device.Float32, n) // a new array, freed and cached again
+			require.NoError(t, err)
+			be.Free(b)
+			require.Zero(t, be.Memory().Live)
+		}
+	}
+}
+
+// A freed buffer stays freed once its array, and the account that travels
+// with it, serve another buffer: ops on it fail and Free does nothing.
+func TestFreedBufferStaysFreed(t *testing.T) {
+	be := &Backend{}
+	a, err := be.Alloc(device.Float32, 1024)
+	require.NoError(t, err)
+	be.Free(a)
+	b, err := be.Alloc(device.Float32, 1024)
+	require.NoError(t, err)
+	require.Equal(t, int64(4096), be.Memory().Live)
+	be.Free(a)
+	require.Equal(t, int64(4096), be.Memory().Live, "a second Free of a stale buffer settles nothing")
+	require.ErrorIs(t, be.Fill(a, device.Contiguous([]int{1024}), 1), errFreed)
+	require.NoError(t, be.Fill(b, device.Contiguous([]int{1024}), 1))
+	be.Free(b)
+	require.Zero(t, be.Memory().Live)
 }
 
 // An allocation past the memory limit fails with device.ErrOutOfMemory
