@@ -30,6 +30,11 @@ type microKernel[T float] struct {
 	// mr elements a step, c needing 2e+1 rows), for slivers of fewer rows
 	// than mr; none for the portable kernel.
 	edges []func(k int, a, b []T, ldb int, c []T, ldc int, acc bool)
+	// runA and edgesA are run and edges reading A in place: element p of
+	// row i at a[i*lda+p] (row-major A, see inPlaceA); nil for the
+	// portable kernel.
+	runA   func(k int, a []T, lda int, b []T, ldb int, c []T, ldc int, acc bool)
+	edgesA []func(k int, a []T, lda int, b []T, ldb int, c []T, ldc int, acc bool)
 }
 
 // matView is a matrix read through strides: element (i, j) is
@@ -201,14 +206,18 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 	mc := min(kern.mc, (i1-i0+mr-1)/mr*mr)
 	nc := min(kern.nc, (j1-j0+nr-1)/nr*nr)
 	ms := (i1 + mr - 1) / mr // pre's row slivers
+	directA := pre == nil && inPlaceA(kern, A, kc)
+	if directA {
+		mc = mr // s.a packs only a last sliver no kernel reads in place
+	}
 	s := getScratch[T](mc*kc, kc*nc, mr*nr)
 	defer putScratch(s)
-	direct := inPlaceB(B, int(unsafe.Sizeof(T(0))))
+	directB := inPlaceB(B, int(unsafe.Sizeof(T(0))))
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < k; pc += kc {
 			kb := min(kc, k-pc)
-			if full := nb / nr * nr; !direct {
+			if full := nb / nr * nr; !directB {
 				packB(s.b, B, pc, jc, kb, nb, nr)
 			} else if full < nb {
 				packB(s.b[full*kb:], B, pc, jc+full, kb, nb-full, nr) // the last, narrower sliver
@@ -216,19 +225,29 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				pa := s.a
-				if pre != nil {
+				switch {
+				case pre != nil:
 					pa = pre[pc*ms*mr+ic*kb:] // slice pc's slivers start at pc*ms*mr
-				} else {
+				case !directA:
 					packA(s.a, A, ic, pc, mb, kb, mr)
 				}
 				for ir := 0; ir < mb; ir += mr {
-					as := pa[ir*kb : (ir+mr)*kb]
+					rows := min(mr, mb-ir)
+					as, lda := pa[ir*kb:(ir+mr)*kb], 0
+					if directA {
+						if rows == mr || rows%2 == 0 && rows/2 <= len(kern.edgesA) {
+							as, lda = A.data[A.off+(ic+ir)*A.rs+pc:], A.rs
+						} else {
+							packA(s.a, A, ic+ir, pc, rows, kb, mr) // an edge kernel would read rows past the last
+							as = s.a[:mr*kb]
+						}
+					}
 					for jr := 0; jr < nb; jr += nr {
 						bs, ldb := s.b[jr*kb:(jr+nr)*kb], nr
-						if direct && jr+nr <= nb {
+						if directB && jr+nr <= nb {
 							bs, ldb = B.data[B.off+pc*B.rs+jc+jr:], B.rs
 						}
-						runTile(kern, kb, as, bs, ldb, C[(ic+ir)*ldc+jc+jr:], ldc, min(mr, mb-ir), min(nr, nb-jr), pc > 0, s.tile)
+						runTile(&kern, kb, as, lda, bs, ldb, C[(ic+ir)*ldc+jc+jr:], ldc, rows, min(nr, nb-jr), pc > 0, s.tile)
 					}
 				}
 			}
@@ -238,25 +257,35 @@ func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B ma
 
 // runTile computes one rows×cols tile of C (rows <= mr, cols <= nr) from
 // an A and a B sliver: c = Σ_p a·b over this K slice, added to c when acc.
-// A full tile goes straight to c; a shorter one through the edge kernel
-// that covers its rows, straight to c as well when that kernel's rows and
-// the columns fit, else through tile (mr*nr scratch), of which only the
-// tile's part is copied.
-func runTile[T float](kern microKernel[T], kb int, as, bs []T, ldb int, c []T, ldc, rows, cols int, acc bool, tile []T) {
+// The A sliver is packed (lda 0) or read in place (lda A's row stride,
+// rows even or mr). A full tile goes straight to c; a shorter one through
+// the edge kernel that covers its rows, straight to c as well when that
+// kernel's rows and the columns fit, else through tile (mr*nr scratch), of
+// which only the tile's part is copied.
+func runTile[T float](kern *microKernel[T], kb int, as []T, lda int, bs []T, ldb int, c []T, ldc, rows, cols int, acc bool, tile []T) {
 	mr, nr := kern.mr, kern.nr
-	run := kern.run
-	if e := (rows+1)/2 - 1; rows < mr && e < len(kern.edges) {
-		run = kern.edges[e] // computes 2e+2 rows
-		if rows == 2*e+2 && cols == nr {
-			run(kb, as, bs, ldb, c, ldc, acc)
-			return
-		}
+	e := -1 // the full kernel, or edge kernel e (2e+2 rows)
+	if r := (rows+1)/2 - 1; rows < mr && r < len(kern.edges) {
+		e = r
 	}
-	if rows == mr && cols == nr {
-		run(kb, as, bs, ldb, c, ldc, acc)
+	direct := cols == nr && (rows == mr || e >= 0 && rows == 2*e+2)
+	cc, ldcc, accc := c, ldc, acc
+	if !direct {
+		cc, ldcc, accc = tile, nr, false
+	}
+	switch {
+	case lda == 0 && e < 0:
+		kern.run(kb, as, bs, ldb, cc, ldcc, accc)
+	case lda == 0:
+		kern.edges[e](kb, as, bs, ldb, cc, ldcc, accc)
+	case e < 0:
+		kern.runA(kb, as, lda, bs, ldb, cc, ldcc, accc)
+	default:
+		kern.edgesA[e](kb, as, lda, bs, ldb, cc, ldcc, accc)
+	}
+	if direct {
 		return
 	}
-	run(kb, as, bs, ldb, tile, nr, false)
 	for i := range rows {
 		row, t := c[i*ldc:i*ldc+cols], tile[i*nr:]
 		for j := range row {
@@ -267,6 +296,35 @@ func runTile[T float](kern microKernel[T], kb int, as, bs []T, ldb int, c []T, l
 			}
 		}
 	}
+}
+
+// inPlaceA reports whether gemmBlock reads A's MR-row slivers where A
+// lies, through the kernel's runA and edgesA, instead of packing them: A
+// row-major (a unit column stride: the input of a linear layer's forward
+// product, the output gradient of its input-gradient product) with rows
+// spread over L1's sets. A sliver's rows, each kc elements, stay in L1
+// while the B slivers of a block pass by; packed, they are one contiguous
+// run. In place, rows whose starts fall in the same few of L1's 64 sets
+// (a row stride near a multiple of 4 KiB, or of 2 KiB: half the rows in
+// one set) evict each other, so A is read in place only when no set holds
+// more of its lines than the packed sliver's share plus two. Packing A
+// took a tenth of the MLP's first-layer product (128×784 transposed by
+// each of the two threads).
+func inPlaceA[T float](kern microKernel[T], A matView[T], kc int) bool {
+	if kern.runA == nil || A.cs != 1 || A.rs <= 0 {
+		return false
+	}
+	size := int(unsafe.Sizeof(T(0)))
+	var sets [64]int
+	worst := 0
+	for i := range kern.mr {
+		start := i * A.rs * size % 4096
+		for l := start / 64; l <= (start+kc*size-1)/64; l++ {
+			sets[l%64]++
+			worst = max(worst, sets[l%64])
+		}
+	}
+	return worst <= kern.mr*kc*size/4096+2
 }
 
 // inPlaceB reports whether gemmBlock reads B's full-width slivers where B

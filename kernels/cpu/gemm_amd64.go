@@ -13,17 +13,27 @@ import "golang.org/x/sys/cpu"
 var gemmKernels32, gemmKernels64 = func() ([]microKernel[float32], []microKernel[float64]) {
 	var k32 []microKernel[float32]
 	var k64 []microKernel[float64]
+	type (
+		f32 = func(int, []float32, []float32, int, []float32, int, bool)
+		f64 = func(int, []float64, []float64, int, []float64, int, bool)
+		a32 = func(int, []float32, int, []float32, int, []float32, int, bool)
+		a64 = func(int, []float64, int, []float64, int, []float64, int, bool)
+	)
 	if cpu.X86.HasAVX512F {
 		k32 = append(k32, microKernel[float32]{name: "avx512", mr: 14, nr: 32, kc: 256, mc: 168, nc: 1024, run: sgemmAVX512,
-			edges: []func(int, []float32, []float32, int, []float32, int, bool){sgemmAVX512Rows2, sgemmAVX512Rows4, sgemmAVX512Rows6, sgemmAVX512Rows8, sgemmAVX512Rows10, sgemmAVX512Rows12}})
+			edges:  []f32{sgemmAVX512Rows2, sgemmAVX512Rows4, sgemmAVX512Rows6, sgemmAVX512Rows8, sgemmAVX512Rows10, sgemmAVX512Rows12},
+			runA:   sgemmAVX512Lda,
+			edgesA: []a32{sgemmAVX512LdaRows2, sgemmAVX512LdaRows4, sgemmAVX512LdaRows6, sgemmAVX512LdaRows8, sgemmAVX512LdaRows10, sgemmAVX512LdaRows12}})
 		k64 = append(k64, microKernel[float64]{name: "avx512", mr: 14, nr: 16, kc: 256, mc: 112, nc: 512, run: dgemmAVX512,
-			edges: []func(int, []float64, []float64, int, []float64, int, bool){dgemmAVX512Rows2, dgemmAVX512Rows4, dgemmAVX512Rows6, dgemmAVX512Rows8, dgemmAVX512Rows10, dgemmAVX512Rows12}})
+			edges:  []f64{dgemmAVX512Rows2, dgemmAVX512Rows4, dgemmAVX512Rows6, dgemmAVX512Rows8, dgemmAVX512Rows10, dgemmAVX512Rows12},
+			runA:   dgemmAVX512Lda,
+			edgesA: []a64{dgemmAVX512LdaRows2, dgemmAVX512LdaRows4, dgemmAVX512LdaRows6, dgemmAVX512LdaRows8, dgemmAVX512LdaRows10, dgemmAVX512LdaRows12}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		k32 = append(k32, microKernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 256, mc: 144, nc: 2048, run: sgemmAVX2,
-			edges: []func(int, []float32, []float32, int, []float32, int, bool){sgemmAVX2Rows2, sgemmAVX2Rows4}})
+			edges: []f32{sgemmAVX2Rows2, sgemmAVX2Rows4}, runA: sgemmAVX2Lda, edgesA: []a32{sgemmAVX2LdaRows2, sgemmAVX2LdaRows4}})
 		k64 = append(k64, microKernel[float64]{name: "avx2", mr: 6, nr: 8, kc: 256, mc: 96, nc: 1024, run: dgemmAVX2,
-			edges: []func(int, []float64, []float64, int, []float64, int, bool){dgemmAVX2Rows2, dgemmAVX2Rows4}})
+			edges: []f64{dgemmAVX2Rows2, dgemmAVX2Rows4}, runA: dgemmAVX2Lda, edgesA: []a64{dgemmAVX2LdaRows2, dgemmAVX2LdaRows4}})
 	}
 	return append(k32, goKernel32), append(k64, goKernel64)
 }()
@@ -63,6 +73,32 @@ func sgemmAVX2Rows2(k int, a, b []float32, ldb int, c []float32, ldc int, acc bo
 func sgemmAVX2Rows4(k int, a, b []float32, ldb int, c []float32, ldc int, acc bool)
 func dgemmAVX2Rows2(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
 func dgemmAVX2Rows4(k int, a, b []float64, ldb int, c []float64, ldc int, acc bool)
+
+// The Lda kernels are the kernels above, edge kernels too, reading A in
+// place instead of from a packed sliver: row i of the tile at a[i*lda:],
+// element p of the row at a[i*lda+p]. Their sums are those of the packed
+// kernel, bit for bit (the same products in the same order).
+
+func sgemmAVX512Lda(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512LdaRows2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512LdaRows4(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512LdaRows6(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512LdaRows8(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512LdaRows10(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX512LdaRows12(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func dgemmAVX512Lda(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512LdaRows2(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512LdaRows4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512LdaRows6(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512LdaRows8(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512LdaRows10(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX512LdaRows12(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func sgemmAVX2Lda(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX2LdaRows2(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func sgemmAVX2LdaRows4(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, acc bool)
+func dgemmAVX2Lda(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX2LdaRows2(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
+func dgemmAVX2LdaRows4(k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, acc bool)
 
 // packF32 is the float32 packing transpose packSliver uses, the fastest of
 // transposes32; transpose8 is the float64 one, transpose8AVX512 with

@@ -123,11 +123,25 @@ func refGEMM[T float](av, bv []float64, a device.MatMulArgs) (want, bound []floa
 	return want, bound
 }
 
+// variants returns every kernel of ks, and again with A always packed for
+// those that can read it in place (runA), so that both paths are tested.
+func variants[T float](ks []microKernel[T]) []microKernel[T] {
+	var out []microKernel[T]
+	for _, k := range ks {
+		out = append(out, k)
+		if k.runA != nil {
+			k.name, k.runA, k.edgesA = k.name+"/packedA", nil, nil
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func TestGEMMKernels(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
 	for _, c := range gemmCases() {
-		for _, kern := range gemmKernels32 {
+		for _, kern := range variants(gemmKernels32) {
 			for _, k := range []microKernel[float32]{kern, smallBlocks(kern)} {
 				t.Run(fmt.Sprintf("f32/%s/kc%d/%+v", k.name, k.kc, c), func(t *testing.T) {
 					av, bv, a, got := runGEMM(r, k, c)
@@ -135,7 +149,7 @@ func TestGEMMKernels(t *testing.T) {
 				})
 			}
 		}
-		for _, kern := range gemmKernels64 {
+		for _, kern := range variants(gemmKernels64) {
 			for _, k := range []microKernel[float64]{kern, smallBlocks(kern)} {
 				t.Run(fmt.Sprintf("f64/%s/kc%d/%+v", k.name, k.kc, c), func(t *testing.T) {
 					av, bv, a, got := runGEMM(r, k, c)
@@ -174,6 +188,48 @@ func TestGEMMDeterministic(t *testing.T) {
 			require.Equal(t, want32, run32(), "%+v GOMAXPROCS %d", c, procs)
 			require.Equal(t, want64, run64(), "%+v GOMAXPROCS %d", c, procs)
 		}
+	}
+}
+
+// TestGEMMInPlaceA requires a kernel reading A in place to give the bits
+// it gives from packed slivers, and to be used where inPlaceA says so: M
+// leaving a last sliver of even rows (an edge kernel reads it in place),
+// of odd rows (packed), and none; K across several slices; row strides
+// that do and do not spread over L1's sets.
+func TestGEMMInPlaceA(t *testing.T) {
+	r := newRand(t)
+	check := func(t *testing.T, kern microKernel[float32], m, n, k, aPad int) {
+		if kern.runA == nil {
+			t.Skipf("%s reads A packed only", kern.name)
+		}
+		packed := kern
+		packed.runA, packed.edgesA = nil, nil
+		c := gemmCase{1, m, n, k, false, false, aPad, 0, -1, -1, 1}
+		seed := r.Uint64()
+		_, _, _, want := runGEMM(rand.New(rand.NewPCG(seed, 1)), packed, c)
+		av, bv, a, got := runGEMM(rand.New(rand.NewPCG(seed, 1)), kern, c)
+		checkGEMM(t, av, bv, a, got)
+		require.Equal(t, want, got)
+	}
+	for _, kern := range gemmKernels32 {
+		mr := kern.mr
+		for _, m := range []int{mr, 3 * mr, 2*mr + 2, 2*mr + 1, mr - 1, 2} {
+			for _, k := range []int{1, 5, 300, 784} {
+				t.Run(fmt.Sprintf("%s/m%d/k%d", kern.name, m, k), func(t *testing.T) {
+					check(t, kern, m, 2*kern.nr+3, k, 0)
+					check(t, smallBlocks(kern), m, 2*kern.nr+3, k, 3)
+				})
+			}
+		}
+	}
+	if k := gemmKernels32[0]; k.runA != nil {
+		at := func(lda int) bool { return inPlaceA(k, matView[float32]{rs: lda, cs: 1}, 256) }
+		require.True(t, at(784), "the MLP's 784-float rows")
+		require.True(t, at(256), "1 KiB rows")
+		require.False(t, at(1024), "4 KiB rows share one set")
+		require.False(t, at(512), "2 KiB rows: half in one set")
+		require.False(t, at(1040), "rows one line apart crowd a few sets")
+		require.False(t, inPlaceA(k, matView[float32]{rs: 1, cs: 784}, 256), "column-major A")
 	}
 }
 
@@ -220,8 +276,8 @@ func FuzzGEMM(f *testing.F) {
 			c.aPad = -1 // A's rows (or columns) all the same
 		}
 		small := trans&4 != 0
-		fuzzKernels(t, gemmKernels32, c, small, seed)
-		fuzzKernels(t, gemmKernels64, c, small, seed)
+		fuzzKernels(t, variants(gemmKernels32), c, small, seed)
+		fuzzKernels(t, variants(gemmKernels64), c, small, seed)
 	})
 }
 
