@@ -9,10 +9,11 @@
 // (and int32 where integers make sense), with a contiguous fast path and a
 // strided path that walks layouts incrementally, so transposed, sliced and
 // broadcast (stride 0) views are read without a copy. Large work is split
-// into up to GOMAXPROCS ranges so that every output element is computed by
-// one goroutine in a fixed order: results are bit-for-bit the same whatever
-// the thread count. The calling goroutine runs the first range and pooled
-// workers the others (parallel.go); a worker polls for its next range for
+// into ranges so that every output element is computed by one goroutine in
+// a fixed order: results are bit-for-bit the same whatever the thread
+// count. The calling goroutine and pooled workers claim the ranges (up to
+// four per thread) as they go, and the caller waits only for ranges
+// already running (parallel.go); a worker polls for its next group for
 // 500 µs before parking, because waking a parked thread cost as much as the
 // work of a small kernel. Float32 math is done in float64 and rounded once where
 // that is cheap (reductions, softmax, optimizers, most unary ops); float32
@@ -33,7 +34,8 @@
 // a Go kernel under `-tags purego` and elsewhere), K split into slices
 // fixed by size and goroutines into rectangles of C. Row-major operands
 // are packed through an AVX-512 16×16 (float64: 8×8) or AVX2 8×8
-// transpose. The float32
+// transpose, or read in place: a row-major B, and a row-major A through
+// micro-kernels that take its row stride (the Lda kernels). The float32
 // optimizer steps (SGD, Adam) run their float64 formulas on AVX lanes,
 // bit-identical to the Go loops.
 //

@@ -152,6 +152,16 @@ func gemm[T float](kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
 		return
 	}
 	ms, ns := (m+kern.mr-1)/kern.mr, (n+kern.nr-1)/kern.nr
+	// More rectangles than threads where the extra ones pack nothing
+	// twice, so that the threads share them out as they go (parallelFor):
+	// more column blocks when A is read in place (each column block would
+	// pack its rows of A), else more row blocks when B is.
+	slices := (k + kern.kc - 1) / kern.kc
+	if parts := tm * tn * partsPerThread; inPlaceA(kern, A, (k+slices-1)/slices) {
+		tn = max(tn, min(ns, parts/tm))
+	} else if inPlaceB(B, int(unsafe.Sizeof(T(0)))) {
+		tm = max(tm, min(ms, parts/tn))
+	}
 	parallelFor(tm*tn, m*n*k/(tm*tn), func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			ti, tj := t/tn, t%tn

@@ -153,6 +153,61 @@ func TestParallelForPool(t *testing.T) {
 	}
 }
 
+// TestParallelForLateWorker holds a worker back between taking up its
+// group and claiming parts: the call still returns (the caller runs every
+// part), and once released the worker finds nothing left to claim, in
+// that group or, having been busy meanwhile, in later calls. Parts that
+// outlast the caller's spin (the caller then blocks until the worker
+// completing the last part wakes it) still all run once.
+func TestParallelForLateWorker(t *testing.T) {
+	old, procs := grain, runtime.GOMAXPROCS(2)
+	grain = 1
+	release, held := make(chan struct{}), make(chan struct{}, 1)
+	hook := func() {
+		select {
+		case held <- struct{}{}:
+			<-release
+		default: // another group taken up while the first is held: run on
+		}
+	}
+	workerStartHook.Store(&hook)
+	t.Cleanup(func() { grain = old; runtime.GOMAXPROCS(procs); workerStartHook.Store(nil) })
+	visit := func(n int, body func(i int)) {
+		seen := make([]atomic.Int32, n)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			parallelFor(n, 1, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					seen[i].Add(1)
+					body(i)
+				}
+			})
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			require.FailNow(t, "parallelFor waited for a worker that had not started")
+		}
+		for i := range seen {
+			require.Equal(t, int32(1), seen[i].Load(), "index %d of %d", i, n)
+		}
+	}
+	visit(1000, func(int) {})
+	<-held // the worker took up the first group and is held
+	for range 20 {
+		visit(1000, func(int) {}) // the held worker is busy: the caller runs all
+	}
+	close(release)
+	for range 20 {
+		visit(64, func(i int) {
+			if i%8 == 0 {
+				time.Sleep(spinFor) // a part outlasting the caller's spin
+			}
+		})
+	}
+}
+
 // TestDeterministic runs parallel kernels under several GOMAXPROCS and
 // requires bit-identical results.
 func TestDeterministic(t *testing.T) {
