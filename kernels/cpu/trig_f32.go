@@ -26,8 +26,9 @@ import "math"
 // Beyond 2^19, and for ±Inf
 // and NaN, they call math.Sin, Cos and Tan, as the reference does.
 //
-// The same Go code serves every kernel set (unary_f32.go), so all agree
-// bit for bit.
+// The AVX-512 set (unary_amd64.go) runs the same steps on 8 float64 lanes
+// in assembly (trig_amd64.s, about 6x faster on 1M floats); the others
+// run this Go code. All agree bit for bit.
 
 // Parts of π/2 (fdlibm's pio2_1, pio2_2 and pio2_3): P1 and P2 have 33
 // significant bits, so n·P1 and n·P2 are exact for n < 2^20.
@@ -42,22 +43,54 @@ const (
 // trigReduce returns r = x - n·π/2 (|r| <= π/4) and n mod 4, for
 // |x| < trigMax.
 func trigReduce(x float64) (r float64, q int) {
-	n := math.RoundToEven(x * trigTwoOverPi)
-	r = ((x - n*trigP1) - n*trigP2) - n*trigP3
+	n := math.RoundToEven(float64(x * trigTwoOverPi))
+	r = ((x - float64(n*trigP1)) - float64(n*trigP2)) - float64(n*trigP3)
 	return r, int(int64(n)) & 3
 }
 
+// The Taylor coefficients of sinPoly (sinC3 for r^3 up to sinC13) and
+// cosPoly (cosC2 up to cosC14).
+const (
+	sinC3, sinC5, sinC7, sinC9, sinC11, sinC13         = -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880, -1.0 / 39916800, 1.0 / 6227020800
+	cosC2, cosC4, cosC6, cosC8, cosC10, cosC12, cosC14 = -0.5, 1.0 / 24, -1.0 / 720, 1.0 / 40320, -1.0 / 3628800, 1.0 / 479001600, -1.0 / 87178291200
+)
+
 // sinPoly and cosPoly are sin r and cos r for |r| <= π/4, from Taylor
-// terms to r^13 and r^14.
+// terms to r^13 and r^14, in Horner form. Every product is wrapped in
+// float64() so that Go never fuses it into an FMA (it may where the
+// target always has one): the assembly (trig_amd64.s) rounds each product
+// and sum apart, in this order.
 func sinPoly(r float64) float64 {
-	z := r * r
-	return r + r*z*(-1.0/6+z*(1.0/120+z*(-1.0/5040+z*(1.0/362880+z*(-1.0/39916800+z*(1.0/6227020800))))))
+	z := float64(r * r)
+	p := float64(z*sinC13) + sinC11
+	p = float64(z*p) + sinC9
+	p = float64(z*p) + sinC7
+	p = float64(z*p) + sinC5
+	p = float64(z*p) + sinC3
+	return r + float64(float64(r*z)*p)
 }
 
 func cosPoly(r float64) float64 {
-	z := r * r
-	return 1 + z*(-0.5+z*(1.0/24+z*(-1.0/720+z*(1.0/40320+z*(-1.0/3628800+z*(1.0/479001600+z*(-1.0/87178291200)))))))
+	z := float64(r * r)
+	p := float64(z*cosC14) + cosC12
+	p = float64(z*p) + cosC10
+	p = float64(z*p) + cosC8
+	p = float64(z*p) + cosC6
+	p = float64(z*p) + cosC4
+	p = float64(z*p) + cosC2
+	return 1 + float64(z*p)
 }
+
+// trigConsts are the constants of the assembly kernels, in the order
+// trig_amd64.s loads them.
+var trigConsts = [trigConstN]float64{
+	math.Float64frombits(1<<63 - 1), trigMax, trigTwoOverPi, trigP1, trigP2, trigP3,
+	sinC13, sinC11, sinC9, sinC7, sinC5, sinC3,
+	cosC14, cosC12, cosC10, cosC8, cosC6, cosC4, cosC2, 1,
+	math.Float64frombits(1 << 63), math.Float64frombits(1), math.Float64frombits(2),
+}
+
+const trigConstN = 23
 
 // The functions of trigBlock.
 const (
@@ -73,6 +106,28 @@ func trigBlocks(f int) func(dst, x []float32) {
 		for i := 0; i < len(x); i += trigChunk {
 			j := min(i+trigChunk, len(x))
 			trigBlock(dst[i:j], x[i:j], f)
+		}
+	}
+}
+
+// trigAsm returns the slice kernel of function f over k, an assembly
+// kernel of 8 lanes (trig_amd64.s): k over the whole vectors, the lanes it
+// counted out of range redone with math's function, the last len%8
+// elements through trigBlock.
+func trigAsm(k func(dst, x *float32, n int, c *[trigConstN]float64) int, f int) func(dst, x []float32) {
+	fn := [3]func(float64) float64{math.Sin, math.Cos, math.Tan}[f]
+	return func(dst, x []float32) {
+		dst = dst[:len(x)]
+		n8 := len(x) &^ 7
+		if n8 > 0 && k(&dst[0], &x[0], n8, &trigConsts) > 0 {
+			for i, v := range x[:n8] {
+				if d := float64(v); !(math.Abs(d) < trigMax) {
+					dst[i] = float32(fn(d))
+				}
+			}
+		}
+		if n8 < len(x) {
+			trigBlock(dst[n8:], x[n8:], f)
 		}
 	}
 }

@@ -11,7 +11,11 @@ import "golang.org/x/sys/cpu"
 var unaryF32Sets = func() []unaryF32Set {
 	var ss []unaryF32Set
 	if cpu.X86.HasAVX512F {
-		ss = append(ss, unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withAsm(geluAVX512, log1pAVX512, expm1AVX512))
+		s := unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withAsm(geluAVX512, log1pAVX512, expm1AVX512)
+		if cpu.X86.HasAVX512DQ {
+			s.sin, s.cos, s.tan = trigAsm(sinAVX512, trigSin), trigAsm(cosAVX512, trigCos), trigAsm(tanAVX512, trigTan)
+		}
+		ss = append(ss, s)
 	}
 	if cpu.X86.HasAVX2 {
 		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2))
@@ -36,6 +40,21 @@ func tanhAVX512(dst, x []float32)
 
 // sigmoidAVX512 is sigmoidF32 over x (within 2 ulp), as expAVX512.
 func sigmoidAVX512(dst, x []float32)
+
+// sinAVX512, cosAVX512 and tanAVX512 are trigBlock's sin, cos and tan
+// (within 1 ulp) over n floats (a multiple of 8), 8 float64 lanes at a
+// time (AVX-512F and DQ), bit for bit; they return how many elements were
+// out of their range (|x| >= trigMax, ±Inf, NaN), whose results the
+// caller must redo (trigAsm).
+//
+//go:noescape
+func sinAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+
+//go:noescape
+func cosAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+
+//go:noescape
+func tanAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
 
 // expAVX2 is expF32 over x (within 1 ulp), 8 lanes at a time, the last
 // partial vector through masked loads and stores (unary_avx2_amd64.s).

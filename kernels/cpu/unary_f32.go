@@ -7,8 +7,8 @@ import (
 )
 
 // Float32 kernels of Exp, Log, Tanh and Sigmoid (and, built on them,
-// unary_more_f32.go's GELU, Log1p and Expm1; trig_f32.go's Sin, Cos and
-// Tan are Go alone). Each op has a scalar Go
+// unary_more_f32.go's GELU, Log1p and Expm1; trig_f32.go has Sin, Cos
+// and Tan, in Go and AVX-512 assembly). Each op has a scalar Go
 // definition here, which is the portable kernel and the documentation of
 // the assembly ones: the assembly runs the same float32 operations in the
 // same order, so every variant gives bit-identical results (NaN payloads
@@ -30,7 +30,8 @@ type unaryF32Set struct {
 	// geluGrad is the fused GELU gradient, dst[i] = g[i]·gelu'(x[i]),
 	// over exp (unary_more_f32.go).
 	geluGrad func(dst, x, g []float32)
-	// sin, cos and tan are trig_f32.go's Go loops in every set.
+	// sin, cos and tan are trig_f32.go's Go passes, or its assembly
+	// (trigAsm) in the AVX-512 set.
 	sin, cos, tan func(dst, x []float32)
 }
 
