@@ -35,6 +35,10 @@ type microKernel[T float] struct {
 	// portable kernel.
 	runA   func(k int, a []T, lda int, b []T, ldb int, c []T, ldc int, acc bool)
 	edgesA []func(k int, a []T, lda int, b []T, ldb int, c []T, ldc int, acc bool)
+	// dot, if not nil, computes matrix-vector products instead of the
+	// packed GEMM (see gemv): out[i] = Σ_p a[i*lda+p]·x[p] for i < m,
+	// p < k, each row's sum depending on the row and x alone.
+	dot func(m, k int, a []T, lda int, x, out []T)
 }
 
 // matView is a matrix read through strides: element (i, j) is

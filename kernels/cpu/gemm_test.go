@@ -123,18 +123,61 @@ func refGEMM[T float](av, bv []float64, a device.MatMulArgs) (want, bound []floa
 	return want, bound
 }
 
-// variants returns every kernel of ks, and again with A always packed for
-// those that can read it in place (runA), so that both paths are tested.
+// variants returns every kernel of ks, and again without its shortcuts
+// (reading A in place, runA; matrix-vector products, dot) for those that
+// have them, so that both paths are tested.
 func variants[T float](ks []microKernel[T]) []microKernel[T] {
 	var out []microKernel[T]
 	for _, k := range ks {
 		out = append(out, k)
-		if k.runA != nil {
-			k.name, k.runA, k.edgesA = k.name+"/packedA", nil, nil
+		if k.runA != nil || k.dot != nil {
+			k.name, k.runA, k.edgesA, k.dot = k.name+"/packed", nil, nil, nil
 			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// TestGEMV runs the matrix-vector products that kern.dot takes (a single
+// column of C from a row-major A, a single row from a column-major B),
+// with contiguous and strided vectors, batches with broadcast operands,
+// row counts around dot's groups of four and depths around its 32 lanes,
+// against the float64 reference, and requires the same bits under several
+// GOMAXPROCS.
+func TestGEMV(t *testing.T) {
+	r := newRand(t)
+	splitSmall(t)
+	kern := gemmKernels32[0]
+	if kern.dot == nil {
+		t.Skipf("%s has no dot kernel", kern.name)
+	}
+	var cases []gemmCase
+	for _, mk := range [][2]int{{1, 1}, {3, 5}, {4, 31}, {5, 32}, {7, 33}, {9, 64}, {17, 100}, {256, 784}} {
+		m, k := mk[0], mk[1]
+		cases = append(cases,
+			gemmCase{1, m, 1, k, false, false, 0, 0, -1, -1, 0}, // A·x
+			gemmCase{1, m, 1, k, false, false, 2, 3, -1, -1, 1}, // padded A, x strided (B's column)
+			gemmCase{3, m, 1, k, false, true, 1, 0, -1, 0, 2},   // a batch, x broadcast
+			gemmCase{1, 1, m, k, false, true, 0, 0, -1, -1, 0},  // x·Wᵀ
+			gemmCase{2, 1, m, k, true, true, 1, 2, 0, -1, 3},    // A broadcast, its row strided
+			gemmCase{1, 1, m, k, false, true, 0, -1, -1, -1, 0}, // Wᵀ with ld 0: every column the same
+		)
+	}
+	for _, c := range cases {
+		seed := r.Uint64()
+		run := func() []float32 {
+			av, bv, a, got := runGEMM(rand.New(rand.NewPCG(seed, 1)), kern, c)
+			checkGEMM(t, av, bv, a, got)
+			return got
+		}
+		old := runtime.GOMAXPROCS(1)
+		want := run()
+		for _, procs := range []int{2, 3, 8} {
+			runtime.GOMAXPROCS(procs)
+			require.Equal(t, want, run(), "%+v GOMAXPROCS %d", c, procs)
+		}
+		runtime.GOMAXPROCS(old)
+	}
 }
 
 func TestGEMMKernels(t *testing.T) {
