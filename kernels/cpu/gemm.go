@@ -39,6 +39,10 @@ type microKernel[T float] struct {
 	// packed GEMM (see gemv): out[i] = Σ_p a[i*lda+p]·x[p] for i < m,
 	// p < k, each row's sum depending on the row and x alone.
 	dot func(m, k int, a []T, lda int, x, out []T)
+	// axpy, if not nil, computes the other matrix-vector products (see
+	// gemv): c[j] = Σ_p x[p]·b[p*ldb+j] for j < n, p < k, added to c when
+	// acc, each output by FMA in order of p from zero, as run does.
+	axpy func(n, k int, x, b []T, ldb int, c []T, acc bool)
 }
 
 // matView is a matrix read through strides: element (i, j) is

@@ -24,7 +24,8 @@ var gemmKernels32, gemmKernels64 = func() ([]microKernel[float32], []microKernel
 			edges:  []f32{sgemmAVX512Rows2, sgemmAVX512Rows4, sgemmAVX512Rows6, sgemmAVX512Rows8, sgemmAVX512Rows10, sgemmAVX512Rows12},
 			runA:   sgemmAVX512Lda,
 			edgesA: []a32{sgemmAVX512LdaRows2, sgemmAVX512LdaRows4, sgemmAVX512LdaRows6, sgemmAVX512LdaRows8, sgemmAVX512LdaRows10, sgemmAVX512LdaRows12},
-			dot:    sdotRows})
+			dot:    sdotRows,
+			axpy:   saxpyRows})
 		k64 = append(k64, microKernel[float64]{name: "avx512", mr: 14, nr: 16, kc: 256, mc: 112, nc: 512, run: dgemmAVX512,
 			edges:  []f64{dgemmAVX512Rows2, dgemmAVX512Rows4, dgemmAVX512Rows6, dgemmAVX512Rows8, dgemmAVX512Rows10, dgemmAVX512Rows12},
 			runA:   dgemmAVX512Lda,

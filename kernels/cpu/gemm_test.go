@@ -124,14 +124,14 @@ func refGEMM[T float](av, bv []float64, a device.MatMulArgs) (want, bound []floa
 }
 
 // variants returns every kernel of ks, and again without its shortcuts
-// (reading A in place, runA; matrix-vector products, dot) for those that
-// have them, so that both paths are tested.
+// (reading A in place, runA; matrix-vector products, dot and axpy) for
+// those that have them, so that both paths are tested.
 func variants[T float](ks []microKernel[T]) []microKernel[T] {
 	var out []microKernel[T]
 	for _, k := range ks {
 		out = append(out, k)
-		if k.runA != nil || k.dot != nil {
-			k.name, k.runA, k.edgesA, k.dot = k.name+"/packed", nil, nil, nil
+		if k.runA != nil || k.dot != nil || k.axpy != nil {
+			k.name, k.runA, k.edgesA, k.dot, k.axpy = k.name+"/packed", nil, nil, nil, nil
 			out = append(out, k)
 		}
 	}
@@ -139,11 +139,12 @@ func variants[T float](ks []microKernel[T]) []microKernel[T] {
 }
 
 // TestGEMV runs the matrix-vector products that kern.dot takes (a single
-// column of C from a row-major A, a single row from a column-major B),
-// with contiguous and strided vectors, batches with broadcast operands,
-// row counts around dot's groups of four and depths around its 32 lanes,
-// against the float64 reference, and requires the same bits under several
-// GOMAXPROCS.
+// column of C from a row-major A, a single row from a column-major B) and
+// those kern.axpy takes (the other layouts), with contiguous and strided
+// vectors, batches with broadcast operands, sizes around dot's groups of
+// four rows and 32 lanes and axpy's 64 and 16 columns, and depths across
+// K slices, against the float64 reference; it requires the same bits
+// under several GOMAXPROCS, and axpy's to be the packed GEMM's.
 func TestGEMV(t *testing.T) {
 	r := newRand(t)
 	splitSmall(t)
@@ -155,14 +156,21 @@ func TestGEMV(t *testing.T) {
 	for _, mk := range [][2]int{{1, 1}, {3, 5}, {4, 31}, {5, 32}, {7, 33}, {9, 64}, {17, 100}, {256, 784}} {
 		m, k := mk[0], mk[1]
 		cases = append(cases,
-			gemmCase{1, m, 1, k, false, false, 0, 0, -1, -1, 0}, // A·x
-			gemmCase{1, m, 1, k, false, false, 2, 3, -1, -1, 1}, // padded A, x strided (B's column)
-			gemmCase{3, m, 1, k, false, true, 1, 0, -1, 0, 2},   // a batch, x broadcast
-			gemmCase{1, 1, m, k, false, true, 0, 0, -1, -1, 0},  // x·Wᵀ
-			gemmCase{2, 1, m, k, true, true, 1, 2, 0, -1, 3},    // A broadcast, its row strided
-			gemmCase{1, 1, m, k, false, true, 0, -1, -1, -1, 0}, // Wᵀ with ld 0: every column the same
+			gemmCase{1, m, 1, k, false, false, 0, 0, -1, -1, 0},        // A·x
+			gemmCase{1, m, 1, k, false, false, 2, 3, -1, -1, 1},        // padded A, x strided (B's column)
+			gemmCase{3, m, 1, k, false, true, 1, 0, -1, 0, 2},          // a batch, x broadcast
+			gemmCase{1, 1, m, k, false, true, 0, 0, -1, -1, 0},         // x·Wᵀ
+			gemmCase{2, 1, m, k, true, true, 1, 2, 0, -1, 3},           // A broadcast, its row strided
+			gemmCase{1, 1, m, k, false, true, 0, -1, -1, -1, 0},        // Wᵀ with ld 0: every column the same
+			gemmCase{1, m, 1, k, true, false, 0, 0, -1, -1, 0},         // Aᵀ·x (axpy)
+			gemmCase{2, m, 1, k, true, false, 3, 1, 0, -1, 1},          // padded, A broadcast, x strided
+			gemmCase{1, 1, m, k, false, false, 0, 0, -1, -1, 0},        // x·W (axpy)
+			gemmCase{3, 1, m, k, true, false, 2, 1, -1, 0, 2},          // x strided, W broadcast
+			gemmCase{1, 1, m + 64, 300, false, false, 0, 5, -1, -1, 3}, // past 64 columns, two K slices
 		)
 	}
+	packed := kern
+	packed.runA, packed.edgesA, packed.dot, packed.axpy = nil, nil, nil, nil
 	for _, c := range cases {
 		seed := r.Uint64()
 		run := func() []float32 {
@@ -172,6 +180,13 @@ func TestGEMV(t *testing.T) {
 		}
 		old := runtime.GOMAXPROCS(1)
 		want := run()
+		if c.n == 1 && c.ta || c.m == 1 && !c.tb {
+			_, _, _, gemm := runGEMM(rand.New(rand.NewPCG(seed, 1)), smallBlocks(packed), c)
+			_, _, _, axpy := runGEMM(rand.New(rand.NewPCG(seed, 1)), smallBlocks(kern), c)
+			require.Equal(t, gemm, axpy, "%+v: axpy against the packed GEMM, small blocks", c)
+			_, _, _, gemm = runGEMM(rand.New(rand.NewPCG(seed, 1)), packed, c)
+			require.Equal(t, gemm, want, "%+v: axpy against the packed GEMM", c)
+		}
 		for _, procs := range []int{2, 3, 8} {
 			runtime.GOMAXPROCS(procs)
 			require.Equal(t, want, run(), "%+v GOMAXPROCS %d", c, procs)

@@ -21,3 +21,21 @@ func sdotRows(m, k int, a []float32, lda int, x, out []float32) {
 	m0, m1 := uint16(1<<min(t, 16)-1), uint16(1<<max(t-16, 0)-1)
 	sdotRowsAVX512(m, k/32, &a[0], lda, &x[0], &out[0], m0, m1)
 }
+
+// saxpyRowsAVX512 writes c[j] = Σ_p x[p]·b[p*ldb+j] for j < n and p < k,
+// added to c when acc (gemv_amd64.s): each output by FMA in order of p
+// from zero, the GEMM micro-kernels' arithmetic.
+//
+//go:noescape
+func saxpyRowsAVX512(n, k int, x, b *float32, ldb int, c *float32, acc bool)
+
+// saxpyRows is microKernel.axpy for the AVX-512 float32 kernel.
+func saxpyRows(n, k int, x, b []float32, ldb int, c []float32, acc bool) {
+	if n == 0 || k == 0 {
+		return
+	}
+	_ = x[k-1]
+	_ = b[(k-1)*ldb+n-1]
+	_ = c[n-1]
+	saxpyRowsAVX512(n, k, &x[0], &b[0], ldb, &c[0], acc)
+}

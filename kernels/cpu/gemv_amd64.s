@@ -144,3 +144,103 @@ onetail:
 done:
 	VZEROUPPER
 	RET
+
+// saxpyRowsAVX512: c[j] = Σ_p x[p]·b[p*ldb+j] for j < n, p < k (k >= 1),
+// added to c when acc. Each output sums from zero by FMA in order of p,
+// as the GEMM micro-kernels do, so the result is theirs bit for bit.
+// Columns go 64 at a time (Z0-Z3), then 16 at a time, the last under a
+// mask.
+//
+// Registers: DI the column group's start in b, BX ldb in bytes, R8 the
+// row, SI x, DX c, CX the steps left, R12 the columns left, R13 k, R11
+// acc; Z8 x[p] broadcast, K1 the mask.
+
+// func saxpyRowsAVX512(n, k int, x, b *float32, ldb int, c *float32, acc bool)
+TEXT ·saxpyRowsAVX512(SB), NOSPLIT, $0-49
+	MOVQ n+0(FP), R12
+	MOVQ k+8(FP), R13
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), BX
+	SHLQ $2, BX
+	MOVQ c+40(FP), DX
+	MOVBQZX acc+48(FP), R11
+
+g64:
+	CMPQ R12, $64
+	JLT g16
+	MOVQ x+16(FP), SI
+	MOVQ DI, R8
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ R13, CX
+
+l64:
+	VBROADCASTSS (SI), Z8
+	VFMADD231PS (R8), Z8, Z0
+	VFMADD231PS 64(R8), Z8, Z1
+	VFMADD231PS 128(R8), Z8, Z2
+	VFMADD231PS 192(R8), Z8, Z3
+	ADDQ $4, SI
+	ADDQ BX, R8
+	DECQ CX
+	JNZ l64
+	TESTQ R11, R11
+	JZ s64
+	VADDPS (DX), Z0, Z0
+	VADDPS 64(DX), Z1, Z1
+	VADDPS 128(DX), Z2, Z2
+	VADDPS 192(DX), Z3, Z3
+
+s64:
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ $256, DX
+	ADDQ $256, DI
+	SUBQ $64, R12
+	JMP g64
+
+g16:
+	TESTQ R12, R12
+	JZ adone
+	MOVQ $0xffff, AX
+	CMPQ R12, $16
+	JGE full
+	MOVQ R12, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+
+full:
+	KMOVW AX, K1
+	MOVQ x+16(FP), SI
+	MOVQ DI, R8
+	VPXORD Z0, Z0, Z0
+	MOVQ R13, CX
+
+l16:
+	VBROADCASTSS (SI), Z8
+	VMOVUPS.Z (R8), K1, Z9
+	VFMADD231PS Z9, Z8, Z0
+	ADDQ $4, SI
+	ADDQ BX, R8
+	DECQ CX
+	JNZ l16
+	TESTQ R11, R11
+	JZ s16
+	VMOVUPS.Z (DX), K1, Z9
+	VADDPS Z9, Z0, Z0
+
+s16:
+	VMOVUPS Z0, K1, (DX)
+	ADDQ $64, DX
+	ADDQ $64, DI
+	SUBQ $16, R12
+	JGT g16
+
+adone:
+	VZEROUPPER
+	RET

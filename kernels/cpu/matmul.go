@@ -140,43 +140,58 @@ func matmul[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) {
 	}
 }
 
-// gemv computes the products of a by kern.dot, and reports whether it
-// did, when each is a matrix-vector product in dot's form: a single
-// column of C (N == 1) from the rows of a row-major A (A·x), or a single
-// row (M == 1) from the columns of a column-major B (x·Wᵀ, a linear layer
-// on one sample). The vector may be strided (it is gathered first). The packed GEMM would pack, transposing, all of the matrix
-// for one multiply-add per element: 46 against 7 µs for 1×784 @ 784×256ᵀ.
-// Each element of C is one dot product, in the order dot fixes, so the
-// result does not depend on the number of goroutines; it can differ in
-// the last bits from the same row or column of a wider product.
+// gemv computes the products of a as matrix-vector products, and reports
+// whether it did: those with a single column of C (N == 1) or a single
+// row (M == 1), when kern has the kernel for the matrix's layout. The
+// packed GEMM would pack, transposing, all of the matrix for one
+// multiply-add per element, and run its tile for one useful row or
+// column: 46 against 7 µs for 1×784 @ 784×256ᵀ, 25 against 1.7 µs for
+// 16×1024 @ 1024×1.
+//
+//   - dot, where the matrix's rows are contiguous (A·x with a row-major
+//     A, x·Wᵀ with a column-major B: a linear layer on one sample): each
+//     element of C is one dot product in the order dot fixes, which does
+//     not depend on the number of goroutines but can differ in the last
+//     bits from the same element of a wider product, as gemv and gemm do
+//     in BLAS.
+//   - axpy, where the matrix's columns are (Aᵀ·x, x·W with a row-major
+//     W): rows of the matrix scaled and added, in the GEMM's K slices,
+//     so C is the packed GEMM's bit for bit.
+//
+// The vector may be strided (it is gathered first).
 func gemv[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) bool {
-	if kern.dot == nil || a.N != 1 && a.M != 1 {
+	if a.N != 1 && a.M != 1 {
 		return false
 	}
-	// The matrix: rows of K elements, ld apart; the vector: K elements,
-	// inc apart. N == 1: A's rows and B's column; M == 1: B's columns
-	// (op(B)'s transpose) and A's row.
-	rows, ld, mOff, mStride := a.M, a.LDA, a.AOffset, a.AStride
-	inc, vOff, vStride := a.LDB, a.BOffset, a.BStride
-	vec, mat := B, A
+	// The matrix: its mat[mOff+b*mStride+r*ld+p] for output r and step p
+	// (dot), or mat[mOff+b*mStride+p*ld+r] (axpy); the vector:
+	// vec[vOff+b*vStride+p*inc]. N == 1 takes A and B's column, M == 1 B
+	// and A's row.
+	colA, colB := 1, 1 // the steps along p of A's row and B's column
+	if a.TransA {
+		colA = a.LDA
+	}
+	if !a.TransB {
+		colB = a.LDB
+	}
+	var mat, vec []T
+	var rows, ld, mOff, mStride, inc, vOff, vStride int
+	dot := false
 	switch {
-	case a.N == 1 && !a.TransA:
-		if a.TransB {
-			inc = 1
-		}
-	case a.M == 1 && a.TransB:
-		rows, ld, mOff, mStride, mat = a.N, a.LDB, a.BOffset, a.BStride, B
-		inc, vOff, vStride, vec = 1, a.AOffset, a.AStride, A
-		if a.TransA {
-			inc = a.LDA
-		}
+	case a.N == 1 && (!a.TransA && kern.dot != nil || a.TransA && kern.axpy != nil):
+		mat, rows, ld, mOff, mStride = A, a.M, a.LDA, a.AOffset, a.AStride
+		vec, inc, vOff, vStride = B, colB, a.BOffset, a.BStride
+		dot = !a.TransA
+	case a.M == 1 && (a.TransB && kern.dot != nil || !a.TransB && kern.axpy != nil):
+		mat, rows, ld, mOff, mStride = B, a.N, a.LDB, a.BOffset, a.BStride
+		vec, inc, vOff, vStride = A, colA, a.AOffset, a.AStride
+		dot = a.TransB
 	default:
 		return false
 	}
 	k := a.K
-	var s *gemmScratch[T]
 	if inc != 1 && k > 1 {
-		s = getScratch[T](a.Batch*k, 0, 0)
+		s := getScratch[T](a.Batch*k, 0, 0)
 		defer putScratch(s)
 		for b := range a.Batch {
 			for p := range k {
@@ -185,12 +200,29 @@ func gemv[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) bool {
 		}
 		vec, vOff, vStride = s.a, 0, k
 	}
-	parallelFor(a.Batch*rows, k, func(lo, hi int) {
-		for lo < hi {
-			b, r := lo/rows, lo%rows
-			n := min(hi-lo, rows-r)
-			kern.dot(n, k, mat[mOff+b*mStride+r*ld:], ld, vec[vOff+b*vStride:], C[b*rows+r:][:n])
-			lo += n
+	if dot {
+		parallelFor(a.Batch*rows, k, func(lo, hi int) {
+			for lo < hi {
+				b, r := lo/rows, lo%rows
+				n := min(hi-lo, rows-r)
+				kern.dot(n, k, mat[mOff+b*mStride+r*ld:], ld, vec[vOff+b*vStride:], C[b*rows+r:][:n])
+				lo += n
+			}
+		})
+		return true
+	}
+	// axpy: the outputs in groups of 64 (the kernel's widest), each group
+	// over gemmBlock's K slices.
+	slices := (k + kern.kc - 1) / kern.kc
+	kc := (k + slices - 1) / slices
+	groups := (rows + 63) / 64
+	parallelFor(a.Batch*groups, 64*k, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			b, g := t/groups, t%groups
+			r0, r1 := g*64, min(g*64+64, rows)
+			for pc := 0; pc < k; pc += kc {
+				kern.axpy(r1-r0, min(kc, k-pc), vec[vOff+b*vStride+pc:], mat[mOff+b*mStride+pc*ld+r0:], ld, C[b*rows+r0:b*rows+r1], pc > 0)
+			}
 		}
 	})
 	return true
