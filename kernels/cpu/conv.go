@@ -226,8 +226,26 @@ func (be *Backend) Col2Im(dst, src device.Buffer, cp device.ConvParams) error {
 
 // col2im walks the columns in Im2Col's order, adding each in-bounds run
 // of a row into its input row: an element meets its taps in increasing
-// (kh, kw), one column each.
+// (kh, kw), one column each. For float32 at a column stride of 1, the
+// same adds in the same order run in assembly (col2im32) from a plan of
+// the runs, which is the same for every plane: the Go loop's scalar adds
+// over 14-float rows took 12% of the CNN step's CPU time.
 func col2im[T float](p conv, dst, src []T) {
+	if d, ok := any(dst).([]float32); ok && col2im32 != nil && p.StrideW == 1 {
+		plan := col2imPlan(p)
+		s := any(src).([]float32)
+		hw, cpp := p.H*p.W, colsPerPlane(p)
+		parallelFor(p.planes(), cpp, func(lo, hi int) {
+			var pl *int32
+			if len(plan) > 0 {
+				pl = &plan[0]
+			}
+			_ = d[hi*hw-1]
+			_ = s[hi*cpp-1]
+			col2im32(&d[lo*hw], &s[lo*cpp], pl, len(plan)/3, hi-lo, hw, cpp)
+		})
+		return
+	}
 	parallelFor(p.planes(), colsPerPlane(p), func(lo, hi int) {
 		for pl := lo; pl < hi; pl++ {
 			x := dst[pl*p.H*p.W : (pl+1)*p.H*p.W]
@@ -258,6 +276,25 @@ func col2im[T float](p conv, dst, src []T) {
 			}
 		}
 	})
+}
+
+// col2imPlan lists col2im's row adds for one plane at a column stride of
+// 1, in its order, as (column offset, input offset, length) triples.
+func col2imPlan(p conv) []int32 {
+	var plan []int32
+	for kh := range p.KH {
+		for kw := range p.KW {
+			h0, w0, wlo, whi := p.tapRows(kh, kw)
+			for oh := range p.oh {
+				h := h0 + oh*p.StrideH
+				if h < 0 || h >= p.H || wlo == whi {
+					continue
+				}
+				plan = append(plan, int32(((kh*p.KW+kw)*p.oh+oh)*p.ow+wlo), int32(h*p.W+w0+wlo), int32(whi-wlo))
+			}
+		}
+	}
+	return plan
 }
 
 // MaxPool writes each window's maximum to dst and its position h*W+w in

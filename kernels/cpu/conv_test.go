@@ -213,3 +213,42 @@ func TestMaxPool2x2(t *testing.T) {
 		}
 	}
 }
+
+// TestCol2ImAsm requires col2im's assembly path (col2im32) to give its Go
+// loop's bits, over geometries whose rows are shorter than, as long as and
+// longer than a 16-float step, with padding, dilation, a row stride of 2
+// and taps wholly outside the input, and with planes split among threads.
+func TestCol2ImAsm(t *testing.T) {
+	if col2im32 == nil {
+		t.Skip("no assembly col2im on this machine")
+	}
+	r := newRand(t)
+	splitSmall(t)
+	for _, cp := range []device.ConvParams{
+		{N: 2, C: 3, H: 14, W: 14, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 2, H: 5, W: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1},
+		{N: 1, C: 2, H: 9, W: 17, KH: 5, KW: 5, StrideH: 2, StrideW: 1, PadH: 2, PadW: 2},
+		{N: 3, C: 1, H: 7, W: 33, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2},
+		{N: 1, C: 5, H: 4, W: 1, KH: 1, KW: 1, StrideH: 1, StrideW: 1},
+		{N: 1, C: 1, H: 3, W: 3, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
+	} {
+		dh, dw := cp.Dilation()
+		p := conv{ConvParams: cp, oh: cp.OutH(), ow: cp.OutW(), dh: dh, dw: dw}
+		src := make([]float32, p.planes()*colsPerPlane(p))
+		for i := range src {
+			src[i] = float32(r.NormFloat64())
+		}
+		want, got := make([]float32, p.planes()*p.H*p.W), make([]float32, p.planes()*p.H*p.W)
+		for i := range got {
+			want[i], got[i] = float32(math.NaN()), float32(math.NaN()) // cleared by col2im
+		}
+		col2im(p, got, src)
+		asm := col2im32
+		col2im32 = nil
+		col2im(p, want, src)
+		col2im32 = asm
+		for i := range want {
+			require.Equal(t, math.Float32bits(want[i]), math.Float32bits(got[i]), "%+v: element %d", cp, i)
+		}
+	}
+}

@@ -140,3 +140,94 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// col2imAVX512 runs col2im's row adds for planes planes: each plane of x
+// (xs floats) is cleared, then for each (col offset, x offset, length)
+// triple of plan, in order, the run of col is added into the run of x,
+// 16 floats a step, the last under a mask. The order of the adds is
+// col2im's, so the sums are the Go loop's bit for bit. col moves on by cs
+// floats a plane.
+//
+// func col2imAVX512(x, col *float32, plan *int32, entries, planes, xs, cs int)
+TEXT ·col2imAVX512(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), DI
+	MOVQ col+8(FP), SI
+	MOVQ planes+32(FP), R12
+	VPXORD Z1, Z1, Z1
+
+cplane:
+	TESTQ R12, R12
+	JZ cdone
+	// Clear the plane: xs floats from DI.
+	MOVQ xs+40(FP), CX
+	MOVQ DI, R8
+
+cclear:
+	CMPQ CX, $16
+	JLT cclearTail
+	VMOVUPS Z1, (R8)
+	ADDQ $64, R8
+	SUBQ $16, CX
+	JMP cclear
+
+cclearTail:
+	TESTQ CX, CX
+	JZ crows
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	VMOVUPS Z1, K1, (R8)
+
+crows:
+	MOVQ plan+16(FP), R9
+	MOVQ entries+24(FP), R10
+
+centry:
+	TESTQ R10, R10
+	JZ cnext
+	MOVLQSX 0(R9), AX
+	LEAQ (SI)(AX*4), R11
+	MOVLQSX 4(R9), AX
+	LEAQ (DI)(AX*4), R8
+	MOVLQSX 8(R9), CX
+
+crun:
+	CMPQ CX, $16
+	JLT crunTail
+	VMOVUPS (R11), Z0
+	VADDPS (R8), Z0, Z0
+	VMOVUPS Z0, (R8)
+	ADDQ $64, R11
+	ADDQ $64, R8
+	SUBQ $16, CX
+	JMP crun
+
+crunTail:
+	TESTQ CX, CX
+	JZ cent
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS.Z (R8), K1, Z2
+	VADDPS Z2, Z0, Z0
+	VMOVUPS Z0, K1, (R8)
+
+cent:
+	ADDQ $12, R9
+	DECQ R10
+	JMP centry
+
+cnext:
+	MOVQ xs+40(FP), AX
+	LEAQ (DI)(AX*4), DI
+	MOVQ cs+48(FP), AX
+	LEAQ (SI)(AX*4), SI
+	DECQ R12
+	JMP cplane
+
+cdone:
+	VZEROUPPER
+	RET
