@@ -235,11 +235,11 @@ func col2im[T float](p conv, dst, src []T) {
 		plan := col2imPlan(p)
 		s := any(src).([]float32)
 		hw, cpp := p.H*p.W, colsPerPlane(p)
+		var pl *int32
+		if len(plan) > 0 {
+			pl = &plan[0]
+		}
 		parallelFor(p.planes(), cpp, func(lo, hi int) {
-			var pl *int32
-			if len(plan) > 0 {
-				pl = &plan[0]
-			}
 			_ = d[hi*hw-1]
 			_ = s[hi*cpp-1]
 			col2im32(&d[lo*hw], &s[lo*cpp], pl, len(plan)/3, hi-lo, hw, cpp)

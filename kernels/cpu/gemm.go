@@ -45,6 +45,13 @@ type microKernel[T float] struct {
 	axpy func(n, k int, x, b []T, ldb int, c []T, acc bool)
 }
 
+// sliceDepth returns the depth of the K slices a product of depth k is
+// summed in: k split into ⌈k/kc⌉ even slices, fixed by k alone.
+func (kern *microKernel[T]) sliceDepth(k int) int {
+	slices := (k + kern.kc - 1) / kern.kc
+	return (k + slices - 1) / slices
+}
+
 // matView is a matrix read through strides: element (i, j) is
 // data[off+i*rs+j*cs]. A transposed or broadcast (stride 0) operand is a
 // view with other strides, never a copy.
@@ -164,8 +171,7 @@ func gemm[T float](kern microKernel[T], m, n, k int, A, B matView[T], C []T) {
 	// twice, so that the threads share them out as they go (parallelFor):
 	// more column blocks when A is read in place (each column block would
 	// pack its rows of A), else more row blocks when B is.
-	slices := (k + kern.kc - 1) / kern.kc
-	if parts := tm * tn * partsPerThread; inPlaceA(kern, A, (k+slices-1)/slices) {
+	if parts := tm * tn * partsPerThread; inPlaceA(kern, A, kern.sliceDepth(k)) {
 		tn = max(tn, min(ns, parts/tm))
 	} else if inPlaceB(B, int(unsafe.Sizeof(T(0)))) {
 		tm = max(tm, min(ms, parts/tn))
@@ -219,8 +225,7 @@ func gemmGrid[T float](kern microKernel[T], m, n, k int) (tm, tn int) {
 // which gemmBlock reads instead of packing its blocks of A.
 func gemmBlock[T float](kern microKernel[T], i0, i1, j0, j1, k, ldc int, A, B matView[T], C []T, pre []T) {
 	mr, nr := kern.mr, kern.nr
-	slices := (k + kern.kc - 1) / kern.kc
-	kc := (k + slices - 1) / slices // even slices, fixed by k alone
+	kc := kern.sliceDepth(k)
 	mc := min(kern.mc, (i1-i0+mr-1)/mr*mr)
 	nc := min(kern.nc, (j1-j0+nr-1)/nr*nr)
 	ms := (i1 + mr - 1) / mr // pre's row slivers
@@ -366,9 +371,7 @@ func inPlaceB[T float](B matView[T], size int) bool {
 // batch (a convolution's weights) packs its A once so, rather than once
 // per product.
 func packAll[T float](kern microKernel[T], dst []T, A matView[T], m, k int) {
-	mr := kern.mr
-	slices := (k + kern.kc - 1) / kern.kc
-	kc := (k + slices - 1) / slices
+	mr, kc := kern.mr, kern.sliceDepth(k)
 	ms := (m + mr - 1) / mr
 	for pc := 0; pc < k; pc += kc {
 		packA(dst[pc*ms*mr:], A, 0, pc, m, min(kc, k-pc), mr)

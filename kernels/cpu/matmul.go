@@ -213,8 +213,7 @@ func gemv[T float](kern microKernel[T], a device.MatMulArgs, A, B, C []T) bool {
 	}
 	// axpy: the outputs in groups of 64 (the kernel's widest), each group
 	// over gemmBlock's K slices.
-	slices := (k + kern.kc - 1) / kern.kc
-	kc := (k + slices - 1) / slices
+	kc := kern.sliceDepth(k)
 	groups := (rows + 63) / 64
 	parallelFor(a.Batch*groups, 64*k, func(lo, hi int) {
 		for t := lo; t < hi; t++ {

@@ -120,7 +120,7 @@ func (be *Backend) Alloc(dt device.DType, n int) (device.Buffer, error) {
 	}
 	if b.acct == nil {
 		b.acct = &account{be: be}
-		if p := arrayStart(b.data); p != nil && capOf(b.data)*dt.Size() >= smallArray {
+		if p := arrayStart(b.data); p != nil && capacity*dt.Size() >= smallArray {
 			b.acct.array = true
 			runtime.AddCleanup(p, settleAccount, b.acct)
 		} else {

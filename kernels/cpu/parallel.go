@@ -152,9 +152,10 @@ type workerPool struct {
 
 var pool workerPool
 
-// dispatch hands g to worker i, starting workers up to i as needed, and
-// reports whether the worker took it (false: it is running another group).
-func (p *workerPool) dispatch(i int, g *group) bool {
+// dispatch hands g to worker i, starting workers up to i as needed,
+// unless the worker is running another group: then the other threads
+// claim its share.
+func (p *workerPool) dispatch(i int, g *group) {
 	ws := p.workers.Load()
 	if ws == nil || i >= len(*ws) {
 		ws = p.grow(i + 1)
@@ -166,10 +167,7 @@ func (p *workerPool) dispatch(i int, g *group) bool {
 	case w.state.CompareAndSwap(parked, busy):
 		w.slot.Store(g)
 		w.wake <- struct{}{}
-	default:
-		return false
 	}
-	return true
 }
 
 // grow starts workers until there are at least n and returns the list.

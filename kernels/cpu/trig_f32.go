@@ -99,6 +99,10 @@ const (
 	trigTan
 )
 
+// trigMath is each function's math package version, for the arguments
+// outside the reduction's range.
+var trigMath = [3]func(float64) float64{math.Sin, math.Cos, math.Tan}
+
 // trigBlocks returns the slice kernel of function f: trigBlock over
 // blocks of trigChunk elements.
 func trigBlocks(f int) func(dst, x []float32) {
@@ -115,7 +119,7 @@ func trigBlocks(f int) func(dst, x []float32) {
 // counted out of range redone with math's function, the last len%8
 // elements through trigBlock.
 func trigAsm(k func(dst, x *float32, n int, c *[trigConstN]float64) int, f int) func(dst, x []float32) {
-	fn := [3]func(float64) float64{math.Sin, math.Cos, math.Tan}[f]
+	fn := trigMath[f]
 	return func(dst, x []float32) {
 		dst = dst[:len(x)]
 		n8 := len(x) &^ 7
@@ -173,7 +177,7 @@ func trigBlock(dst, x []float32, f int) {
 		case d == 0 && f != trigCos:
 			y = d // ±0 keeps its sign (the reduction gives +0)
 		case !(math.Abs(d) < trigMax):
-			y = [3]func(float64) float64{math.Sin, math.Cos, math.Tan}[f](d)
+			y = trigMath[f](d)
 		}
 		dst[i] = float32(y)
 	}

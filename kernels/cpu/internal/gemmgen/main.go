@@ -204,8 +204,8 @@ func main() {
 			k.write(&b)
 		}
 		// Edge kernels: the first 2, 4, ... rows of each full kernel's
-		// tile, from its packed A sliver (same stride), for the last
-		// sliver of a block that has fewer rows.
+		// tile, from its A sliver (packed: the same stride; or in place),
+		// for the last sliver of a block that has fewer rows.
 		for _, k := range f.kernels {
 			for r := 2; r < k.mr; r += 2 {
 				e := k
