@@ -34,10 +34,16 @@ func gemmWorkloads() []Workload {
 			return max(m/d, 3), max(n/d, 3), max(k/d, 3)
 		}
 	}
+	// The same layer on one sample: matrix-vector products.
+	one := func(n, k int) func(Scale) (int, int, int) {
+		return func(s Scale) (int, int, int) { _, n, k := mlp(1, n, k)(s); return 1, n, k }
+	}
 	ws = append(ws,
 		gemm("mlp-fwd", "x·Wᵀ, the MLP's first layer", false, true, mlp(128, 256, 784)),
 		gemm("mlp-dw", "xᵀ·dy, its weight gradient", true, false, mlp(784, 256, 128)),
-		gemm("mlp-dx", "dy·W, its input gradient", false, false, mlp(128, 784, 256)))
+		gemm("mlp-dx", "dy·W, its input gradient", false, false, mlp(128, 784, 256)),
+		gemm("mlp-fwd-b1", "x·Wᵀ, the MLP's first layer on one sample", false, true, one(256, 784)),
+		gemm("mlp-dx-b1", "dy·W, its input gradient on one sample", false, false, one(784, 256)))
 	ws = append(ws, Workload{
 		Group: "gemm", Name: "batched", Bound: Compute,
 		Doc: "C[b] = A[b] @ B[b] for b < B: FLOPs 2·B·M·N·K, Moved B·(M·K + K·N + M·N)",

@@ -76,7 +76,7 @@ func TestWorkloadList(t *testing.T) {
 			t.Errorf("%s: FLOPs full %g small %g tiny %g, Moved tiny %g", w.ID(), full.FLOPs, small.FLOPs, tiny.FLOPs, tiny.Moved)
 		}
 	}
-	for _, want := range []string{"gemm/n=256", "gemm/n=2048", "gemm/mlp-fwd", "gemm/mlp-dw", "gemm/mlp-dx", "gemm/batched",
+	for _, want := range []string{"gemm/n=256", "gemm/n=2048", "gemm/mlp-fwd", "gemm/mlp-dw", "gemm/mlp-dx", "gemm/mlp-fwd-b1", "gemm/mlp-dx-b1", "gemm/batched",
 		"elementwise/sigmoid/16M", "elementwise/bias-add/1M", "reduce/sum-cols/16M", "softmax/softmax/4096x1000",
 		"softmax/xent/128x10", "conv/conv2-fwdbwd", "conv/conv2-dil2-fwdbwd", "conv/maxpool-fwdbwd", "optim/adam-mlp", "train/mlp-sgd",
 		"train/mlp-adam", "train/cnn-adam", "train/mlp-adam-bf16", "train/cnn-adam-bf16", "train/mlp-adam-fp16",

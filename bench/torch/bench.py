@@ -178,9 +178,17 @@ def gemm_workloads():
            for n in (256, 512, 1024, 2048)]
     ws += [gemm("n=1024/" + name, ta, tb, lambda s: (pick(s, 1024, 128, 19),) * 3)
            for name, ta, tb in (("tn", True, False), ("nt", False, True), ("tt", True, True))]
+    def one(n, k):
+        def dims(s):
+            _, n2, k2 = mlp(1, n, k)(s)
+            return 1, n2, k2
+        return dims
+
     ws += [gemm("mlp-fwd", False, True, mlp(128, 256, 784)),
            gemm("mlp-dw", True, False, mlp(784, 256, 128)),
-           gemm("mlp-dx", False, False, mlp(128, 784, 256))]
+           gemm("mlp-dx", False, False, mlp(128, 784, 256)),
+           gemm("mlp-fwd-b1", False, True, one(256, 784)),
+           gemm("mlp-dx-b1", False, False, one(784, 256))]
 
     def batched(s):
         b, n = pick(s, 32, 8, 3), pick(s, 128, 32, 6)
