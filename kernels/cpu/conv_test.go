@@ -3,6 +3,7 @@ package cpu
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -175,9 +176,18 @@ func TestMaxPoolBackwardBadIndex(t *testing.T) {
 			idx[i] = float64(i % 4 * 2)
 		}
 		idx[5], idx[9], idx[20] = -1, 16, -2
-		dx, dy := alloc(t, dt, 2*3*16), upload(t, dt, make([]float64, n))
-		err := shared.MaxPoolBackward(dx, dy, upload(t, device.Int32, idx), p)
-		require.ErrorContains(t, err, "index 16 at position 9 is outside [-1, 16)", "%v", dt)
+		dx, dy, ix := alloc(t, dt, 2*3*16), upload(t, dt, make([]float64, n)), upload(t, device.Int32, idx)
+		// One thread meets the bad positions in order (a last-found
+		// report fails there); several race for them, over many calls
+		// (a first-found report fails when the later one wins a race).
+		for _, procs := range []int{1, 4} {
+			old := runtime.GOMAXPROCS(procs)
+			for range 50 {
+				err := shared.MaxPoolBackward(dx, dy, ix, p)
+				require.ErrorContains(t, err, "index 16 at position 9 is outside [-1, 16)", "%v GOMAXPROCS %d", dt, procs)
+			}
+			runtime.GOMAXPROCS(old)
+		}
 	}
 }
 
