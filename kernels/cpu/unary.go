@@ -15,8 +15,8 @@ var (
 
 // Unary computes dst[i] = op(src[i]; p) for float dtypes, as the reference
 // definitions in device/elementwise.go say. Float32 Exp, Log, Tanh, Sigmoid,
-// GELU, Log1p, Expm1, Sin, Cos and Tan run the float32 kernels of
-// unary_f32.go, unary_more_f32.go and trig_f32.go, and Pow powF32,
+// GELU, Log1p, Expm1, Sin, Cos, Tan and Erf run the float32 kernels of
+// unary_f32.go, unary_more_f32.go, trig_f32.go and erf_f32.go, and Pow powF32,
 // within the ulp bounds their doc comments state; Neg, Abs, Sign, Sqrt, ReLU and LeakyReLU run the vector
 // kernels of simple_f32.go, which are exact; every other float32 op is
 // computed in float64 and rounded once, so the result is the correctly rounded value wherever Go's
@@ -65,7 +65,7 @@ func unary[T float](op device.UnaryOp, p float64, dst, src []T, sl device.Layout
 
 // unaryLoop is the kernel proper: dst[i] = op(x[i]; p), one loop per op so
 // the switch stays outside the loop. Float32 Exp, Log, Tanh, Sigmoid, GELU,
-// Log1p, Expm1, Sin, Cos and Tan go to the fastest kernel set this machine runs (unaryF32Sets[0]), float32 Pow
+// Log1p, Expm1, Sin, Cos, Tan and Erf go to the fastest kernel set this machine runs (unaryF32Sets[0]), float32 Pow
 // to powF32, float32
 // Neg, Abs, Sign, Sqrt, ReLU and LeakyReLU to the exact kernels of
 // simple_f32.go (simpleF32Sets[0]). The cheap ops have loops of their own; every other op is its table row's
@@ -129,39 +129,6 @@ func unaryLoop[T float](op device.UnaryOp, p float64, dst, x []T) {
 		f := op.Info().Ref
 		for i, v := range x {
 			dst[i] = T(f(float64(v), p))
-		}
-	}
-}
-
-// powF32 is dst[i] = x[i]^p for float32, within 1 ulp: x·x for p = 2 and
-// √x for p = ½ (math.Pow's own special cases, so the same bits), and
-// exp(p·log x) in float64 for other finite p and positive finite x. A
-// float32 result that is finite and not zero has |p·log x| < 104, so the
-// float64 value is within 2^-44 relative and rounds to within 1 ulp
-// (TestPowF32 sweeps x). Zeros, negative x, ±Inf, NaN and a p that is not
-// finite go to math.Pow, as the reference: its general path cost 46 ns an
-// element here, log and exp 20.
-func powF32(dst, x []float32, p float64) {
-	dst = dst[:len(x)]
-	switch {
-	case p == 2:
-		for i, v := range x {
-			d := float64(v)
-			dst[i] = float32(d * d)
-		}
-		return
-	case p == 0.5 || math.IsInf(p, 0) || p != p:
-		for i, v := range x {
-			dst[i] = float32(math.Pow(float64(v), p))
-		}
-		return
-	}
-	for i, v := range x {
-		d := float64(v)
-		if d > 0 && d <= math.MaxFloat32 {
-			dst[i] = float32(math.Exp(p * math.Log(d)))
-		} else {
-			dst[i] = float32(math.Pow(d, p))
 		}
 	}
 }

@@ -14,6 +14,7 @@ var unaryF32Sets = func() []unaryF32Set {
 		s := unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withAsm(geluAVX512, log1pAVX512, expm1AVX512)
 		if cpu.X86.HasAVX512DQ {
 			s.sin, s.cos, s.tan = trigAsm(sinAVX512, trigSin), trigAsm(cosAVX512, trigCos), trigAsm(tanAVX512, trigTan)
+			s.erf = erfAsm
 		}
 		ss = append(ss, s)
 	}
@@ -92,3 +93,38 @@ func expm1AVX512(dst, x []float32)
 
 // expm1AVX2 is expm1AVX512 on 8 lanes.
 func expm1AVX2(dst, x []float32)
+
+// erfAVX512 is erfF32 (within 1 ulp) over n floats (a multiple of 8), 8
+// float64 lanes at a time (AVX-512F and DQ), bit for bit (erf_amd64.s).
+//
+//go:noescape
+func erfAVX512(dst, x *float32, n int, tab *[erfDeg + 2][8]float64)
+
+// erfAsm is erfF32 over x: erfAVX512 over the whole vectors, erfF32 over
+// the last len(x)%8 elements.
+func erfAsm(dst, x []float32) {
+	dst = dst[:len(x)]
+	n8 := len(x) &^ 7
+	if n8 > 0 {
+		erfAVX512(&dst[0], &x[0], n8, &erfTab)
+	}
+	for i := n8; i < len(x); i++ {
+		dst[i] = erfF32(x[i])
+	}
+}
+
+// powLanes is powAVX512 where the machine has AVX-512F.
+var powLanes = func() func(dst, x *float32, n int, p float64, c *[powConstN]float64) int {
+	if cpu.X86.HasAVX512F {
+		return powAVX512
+	}
+	return nil
+}()
+
+// powAVX512 is powPos over n floats (a multiple of 8), 8 float64 lanes at
+// a time (AVX-512F), bit for bit, for powF32 (as powLanes); it returns how
+// many elements were not positive and finite, whose results the caller
+// must redo (pow_amd64.s).
+//
+//go:noescape
+func powAVX512(dst, x *float32, n int, p float64, c *[powConstN]float64) int

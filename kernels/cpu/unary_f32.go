@@ -8,7 +8,7 @@ import (
 
 // Float32 kernels of Exp, Log, Tanh and Sigmoid (and, built on them,
 // unary_more_f32.go's GELU, Log1p and Expm1; trig_f32.go has Sin, Cos
-// and Tan, in Go and AVX-512 assembly). Each op has a scalar Go
+// and Tan, and erf_f32.go Erf, in Go and AVX-512 assembly). Each op has a scalar Go
 // definition here, which is the portable kernel and the documentation of
 // the assembly ones: the assembly runs the same float32 operations in the
 // same order, so every variant gives bit-identical results (NaN payloads
@@ -33,6 +33,9 @@ type unaryF32Set struct {
 	// sin, cos and tan are trig_f32.go's Go passes, or its assembly
 	// (trigAsm) in the AVX-512 set.
 	sin, cos, tan func(dst, x []float32)
+	// erf is erf_f32.go's erfF32 in a loop, or its assembly (erfAsm) in
+	// the AVX-512 set.
+	erf func(dst, x []float32)
 }
 
 // withAsm returns s with gelu, log1p and expm1 kernels of their own:
@@ -49,6 +52,7 @@ func (s unaryF32Set) withMore() unaryF32Set {
 	s.gelu, s.log1p, s.expm1 = geluWith(s.exp), log1pWith(s.log), expm1With(s.exp, s.log)
 	s.geluGrad = geluGradWith(s.exp)
 	s.sin, s.cos, s.tan = trigBlocks(trigSin), trigBlocks(trigCos), trigBlocks(trigTan)
+	s.erf = mapF32(erfF32)
 	return s
 }
 
@@ -75,6 +79,8 @@ func (s *unaryF32Set) kernel(op device.UnaryOp) func(dst, x []float32) {
 		return s.cos
 	case device.Tan:
 		return s.tan
+	case device.Erf:
+		return s.erf
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ var unaryF32Ops = []struct {
 	{device.Sin, math.Sin, 1},
 	{device.Cos, math.Cos, 1},
 	{device.Tan, math.Tan, 1},
+	{device.Erf, math.Erf, 1},
 }
 
 // geluAccurate is GELU's tanh form as x·sigmoid(2u) in float64, which,
@@ -49,6 +50,8 @@ func f32Specials() []float32 {
 		87.33654, 103.97208, 103.27893, 104, 1e-30, 0x1p-126, 0x1p-149, 0x1p-127,
 		math.MaxFloat32, float32(math.Inf(1)), 0x1p-24, 0x1p-12, 44.36142, 51.98604,
 		1.5707964, 3.1415927, 4.712389, 0.7853982, 0.7853981, 524287.97, 524288, 524288.06, 1e5, 355, 710, 103993,
+		1.5, 2.5, 3, 3.5, 3.8325, 4, // erf's pieces
+
 	} {
 		for _, s := range []float32{v, -v} {
 			xs = append(xs, s, math.Nextafter32(s, float32(math.Inf(1))), math.Nextafter32(s, float32(math.Inf(-1))))
@@ -264,9 +267,23 @@ func TestPowF32(t *testing.T) {
 	for b := newRand(t).Uint64N(step); b < 1<<32; b += step {
 		xs = append(xs, math.Float32frombits(uint32(b)))
 	}
-	got := make([]float32, len(xs))
-	for _, p := range []float64{2.5, 2, 0.5, -1.5, 3, -1, 1, 0, 1e-3, 17.25, -40, math.Inf(1), math.NaN()} {
-		powF32(got, xs, p)
+	got, goGot := make([]float32, len(xs)), make([]float32, len(xs))
+	lanes := powLanes
+	t.Cleanup(func() { powLanes = lanes })
+	for _, p := range []float64{2.5, 2, 0.5, -1.5, 3, -1, 1, 0, 1e-3, 17.25, -40, -0.5, 1.0 / 3, 1e6, math.Inf(1), math.NaN()} {
+		powLanes = nil
+		powF32(goGot, xs, p)
+		powLanes = lanes
+		// Starting at two offsets, so that the assembly and the Go tail
+		// meet different elements.
+		for _, off := range []int{0, 5} {
+			powF32(got[off:], xs[off:], p)
+			for i := off; i < len(xs); i++ {
+				if g, w := got[i], goGot[i]; (g == g || w == w) && math.Float32bits(w) != math.Float32bits(g) {
+					t.Fatalf("pow(%g, %g): Go %g, powLanes %g", xs[i], p, w, g)
+				}
+			}
+		}
 		var worst int64
 		var worstX float32
 		for i, x := range xs {

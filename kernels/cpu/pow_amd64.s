@@ -1,0 +1,114 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// powPos of pow_f32.go on 8 float64 lanes: one instruction per float64
+// operation of the Go code, in its order and without FMA, so the results
+// match powPos bit for bit (VGETEXPPD and VGETMANTPD give its exponent
+// and significand bits, VRNDSCALEPD $0 math.RoundToEven, VSCALEFPD
+// math.Ldexp, all exact here). Lanes whose x is not positive and finite
+// are computed from 1 and counted; the Go caller redoes them with
+// math.Pow. Operand order is Go's: VSUBPD b, a, d is d = a - b.
+//
+// Registers: Z31 1, Z30 ½, Z29 √2, Z28 ln2, Z27 MaxFloat32, Z26 and Z25
+// the clamp of w, Z24 log2e, Z23 and Z22 ln2's split, Z21 p, Z20 0; R8
+// the constants (powConsts: powLogC from 80(R8), powExpC from 152(R8)),
+// R10 the count.
+
+// POWLOGC is q = q·z + powLogC[i].
+#define POWLOGC(off) \
+	VMULPD Z6, Z7, Z7; \
+	VADDPD.BCST off(R8), Z7, Z7
+
+// POWEXPC is y = y·r + powExpC[i].
+#define POWEXPC(off) \
+	VMULPD Z5, Z7, Z7; \
+	VADDPD.BCST off(R8), Z7, Z7
+
+// func powAVX512(dst, x *float32, n int, p float64, c *[powConstN]float64) int
+TEXT ·powAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ c+32(FP), R8
+	VBROADCASTSD p+24(FP), Z21
+	VBROADCASTSD 0(R8), Z31
+	VBROADCASTSD 8(R8), Z30
+	VBROADCASTSD 16(R8), Z29
+	VBROADCASTSD 24(R8), Z28
+	VBROADCASTSD 32(R8), Z27
+	VBROADCASTSD 40(R8), Z26
+	VBROADCASTSD 48(R8), Z25
+	VBROADCASTSD 56(R8), Z24
+	VBROADCASTSD 64(R8), Z23
+	VBROADCASTSD 72(R8), Z22
+	VPXORQ Z20, Z20, Z20
+	XORQ R10, R10
+	SHRQ $3, CX
+	JZ done
+
+loop:
+	VCVTPS2PD (SI), Z0
+	VCMPPD $0x1e, Z20, Z0, K1 // x > 0
+	VCMPPD $0x12, Z27, Z0, K2 // x <= MaxFloat32
+	KANDW K1, K2, K1
+	KMOVW K1, AX
+	XORL $0xff, AX
+	POPCNTL AX, AX
+	ADDQ AX, R10
+	VMOVAPD Z31, Z2
+	VMOVAPD Z0, K1, Z2        // x, or 1 where the caller redoes it
+	VGETEXPPD Z2, Z3          // e
+	VGETMANTPD $0, Z2, Z4     // m in [1, 2)
+	VCMPPD $0x1e, Z29, Z4, K3 // m > √2
+	VMULPD Z30, Z4, K3, Z4
+	VADDPD Z31, Z3, K3, Z3
+	VSUBPD Z31, Z4, Z5
+	VADDPD Z31, Z4, Z6
+	VDIVPD Z6, Z5, Z5         // s
+	VMULPD Z5, Z5, Z6         // z
+	VBROADCASTSD 80(R8), Z7
+	POWLOGC(88)
+	POWLOGC(96)
+	POWLOGC(104)
+	POWLOGC(112)
+	POWLOGC(120)
+	POWLOGC(128)
+	POWLOGC(136)
+	POWLOGC(144)
+	VMULPD Z28, Z3, Z3        // e·ln2
+	VMULPD Z7, Z5, Z5         // s·q
+	VADDPD Z5, Z3, Z3         // l
+	VMULPD Z3, Z21, Z3        // p·l
+	VMAXPD Z26, Z3, Z3
+	VMINPD Z25, Z3, Z3        // w
+	VMULPD Z24, Z3, Z4
+	VRNDSCALEPD $0, Z4, Z4    // n
+	VMULPD Z23, Z4, Z5
+	VSUBPD Z5, Z3, Z5
+	VMULPD Z22, Z4, Z6
+	VSUBPD Z6, Z5, Z5         // r
+	VBROADCASTSD 152(R8), Z7
+	POWEXPC(160)
+	POWEXPC(168)
+	POWEXPC(176)
+	POWEXPC(184)
+	POWEXPC(192)
+	POWEXPC(200)
+	POWEXPC(208)
+	POWEXPC(216)
+	POWEXPC(224)
+	POWEXPC(232)
+	POWEXPC(240)
+	VSCALEFPD Z4, Z7, Z7
+	VCVTPD2PS Z7, Y7
+	VMOVUPS Y7, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ loop
+
+done:
+	MOVQ R10, ret+40(FP)
+	VZEROUPPER
+	RET
