@@ -9,10 +9,27 @@ import (
 	"github.com/tapegrad/tapegrad/device"
 )
 
-// The inlined conversions must agree bit for bit with the device package's
+// The conversions must agree bit for bit with the device package's
 // reference ones: on every 16-bit pattern (widening), and on the float32
-// patterns around every rounding boundary plus random ones (narrowing).
+// patterns around every rounding boundary plus random ones (narrowing),
+// with this machine's vector kernels (halfVector) and with the Go loops
+// alone; the vector kernels from an odd start, so every lane meets values
+// of every kind.
 func TestHalfConversions(t *testing.T) {
+	old := halfVector
+	t.Cleanup(func() { halfVector = old })
+	for _, vector := range []bool{false, old} {
+		t.Run(map[bool]string{false: "go", true: "vector"}[vector], func(t *testing.T) {
+			halfVector = vector
+			checkHalfConversions(t, 0)
+			checkHalfConversions(t, 5)
+		})
+	}
+}
+
+// checkHalfConversions is TestHalfConversions from element skip of each
+// input on.
+func checkHalfConversions(t *testing.T, skip int) {
 	r := newRand(t)
 	all := make([]uint16, 1<<16)
 	for i := range all {
@@ -22,12 +39,15 @@ func TestHalfConversions(t *testing.T) {
 	for i, v := range all {
 		bf[i], f16[i] = device.BF16(v), device.F16(v)
 	}
+	all, bf, f16 = all[skip:], bf[skip:], f16[skip:]
 	wb, wf := make([]float32, len(all)), make([]float32, len(all))
 	widen(wb, bf)
 	widen(wf, f16)
 	for i := range all {
-		require.Equal(t, math.Float32bits(bf[i].Float32()), math.Float32bits(wb[i]), "bf16 %#04x", i)
-		require.Equal(t, math.Float32bits(f16[i].Float32()), math.Float32bits(wf[i]), "f16 %#04x", i)
+		if math.Float32bits(bf[i].Float32()) != math.Float32bits(wb[i]) || math.Float32bits(f16[i].Float32()) != math.Float32bits(wf[i]) {
+			t.Fatalf("%#04x: bf16 %#08x, want %#08x; f16 %#08x, want %#08x", all[i],
+				math.Float32bits(wb[i]), math.Float32bits(bf[i].Float32()), math.Float32bits(wf[i]), math.Float32bits(f16[i].Float32()))
+		}
 	}
 	// Each f16 value, its neighbours in float32 and the midpoints (ties)
 	// between consecutive f16 values, both signs; then random bits.
@@ -47,12 +67,15 @@ func TestHalfConversions(t *testing.T) {
 	for _, v := range in[:len(in):len(in)] {
 		in = append(in, -v)
 	}
+	in = in[skip:]
 	gb, gf := make([]device.BF16, len(in)), make([]device.F16, len(in))
 	narrow(gb, in)
 	narrow(gf, in)
 	for i, v := range in {
-		require.Equal(t, device.BF16FromFloat32(v), gb[i], "bf16 of %v (%#08x)", v, math.Float32bits(v))
-		require.Equal(t, device.F16FromFloat32(v), gf[i], "f16 of %v (%#08x)", v, math.Float32bits(v))
+		if device.BF16FromFloat32(v) != gb[i] || device.F16FromFloat32(v) != gf[i] {
+			t.Fatalf("%v (%#08x): bf16 %#04x, want %#04x; f16 %#04x, want %#04x", v, math.Float32bits(v),
+				gb[i], device.BF16FromFloat32(v), gf[i], device.F16FromFloat32(v))
+		}
 	}
 }
 
