@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -188,5 +189,31 @@ func TestFMAProbeRefusesHalf(t *testing.T) {
 		out := alloc(t, dt, 1)
 		_, err := shared.FMAProbe(dt, 1000, out)
 		require.ErrorContains(t, err, "cpu: FMAProbe: not supported for "+dt.String())
+	}
+}
+
+// Casts between float32 and the half types, and an op on half buffers,
+// allocate no more than the closures and scratch handles of their
+// dispatch: 31 a round on one thread, with every conversion's staging
+// array on the stack. A conversion called through a func value makes the
+// casts' staging arrays escape, one allocation a cast (33 a round; a CNN
+// step in bfloat16 took 6865 allocations instead of 2159).
+func TestHalfConversionsAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	const n = 4096
+	l := device.Contiguous([]int{n})
+	f := alloc(t, device.Float32, n)
+	for _, dt := range halfTypes {
+		h, out := alloc(t, dt, n), alloc(t, dt, n)
+		allocs := testing.AllocsPerRun(20, func() {
+			require.NoError(t, shared.Cast(h, f, l))
+			require.NoError(t, shared.Cast(f, h, l))
+			require.NoError(t, shared.Unary(device.Neg, 0, out, h, l))
+		})
+		t.Logf("%v: %.1f allocations a round", dt, allocs)
+		require.LessOrEqual(t, allocs, 31.0, dt)
 	}
 }
