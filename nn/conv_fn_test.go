@@ -180,6 +180,12 @@ func TestConv2dFnReleasesColumnsOfData(t *testing.T) {
 	live := be.Memory().Live
 	y := nn.Conv2dFn(autograd.NoGrad(autograd.Const(x)), autograd.Const(w), nil, o)
 	require.Equal(t, live+out, be.Memory().Live, "evaluation keeps the output alone")
+	// With a bias (added after the product: 27 taps, 4 outputs), the
+	// product goes back too.
+	live = be.Memory().Live
+	yb := nn.Conv2dFn(autograd.NoGrad(autograd.Const(x)), autograd.Param(w), autograd.Param(b), o)
+	require.Equal(t, live+out, be.Memory().Live, "evaluation with a bias keeps the output alone")
+	requireClose(t, y.Value().Add(b.Reshape(4, 1, 1)).Float64s(), yb.Value().Float64s(), 1e-6, "bias")
 
 	live = be.Memory().Live
 	W, B := autograd.Param(w), autograd.Param(b)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/devicetest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -38,6 +39,16 @@ func TestLinear(t *testing.T) {
 		}
 	}
 	requireClose(t, want, got, 1e-12, "Linear forward")
+
+	// In evaluation the product goes back to the allocator once the bias
+	// is added: with the collector off, the output alone stays live.
+	be := device.MustOpen(cpu)
+	devicetest.CollectorOff(t, be)
+	live := be.Memory().Live
+	e := l.Forward(autograd.NoGrad(autograd.Const(x)))
+	require.Equal(t, live+4*2*8, be.Memory().Live, "evaluation keeps the output alone")
+	requireClose(t, want, e.Value().Float64s(), 1e-12, "Linear forward in evaluation")
+
 	require.Equal(t, []string{"weight", "bias"}, names(l.Parameters()))
 	require.Len(t, nn.NewLinear(c, 3, 2, false).Parameters(), 1)
 }

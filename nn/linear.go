@@ -31,7 +31,9 @@ func (l *Linear) Forward(x *autograd.Var) *autograd.Var {
 	}
 	y := x.MatMul(l.Weight.T())
 	if l.Bias != nil {
-		y = y.Add(l.Bias)
+		sum := y.Add(l.Bias)
+		releaseTemp(y)
+		y = sum
 	}
 	return y
 }
