@@ -218,10 +218,14 @@ func (s *GradScaler) Step(opt Optimizer) {
 		saved[t.Name] = t.Tensor.Clone()
 	}
 	opt.Step()
+	// The copies and the selections are temporaries: they go back to the
+	// device's cache at once (stream-ordered on a GPU) rather than to the
+	// collector, which left every step allocating them afresh.
 	for i, p := range ps {
 		if old[i] != nil {
 			v := p.Var.Value()
-			v.Assign(tensor.Where(s.found, old[i], v))
+			assignWhere(v, s.found, old[i])
+			old[i].Release()
 		}
 	}
 	for _, t := range s.stateOf(opt) {
@@ -230,8 +234,16 @@ func (s *GradScaler) Step(opt Optimizer) {
 			// State made by this step (a first step): zeros before it.
 			prev = tensor.Scalar(t.Tensor.Device(), t.Tensor.DType(), 0)
 		}
-		t.Tensor.Assign(tensor.Where(s.found, prev, t.Tensor))
+		assignWhere(t.Tensor, s.found, prev)
+		prev.Release()
 	}
+}
+
+// assignWhere sets v to prev where found is set, in place.
+func assignWhere(v, found, prev *tensor.Tensor) {
+	w := tensor.Where(found, prev, v)
+	v.Assign(w)
+	w.Release()
 }
 
 // stateOf returns opt's state tensors that live on the scaler's device

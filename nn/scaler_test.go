@@ -8,6 +8,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/device"
+	"github.com/tapegrad/tapegrad/devicetest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -171,4 +172,33 @@ func TestGradScalerUnscaleBeforeClip(t *testing.T) {
 	require.Equal(t, want, got)
 	require.Equal(t, values(refOpt), values(ampOpt))
 	require.Panics(t, func() { s.Update() }, "Update without a checked step")
+}
+
+// TestGradScalerStepFreesItsCopies checks that Step's copies of the
+// parameters and optimizer state, and the selections it assigns from, go
+// back to the allocator within the step: with the collector off, a warm
+// step (Unscale done before it) leaves the CPU's live bytes as they were,
+// but for the step-count scalars of the two opt.State() exports it reads
+// (fresh tensors the optimizer makes on each call).
+func TestGradScalerStepFreesItsCopies(t *testing.T) {
+	be := device.MustOpen(cpu)
+	devicetest.CollectorOff(t, be)
+	m := newScalerModel(testSeed(t))
+	opt := nn.NewAdam(m.ps, nn.AdamDefaults(0.01))
+	s := nn.NewGradScaler(nn.GradScalerOptions{InitScale: 1024})
+	for i := range 3 {
+		opt.ZeroGrad()
+		s.Scale(m.loss()).Backward()
+		s.Unscale(opt)
+		live := be.Memory().Live
+		opt.State()
+		opt.State()
+		exports := be.Memory().Live - live
+		live = be.Memory().Live
+		s.Step(opt)
+		if i > 0 {
+			require.Equal(t, live+exports, be.Memory().Live, "step %d", i)
+		}
+		s.Update()
+	}
 }
