@@ -52,8 +52,8 @@
 // BFloat16 and Float16 buffers hold 16-bit patterns. Fill, Copy and Cast
 // work on them directly; every other op widens its half operands exactly
 // into float32 scratch, runs the float32 kernel and rounds the outputs to
-// nearest even (halfops.go; the conversions in AVX-512 assembly where the
-// machine has it, half_amd64.s), so a half result is the float32 result
+// nearest even (halfops.go; the conversions in AVX-512 or AVX2 assembly
+// where the machine has it, half_amd64.s), so a half result is the float32 result
 // rounded once, and sums, softmax, losses and matmul accumulate in float32
 // or better, as PyTorch does on the CPU. MatMul of half operands writes a
 // half C or, when C is Float32, the float32 sums unrounded. MatMulArgs.TF32

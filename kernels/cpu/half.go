@@ -12,24 +12,37 @@ import (
 // kernel computes on them in float32: inputs are widened exactly into
 // float32 scratch, the float32 kernel runs, and the outputs are rounded to
 // nearest even on store (halfops.go). The conversions below sit on every
-// such op, so they run AVX-512 kernels over whole vectors where the
-// machine has them (half_amd64.s: they took 40% of a bfloat16 CNN
+// such op, so they run AVX-512 or AVX2 kernels over whole vectors where
+// the machine has them (half_amd64.s: they took 40% of a bfloat16 CNN
 // training step as Go loops) and plain loops with the common cases inlined
 // elsewhere, with the same bits.
 
+// The conversion kernel sets of halfSet (half_amd64.go).
+const (
+	halfGo     = iota // the Go loops alone
+	halfAVX2          // 8 lanes, AVX2 and F16C
+	halfAVX512        // 16 lanes, AVX-512F
+)
+
 // widen writes src exactly as float32s into dst (same length): the whole
-// 16-element vectors through the AVX-512 kernels where halfVector says
-// so (half_amd64.go; called directly, not through a func value, which
-// would make every caller's scratch escape), the rest in Go.
+// 16-element vectors through halfSet's kernels (half_amd64.s; called
+// directly, not through a func value, which would make every caller's
+// scratch escape), the rest in Go.
 func widen[H half](dst []float32, src []H) {
 	dst = dst[:len(src)]
 	i := 0
-	if n := len(src) &^ 15; halfVector && n > 0 {
+	if n := len(src) &^ 15; halfSet != halfGo && n > 0 {
 		p := (*uint16)(unsafe.Pointer(&src[0]))
-		if _, ok := any(src).([]device.F16); ok {
+		_, f16 := any(src).([]device.F16)
+		switch {
+		case f16 && halfSet == halfAVX512:
 			widenF16AVX512(&dst[0], p, n)
-		} else {
+		case f16:
+			widenF16AVX2(&dst[0], p, n)
+		case halfSet == halfAVX512:
 			widenBF16AVX512(&dst[0], p, n)
+		default:
+			widenBF16AVX2(&dst[0], p, n)
 		}
 		i = n
 	}
@@ -48,16 +61,22 @@ func widen[H half](dst []float32, src []H) {
 
 // narrow rounds src to nearest even into dst (same length), as
 // device.BF16FromFloat32 and device.F16FromFloat32 do: the whole vectors
-// through the AVX-512 kernels where halfVector says so, the rest in Go.
+// through halfSet's kernels, the rest in Go.
 func narrow[H half](dst []H, src []float32) {
 	dst = dst[:len(src)]
 	i := 0
-	if n := len(src) &^ 15; halfVector && n > 0 {
+	if n := len(src) &^ 15; halfSet != halfGo && n > 0 {
 		p := (*uint16)(unsafe.Pointer(&dst[0]))
-		if _, ok := any(dst).([]device.F16); ok {
+		_, f16 := any(dst).([]device.F16)
+		switch {
+		case f16 && halfSet == halfAVX512:
 			narrowF16AVX512(p, &src[0], n)
-		} else {
+		case f16:
+			narrowF16AVX2(p, &src[0], n)
+		case halfSet == halfAVX512:
 			narrowBF16AVX512(p, &src[0], n)
+		default:
+			narrowBF16AVX2(p, &src[0], n)
 		}
 		i = n
 	}

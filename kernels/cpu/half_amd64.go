@@ -4,13 +4,22 @@ package cpu
 
 import "golang.org/x/sys/cpu"
 
-// halfVector reports whether widen and narrow run the AVX-512F kernels
-// below (a variable, so that tests can run the Go loops too).
-var halfVector = cpu.X86.HasAVX512F
+// halfSet is the set of conversion kernels widen and narrow run: the
+// AVX-512F ones, the AVX2 ones (with F16C for float16), or none (a
+// variable, so that tests can run each set this machine has).
+var halfSet = func() int {
+	switch {
+	case cpu.X86.HasAVX512F:
+		return halfAVX512
+	case cpu.X86.HasAVX2 && cpu.X86.HasF16C:
+		return halfAVX2
+	}
+	return halfGo
+}()
 
 // widenBF16AVX512, narrowBF16AVX512, widenF16AVX512 and narrowF16AVX512
 // are widen and narrow over n elements (a multiple of 16), bit for bit
-// (half_amd64.s).
+// (half_amd64.s); the AVX2 kernels likewise, 8 lanes at a time.
 //
 //go:noescape
 func widenBF16AVX512(dst *float32, src *uint16, n int)
@@ -23,3 +32,15 @@ func widenF16AVX512(dst *float32, src *uint16, n int)
 
 //go:noescape
 func narrowF16AVX512(dst *uint16, src *float32, n int)
+
+//go:noescape
+func widenBF16AVX2(dst *float32, src *uint16, n int)
+
+//go:noescape
+func narrowBF16AVX2(dst *uint16, src *float32, n int)
+
+//go:noescape
+func widenF16AVX2(dst *float32, src *uint16, n int)
+
+//go:noescape
+func narrowF16AVX2(dst *uint16, src *float32, n int)

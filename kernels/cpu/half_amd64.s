@@ -132,3 +132,130 @@ nfloop:
 nfdone:
 	VZEROUPPER
 	RET
+
+// The AVX2 kernels (8 lanes; float16 through F16C): the same operations,
+// with compares into vector masks and blends where AVX-512 has mask
+// registers. n is a multiple of 16 here too.
+
+// BCAST32 broadcasts the 32-bit constant c into reg (through AX and X15).
+#define BCAST32(c, reg) \
+	MOVQ $c, AX; \
+	MOVQ AX, X15; \
+	VPBROADCASTD X15, reg
+
+// func widenBF16AVX2(dst *float32, src *uint16, n int)
+TEXT ·widenBF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ wb2done
+
+wb2loop:
+	VPMOVZXWD (SI), Y0
+	VPSLLD $16, Y0, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ wb2loop
+
+wb2done:
+	VZEROUPPER
+	RET
+
+// func narrowBF16AVX2(dst *uint16, src *float32, n int)
+TEXT ·narrowBF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	BCAST32(1, Y14)
+	BCAST32(0x7fff, Y13)
+	BCAST32(0x7fffffff, Y12)
+	BCAST32(0x7f800000, Y11)
+	BCAST32(0x40, Y10)
+	SHRQ $3, CX
+	JZ nb2done
+
+nb2loop:
+	VMOVDQU (SI), Y0
+	VPSRLD $16, Y0, Y1
+	VPAND Y14, Y1, Y2
+	VPADDD Y13, Y0, Y3
+	VPADDD Y2, Y3, Y3
+	VPSRLD $16, Y3, Y3        // (b + 0x7fff + (b>>16)&1) >> 16
+	VPAND Y12, Y0, Y4
+	VPCMPGTD Y11, Y4, Y5      // NaN: b&0x7fffffff > 0x7f800000 (both non-negative)
+	VPOR Y10, Y1, Y6
+	VPBLENDVB Y5, Y6, Y3, Y3  // b>>16 | 0x40 there
+	VEXTRACTI128 $1, Y3, X7
+	VPACKUSDW X7, X3, X3      // 8 dwords, each at most 0xffff, to words
+	VMOVDQU X3, (DI)
+	ADDQ $32, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ nb2loop
+
+nb2done:
+	VZEROUPPER
+	RET
+
+// func widenF16AVX2(dst *float32, src *uint16, n int)
+TEXT ·widenF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	BCAST32(0x7fff, Y14)
+	BCAST32(0x7c00, Y13)
+	BCAST32(0x8000, Y12)
+	BCAST32(0x3ff, Y11)
+	BCAST32(0x7f800000, Y10)
+	SHRQ $3, CX
+	JZ wf2done
+
+wf2loop:
+	VCVTPH2PS (SI), Y0
+	VPMOVZXWD (SI), Y1
+	VPAND Y14, Y1, Y2
+	VPCMPGTD Y13, Y2, Y3      // NaN: h&0x7fff > 0x7c00
+	VPTEST Y3, Y3
+	JZ wf2store
+	VPAND Y12, Y1, Y2
+	VPSLLD $16, Y2, Y2        // sign
+	VPAND Y11, Y1, Y4
+	VPSLLD $13, Y4, Y4        // mant<<13
+	VPOR Y4, Y2, Y2
+	VPOR Y10, Y2, Y2
+	VPBLENDVB Y3, Y2, Y0, Y0  // sign | 0x7f800000 | mant<<13 there
+
+wf2store:
+	VMOVUPS Y0, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ wf2loop
+
+wf2done:
+	VZEROUPPER
+	RET
+
+// func narrowF16AVX2(dst *uint16, src *float32, n int)
+TEXT ·narrowF16AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ nf2done
+
+nf2loop:
+	VMOVUPS (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VMOVDQU X1, (DI)
+	ADDQ $32, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ nf2loop
+
+nf2done:
+	VZEROUPPER
+	RET

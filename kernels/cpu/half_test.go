@@ -13,15 +13,15 @@ import (
 // The conversions must agree bit for bit with the device package's
 // reference ones: on every 16-bit pattern (widening), and on the float32
 // patterns around every rounding boundary plus random ones (narrowing),
-// with this machine's vector kernels (halfVector) and with the Go loops
+// with each set of vector kernels this machine runs (halfSet) and with the Go loops
 // alone; the vector kernels from an odd start, so every lane meets values
 // of every kind.
 func TestHalfConversions(t *testing.T) {
-	old := halfVector
-	t.Cleanup(func() { halfVector = old })
-	for _, vector := range []bool{false, old} {
-		t.Run(map[bool]string{false: "go", true: "vector"}[vector], func(t *testing.T) {
-			halfVector = vector
+	old := halfSet
+	t.Cleanup(func() { halfSet = old })
+	for set := halfGo; set <= old; set++ {
+		t.Run([]string{"go", "avx2", "avx512"}[set], func(t *testing.T) {
+			halfSet = set
 			checkHalfConversions(t, 0)
 			checkHalfConversions(t, 5)
 		})
