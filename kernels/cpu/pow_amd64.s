@@ -112,3 +112,115 @@ done:
 	MOVQ R10, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// powAVX2 is powAVX512's sequence on 4 float64 lanes (AVX2): the
+// exponent and significand from the bits (the exponent converted exactly
+// by adding it to 2^52's bits), compares into vector masks, blends,
+// rounding by powShifter and 2^n built from the rounded value's low bits,
+// as powPos does. Its constants are rows of 4 equal lanes (powVec, one
+// row every 32 bytes), read as memory operands.
+
+#define PV(i) (i*32)(R8)
+
+// func powAVX2(dst, x *float32, n int, p float64, c *[powVecN][4]float64) int
+TEXT ·powAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ c+32(FP), R8
+	VBROADCASTSD p+24(FP), Y15
+	VXORPD Y14, Y14, Y14
+	XORQ R10, R10
+	SHRQ $2, CX
+	JZ done2
+
+loop2:
+	VCVTPS2PD (SI), Y0
+	VCMPPD $0x1e, Y14, Y0, Y1   // x > 0
+	VCMPPD $0x12, PV(4), Y0, Y2 // x <= MaxFloat32
+	VANDPD Y2, Y1, Y1
+	VMOVMSKPD Y1, AX
+	XORL $0xf, AX
+	POPCNTL AX, AX
+	ADDQ AX, R10
+	VMOVUPD PV(0), Y2
+	VBLENDVPD Y1, Y0, Y2, Y2    // x, or 1 where the caller redoes it
+	VPSRLQ $52, Y2, Y3
+	VPOR PV(12), Y3, Y3
+	VSUBPD PV(13), Y3, Y3       // e
+	VPAND PV(11), Y2, Y4
+	VPOR PV(0), Y4, Y4          // m in [1, 2)
+	VCMPPD $0x1e, PV(2), Y4, Y5 // m > √2
+	VMULPD PV(1), Y4, Y6
+	VBLENDVPD Y5, Y6, Y4, Y4
+	VADDPD PV(0), Y3, Y6
+	VBLENDVPD Y5, Y6, Y3, Y3
+	VSUBPD PV(0), Y4, Y5
+	VADDPD PV(0), Y4, Y6
+	VDIVPD Y6, Y5, Y5           // s
+	VMULPD Y5, Y5, Y6           // z
+	VMULPD PV(15), Y6, Y7
+	VADDPD PV(16), Y7, Y7
+	VMULPD Y6, Y7, Y7
+	VADDPD PV(17), Y7, Y7
+	VMULPD Y6, Y7, Y7
+	VADDPD PV(18), Y7, Y7
+	VMULPD Y6, Y7, Y7
+	VADDPD PV(19), Y7, Y7
+	VMULPD Y6, Y7, Y7
+	VADDPD PV(20), Y7, Y7
+	VMULPD Y6, Y7, Y7
+	VADDPD PV(21), Y7, Y7
+	VMULPD Y6, Y7, Y7
+	VADDPD PV(22), Y7, Y7
+	VMULPD Y6, Y7, Y7
+	VADDPD PV(23), Y7, Y7       // q
+	VMULPD PV(3), Y3, Y3        // e·ln2
+	VMULPD Y7, Y5, Y5           // s·q
+	VADDPD Y5, Y3, Y3           // l
+	VMULPD Y3, Y15, Y3          // p·l
+	VMAXPD PV(5), Y3, Y3
+	VMINPD PV(6), Y3, Y3        // w
+	VMULPD PV(7), Y3, Y4
+	VADDPD PV(10), Y4, Y8       // w·log2e + 1.5·2^52: n in its low bits
+	VSUBPD PV(10), Y8, Y4       // n
+	VMULPD PV(8), Y4, Y5
+	VSUBPD Y5, Y3, Y5
+	VMULPD PV(9), Y4, Y6
+	VSUBPD Y6, Y5, Y5           // r
+	VMULPD PV(24), Y5, Y7
+	VADDPD PV(25), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(26), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(27), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(28), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(29), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(30), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(31), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(32), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(33), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(34), Y7, Y7
+	VMULPD Y5, Y7, Y7
+	VADDPD PV(35), Y7, Y7       // y
+	VPADDQ PV(14), Y8, Y8
+	VPSLLQ $52, Y8, Y8          // 2^n
+	VMULPD Y8, Y7, Y7
+	VCVTPD2PSY Y7, X7
+	VMOVUPS X7, (DI)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ loop2
+
+done2:
+	MOVQ R10, ret+40(FP)
+	VZEROUPPER
+	RET

@@ -113,6 +113,28 @@ var powConsts = func() (c [powConstN]float64) {
 
 const powConstN = 31
 
+// powVec are the constants of the AVX2 kernel (pow_amd64.s), each a row
+// of 4 equal lanes, some as bit patterns: 1, ½, √2, ln2, MaxFloat32, the
+// clamp of w, log2e, ln2's split, powShifter, the significand mask, 2^52,
+// 2^52 + 1023, the int64 1023, then powLogC and powExpC.
+var powVec = func() (v [powVecN][4]float64) {
+	rows := []float64{1, 0.5, math.Sqrt2, math.Ln2, math.MaxFloat32, powWLo, powWHi, powLog2e, powLn2Hi, powLn2Lo,
+		powShifter, math.Float64frombits(1<<52 - 1), 1 << 52, 1<<52 + 1023, math.Float64frombits(1023)}
+	rows = append(append(rows, powLogC[:]...), powExpC[:]...)
+	for i, r := range rows {
+		v[i] = [4]float64{r, r, r, r}
+	}
+	return v
+}()
+
+const powVecN = 36
+
+// powLaneSet is one assembly kernel of powF32 (unary_amd64.go).
+type powLaneSet struct {
+	name string
+	run  func(dst, x *float32, n int, p float64) int
+}
+
 // powF32 is dst[i] = x[i]^p for float32, within 1 ulp: x·x for p = 2, √x
 // for p = ½, x for p = 1 and 1 for p = 0 (math.Pow's own special cases,
 // so the same bits), and powPos for other finite p and positive finite x,
@@ -137,7 +159,7 @@ func powF32(dst, x []float32, p float64) {
 	}
 	i := 0
 	if n8 := len(x) &^ 7; powLanes != nil && n8 > 0 {
-		if powLanes(&dst[0], &x[0], n8, p, &powConsts) > 0 {
+		if powLanes(&dst[0], &x[0], n8, p) > 0 {
 			for j, v := range x[:n8] {
 				if d := float64(v); !(d > 0 && d <= math.MaxFloat32) {
 					dst[j] = float32(math.Pow(d, p))

@@ -113,10 +113,23 @@ func erfAsm(dst, x []float32) {
 	}
 }
 
-// powLanes is powAVX512 where the machine has AVX-512F.
-var powLanes = func() func(dst, x *float32, n int, p float64, c *[powConstN]float64) int {
+// powLaneSets are the assembly kernels of powF32 this machine runs,
+// fastest first (AVX-512F, 8 lanes; AVX2, 4), each powPos over n floats
+// (a multiple of 8), bit for bit, returning how many were not positive
+// and finite; powLanes is the first, or nil.
+var powLaneSets = func() (ks []powLaneSet) {
 	if cpu.X86.HasAVX512F {
-		return powAVX512
+		ks = append(ks, powLaneSet{"avx512", func(dst, x *float32, n int, p float64) int { return powAVX512(dst, x, n, p, &powConsts) }})
+	}
+	if cpu.X86.HasAVX2 {
+		ks = append(ks, powLaneSet{"avx2", func(dst, x *float32, n int, p float64) int { return powAVX2(dst, x, n, p, &powVec) }})
+	}
+	return ks
+}()
+
+var powLanes = func() func(dst, x *float32, n int, p float64) int {
+	if len(powLaneSets) > 0 {
+		return powLaneSets[0].run
 	}
 	return nil
 }()
@@ -128,3 +141,9 @@ var powLanes = func() func(dst, x *float32, n int, p float64, c *[powConstN]floa
 //
 //go:noescape
 func powAVX512(dst, x *float32, n int, p float64, c *[powConstN]float64) int
+
+// powAVX2 is powAVX512 on 4 lanes (AVX2), bit for bit, with its constants
+// as rows of 4 (powVec).
+//
+//go:noescape
+func powAVX2(dst, x *float32, n int, p float64, c *[powVecN][4]float64) int

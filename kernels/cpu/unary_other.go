@@ -7,4 +7,7 @@ package cpu
 var unaryF32Sets = []unaryF32Set{goUnaryF32}
 
 // powLanes is nil: powF32 runs powPos in Go.
-var powLanes func(dst, x *float32, n int, p float64, c *[powConstN]float64) int
+var (
+	powLaneSets []powLaneSet
+	powLanes    func(dst, x *float32, n int, p float64) int
+)
