@@ -8,7 +8,7 @@ import "math"
 // erfF32 evaluates one polynomial in float64, where a float32
 // result has 29 bits to spare, with its coefficients picked by a table
 // index instead of math.Erf's branches, so the assembly can run it on 8
-// lanes (erf_amd64.s):
+// lanes, or 4 (erf_amd64.s: AVX-512, AVX2):
 //
 //   - a = |x| in float64; k = ⌊2a⌋ picks one of 8 pieces: [0, ½) and then
 //     half-unit intervals up to 4. From 4 on (and for +Inf) erf rounds to
@@ -55,6 +55,19 @@ var erfTab = [erfDeg + 2][8]float64{
 
 // erfOne is where erf rounds to 1 in float32 (and erfF32 stops looking).
 const erfOne = 4
+
+// erfVec are the AVX2 kernel's other constants (erf_amd64.s), each a row
+// of 4 equal lanes, some as bit patterns: the |x| mask, the sign bit,
+// erfOne, 1, and the int64s 3 and 1.
+var erfVec = func() (v [erfVecN][4]float64) {
+	for i, r := range []float64{math.Float64frombits(1<<63 - 1), math.Float64frombits(1 << 63), erfOne, 1,
+		math.Float64frombits(3), math.Float64frombits(1)} {
+		v[i] = [4]float64{r, r, r, r}
+	}
+	return v
+}()
+
+const erfVecN = 6
 
 // erfF32 is erf x in float32, within 1 ulp everywhere (see above). The
 // reference loop:

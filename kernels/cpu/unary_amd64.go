@@ -14,12 +14,14 @@ var unaryF32Sets = func() []unaryF32Set {
 		s := unaryF32Set{name: "avx512", exp: expAVX512, log: logAVX512, tanh: tanhAVX512, sigmoid: sigmoidAVX512}.withMore().withAsm(geluAVX512, log1pAVX512, expm1AVX512)
 		if cpu.X86.HasAVX512DQ {
 			s.sin, s.cos, s.tan = trigAsm(sinAVX512, trigSin), trigAsm(cosAVX512, trigCos), trigAsm(tanAVX512, trigTan)
-			s.erf = erfAsm
+			s.erf = erfLanes(func(dst, x *float32, n int) { erfAVX512(dst, x, n, &erfTab) })
 		}
 		ss = append(ss, s)
 	}
 	if cpu.X86.HasAVX2 {
-		ss = append(ss, unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2))
+		s := unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2)
+		s.erf = erfLanes(func(dst, x *float32, n int) { erfAVX2(dst, x, n, &erfTab, &erfVec) })
+		ss = append(ss, s)
 	}
 	return append(ss, goUnaryF32)
 }()
@@ -95,21 +97,28 @@ func expm1AVX512(dst, x []float32)
 func expm1AVX2(dst, x []float32)
 
 // erfAVX512 is erfF32 (within 1 ulp) over n floats (a multiple of 8), 8
-// float64 lanes at a time (AVX-512F and DQ), bit for bit (erf_amd64.s).
+// float64 lanes at a time (AVX-512F and DQ), bit for bit (erf_amd64.s);
+// erfAVX2 likewise, 4 lanes at a time.
 //
 //go:noescape
 func erfAVX512(dst, x *float32, n int, tab *[erfDeg + 2][8]float64)
 
-// erfAsm is erfF32 over x: erfAVX512 over the whole vectors, erfF32 over
-// the last len(x)%8 elements.
-func erfAsm(dst, x []float32) {
-	dst = dst[:len(x)]
-	n8 := len(x) &^ 7
-	if n8 > 0 {
-		erfAVX512(&dst[0], &x[0], n8, &erfTab)
-	}
-	for i := n8; i < len(x); i++ {
-		dst[i] = erfF32(x[i])
+//go:noescape
+func erfAVX2(dst, x *float32, n int, tab *[erfDeg + 2][8]float64, c *[erfVecN][4]float64)
+
+// erfLanes returns the slice kernel of k, an assembly kernel of erfF32
+// over a multiple of 8 floats: k over the whole vectors, erfF32 over the
+// last len(x)%8 elements.
+func erfLanes(k func(dst, x *float32, n int)) func(dst, x []float32) {
+	return func(dst, x []float32) {
+		dst = dst[:len(x)]
+		n8 := len(x) &^ 7
+		if n8 > 0 {
+			k(&dst[0], &x[0], n8)
+		}
+		for i := n8; i < len(x); i++ {
+			dst[i] = erfF32(x[i])
+		}
 	}
 }
 
