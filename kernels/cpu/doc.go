@@ -24,8 +24,8 @@
 // and Tan have float32 kernels within 1 ulp (float64 Cody-Waite reduction
 // and Taylor polynomials, trig_f32.go), and Erf and Pow ones within 1
 // ulp (a float64 polynomial per half-unit piece, erf_f32.go; e^(p·log x)
-// from float64 series, pow_f32.go), in Go and in AVX-512 assembly on 8
-// float64 lanes, bit-identical. The exact
+// from float64 series, pow_f32.go), in Go and in AVX-512 and AVX2
+// assembly on 8 and 4 float64 lanes, bit-identical. The exact
 // float32 ops (Neg, Abs, Sign, Sqrt, ReLU, LeakyReLU, Add, Sub, Mul, Div
 // and the fused ReLU, LeakyReLU, Sigmoid and Tanh gradients) and the row
 // kernels of float32 softmax, its backward and cross-entropy (a row's max,

@@ -158,3 +158,126 @@ TEXT ·cosAVX512(SB), NOSPLIT, $0-40
 // func tanAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
 TEXT ·tanAVX512(SB), NOSPLIT, $0-40
 	TRIGLOOP(TANPICK)
+
+// The AVX2 kernels: TRIGCORE's steps on 4 float64 lanes, with vector
+// compares where AVX-512 has mask registers, VROUNDPD for VRNDSCALEPD,
+// and the quadrant read from n + 1.5·2^52, whose low bits are n's (two's
+// complement), shifted into the sign bit for VBLENDVPD and VXORPD. The
+// constants are rows of 4 lanes (trigVec), read as memory operands.
+// Registers after TRIGCORE2: Y0 d, Y9 sin r, Y10 cos r, Y7 n's bits, Y11
+// n odd (in the sign bits).
+
+#define TV(i) (i*32)(R8)
+
+#define TRIGCORE2 \
+	VCVTPS2PD (SI), Y0; \
+	VANDPD TV(0), Y0, Y1; \
+	VCMPPD $0x11, TV(1), Y1, Y2; \
+	VMOVMSKPD Y2, AX; \
+	XORL $0xf, AX; \
+	POPCNTL AX, AX; \
+	ADDQ AX, R10; \
+	VANDPD Y2, Y0, Y3; \
+	VMULPD TV(2), Y3, Y4; \
+	VROUNDPD $0, Y4, Y4; \
+	VMULPD TV(3), Y4, Y5; \
+	VSUBPD Y5, Y3, Y6; \
+	VMULPD TV(4), Y4, Y5; \
+	VSUBPD Y5, Y6, Y6; \
+	VMULPD TV(5), Y4, Y5; \
+	VSUBPD Y5, Y6, Y6; \
+	VADDPD TV(6), Y4, Y7; \
+	VMULPD Y6, Y6, Y8; \
+	VMULPD TV(7), Y8, Y9; \
+	VADDPD TV(8), Y9, Y9; \
+	VMULPD Y8, Y9, Y9; \
+	VADDPD TV(9), Y9, Y9; \
+	VMULPD Y8, Y9, Y9; \
+	VADDPD TV(10), Y9, Y9; \
+	VMULPD Y8, Y9, Y9; \
+	VADDPD TV(11), Y9, Y9; \
+	VMULPD Y8, Y9, Y9; \
+	VADDPD TV(12), Y9, Y9; \
+	VMULPD Y8, Y6, Y10; \
+	VMULPD Y9, Y10, Y10; \
+	VADDPD Y10, Y6, Y9; \
+	VMULPD TV(13), Y8, Y10; \
+	VADDPD TV(14), Y10, Y10; \
+	VMULPD Y8, Y10, Y10; \
+	VADDPD TV(15), Y10, Y10; \
+	VMULPD Y8, Y10, Y10; \
+	VADDPD TV(16), Y10, Y10; \
+	VMULPD Y8, Y10, Y10; \
+	VADDPD TV(17), Y10, Y10; \
+	VMULPD Y8, Y10, Y10; \
+	VADDPD TV(18), Y10, Y10; \
+	VMULPD Y8, Y10, Y10; \
+	VADDPD TV(19), Y10, Y10; \
+	VMULPD Y8, Y10, Y10; \
+	VADDPD TV(20), Y10, Y10; \
+	VPSLLQ $63, Y7, Y11
+
+// ZEROKEEP: Y12 = d where d == 0 (±0 keeps its sign).
+#define ZEROKEEP \
+	VXORPD Y13, Y13, Y13; \
+	VCMPPD $0, Y13, Y0, Y13; \
+	VBLENDVPD Y13, Y0, Y12, Y12
+
+// SINPICK2: Y12 = ±sin r or ±cos r by quadrant, d where d == 0.
+#define SINPICK2 \
+	VBLENDVPD Y11, Y10, Y9, Y12; \
+	VPSLLQ $62, Y7, Y13; \
+	VANDPD TV(21), Y13, Y13; \
+	VXORPD Y13, Y12, Y12; \
+	ZEROKEEP
+
+// COSPICK2: Y12 = ±cos r or ±sin r by quadrant.
+#define COSPICK2 \
+	VBLENDVPD Y11, Y9, Y10, Y12; \
+	VPADDQ TV(22), Y7, Y13; \
+	VPSLLQ $62, Y13, Y13; \
+	VANDPD TV(21), Y13, Y13; \
+	VXORPD Y13, Y12, Y12
+
+// TANPICK2: Y12 = sin r/cos r, or -cos r/sin r in odd quadrants; d where
+// d == 0.
+#define TANPICK2 \
+	VXORPD TV(21), Y10, Y13; \
+	VBLENDVPD Y11, Y13, Y9, Y12; \
+	VBLENDVPD Y11, Y9, Y10, Y13; \
+	VDIVPD Y13, Y12, Y12; \
+	ZEROKEEP
+
+#define TRIGLOOP2(pick) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ x+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	MOVQ c+24(FP), R8; \
+	XORQ R10, R10; \
+	SHRQ $2, CX; \
+	JZ done2; \
+loop2: \
+	TRIGCORE2; \
+	pick; \
+	VCVTPD2PSY Y12, X12; \
+	VMOVUPS X12, (DI); \
+	ADDQ $16, SI; \
+	ADDQ $16, DI; \
+	DECQ CX; \
+	JNZ loop2; \
+done2: \
+	MOVQ R10, ret+32(FP); \
+	VZEROUPPER; \
+	RET
+
+// func sinAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
+TEXT ·sinAVX2(SB), NOSPLIT, $0-40
+	TRIGLOOP2(SINPICK2)
+
+// func cosAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
+TEXT ·cosAVX2(SB), NOSPLIT, $0-40
+	TRIGLOOP2(COSPICK2)
+
+// func tanAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
+TEXT ·tanAVX2(SB), NOSPLIT, $0-40
+	TRIGLOOP2(TANPICK2)

@@ -27,8 +27,8 @@ import "math"
 // and NaN, they call math.Sin, Cos and Tan, as the reference does.
 //
 // The AVX-512 set (unary_amd64.go) runs the same steps on 8 float64 lanes
-// in assembly (trig_amd64.s, about 6x faster on 1M floats); the others
-// run this Go code. All agree bit for bit.
+// in assembly (trig_amd64.s, about 6x faster on 1M floats), the AVX2 set
+// on 4; the portable set runs this Go code. All agree bit for bit.
 
 // Parts of π/2 (fdlibm's pio2_1, pio2_2 and pio2_3): P1 and P2 have 33
 // significant bits, so n·P1 and n·P2 are exact for n < 2^20.
@@ -91,6 +91,23 @@ var trigConsts = [trigConstN]float64{
 }
 
 const trigConstN = 23
+
+// trigVec are the constants of the AVX2 kernels (trig_amd64.s), each a
+// row of 4 equal lanes, some as bit patterns: the |x| mask, trigMax, 2/π,
+// P1-P3, 1.5·2^52 (whose sum with n holds n's low bits), the sine and
+// cosine coefficients, 1, the sign bit and the int64 1.
+var trigVec = func() (v [trigVecN][4]float64) {
+	rows := []float64{math.Float64frombits(1<<63 - 1), trigMax, trigTwoOverPi, trigP1, trigP2, trigP3, 0x1.8p52,
+		sinC13, sinC11, sinC9, sinC7, sinC5, sinC3,
+		cosC14, cosC12, cosC10, cosC8, cosC6, cosC4, cosC2, 1,
+		math.Float64frombits(1 << 63), math.Float64frombits(1)}
+	for i, r := range rows {
+		v[i] = [4]float64{r, r, r, r}
+	}
+	return v
+}()
+
+const trigVecN = 23
 
 // The functions of trigBlock.
 const (

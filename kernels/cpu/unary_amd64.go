@@ -21,6 +21,7 @@ var unaryF32Sets = func() []unaryF32Set {
 	if cpu.X86.HasAVX2 {
 		s := unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2)
 		s.erf = erfLanes(func(dst, x *float32, n int) { erfAVX2(dst, x, n, &erfTab, &erfVec) })
+		s.sin, s.cos, s.tan = trigAsm(trigAVX2(sinAVX2), trigSin), trigAsm(trigAVX2(cosAVX2), trigCos), trigAsm(trigAVX2(tanAVX2), trigTan)
 		ss = append(ss, s)
 	}
 	return append(ss, goUnaryF32)
@@ -156,3 +157,22 @@ func powAVX512(dst, x *float32, n int, p float64, c *[powConstN]float64) int
 //
 //go:noescape
 func powAVX2(dst, x *float32, n int, p float64, c *[powVecN][4]float64) int
+
+// sinAVX2, cosAVX2 and tanAVX2 are sinAVX512, cosAVX512 and tanAVX512 on
+// 4 lanes (AVX2), bit for bit, with their constants as rows of 4
+// (trigVec).
+//
+//go:noescape
+func sinAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
+
+//go:noescape
+func cosAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
+
+//go:noescape
+func tanAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
+
+// trigAVX2 adapts an AVX2 kernel to trigAsm's form: its constants are
+// trigVec, not trigConsts.
+func trigAVX2(k func(dst, x *float32, n int, c *[trigVecN][4]float64) int) func(dst, x *float32, n int, _ *[trigConstN]float64) int {
+	return func(dst, x *float32, n int, _ *[trigConstN]float64) int { return k(dst, x, n, &trigVec) }
+}
