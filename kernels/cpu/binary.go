@@ -278,6 +278,15 @@ func (be *Backend) Where(dst device.Buffer, cond device.Buffer, cl device.Layout
 	if cl.Size() == 0 {
 		return nil
 	}
+	if single(cl) {
+		// One condition for every element (a flag broadcast, as
+		// GradScaler.Step selects with): a copy of a or of b.
+		src, sl := b, bl
+		if elementAt(bs[0], cl.Offset) != 0 {
+			src, sl = a, al
+		}
+		return be.Copy(dst, device.Contiguous(cl.Shape), src, sl)
+	}
 	switch d.dt {
 	case device.Float32:
 		where(slice[float32](d), bs, ls)
@@ -287,6 +296,28 @@ func (be *Backend) Where(dst device.Buffer, cond device.Buffer, cl device.Layout
 		where(slice[int32](d), bs, ls)
 	}
 	return nil
+}
+
+// single reports whether l addresses a single element (every dimension of
+// size 1 or stride 0).
+func single(l device.Layout) bool {
+	for i, n := range l.Shape {
+		if n > 1 && l.Strides[i] != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// elementAt returns element i of b as a float64 (NaN stays NaN).
+func elementAt(b *Buffer, i int) float64 {
+	switch b.dt {
+	case device.Float32:
+		return float64(slice[float32](b)[i])
+	case device.Float64:
+		return slice[float64](b)[i]
+	}
+	return float64(slice[int32](b)[i])
 }
 
 func where[T num](dst []T, bs []*Buffer, ls []device.Layout) {

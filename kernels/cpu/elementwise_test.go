@@ -232,6 +232,32 @@ func TestWhere(t *testing.T) {
 	}
 }
 
+// TestWhereOneCondition covers Where's copy path: one condition element
+// broadcast over every position (strides 0), zero, nonzero and NaN (which
+// is nonzero), with strided a and b.
+func TestWhereOneCondition(t *testing.T) {
+	r := newRand(t)
+	shape := []int{5, 7}
+	for _, dt := range []device.DType{device.Float32, device.Float64, device.Int32} {
+		for _, cv := range []float64{0, 1, -2, math.NaN()} {
+			if dt == device.Int32 && cv != cv {
+				continue
+			}
+			c := upload(t, dt, []float64{9, cv})
+			cl := device.Layout{Shape: shape, Strides: []int{0, 0}, Offset: 1}
+			a, av, al := view(t, r, dt, shape, "transposed")
+			b, bv, bl := view(t, r, dt, shape, "sliced")
+			dst := alloc(t, dt, 35)
+			require.NoError(t, shared.Where(dst, c, cl, a, al, b, bl))
+			want := elems(bv, bl)
+			if cv != 0 {
+				want = elems(av, al)
+			}
+			require.Equal(t, want, download(t, dst), "%v, condition %v", dt, cv)
+		}
+	}
+}
+
 func TestEmptyShapes(t *testing.T) {
 	for _, shape := range [][]int{{0}, {3, 0, 2}} {
 		l := device.Contiguous(shape)
