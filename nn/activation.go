@@ -33,6 +33,10 @@ func LeakyReLU(slope float64) *Activation {
 // approximate="tanh").
 func GELU() *Activation { return &Activation{name: "GELU", f: (*autograd.Var).GELU} }
 
+// GELUErf returns the exact GELU layer, 0.5x(1 + erf(x/√2)): PyTorch's
+// nn.GELU() by default (approximate="none"), for models trained with it.
+func GELUErf() *Activation { return &Activation{name: "GELUErf", f: (*autograd.Var).GELUErf} }
+
 // Tanh returns the layer tanh x.
 func Tanh() *Activation { return &Activation{name: "Tanh", f: (*autograd.Var).Tanh} }
 

@@ -11,7 +11,7 @@
 // layers: Linear, Conv2d (im2col + one matrix product through the
 // backend), MaxPool2d, AvgPool2d, Flatten, Dropout, LayerNorm,
 // BatchNorm (1d and 2d), Embedding and the activations ReLU, LeakyReLU,
-// GELU, Tanh, Sigmoid and Softmax.
+// GELU (tanh approximation), GELUErf (exact), Tanh, Sigmoid and Softmax.
 //
 // Optimizers (SGD with momentum, Nesterov and weight decay; Adam; AdamW)
 // run one fused kernel per parameter through tensor.SGDStep and

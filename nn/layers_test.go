@@ -248,7 +248,7 @@ func TestEmbedding(t *testing.T) {
 func TestActivations(t *testing.T) {
 	seed := testSeed(t)
 	rng := tensor.NewRNG(seed)
-	for _, a := range []*nn.Activation{nn.ReLU(), nn.LeakyReLU(0.1), nn.GELU(), nn.Tanh(), nn.Sigmoid(), nn.Softmax(1), nn.Softmax(0)} {
+	for _, a := range []*nn.Activation{nn.ReLU(), nn.LeakyReLU(0.1), nn.GELU(), nn.GELUErf(), nn.Tanh(), nn.Sigmoid(), nn.Softmax(1), nn.Softmax(0)} {
 		t.Run(a.String(), func(t *testing.T) {
 			gradCheck(t, seed, func(xs []*autograd.Var) *autograd.Var { return a.Forward(xs[0]) }, randn(rng, 3, 4))
 		})
@@ -256,6 +256,9 @@ func TestActivations(t *testing.T) {
 	x := tensor.New([]float64{-2, 3})
 	require.Equal(t, []float64{0, 3}, nn.ReLU().Forward(autograd.Const(x)).Value().Float64s())
 	require.Equal(t, []float64{-0.2, 3}, nn.LeakyReLU(0.1).Forward(autograd.Const(x)).Value().Float64s())
+	// PyTorch 1.13: torch.nn.GELU()(torch.tensor([-2., 3.], dtype=torch.float64))
+	requireClose(t, []float64{-0.04550026389635842, 2.99595030590511},
+		nn.GELUErf().Forward(autograd.Const(x)).Value().Float64s(), 1e-15, "GELUErf")
 }
 
 func TestDropout(t *testing.T) {
