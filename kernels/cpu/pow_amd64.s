@@ -12,36 +12,36 @@
 //
 // Registers: Z31 1, Z30 ½, Z29 √2, Z28 ln2, Z27 MaxFloat32, Z26 and Z25
 // the clamp of w, Z24 log2e, Z23 and Z22 ln2's split, Z21 p, Z20 0; R8
-// the constants (powConsts: powLogC from 80(R8), powExpC from 152(R8)),
-// R10 the count.
+// the constants (powVec: powLogC from row 15, powExpC from row 24), R10
+// the count.
 
-// POWLOGC is q = q·z + powLogC[i].
-#define POWLOGC(off) \
-	VMULPD Z6, Z7, Z7; \
-	VADDPD.BCST off(R8), Z7, Z7
+// PV(i) is row i of the constants (powVec, a row every 32 bytes; the
+// AVX-512 kernel broadcasts a row's first lane).
+#define PV(i) (i*32)(R8)
 
-// POWEXPC is y = y·r + powExpC[i].
-#define POWEXPC(off) \
-	VMULPD Z5, Z7, Z7; \
-	VADDPD.BCST off(R8), Z7, Z7
+// POWSTEP is p = p·x + row's constant, for Z7's Horner sums: q·z +
+// powLogC[i] (rows 15+i of powVec), y·r + powExpC[i] (rows 24+i).
+#define POWSTEP(x, row) \
+	VMULPD x, Z7, Z7; \
+	VADDPD.BCST (row*32)(R8), Z7, Z7
 
-// func powAVX512(dst, x *float32, n int, p float64, c *[powConstN]float64) int
+// func powAVX512(dst, x *float32, n int, p float64, c *[powVecN][4]float64) int
 TEXT ·powAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
 	MOVQ c+32(FP), R8
 	VBROADCASTSD p+24(FP), Z21
-	VBROADCASTSD 0(R8), Z31
-	VBROADCASTSD 8(R8), Z30
-	VBROADCASTSD 16(R8), Z29
-	VBROADCASTSD 24(R8), Z28
-	VBROADCASTSD 32(R8), Z27
-	VBROADCASTSD 40(R8), Z26
-	VBROADCASTSD 48(R8), Z25
-	VBROADCASTSD 56(R8), Z24
-	VBROADCASTSD 64(R8), Z23
-	VBROADCASTSD 72(R8), Z22
+	VBROADCASTSD PV(0), Z31
+	VBROADCASTSD PV(1), Z30
+	VBROADCASTSD PV(2), Z29
+	VBROADCASTSD PV(3), Z28
+	VBROADCASTSD PV(4), Z27
+	VBROADCASTSD PV(5), Z26
+	VBROADCASTSD PV(6), Z25
+	VBROADCASTSD PV(7), Z24
+	VBROADCASTSD PV(8), Z23
+	VBROADCASTSD PV(9), Z22
 	VPXORQ Z20, Z20, Z20
 	XORQ R10, R10
 	SHRQ $3, CX
@@ -67,15 +67,15 @@ loop:
 	VADDPD Z31, Z4, Z6
 	VDIVPD Z6, Z5, Z5         // s
 	VMULPD Z5, Z5, Z6         // z
-	VBROADCASTSD 80(R8), Z7
-	POWLOGC(88)
-	POWLOGC(96)
-	POWLOGC(104)
-	POWLOGC(112)
-	POWLOGC(120)
-	POWLOGC(128)
-	POWLOGC(136)
-	POWLOGC(144)
+	VBROADCASTSD PV(15), Z7
+	POWSTEP(Z6, 16)
+	POWSTEP(Z6, 17)
+	POWSTEP(Z6, 18)
+	POWSTEP(Z6, 19)
+	POWSTEP(Z6, 20)
+	POWSTEP(Z6, 21)
+	POWSTEP(Z6, 22)
+	POWSTEP(Z6, 23)
 	VMULPD Z28, Z3, Z3        // e·ln2
 	VMULPD Z7, Z5, Z5         // s·q
 	VADDPD Z5, Z3, Z3         // l
@@ -88,18 +88,18 @@ loop:
 	VSUBPD Z5, Z3, Z5
 	VMULPD Z22, Z4, Z6
 	VSUBPD Z6, Z5, Z5         // r
-	VBROADCASTSD 152(R8), Z7
-	POWEXPC(160)
-	POWEXPC(168)
-	POWEXPC(176)
-	POWEXPC(184)
-	POWEXPC(192)
-	POWEXPC(200)
-	POWEXPC(208)
-	POWEXPC(216)
-	POWEXPC(224)
-	POWEXPC(232)
-	POWEXPC(240)
+	VBROADCASTSD PV(24), Z7
+	POWSTEP(Z5, 25)
+	POWSTEP(Z5, 26)
+	POWSTEP(Z5, 27)
+	POWSTEP(Z5, 28)
+	POWSTEP(Z5, 29)
+	POWSTEP(Z5, 30)
+	POWSTEP(Z5, 31)
+	POWSTEP(Z5, 32)
+	POWSTEP(Z5, 33)
+	POWSTEP(Z5, 34)
+	POWSTEP(Z5, 35)
 	VSCALEFPD Z4, Z7, Z7
 	VCVTPD2PS Z7, Y7
 	VMOVUPS Y7, (DI)
@@ -118,9 +118,7 @@ done:
 // by adding it to 2^52's bits), compares into vector masks, blends,
 // rounding by powShifter and 2^n built from the rounded value's low bits,
 // as powPos does. Its constants are rows of 4 equal lanes (powVec, one
-// row every 32 bytes), read as memory operands.
-
-#define PV(i) (i*32)(R8)
+// row every 32 bytes), read as memory operands (PV).
 
 // func powAVX2(dst, x *float32, n int, p float64, c *[powVecN][4]float64) int
 TEXT ·powAVX2(SB), NOSPLIT, $0-48

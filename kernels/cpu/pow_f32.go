@@ -101,20 +101,9 @@ func powPos(x, p float64) float64 {
 	return float64(y * math.Float64frombits(uint64(int64(n)+1023)<<52))
 }
 
-// powConsts are the constants of the assembly kernel, in the order
-// pow_amd64.s loads them: 1, ½, √2, ln2, MaxFloat32, the clamp of w,
-// log2e, ln2's split, then powLogC and powExpC.
-var powConsts = func() (c [powConstN]float64) {
-	copy(c[:], []float64{1, 0.5, math.Sqrt2, math.Ln2, math.MaxFloat32, powWLo, powWHi, powLog2e, powLn2Hi, powLn2Lo})
-	copy(c[10:], powLogC[:])
-	copy(c[19:], powExpC[:])
-	return c
-}()
-
-const powConstN = 31
-
-// powVec are the constants of the AVX2 kernel (pow_amd64.s), each a row
-// of 4 equal lanes, some as bit patterns: 1, ½, √2, ln2, MaxFloat32, the
+// powVec are the constants of the assembly kernels (pow_amd64.s), each a
+// row of 4 equal lanes (the AVX2 kernel reads rows as memory operands, the
+// AVX-512 one broadcasts their first lanes), some as bit patterns: 1, ½, √2, ln2, MaxFloat32, the
 // clamp of w, log2e, ln2's split, powShifter, the significand mask, 2^52,
 // 2^52 + 1023, the int64 1023, then powLogC and powExpC.
 var powVec = func() (v [powVecN][4]float64) {

@@ -13,34 +13,35 @@
 // Registers: Z31 |x| mask, Z30 trigMax, Z29 2/π, Z28-Z26 P1-P3, Z25-Z20
 // the sine coefficients (r^13 down to r^3), Z19-Z13 the cosine ones
 // (r^14 down to r^2), Z12 1, Z11 0, Z10 the sign bit, Z9 and Z8 the
-// int64s 1 and 2; R8 the constants (trigConsts), R10 the count.
+// int64s 1 and 2; R8 the constants (trigVec), R10 the count.
 
-// TRIGCONSTS broadcasts trigConsts (pointer in R8) into Z8-Z31.
+// TRIGCONSTS broadcasts the first lanes of trigVec's rows (pointer in R8)
+// into Z8-Z31.
 #define TRIGCONSTS \
 	VBROADCASTSD 0(R8), Z31; \
-	VBROADCASTSD 8(R8), Z30; \
-	VBROADCASTSD 16(R8), Z29; \
-	VBROADCASTSD 24(R8), Z28; \
-	VBROADCASTSD 32(R8), Z27; \
-	VBROADCASTSD 40(R8), Z26; \
-	VBROADCASTSD 48(R8), Z25; \
-	VBROADCASTSD 56(R8), Z24; \
-	VBROADCASTSD 64(R8), Z23; \
-	VBROADCASTSD 72(R8), Z22; \
-	VBROADCASTSD 80(R8), Z21; \
-	VBROADCASTSD 88(R8), Z20; \
-	VBROADCASTSD 96(R8), Z19; \
-	VBROADCASTSD 104(R8), Z18; \
-	VBROADCASTSD 112(R8), Z17; \
-	VBROADCASTSD 120(R8), Z16; \
-	VBROADCASTSD 128(R8), Z15; \
-	VBROADCASTSD 136(R8), Z14; \
-	VBROADCASTSD 144(R8), Z13; \
-	VBROADCASTSD 152(R8), Z12; \
+	VBROADCASTSD 32(R8), Z30; \
+	VBROADCASTSD 64(R8), Z29; \
+	VBROADCASTSD 96(R8), Z28; \
+	VBROADCASTSD 128(R8), Z27; \
+	VBROADCASTSD 160(R8), Z26; \
+	VBROADCASTSD 224(R8), Z25; \
+	VBROADCASTSD 256(R8), Z24; \
+	VBROADCASTSD 288(R8), Z23; \
+	VBROADCASTSD 320(R8), Z22; \
+	VBROADCASTSD 352(R8), Z21; \
+	VBROADCASTSD 384(R8), Z20; \
+	VBROADCASTSD 416(R8), Z19; \
+	VBROADCASTSD 448(R8), Z18; \
+	VBROADCASTSD 480(R8), Z17; \
+	VBROADCASTSD 512(R8), Z16; \
+	VBROADCASTSD 544(R8), Z15; \
+	VBROADCASTSD 576(R8), Z14; \
+	VBROADCASTSD 608(R8), Z13; \
+	VBROADCASTSD 640(R8), Z12; \
 	VPXORQ Z11, Z11, Z11; \
-	VBROADCASTSD 160(R8), Z10; \
-	VBROADCASTSD 168(R8), Z9; \
-	VBROADCASTSD 176(R8), Z8
+	VBROADCASTSD 672(R8), Z10; \
+	VBROADCASTSD 704(R8), Z9; \
+	VBROADCASTSD 736(R8), Z8
 
 // TRIGCORE leaves, for the 8 floats at (SI): Z0 = d (widened x), Z1 =
 // sin r, Z4 = cos r, Z6 = n (int64), K2 = n odd; and adds the lanes out of
@@ -147,15 +148,15 @@ done: \
 	VZEROUPPER; \
 	RET
 
-// func sinAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+// func sinAVX512(dst, x *float32, n int, c *[trigVecN][4]float64) int
 TEXT ·sinAVX512(SB), NOSPLIT, $0-40
 	TRIGLOOP(SINPICK)
 
-// func cosAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+// func cosAVX512(dst, x *float32, n int, c *[trigVecN][4]float64) int
 TEXT ·cosAVX512(SB), NOSPLIT, $0-40
 	TRIGLOOP(COSPICK)
 
-// func tanAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+// func tanAVX512(dst, x *float32, n int, c *[trigVecN][4]float64) int
 TEXT ·tanAVX512(SB), NOSPLIT, $0-40
 	TRIGLOOP(TANPICK)
 

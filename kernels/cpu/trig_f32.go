@@ -81,33 +81,24 @@ func cosPoly(r float64) float64 {
 	return 1 + float64(z*p)
 }
 
-// trigConsts are the constants of the assembly kernels, in the order
-// trig_amd64.s loads them.
-var trigConsts = [trigConstN]float64{
-	math.Float64frombits(1<<63 - 1), trigMax, trigTwoOverPi, trigP1, trigP2, trigP3,
-	sinC13, sinC11, sinC9, sinC7, sinC5, sinC3,
-	cosC14, cosC12, cosC10, cosC8, cosC6, cosC4, cosC2, 1,
-	math.Float64frombits(1 << 63), math.Float64frombits(1), math.Float64frombits(2),
-}
-
-const trigConstN = 23
-
-// trigVec are the constants of the AVX2 kernels (trig_amd64.s), each a
-// row of 4 equal lanes, some as bit patterns: the |x| mask, trigMax, 2/π,
-// P1-P3, 1.5·2^52 (whose sum with n holds n's low bits), the sine and
-// cosine coefficients, 1, the sign bit and the int64 1.
+// trigVec are the constants of the assembly kernels (trig_amd64.s), each
+// a row of 4 equal lanes (the AVX2 kernels read rows as memory operands,
+// the AVX-512 ones broadcast their first lanes), some as bit patterns: the
+// |x| mask, trigMax, 2/π, P1-P3, 1.5·2^52 (whose sum with n holds n's low
+// bits), the sine and cosine coefficients, 1, the sign bit and the int64s
+// 1 and 2.
 var trigVec = func() (v [trigVecN][4]float64) {
 	rows := []float64{math.Float64frombits(1<<63 - 1), trigMax, trigTwoOverPi, trigP1, trigP2, trigP3, 0x1.8p52,
 		sinC13, sinC11, sinC9, sinC7, sinC5, sinC3,
 		cosC14, cosC12, cosC10, cosC8, cosC6, cosC4, cosC2, 1,
-		math.Float64frombits(1 << 63), math.Float64frombits(1)}
+		math.Float64frombits(1 << 63), math.Float64frombits(1), math.Float64frombits(2)}
 	for i, r := range rows {
 		v[i] = [4]float64{r, r, r, r}
 	}
 	return v
 }()
 
-const trigVecN = 23
+const trigVecN = 24
 
 // The functions of trigBlock.
 const (
@@ -135,12 +126,12 @@ func trigBlocks(f int) func(dst, x []float32) {
 // kernel of 8 lanes (trig_amd64.s): k over the whole vectors, the lanes it
 // counted out of range redone with math's function, the last len%8
 // elements through trigBlock.
-func trigAsm(k func(dst, x *float32, n int, c *[trigConstN]float64) int, f int) func(dst, x []float32) {
+func trigAsm(k func(dst, x *float32, n int, c *[trigVecN][4]float64) int, f int) func(dst, x []float32) {
 	fn := trigMath[f]
 	return func(dst, x []float32) {
 		dst = dst[:len(x)]
 		n8 := len(x) &^ 7
-		if n8 > 0 && k(&dst[0], &x[0], n8, &trigConsts) > 0 {
+		if n8 > 0 && k(&dst[0], &x[0], n8, &trigVec) > 0 {
 			for i, v := range x[:n8] {
 				if d := float64(v); !(math.Abs(d) < trigMax) {
 					dst[i] = float32(fn(d))

@@ -21,7 +21,7 @@ var unaryF32Sets = func() []unaryF32Set {
 	if cpu.X86.HasAVX2 {
 		s := unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2)
 		s.erf = erfLanes(func(dst, x *float32, n int) { erfAVX2(dst, x, n, &erfTab, &erfVec) })
-		s.sin, s.cos, s.tan = trigAsm(trigAVX2(sinAVX2), trigSin), trigAsm(trigAVX2(cosAVX2), trigCos), trigAsm(trigAVX2(tanAVX2), trigTan)
+		s.sin, s.cos, s.tan = trigAsm(sinAVX2, trigSin), trigAsm(cosAVX2, trigCos), trigAsm(tanAVX2, trigTan)
 		ss = append(ss, s)
 	}
 	return append(ss, goUnaryF32)
@@ -52,13 +52,13 @@ func sigmoidAVX512(dst, x []float32)
 // caller must redo (trigAsm).
 //
 //go:noescape
-func sinAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+func sinAVX512(dst, x *float32, n int, c *[trigVecN][4]float64) int
 
 //go:noescape
-func cosAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+func cosAVX512(dst, x *float32, n int, c *[trigVecN][4]float64) int
 
 //go:noescape
-func tanAVX512(dst, x *float32, n int, c *[trigConstN]float64) int
+func tanAVX512(dst, x *float32, n int, c *[trigVecN][4]float64) int
 
 // expAVX2 is expF32 over x (within 1 ulp), 8 lanes at a time, the last
 // partial vector through masked loads and stores (unary_avx2_amd64.s).
@@ -129,7 +129,7 @@ func erfLanes(k func(dst, x *float32, n int)) func(dst, x []float32) {
 // and finite; powLanes is the first, or nil.
 var powLaneSets = func() (ks []powLaneSet) {
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, powLaneSet{"avx512", func(dst, x *float32, n int, p float64) int { return powAVX512(dst, x, n, p, &powConsts) }})
+		ks = append(ks, powLaneSet{"avx512", func(dst, x *float32, n int, p float64) int { return powAVX512(dst, x, n, p, &powVec) }})
 	}
 	if cpu.X86.HasAVX2 {
 		ks = append(ks, powLaneSet{"avx2", func(dst, x *float32, n int, p float64) int { return powAVX2(dst, x, n, p, &powVec) }})
@@ -150,17 +150,15 @@ var powLanes = func() func(dst, x *float32, n int, p float64) int {
 // must redo (pow_amd64.s).
 //
 //go:noescape
-func powAVX512(dst, x *float32, n int, p float64, c *[powConstN]float64) int
+func powAVX512(dst, x *float32, n int, p float64, c *[powVecN][4]float64) int
 
-// powAVX2 is powAVX512 on 4 lanes (AVX2), bit for bit, with its constants
-// as rows of 4 (powVec).
+// powAVX2 is powAVX512 on 4 lanes (AVX2), bit for bit.
 //
 //go:noescape
 func powAVX2(dst, x *float32, n int, p float64, c *[powVecN][4]float64) int
 
 // sinAVX2, cosAVX2 and tanAVX2 are sinAVX512, cosAVX512 and tanAVX512 on
-// 4 lanes (AVX2), bit for bit, with their constants as rows of 4
-// (trigVec).
+// 4 lanes (AVX2), bit for bit.
 //
 //go:noescape
 func sinAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
@@ -170,9 +168,3 @@ func cosAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
 
 //go:noescape
 func tanAVX2(dst, x *float32, n int, c *[trigVecN][4]float64) int
-
-// trigAVX2 adapts an AVX2 kernel to trigAsm's form: its constants are
-// trigVec, not trigConsts.
-func trigAVX2(k func(dst, x *float32, n int, c *[trigVecN][4]float64) int) func(dst, x *float32, n int, _ *[trigConstN]float64) int {
-	return func(dst, x *float32, n int, _ *[trigConstN]float64) int { return k(dst, x, n, &trigVec) }
-}
