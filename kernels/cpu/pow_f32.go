@@ -118,20 +118,15 @@ var powVec = func() (v [powVecN][4]float64) {
 
 const powVecN = 36
 
-// powLaneSet is one assembly kernel of powF32 (unary_amd64.go).
-type powLaneSet struct {
-	name string
-	run  func(dst, x *float32, n int, p float64) int
-}
-
 // powF32 is dst[i] = x[i]^p for float32, within 1 ulp: x·x for p = 2, √x
 // for p = ½, x for p = 1 and 1 for p = 0 (math.Pow's own special cases,
 // so the same bits), and powPos for other finite p and positive finite x,
-// 8 lanes at a time where the machine has powLanes (unary_amd64.go: powPos
-// over a multiple of 8 floats, bit for bit, counting the elements that
-// are not positive and finite, which powF32 then redoes). Zeros, negative x, ±Inf, NaN
-// and a p that is not finite go to math.Pow, as the reference.
-func powF32(dst, x []float32, p float64) {
+// through lanes where the kernel set has it (unaryF32Set.pow: powPos over
+// a multiple of 8 floats in assembly, bit for bit, counting the elements
+// that are not positive and finite, which powF32 then redoes). Zeros,
+// negative x, ±Inf, NaN and a p that is not finite go to math.Pow, as the
+// reference.
+func powF32(lanes func(dst, x *float32, n int, p float64) int, dst, x []float32, p float64) {
 	dst = dst[:len(x)]
 	switch {
 	case p == 2:
@@ -147,8 +142,8 @@ func powF32(dst, x []float32, p float64) {
 		return
 	}
 	i := 0
-	if n8 := len(x) &^ 7; powLanes != nil && n8 > 0 {
-		if powLanes(&dst[0], &x[0], n8, p) > 0 {
+	if n8 := len(x) &^ 7; lanes != nil && n8 > 0 {
+		if lanes(&dst[0], &x[0], n8, p) > 0 {
 			for j, v := range x[:n8] {
 				if d := float64(v); !(d > 0 && d <= math.MaxFloat32) {
 					dst[j] = float32(math.Pow(d, p))

@@ -88,7 +88,7 @@ func unaryLoop[T float](op device.UnaryOp, p float64, dst, x []T) {
 			return
 		}
 		if op == device.Pow {
-			powF32(d, x, p)
+			powF32(unaryF32Sets[0].pow, d, x, p)
 			return
 		}
 	}

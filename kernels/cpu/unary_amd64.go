@@ -16,12 +16,14 @@ var unaryF32Sets = func() []unaryF32Set {
 			s.sin, s.cos, s.tan = trigAsm(sinAVX512, trigSin), trigAsm(cosAVX512, trigCos), trigAsm(tanAVX512, trigTan)
 			s.erf = erfLanes(func(dst, x *float32, n int) { erfAVX512(dst, x, n, &erfTab) })
 		}
+		s.pow = func(dst, x *float32, n int, p float64) int { return powAVX512(dst, x, n, p, &powVec) }
 		ss = append(ss, s)
 	}
 	if cpu.X86.HasAVX2 {
 		s := unaryF32Set{name: "avx2", exp: expAVX2, log: logAVX2, tanh: tanhAVX2, sigmoid: sigmoidAVX2}.withMore().withAsm(geluAVX2, log1pAVX2, expm1AVX2)
 		s.erf = erfLanes(func(dst, x *float32, n int) { erfAVX2(dst, x, n, &erfTab, &erfVec) })
 		s.sin, s.cos, s.tan = trigAsm(sinAVX2, trigSin), trigAsm(cosAVX2, trigCos), trigAsm(tanAVX2, trigTan)
+		s.pow = func(dst, x *float32, n int, p float64) int { return powAVX2(dst, x, n, p, &powVec) }
 		ss = append(ss, s)
 	}
 	return append(ss, goUnaryF32)
@@ -123,29 +125,8 @@ func erfLanes(k func(dst, x *float32, n int)) func(dst, x []float32) {
 	}
 }
 
-// powLaneSets are the assembly kernels of powF32 this machine runs,
-// fastest first (AVX-512F, 8 lanes; AVX2, 4), each powPos over n floats
-// (a multiple of 8), bit for bit, returning how many were not positive
-// and finite; powLanes is the first, or nil.
-var powLaneSets = func() (ks []powLaneSet) {
-	if cpu.X86.HasAVX512F {
-		ks = append(ks, powLaneSet{"avx512", func(dst, x *float32, n int, p float64) int { return powAVX512(dst, x, n, p, &powVec) }})
-	}
-	if cpu.X86.HasAVX2 {
-		ks = append(ks, powLaneSet{"avx2", func(dst, x *float32, n int, p float64) int { return powAVX2(dst, x, n, p, &powVec) }})
-	}
-	return ks
-}()
-
-var powLanes = func() func(dst, x *float32, n int, p float64) int {
-	if len(powLaneSets) > 0 {
-		return powLaneSets[0].run
-	}
-	return nil
-}()
-
 // powAVX512 is powPos over n floats (a multiple of 8), 8 float64 lanes at
-// a time (AVX-512F), bit for bit, for powF32 (as powLanes); it returns how
+// a time (AVX-512F), bit for bit, for powF32 (as unaryF32Set.pow); it returns how
 // many elements were not positive and finite, whose results the caller
 // must redo (pow_amd64.s).
 //

@@ -8,7 +8,7 @@ import (
 
 // Float32 kernels of Exp, Log, Tanh and Sigmoid (and, built on them,
 // unary_more_f32.go's GELU, Log1p and Expm1; trig_f32.go has Sin, Cos
-// and Tan, and erf_f32.go Erf, in Go and AVX-512 assembly). Each op has a scalar Go
+// and Tan, and erf_f32.go Erf, in Go and AVX-512 and AVX2 assembly). Each op has a scalar Go
 // definition here, which is the portable kernel and the documentation of
 // the assembly ones: the assembly runs the same float32 operations in the
 // same order, so every variant gives bit-identical results (NaN payloads
@@ -31,11 +31,15 @@ type unaryF32Set struct {
 	// over exp (unary_more_f32.go).
 	geluGrad func(dst, x, g []float32)
 	// sin, cos and tan are trig_f32.go's Go passes, or its assembly
-	// (trigAsm) in the AVX-512 set.
+	// (trigAsm) in the AVX-512 and AVX2 sets.
 	sin, cos, tan func(dst, x []float32)
-	// erf is erf_f32.go's erfF32 in a loop, or its assembly (erfAsm) in
-	// the AVX-512 set.
+	// erf is erf_f32.go's erfF32 in a loop, or its assembly (erfLanes)
+	// in the AVX-512 and AVX2 sets.
 	erf func(dst, x []float32)
+	// pow, in the AVX-512 and AVX2 sets, is powPos over n floats (a
+	// multiple of 8) in assembly, returning how many were not positive
+	// and finite (pow_f32.go's powF32 redoes those); nil elsewhere.
+	pow func(dst, x *float32, n int, p float64) int
 }
 
 // withAsm returns s with gelu, log1p and expm1 kernels of their own:

@@ -268,17 +268,16 @@ func TestPowF32(t *testing.T) {
 		xs = append(xs, math.Float32frombits(uint32(b)))
 	}
 	got, goGot := make([]float32, len(xs)), make([]float32, len(xs))
-	lanes := powLanes
-	t.Cleanup(func() { powLanes = lanes })
 	for _, p := range []float64{2.5, 2, 0.5, -1.5, 3, -1, 1, 0, 1e-3, 17.25, -40, -0.5, 1.0 / 3, 1e6, math.Inf(1), math.NaN()} {
-		powLanes = nil
-		powF32(goGot, xs, p)
+		powF32(nil, goGot, xs, p)
 		// Each assembly kernel, starting at two offsets, so that the
 		// assembly and the Go tail meet different elements.
-		for _, set := range powLaneSets {
-			powLanes = set.run
+		for _, set := range unaryF32Sets {
+			if set.pow == nil {
+				continue
+			}
 			for _, off := range []int{0, 5} {
-				powF32(got[off:], xs[off:], p)
+				powF32(set.pow, got[off:], xs[off:], p)
 				for i := off; i < len(xs); i++ {
 					if g, w := got[i], goGot[i]; (g == g || w == w) && math.Float32bits(w) != math.Float32bits(g) {
 						t.Fatalf("%s: pow(%g, %g): Go %g, assembly %g", set.name, xs[i], p, w, g)
@@ -286,8 +285,7 @@ func TestPowF32(t *testing.T) {
 				}
 			}
 		}
-		powLanes = lanes
-		powF32(got, xs, p) // the kernel powF32 runs here, for the accuracy check below
+		powF32(unaryF32Sets[0].pow, got, xs, p) // the kernel Unary runs here, for the accuracy check below
 		var worst int64
 		var worstX float32
 		for i, x := range xs {

@@ -5,9 +5,3 @@ package cpu
 // unaryF32Sets lists the float32 transcendental kernels this build runs:
 // only the portable ones, as it has no assembly.
 var unaryF32Sets = []unaryF32Set{goUnaryF32}
-
-// powLanes is nil: powF32 runs powPos in Go.
-var (
-	powLaneSets []powLaneSet
-	powLanes    func(dst, x *float32, n int, p float64) int
-)
