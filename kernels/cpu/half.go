@@ -25,25 +25,15 @@ const (
 )
 
 // widen writes src exactly as float32s into dst (same length): the whole
-// 16-element vectors through halfSet's kernels (half_amd64.s; called
-// directly, not through a func value, which would make every caller's
-// scratch escape), the rest in Go.
+// 16-element vectors through halfSet's kernels (widenVec, which calls
+// them directly, not through a func value, which would make every
+// caller's scratch escape), the rest in Go.
 func widen[H half](dst []float32, src []H) {
 	dst = dst[:len(src)]
 	i := 0
 	if n := len(src) &^ 15; halfSet != halfGo && n > 0 {
-		p := (*uint16)(unsafe.Pointer(&src[0]))
 		_, f16 := any(src).([]device.F16)
-		switch {
-		case f16 && halfSet == halfAVX512:
-			widenF16AVX512(&dst[0], p, n)
-		case f16:
-			widenF16AVX2(&dst[0], p, n)
-		case halfSet == halfAVX512:
-			widenBF16AVX512(&dst[0], p, n)
-		default:
-			widenBF16AVX2(&dst[0], p, n)
-		}
+		widenVec(&dst[0], (*uint16)(unsafe.Pointer(&src[0])), n, f16)
 		i = n
 	}
 	switch s := any(src[i:]).(type) {
@@ -61,23 +51,13 @@ func widen[H half](dst []float32, src []H) {
 
 // narrow rounds src to nearest even into dst (same length), as
 // device.BF16FromFloat32 and device.F16FromFloat32 do: the whole vectors
-// through halfSet's kernels, the rest in Go.
+// through halfSet's kernels (narrowVec), the rest in Go.
 func narrow[H half](dst []H, src []float32) {
 	dst = dst[:len(src)]
 	i := 0
 	if n := len(src) &^ 15; halfSet != halfGo && n > 0 {
-		p := (*uint16)(unsafe.Pointer(&dst[0]))
 		_, f16 := any(dst).([]device.F16)
-		switch {
-		case f16 && halfSet == halfAVX512:
-			narrowF16AVX512(p, &src[0], n)
-		case f16:
-			narrowF16AVX2(p, &src[0], n)
-		case halfSet == halfAVX512:
-			narrowBF16AVX512(p, &src[0], n)
-		default:
-			narrowBF16AVX2(p, &src[0], n)
-		}
+		narrowVec((*uint16)(unsafe.Pointer(&dst[0])), &src[0], n, f16)
 		i = n
 	}
 	switch d := any(dst[i:]).(type) {

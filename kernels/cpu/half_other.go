@@ -2,15 +2,14 @@
 
 package cpu
 
-// halfSet is halfGo: widen and narrow run their Go loops, and never call
-// the stand-ins below for half_amd64.s's kernels.
+// halfSet is halfGo: widen and narrow run their Go loops alone and never
+// call widenVec or narrowVec, which have no kernels to run here.
 var halfSet = halfGo
 
-func widenBF16AVX512(dst *float32, src *uint16, n int)  { panic("cpu: no assembly in this build") }
-func narrowBF16AVX512(dst *uint16, src *float32, n int) { panic("cpu: no assembly in this build") }
-func widenF16AVX512(dst *float32, src *uint16, n int)   { panic("cpu: no assembly in this build") }
-func narrowF16AVX512(dst *uint16, src *float32, n int)  { panic("cpu: no assembly in this build") }
-func widenBF16AVX2(dst *float32, src *uint16, n int)    { panic("cpu: no assembly in this build") }
-func narrowBF16AVX2(dst *uint16, src *float32, n int)   { panic("cpu: no assembly in this build") }
-func widenF16AVX2(dst *float32, src *uint16, n int)     { panic("cpu: no assembly in this build") }
-func narrowF16AVX2(dst *uint16, src *float32, n int)    { panic("cpu: no assembly in this build") }
+func widenVec(dst *float32, src *uint16, n int, f16 bool) {
+	panic("cpu: no half-precision kernels in this build")
+}
+
+func narrowVec(dst *uint16, src *float32, n int, f16 bool) {
+	panic("cpu: no half-precision kernels in this build")
+}
